@@ -1,0 +1,74 @@
+"""Options every command shares: the program (argument or -f FILE), bindings, --of, --wrt, --json."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import JSON_FLAG
+from ..errors import UsageError
+
+
+def _remember_json(ctx: click.Context, param, value):
+    ctx.meta[JSON_FLAG] = value
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json,
+                           help="Print one JSON object on stdout instead of tables.")
+
+
+def program_options(f):
+    """PROGRAM [NAME=VALUE ...] or -f FILE [NAME=VALUE ...], with --of and --wrt."""
+    f = click.argument("args", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")(f)
+    f = click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
+                     help="Read the program from FILE ('-' for standard input).")(f)
+    f = click.option("--of", "of", metavar="NAME",
+                     help="The output to differentiate (default: the last statement).")(f)
+    f = click.option("--wrt", "wrt", metavar="A,B",
+                     help="Differentiate with respect to these inputs only (default: all).")(f)
+    return f
+
+
+def split_program(ctx: click.Context, args: tuple[str, ...], file) -> tuple[str, list[str]]:
+    """The program text and the binding texts, from the positional arguments and -f."""
+    if file is not None:
+        ctx.meta["gradcli.origin"] = "<stdin>" if file.name == "<stdin>" else file.name
+        try:
+            text = file.read()
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{file.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        return text, list(args)
+    if not args:
+        raise UsageError("no program: give it as the first argument, or with -f FILE "
+                         "(try 'gradcli eval --help')")
+    return args[0], list(args[1:])
+
+
+def split_names(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [n.strip() for n in value.split(",") if n.strip()]
+
+
+def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True):
+    from ..problem import load
+
+    text, bindings = split_program(ctx, args, file)
+    for b in bindings:
+        if "=" not in b:
+            hint = " (an unknown option?)" if b.startswith("-") else ""
+            raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
+    return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values)
+
+
+def emit_json(data: dict) -> None:
+    import json
+
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def print_rich(renderable) -> None:
+    from rich.console import Console
+
+    Console().print(renderable)
+

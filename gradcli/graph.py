@@ -1,0 +1,227 @@
+"""Lowering a parsed program to the tape: a flat, topologically ordered list of nodes.
+
+The tape is a Wengert list.  Inputs come first (sorted by name, digits
+compared as numbers, so x2 < x10), then every constant and operation in
+evaluation order.  Statements may appear in any order in the text: they are
+ordered by an iterative depth-first search that visits them in textual order
+and pulls each statement's dependencies in before it.  Every operand is an
+edge, so ``x*x`` has two edges from ``x``.
+
+Operation nodes are numbered 1, 2, ... in tape order; an unnamed one is
+labelled ``v<number>``.  Nothing here recurses.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ProgramError
+from .ops import CONSTANTS, FUNCTIONS, OPS, Op
+from .program import CALL, NAME, NUM, Expr, Program, Statement, walk
+
+INPUT, CONST, OPERATION = "input", "const", "op"
+
+
+class Node:
+    __slots__ = ("index", "kind", "op", "args", "name", "label", "number", "line", "column", "value")
+
+    def __init__(self, index: int, kind: str, op: Op | None = None, args: tuple[int, ...] = (),
+                 name: str | None = None, label: str = "", number: int | None = None,
+                 line: int | None = None, column: int | None = None, value: float | None = None):
+        self.index = index
+        self.kind = kind
+        self.op = op
+        self.args = args
+        self.name = name  # the program's name for it, if any
+        self.label = label  # name, literal text, or v<number>
+        self.number = number  # k in v<k>, operations only
+        self.line = line
+        self.column = column
+        self.value = value  # a constant's value, or an input's default
+
+    def __repr__(self) -> str:
+        return f"Node({self.index}, {self.label!r}, {self.kind}, {self.args})"
+
+
+class Tape:
+    """The computational graph of one program."""
+
+    def __init__(self, source: str = ""):
+        self.nodes: list[Node] = []
+        self.inputs: list[int] = []  # node indices of the inputs, in display order
+        self.names: dict[str, int] = {}  # every name the program gives a node (and aliases)
+        self.statements: dict[str, Statement] = {}  # name -> its statement (intermediates)
+        self.default_output: str | None = None
+        self.source = source
+
+    def add(self, kind: str, **fields) -> int:
+        index = len(self.nodes)
+        self.nodes.append(Node(index, kind, **fields))
+        return index
+
+    def input_names(self) -> list[str]:
+        return [self.nodes[i].name for i in self.inputs]
+
+    def requires_grad(self) -> list[bool]:
+        """Which nodes depend on an input: only those edges carry gradient."""
+        req = [False] * len(self.nodes)
+        for node in self.nodes:
+            if node.kind == INPUT:
+                req[node.index] = True
+            elif node.kind == OPERATION:
+                req[node.index] = any(req[a] for a in node.args)
+        return req
+
+    def definition(self, index: int) -> str:
+        """``b*c``, ``sin(x2)``: how a node is computed, over its operands' labels."""
+        node = self.nodes[index]
+        if node.kind != OPERATION:
+            return node.label
+        return node.op.render([self._operand_label(a, node.op) for a in node.args])
+
+    def _operand_label(self, index: int, parent: Op) -> str:
+        label = self.nodes[index].label
+        if parent.style != "call" and label.startswith("-"):
+            return f"({label})"
+        return label
+
+    def source_line(self, line: int | None) -> str | None:
+        return Program([], self.source).source_line(line)
+
+
+def natural_key(name: str):
+    """Sort x2 before x10."""
+    return [(int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name)]
+
+
+def build_tape(program: Program) -> Tape:
+    tape = Tape(program.source)
+    statements: dict[str, Statement] = {}
+    for st in program.statements:
+        if st.target in CONSTANTS:
+            raise _error(program, st, f"'{st.target}' is a constant and cannot be assigned", "name")
+        if st.target in statements:
+            first = statements[st.target]
+            what = "the output f (a bare expression)" if st.bare else f"'{st.target}'"
+            raise _error(program, st, f"{what} is assigned twice, at {first.line}:{first.column} "
+                         f"and {st.line}:{st.column}", "duplicate")
+        statements[st.target] = st
+    refs = {name: _references(program, st) for name, st in statements.items()}
+
+    # Inputs: names never assigned, and names assigned an expression with no names in it.
+    defaults = {name: st for name, st in statements.items() if not refs[name]}
+    free = {n for names in refs.values() for n, _ in names if n not in statements}
+    for name in sorted(free | set(defaults), key=natural_key):
+        value = constant_value(defaults[name].expr, program.source) if name in defaults else None
+        index = tape.add(INPUT, name=name, label=name, value=value)
+        tape.inputs.append(index)
+        tape.names[name] = index
+
+    numbering = _Counter()
+    for name in _order(program, statements, refs, defaults):
+        st = statements[name]
+        tape.statements[name] = st
+        tape.names[name] = _lower(tape, st.expr, numbering, name)
+    tape.default_output = program.statements[-1].target
+    return tape
+
+
+class _Counter:
+    __slots__ = ("n",)
+
+    def __init__(self):
+        self.n = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+
+def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int:
+    """Append ``expr``'s nodes in post-order; return the index of its value."""
+    results: list[int] = []
+    for e in walk(expr):
+        if e.kind == NUM:
+            results.append(tape.add(CONST, label=e.text, value=e.value, line=e.line, column=e.column))
+        elif e.kind == NAME:
+            results.append(tape.names[e.text])
+        else:
+            op = OPS[FUNCTIONS[e.text]] if e.kind == CALL else OPS[e.text]
+            n = len(e.args)
+            args = tuple(results[-n:])
+            del results[-n:]
+            number = numbering.next()
+            node_name = name if e is expr else None
+            results.append(tape.add(OPERATION, op=op, args=args, name=node_name,
+                                    label=node_name or f"v{number}", number=number,
+                                    line=e.line, column=e.column))
+    return results[0]
+
+
+def constant_value(expr: Expr, source: str = "") -> float:
+    """The value of an expression with no names in it (a default, or a command-line binding)."""
+    from .engine import forward
+
+    tape = Tape(source)
+    index = _lower(tape, expr, _Counter(), None)
+    return forward(tape, {})[index]
+
+
+def _references(program: Program, st: Statement) -> list[tuple[str, Expr]]:
+    """The names a statement uses, in order; checks function names and argument counts."""
+    names = []
+    for e in walk(st.expr):
+        if e.kind == NAME:
+            names.append((e.text, e))
+        elif e.kind == CALL:
+            _check_call(program, e)
+    return names
+
+
+def _check_call(program: Program, e: Expr) -> None:
+    if e.text not in FUNCTIONS:
+        import difflib
+
+        close = difflib.get_close_matches(e.text, list(FUNCTIONS), n=1)
+        hint = f": did you mean {close[0]}?" if close else f" (known: {', '.join(sorted(FUNCTIONS))})"
+        raise _error(program, e, f"unknown function '{e.text}'{hint}", "unknown-function")
+    op = OPS[FUNCTIONS[e.text]]
+    n = len(e.args)
+    if op.arity is None and n < 2:
+        raise _error(program, e, f"{e.text} takes two or more arguments, got {n}", "arity")
+    if op.arity is not None and n != op.arity:
+        want = {1: "one argument", 2: "two arguments"}[op.arity]
+        raise _error(program, e, f"{e.text} takes {want}, got {n}", "arity")
+
+
+def _order(program: Program, statements: dict[str, Statement], refs, defaults) -> list[str]:
+    """Intermediate statements in evaluation order: iterative DFS, textual order first."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in statements:
+        if root in defaults or state.get(root) == 2:
+            continue
+        state[root] = 1
+        stack = [(root, iter(refs[root]))]
+        while stack:
+            name, pending = stack[-1]
+            for dep, _ in pending:
+                if dep not in statements or dep in defaults or state.get(dep) == 2:
+                    continue
+                if state.get(dep) == 1:
+                    path = [n for n, _ in stack]
+                    cycle = path[path.index(dep):] + [dep]
+                    raise _error(program, statements[dep],
+                                 "cycle between statements: " + " -> ".join(cycle), "cycle")
+                state[dep] = 1
+                stack.append((dep, iter(refs[dep])))
+                break
+            else:
+                stack.pop()
+                state[name] = 2
+                order.append(name)
+    return order
+
+
+def _error(program: Program, where, message: str, kind: str) -> ProgramError:
+    return ProgramError(message, where.line, where.column, program.source_line(where.line), kind=kind)

@@ -1,0 +1,74 @@
+"""The parsed program: statements holding expression trees, as plain data.
+
+Parsing builds these and nothing else; ``graph.py`` lowers them to a tape.
+Every node keeps the line and column of the token that made it, so any later
+error can point at the text.
+"""
+
+from __future__ import annotations
+
+NUM, NAME, OP, CALL = "num", "name", "op", "call"
+
+
+class Expr:
+    """An expression node.
+
+    kind NUM: ``value`` is the float, ``text`` its spelling.
+    kind NAME: ``text`` is the name.
+    kind OP: ``text`` is the op table name (``add``, ``neg``), ``args`` its operands.
+    kind CALL: ``text`` is the function as written (``sin``, ``ln``), ``args`` its arguments.
+    """
+
+    __slots__ = ("kind", "text", "args", "value", "line", "column")
+
+    def __init__(self, kind: str, text: str, args: tuple = (), value: float = 0.0,
+                 line: int = 0, column: int = 0):
+        self.kind = kind
+        self.text = text
+        self.args = args
+        self.value = value
+        self.line = line
+        self.column = column
+
+    def __repr__(self) -> str:
+        return f"Expr({self.kind}, {self.text!r}, {self.args!r})"
+
+
+class Statement:
+    """``target = expr``; a bare expression has target ``f``."""
+
+    __slots__ = ("target", "expr", "line", "column", "bare")
+
+    def __init__(self, target: str, expr: Expr, line: int, column: int, bare: bool = False):
+        self.target = target
+        self.expr = expr
+        self.line = line
+        self.column = column
+        self.bare = bare
+
+
+class Program:
+    __slots__ = ("statements", "source")
+
+    def __init__(self, statements: list[Statement], source: str):
+        self.statements = statements
+        self.source = source
+
+    def source_line(self, line: int | None) -> str | None:
+        if line is None:
+            return None
+        lines = self.source.split("\n")
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def walk(expr: Expr):
+    """Yield every node of ``expr`` in post-order (operands before the node), without recursion."""
+    stack = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded or not node.args:
+            yield node
+        else:
+            stack.append((node, True))
+            for arg in reversed(node.args):
+                stack.append((arg, False))

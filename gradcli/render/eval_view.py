@@ -1,0 +1,63 @@
+"""Renderers for `gradcli eval`: the value and the gradient, for people (Rich) and scripts (JSON)."""
+
+from __future__ import annotations
+
+from ..graph import CONST, INPUT
+from ..numbers import short
+from ..problem import Gradient
+
+
+def derivative_label(output: str, wrt: str) -> str:
+    return f"d{output}/d{wrt}"
+
+
+def node_rows(result: Gradient) -> list[dict]:
+    """Every input and operation node with its value and adjoint (constants left out)."""
+    tape = result.tape
+    rows = []
+    for node in tape.nodes:
+        if node.kind == CONST:
+            continue
+        rows.append({"node": node.label, "index": node.index,
+                     "kind": node.kind, "op": node.op.name if node.op else None,
+                     "definition": None if node.kind == INPUT else tape.definition(node.index),
+                     "value": result.values[node.index], "adjoint": result.adjoints[node.index]})
+    return rows
+
+
+def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
+    data = {"output": result.output, "value": result.value, "gradient": result.gradient}
+    if result.mode != "reverse":
+        data["mode"] = result.mode
+        data["passes"] = result.passes
+    if all_nodes:
+        data["nodes"] = node_rows(result)
+    return data
+
+
+def eval_rich(result: Gradient, all_nodes: bool = False):
+    from rich.console import Group
+    from rich.table import Table
+
+    out = result.output
+    title = f"{out} = {short(result.value)}"
+    if result.mode != "reverse":
+        title += f"   ({result.mode} mode, {result.passes} pass{'es' if result.passes != 1 else ''})"
+    table = Table(title=title, title_justify="left", title_style="bold")
+    table.add_column("input")
+    table.add_column("value", justify="right")
+    table.add_column("gradient", justify="right")
+    for name, grad in result.gradient.items():
+        value = result.values[result.tape.names[name]]
+        table.add_row(name, short(value), f"{derivative_label(out, name)} = {short(grad)}")
+    if not result.gradient:
+        table.add_row("(no inputs)", "", "")
+    if not all_nodes:
+        return table
+    nodes = Table(title=f"every node (adjoint = d{out}/d node)", title_justify="left")
+    for col, justify in [("node", "left"), ("definition", "left"), ("value", "right"), ("adjoint", "right")]:
+        nodes.add_column(col, justify=justify)
+    for row in node_rows(result):
+        nodes.add_row(row["node"], row["definition"] or "input", short(row["value"]),
+                      f"d{row['node']} = {short(row['adjoint'])}")
+    return Group(table, "", nodes)
