@@ -1,0 +1,45 @@
+"""Shared helpers: run the CLI in-process and read its exit code, stdout and stderr."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradcli.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run(*args: str, input: str | None = None) -> Run:
+    """Invoke gradcli; any exception that escapes (a traceback a user would see) fails the test."""
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def central_difference(f, x: list[float], i: int, h: float | None = None) -> float:
+    """d f / d x_i by central differences, with a step scaled to x_i."""
+    h = h or 1e-6 * max(1.0, abs(x[i]))
+    up, down = list(x), list(x)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+
+@pytest.fixture
+def cli_run():
+    return run
