@@ -23,21 +23,30 @@ INPUT, CONST, OPERATION = "input", "const", "op"
 
 
 class Node:
-    __slots__ = ("index", "kind", "op", "args", "name", "label", "number", "line", "column", "value")
+    __slots__ = ("index", "kind", "op", "args", "name", "text", "number", "line", "column", "value")
 
     def __init__(self, index: int, kind: str, op: Op | None = None, args: tuple[int, ...] = (),
-                 name: str | None = None, label: str = "", number: int | None = None,
+                 name: str | None = None, text: str | None = None, number: int | None = None,
                  line: int | None = None, column: int | None = None, value: float | None = None):
         self.index = index
         self.kind = kind
         self.op = op
         self.args = args
         self.name = name  # the program's name for it, if any
-        self.label = label  # name, literal text, or v<number>
+        self.text = text  # a constant's spelling: 3, 0.5, pi
         self.number = number  # k in v<k>, operations only
         self.line = line
         self.column = column
         self.value = value  # a constant's value, or an input's default
+
+    @property
+    def label(self) -> str:
+        """The name, the constant's spelling, or v<number> (computed: a million nodes need no strings)."""
+        if self.name is not None:
+            return self.name
+        if self.text is not None:
+            return self.text
+        return f"v{self.number}"
 
     def __repr__(self) -> str:
         return f"Node({self.index}, {self.label!r}, {self.kind}, {self.args})"
@@ -110,10 +119,10 @@ def build_tape(program: Program) -> Tape:
 
     # Inputs: names never assigned, and names assigned an expression with no names in it.
     defaults = {name: st for name, st in statements.items() if not refs[name]}
-    free = {n for names in refs.values() for n, _ in names if n not in statements}
+    free = {n for names in refs.values() for n in names if n not in statements}
     for name in sorted(free | set(defaults), key=natural_key):
         value = constant_value(defaults[name].expr, program.source) if name in defaults else None
-        index = tape.add(INPUT, name=name, label=name, value=value)
+        index = tape.add(INPUT, name=name, value=value)
         tape.inputs.append(index)
         tape.names[name] = index
 
@@ -122,6 +131,7 @@ def build_tape(program: Program) -> Tape:
         st = statements[name]
         tape.statements[name] = st
         tape.names[name] = _lower(tape, st.expr, numbering, name)
+        st.expr = None  # lowered: let the tree go, so a large program is not held twice
     tape.default_output = program.statements[-1].target
     return tape
 
@@ -142,7 +152,7 @@ def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int
     results: list[int] = []
     for e in walk(expr):
         if e.kind == NUM:
-            results.append(tape.add(CONST, label=e.text, value=e.value, line=e.line, column=e.column))
+            results.append(tape.add(CONST, text=e.text, value=e.value, line=e.line, column=e.column))
         elif e.kind == NAME:
             results.append(tape.names[e.text])
         else:
@@ -152,8 +162,7 @@ def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int
             del results[-n:]
             number = numbering.next()
             node_name = name if e is expr else None
-            results.append(tape.add(OPERATION, op=op, args=args, name=node_name,
-                                    label=node_name or f"v{number}", number=number,
+            results.append(tape.add(OPERATION, op=op, args=args, name=node_name, number=number,
                                     line=e.line, column=e.column))
     return results[0]
 
@@ -167,12 +176,12 @@ def constant_value(expr: Expr, source: str = "") -> float:
     return forward(tape, {})[index]
 
 
-def _references(program: Program, st: Statement) -> list[tuple[str, Expr]]:
+def _references(program: Program, st: Statement) -> list[str]:
     """The names a statement uses, in order; checks function names and argument counts."""
     names = []
     for e in walk(st.expr):
         if e.kind == NAME:
-            names.append((e.text, e))
+            names.append(e.text)
         elif e.kind == CALL:
             _check_call(program, e)
     return names
@@ -205,7 +214,7 @@ def _order(program: Program, statements: dict[str, Statement], refs, defaults) -
         stack = [(root, iter(refs[root]))]
         while stack:
             name, pending = stack[-1]
-            for dep, _ in pending:
+            for dep in pending:
                 if dep not in statements or dep in defaults or state.get(dep) == 2:
                     continue
                 if state.get(dep) == 1:

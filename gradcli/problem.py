@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .engine import forward, reverse
 from .errors import BindingError, EvaluationError, ProgramError, UsageError
+from .gcpause import paused_gc
 from .graph import INPUT, Tape, _check_call, build_tape, constant_value
 from .program import NAME, Program, walk
 from .syntax import parse_binding, parse_program
@@ -64,7 +65,8 @@ class Gradient:
 
 def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | None = None,
          wrt: list[str] | None = None, require_values: bool = True) -> Problem:
-    tape = build_tape(parse_program(text))
+    with paused_gc():
+        tape = build_tape(parse_program(text))
     values = {tape.nodes[i].name: tape.nodes[i].value for i in tape.inputs
               if tape.nodes[i].value is not None}
     for name, value in parse_bindings(bindings).items():

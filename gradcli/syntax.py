@@ -1,23 +1,19 @@
-"""Text to data: parse a program or a command-line binding with the Lark grammar.
+"""Text to data: parse a program or a command-line binding with the grammar.
 
-The parser is Lark's standalone LALR parser generated from
-``grammar/gradcli.lark`` into ``gradcli/_parser.py`` (run
-``python grammar/build_parser.py`` after editing the grammar).  It is imported
-instead of Lark itself because it starts in about a third of the time.
-
-The transformer is handed to the parser, so each grammar rule is reduced
-straight into an ``Expr`` as the LALR parser goes: no parse tree is built and
-nothing recurses, however deep the nesting.
+The grammar is ``grammar/gradcli.lark``; Lark compiles it to LALR tables
+(``grammar/build_parser.py``) that ``lalr.py`` drives.  Each rule is reduced
+straight into an ``Expr`` by ``_Build`` as the parser goes: no parse tree is
+built and nothing recurses, however deep the nesting.
 """
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 
-from . import _parser
+from .lalr import LexError, ParseError, Parser
 from .errors import BindingError, ProgramError
+from .gcpause import paused_gc
 from .ops import CONSTANTS, INFIX_OPS
 from .program import CALL, NAME, NUM, OP, Expr, Program, Statement
 
@@ -29,43 +25,52 @@ _WORDS = {
 }
 _OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "CARET"}
-_PREVIOUS_TOKEN = re.compile(r"(\*\*|[A-Za-z0-9_.]+|\S)\s*$")
+_NONZERO_MANTISSA = re.compile(r"[0-9.]*[1-9]")
+_INF = math.inf
 
 
-class _Build(_parser.Transformer):
-    """Grammar rule -> data, called by the parser at each reduction."""
+class _Build:
+    """Grammar rule -> data, called by the parser at each reduction.
+
+    Names are interned: a large program repeats a few names many times.
+    """
+
+    def __init__(self):
+        self.names: dict[str, str] = {}
 
     def number(self, c):
         tok = c[0]
-        value = float(tok)
-        if math.isinf(value):
-            raise ProgramError(f"the number {tok} is too large for a double",
+        text = tok.value
+        value = float(text)
+        if value == 0.0 and _NONZERO_MANTISSA.match(text):
+            raise ProgramError(f"the number {text} is too small for a double (it would be 0)",
                                tok.line, tok.column, kind="number")
-        if value == 0.0 and re.search(r"[1-9]", tok.split("e")[0].split("E")[0]):
-            raise ProgramError(f"the number {tok} is too small for a double (it would be 0)",
+        if value == _INF:
+            raise ProgramError(f"the number {text} is too large for a double",
                                tok.line, tok.column, kind="number")
-        return Expr(NUM, str(tok), value=value, line=tok.line, column=tok.column)
+        return Expr(NUM, text, value=value, line=tok.line, column=tok.column)
 
     def name(self, c):
         tok = c[0]
-        if tok in CONSTANTS:
-            return Expr(NUM, str(tok), value=CONSTANTS[tok], line=tok.line, column=tok.column)
-        return Expr(NAME, str(tok), line=tok.line, column=tok.column)
+        if tok.value in CONSTANTS:
+            return Expr(NUM, tok.value, value=CONSTANTS[tok.value], line=tok.line, column=tok.column)
+        name = self.names.setdefault(tok.value, tok.value)
+        return Expr(NAME, name, line=tok.line, column=tok.column)
 
     def binary(self, c):
         left, tok, right = c
-        return Expr(OP, INFIX_OPS[tok], (left, right), line=tok.line, column=tok.column)
+        return Expr(OP, INFIX_OPS[tok.value], (left, right), line=tok.line, column=tok.column)
 
     def unary(self, c):
         tok, operand = c
-        if tok == "+":
+        if tok.value == "+":
             return operand
         return Expr(OP, "neg", (operand,), line=tok.line, column=tok.column)
 
     def call(self, c):
         tok = c[0]
         args = tuple(c[2]) if len(c) == 4 else ()
-        return Expr(CALL, str(tok), args, line=tok.line, column=tok.column)
+        return Expr(CALL, tok.value, args, line=tok.line, column=tok.column)
 
     def arguments(self, c):
         return c[::2]
@@ -75,7 +80,7 @@ class _Build(_parser.Transformer):
 
     def assign(self, c):
         tok = c[0]
-        return Statement(str(tok), c[2], tok.line, tok.column)
+        return Statement(tok.value, c[2], tok.line, tok.column)
 
     def bare(self, c):
         expr = c[0]
@@ -85,34 +90,25 @@ class _Build(_parser.Transformer):
         return [s for s in c if isinstance(s, Statement)]
 
     def binding(self, c):
-        return str(c[0]), c[2]
+        return c[0].value, c[2]
 
 
-_PARSER = None
-
-
-def _parser_instance():
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = _parser.Lark_StandAlone(transformer=_Build())
-    return _PARSER
+_BUILD = _Build()
+_PARSER = Parser(_BUILD)
 
 
 def _parse(text: str, start: str):
-    """Run the parser with the garbage collector paused (it doubles the cost of building nodes)."""
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        return _parser_instance().parse(text, start=start)
+        with paused_gc():
+            return _PARSER.parse(text, start=start)
     finally:
-        if enabled:
-            gc.enable()
+        _BUILD.names.clear()
 
 
 def parse_program(text: str) -> Program:
     try:
         statements = _parse(text, "program")
-    except _parser.UnexpectedInput as exc:
+    except (LexError, ParseError) as exc:
         raise _syntax_error(exc, text) from None
     except ProgramError as exc:  # raised by a rule as it was reduced: add the line of text
         exc.source = Program([], text).source_line(exc.line)
@@ -127,7 +123,7 @@ def parse_binding(text: str) -> tuple[str, Expr]:
     """Parse ``NAME=VALUE`` from the command line; errors name the binding."""
     try:
         return _parse(text, "binding")
-    except _parser.UnexpectedInput as exc:
+    except (LexError, ParseError) as exc:
         err = _syntax_error(exc, text)
     except ProgramError as exc:
         err = exc
@@ -135,30 +131,24 @@ def parse_binding(text: str) -> tuple[str, Expr]:
     raise BindingError(f"binding {text!r}: {err.message}{hint}", kind="binding")
 
 
-def _syntax_error(exc: Exception, text: str) -> ProgramError:
+def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
     lines = text.split("\n")
-    if isinstance(exc, _parser.UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+    if isinstance(exc, LexError):
+        ch = text[exc.pos]
         shown = repr(ch) if ch.isprintable() else repr(ch) + f" (U+{ord(ch):04X})"
         message = f"unexpected character {shown}"
         line, column = exc.line, exc.column
     else:
-        token = getattr(exc, "token", None)
-        found_end = token is None or token.type == "$END"
-        if found_end:
-            line, column = len(lines), len(lines[-1]) + 1
-            pos = len(text)
-        else:
-            line, column, pos = token.line, token.column, token.start_pos
-        expected = _describe_expected(set(getattr(exc, "expected", ()) or ()))
-        previous = _PREVIOUS_TOKEN.search(text[:pos])
-        after = f" after {previous.group(1)!r}" if previous else ""
-        if found_end:
+        token = exc.token
+        line, column = token.line, token.column
+        expected = _describe_expected(set(exc.expected))
+        after = f" after {exc.previous.value!r}" if exc.previous and exc.previous.type != "NEWLINE" else ""
+        if token.type == "$END":
             found = "the end of the input"
         elif token.type == "NEWLINE":
             found = "the end of the line"
         else:
-            found = repr(str(token))
+            found = repr(token.value)
         message = f"expected {expected}{after}, found {found}" if expected else f"unexpected {found}"
     source = lines[line - 1] if 0 < line <= len(lines) else None
     return ProgramError(message, line, column, source, kind="syntax")
