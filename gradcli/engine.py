@@ -14,42 +14,125 @@ local partial on an edge that carries gradient.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from itertools import islice
 
 from .errors import EvaluationError
 from .graph import CONST, INPUT, OPERATION, Tape
 from .numbers import short
 
 _isfinite = math.isfinite
+_BINARY, _UNARY, _VARIADIC = 0, 1, 2
+
+
+class _Plan:
+    """A tape compiled once for fast sweeps (cached on the tape; tapes never change).
+
+    Per operation node: its index, shape, forward function and operands, and the
+    partial function for each operand that carries gradient (None for one that
+    does not depend on an input, such as the constant in ``3*v``).  The sweeps
+    below are then plain loops with no attribute lookups or per-node dispatch;
+    everything still comes from the operator table.
+    """
+
+    def __init__(self, tape: Tape):
+        req = tape.requires_grad()
+        self.initial = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
+        self.indices: list[int] = []
+        self.ops: list[tuple] = []  # (index, shape, forward, a, b), b = -1 for unary
+        self.back: list[tuple] = []  # (index, shape, a, b, partial_a, partial_b)
+        for node in tape.nodes:
+            if node.kind != OPERATION:
+                continue
+            op, args, i = node.op, node.args, node.index
+            if op.arity == 2:
+                a, b = args
+                self.ops.append((i, _BINARY, op.forward, a, b))
+                self.back.append((i, _BINARY, a, b, op.partials[0] if req[a] else None,
+                                  op.partials[1] if req[b] else None))
+            elif op.arity == 1:
+                self.ops.append((i, _UNARY, op.forward, args[0], -1))
+                self.back.append((i, _UNARY, args[0], -1, op.partials[0] if req[args[0]] else None, None))
+            else:
+                self.ops.append((i, _VARIADIC, op.forward, args, -1))
+                self.back.append((i, _VARIADIC, args, -1, op if req[i] else None, None))
+            self.indices.append(i)
+        self.back.reverse()
+        self.req = req
+
+
+def plan(tape: Tape) -> _Plan:
+    compiled = getattr(tape, "_plan", None)
+    if compiled is None:
+        compiled = _Plan(tape)
+        tape._plan = compiled
+    return compiled
 
 
 def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
     """Every node's value, given each input node's value by index."""
-    nodes = tape.nodes
-    vals = [0.0] * len(nodes)
+    p = plan(tape)
+    vals = p.initial[:]
+    for index, value in inputs.items():
+        vals[index] = value
     i = -1
     try:
-        for node in nodes:
-            i = node.index
-            kind = node.kind
-            if kind == OPERATION:
-                v = node.op.forward(*[vals[a] for a in node.args])
-                if not _isfinite(v):
-                    raise OverflowError
-                vals[i] = v
-            elif kind == INPUT:
-                vals[i] = inputs[i]
+        for i, shape, fn, a, b in p.ops:
+            if shape == _BINARY:
+                vals[i] = fn(vals[a], vals[b])
+            elif shape == _UNARY:
+                vals[i] = fn(vals[a])
             else:
-                vals[i] = node.value
+                vals[i] = fn(*[vals[j] for j in a])
     except (ArithmeticError, ValueError) as exc:
         raise _value_error(tape, vals, i, exc) from None
+    if not _isfinite(sum(vals)):  # one C-speed pass; a finite sum can only overflow, then look closer
+        for i in p.indices:
+            if not _isfinite(vals[i]):
+                raise _value_error(tape, vals, i, OverflowError())
     return vals
 
 
-def reverse(tape: Tape, vals: list[float], output: int, req: list[bool] | None = None) -> list[float]:
-    """Every node's adjoint d(output)/d(node), by one sweep over the reversed tape."""
+def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
+    """Every node's adjoint d(output)/d(node), by one sweep over the reversed tape.
+
+    An undefined or infinite local partial on an edge that carries gradient,
+    or an adjoint that overflows, stops with an EvaluationError; the fast loop
+    only notices that something is not finite, and ``_checked_reverse`` then
+    finds where.
+    """
+    p = plan(tape)
+    adj = [0.0] * len(vals)
+    adj[output] = 1.0
+    start = len(p.indices) - bisect_right(p.indices, output)
+    try:
+        for i, shape, a, b, pa, pb in islice(p.back, start, None):
+            g = adj[i]
+            if g == 0.0:
+                continue
+            if shape == _BINARY:
+                if pa is not None:
+                    adj[a] += g * pa(vals[a], vals[b], vals[i])
+                if pb is not None:
+                    adj[b] += g * pb(vals[a], vals[b], vals[i])
+            elif shape == _UNARY:
+                if pa is not None:
+                    adj[a] += g * pa(vals[a], vals[i])
+            elif pa is not None:
+                operands = [vals[j] for j in a]
+                for j, arg in enumerate(a):
+                    if p.req[arg]:
+                        adj[arg] += g * pa.partial(j, operands, vals[i])
+    except (ArithmeticError, ValueError):
+        return _checked_reverse(tape, vals, output, p.req)
+    if not _isfinite(sum(adj)):
+        return _checked_reverse(tape, vals, output, p.req)
+    return adj
+
+
+def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]) -> list[float]:
+    """The reverse sweep checking every edge: raises an EvaluationError at the first bad one."""
     nodes = tape.nodes
-    if req is None:
-        req = tape.requires_grad()
     adj = [0.0] * len(nodes)
     adj[output] = 1.0
     i = j = -1
@@ -61,17 +144,23 @@ def reverse(tape: Tape, vals: list[float], output: int, req: list[bool] | None =
                 continue
             args = node.args
             operands = [vals[a] for a in args]
-            out = vals[i]
-            op = node.op
             for j, a in enumerate(args):
                 if req[a]:
-                    local = op.partial(j, operands, out)
+                    local = node.op.partial(j, operands, vals[i])
                     if not _isfinite(local):
                         raise ValueError
                     adj[a] += g * local
+                    if not _isfinite(adj[a]):
+                        raise _adjoint_overflow(tape, a)
     except (ArithmeticError, ValueError):
         raise _partial_error(tape, vals, i, j) from None
     return adj
+
+
+def _adjoint_overflow(tape: Tape, index: int) -> EvaluationError:
+    node = tape.nodes[index]
+    return EvaluationError(f"the gradient with respect to {node.label} overflows",
+                           node.line, node.column, tape.source_line(node.line), kind="derivative")
 
 
 def _operands_text(tape: Tape, vals: list[float], index: int) -> str:
