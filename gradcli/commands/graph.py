@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..errors import UsageError
@@ -43,7 +45,7 @@ def command(ctx, args, file, of, wrt, fmt, output, as_json):
         if fmt not in ("dot", "json"):
             raise UsageError(f"--json and --format {fmt} disagree: --json means --format json")
         fmt = "json"
-    if fmt == "png" and output is None and click.get_binary_stream("stdout").isatty():
+    if fmt == "png" and output is None and sys.stdout.isatty():
         raise UsageError("PNG is binary: give -o FILE, or pipe it to a file")
     graph = export.annotate(evaluate(load_problem(ctx, args, file, of, wrt)))
     if fmt == "json" and output is None:
@@ -59,9 +61,7 @@ def command(ctx, args, file, of, wrt, fmt, output, as_json):
         dot = export.to_dot(graph)
         data = dot.encode("utf-8") if fmt == "dot" else export.render_graphviz(dot, fmt)
     if output is None:
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        click.echo(data, nl=False)  # bytes go to the binary stream
         return
     try:
         with open(output, "wb") as f:
