@@ -117,3 +117,17 @@ def test_wrt_limits_the_inputs():
 def test_help():
     result = run("check", "--help")
     assert result.code == 0 and "gradcli check 'u = b*c" in result.out and "--eps" in result.out
+
+
+def test_rounding_noise_is_flagged_not_failed():
+    """Beside 1e12 a step of 6e-6 drowns in rounding; a step of 1 is exact for a quadratic."""
+    noisy = check_json("y = x^2 + 1e12", "x=3")
+    assert noisy["ok"] is True and noisy["inputs"]["x"]["status"] == "noisy"
+    assert noisy["inputs"]["x"]["abs_error"] <= noisy["inputs"]["x"]["rounding_floor"]
+    exact = check_json("y = x^2 + 1e12", "x=3", "--eps", "1")["inputs"]["x"]
+    assert exact["status"] == "pass" and exact["numeric"] == 6.0
+
+
+def test_nudge_shows_enough_digits_to_see_the_move():
+    result = run("check", "y = x + 1e12", "x=3")
+    assert "x: 3 -> 3.001 moves y: 1000000000003 -> 1000000000003.001" in result.out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..checking import FAIL, KINK, CheckResult, InputCheck
+from ..checking import FAIL, KINK, NOISY, CheckResult, InputCheck
 from ..numbers import short
 
 
@@ -13,14 +13,23 @@ def slope_text(slope: float) -> str:
     return f"{slope:.4g}"
 
 
+def distinct(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` with six significant digits, or as many more as it takes to tell them apart."""
+    for digits in range(6, 18):
+        if a == b or float(f"{a:.{digits}g}") != float(f"{b:.{digits}g}"):
+            return short(a, digits), short(b, digits)
+    return short(a, 17), short(b, 17)
+
+
 def nudge_line(check: InputCheck, output: str) -> str:
     """``a: 5 -> 5.001 moves J: 33 -> 33.003, slope 3.000``."""
     n = check.nudge
-    head = f"{check.name}: {short(n.before)} -> {short(n.after)}"
+    before, after = distinct(n.before, n.after)
+    head = f"{check.name}: {before} -> {after}"
     if n.out_after is None:
         return f"{head} leaves the domain ({n.problem})"
-    return (f"{head} moves {output}: {short(n.out_before)} -> {short(n.out_after)}, "
-            f"slope {slope_text(n.slope)}")
+    out_before, out_after = distinct(n.out_before, n.out_after)
+    return f"{head} moves {output}: {out_before} -> {out_after}, slope {slope_text(n.slope)}"
 
 
 def check_json(result: CheckResult) -> dict:
@@ -31,6 +40,7 @@ def check_json(result: CheckResult) -> dict:
             "value": c.value, "analytic": c.analytic, "numeric": c.numeric,
             "abs_error": c.abs_error, "rel_error": c.rel_error, "ok": c.ok,
             "status": c.status, "kink": c.kink, "step": c.step, "tolerance": c.tolerance,
+            "rounding_floor": c.floor,
             "nudge": {"from": n.before, "to": n.after, "output_from": n.out_before,
                       "output_to": n.out_after, "slope": n.slope},
         }
@@ -47,6 +57,8 @@ def _status_text(c: InputCheck):
 
     if c.status == KINK:
         return Text("kink", style="yellow")
+    if c.status == NOISY:
+        return Text("noisy", style="yellow")
     if c.status == FAIL:
         return Text("FAIL", style="bold red")
     return Text("pass", style="green")
@@ -72,6 +84,8 @@ def check_rich(result: CheckResult):
         table.add_row("(no inputs)", "", "", "", "", "", "")
     lines = [Text(f"kink: not a derivative ({c.name}: {c.kink})", style="yellow")
              for c in result.inputs if c.kink]
+    lines += [Text(f"noisy: rounding in {out} limits the difference to ±{c.floor:.2g} ({c.name}); "
+                   "not a failure", style="yellow") for c in result.inputs if c.status == NOISY]
     lines += [Text("nudges:", style="bold")] if result.inputs else []
     lines += [Text("  " + nudge_line(c, out)) for c in result.inputs]
     return Group(table, "", *lines)
