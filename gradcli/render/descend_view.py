@@ -1,0 +1,59 @@
+"""Renderers for `gradcli descend`: JSON lines per step, a progress bar, and the summary table."""
+
+from __future__ import annotations
+
+from ..descent import DescentResult, Step
+from ..numbers import short
+
+
+def step_json(step: Step) -> dict:
+    return {"step": step.step, "loss": step.loss, "values": step.values, "gradient": step.gradient}
+
+
+def done_json(result: DescentResult) -> dict:
+    final = result.final
+    return {"done": True, "steps": result.steps, "converged": result.converged,
+            "loss": final.loss, "values": final.values, "gradient": final.gradient,
+            "gradient_norm": final.norm, "lr": result.lr, "until": result.until, "rows": result.rows,
+            "start": {"loss": result.start.loss, "values": result.start.values}}
+
+
+def summary_rich(result: DescentResult):
+    from rich.table import Table
+
+    out = result.output
+    why = (f"stopped at step {result.steps}: |gradient| = {result.final.norm:.3g} < {result.until:g}"
+           if result.converged else f"{result.steps} step{'s' if result.steps != 1 else ''}")
+    data = f", mean over {result.rows} data rows" if result.rows else ""
+    fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items())
+    table = Table(title=f"gradient descent on {out}, lr {short(result.lr)}",
+                  caption=why + data + (f"; held fixed: {fixed}" if fixed else ""),
+                  title_justify="left", caption_justify="left", title_style="bold")
+    for col, justify in [("", "left"), ("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]:
+        table.add_column(col, justify=justify)
+    for name, value in result.final.values.items():
+        table.add_row(name, short(result.start.values[name]), short(value), short(result.final.gradient[name]))
+    table.add_section()
+    table.add_row(f"{out} (loss)", short(result.start.loss), short(result.final.loss), "", style="bold")
+    return table
+
+
+class ProgressBar:
+    """A Rich progress bar for a terminal: step and loss; gone once descent ends."""
+
+    def __init__(self, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("descending"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), transient=True)
+        self.task = self.progress.add_task("descend", total=total, loss="")
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def update(self, step: Step) -> None:
+        self.progress.update(self.task, completed=step.step, loss=short(step.loss))

@@ -1,0 +1,139 @@
+"""`gradcli descend`: convergence to known minima, the line fit, the JSON stream, divergence, data errors."""
+
+import csv
+import json
+
+import pytest
+
+from conftest import SAMPLES, run
+
+LINE = str(SAMPLES / "line_fit.grad")
+LINE_DATA = str(SAMPLES / "line_fit.csv")
+
+
+def stream(*args, code=0):
+    result = run("descend", *args, "--json")
+    assert result.code == code, result.err
+    return [json.loads(line) for line in result.out.splitlines()]
+
+
+def test_json_stream_follows_the_update_rule():
+    """L = (w - 3)^2 from w = 0 with lr 0.1: w_k = 3 - 3 * 0.8^k, L_k = (3 * 0.8^k)^2."""
+    lines = stream("L = (w - 3)^2", "w=0", "--lr", "0.1", "--steps", "5")
+    assert [line.get("step") for line in lines[:-1]] == [0, 1, 2, 3, 4, 5]
+    for k, line in enumerate(lines[:-1]):
+        assert line["values"]["w"] == pytest.approx(3 - 3 * 0.8 ** k, rel=1e-12)
+        assert line["loss"] == pytest.approx((3 * 0.8 ** k) ** 2, rel=1e-12)
+        assert line["gradient"]["w"] == pytest.approx(-6 * 0.8 ** k, rel=1e-12)
+    done = lines[-1]
+    assert done["done"] is True and done["steps"] == 5 and done["converged"] is False
+    assert done["values"] == lines[-2]["values"] and done["start"]["values"] == {"w": 0.0}
+
+
+def test_quadratic_converges_to_its_analytic_minimum():
+    """samples/quadratic.grad: the gradient (2(x - 2) + y, 6(y + 1) + x) vanishes at (30/11, -16/11)."""
+    done = stream("-f", str(SAMPLES / "quadratic.grad"), "--until", "1e-10", "--steps", "1000")[-1]
+    assert done["converged"] is True and done["steps"] < 1000
+    assert done["values"]["x"] == pytest.approx(30 / 11, abs=1e-9)
+    assert done["values"]["y"] == pytest.approx(-16 / 11, abs=1e-9)
+    assert done["loss"] == pytest.approx(-31 / 11, abs=1e-12)
+    assert done["gradient_norm"] < 1e-10
+
+
+def test_line_fit_recovers_slope_and_intercept():
+    """samples/line_fit.csv holds points on y = 3x - 2."""
+    with open(LINE_DATA) as f:
+        rows = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(f)]
+    assert all(y == 3 * x - 2 for x, y in rows)
+    lines = stream("-f", LINE, "--data", LINE_DATA, "--steps", "300")
+    # step 0 at w = b = 0: the loss is the mean of y^2, the gradient the mean of -2xy and -2y
+    first = lines[0]
+    assert first["loss"] == pytest.approx(sum(y * y for _, y in rows) / len(rows), rel=1e-12)
+    assert first["gradient"]["w"] == pytest.approx(sum(-2 * x * y for x, y in rows) / len(rows), rel=1e-12)
+    assert first["gradient"]["b"] == pytest.approx(sum(-2 * y for _, y in rows) / len(rows), rel=1e-12)
+    assert set(first["values"]) == {"w", "b"}  # data columns are not trained
+    done = lines[-1]
+    assert done["values"]["w"] == pytest.approx(3, abs=1e-9)
+    assert done["values"]["b"] == pytest.approx(-2, abs=1e-9)
+    assert done["rows"] == len(rows)
+
+
+def test_json_lines_data(tmp_path):
+    """Points on y = -0.5x + 4, as JSON lines."""
+    path = tmp_path / "points.jsonl"
+    path.write_text("".join(json.dumps({"x": x, "y": -0.5 * x + 4}) + "\n" for x in (-1, 0, 1, 2)))
+    done = stream("L = (w*x + b - y)^2", "w=0", "b=0", "--data", str(path), "--steps", "500", "--lr", "0.2")[-1]
+    assert done["values"]["w"] == pytest.approx(-0.5, abs=1e-9)
+    assert done["values"]["b"] == pytest.approx(4, abs=1e-9)
+
+
+def test_table_output_without_a_progress_bar_when_piped():
+    result = run("descend", "L = (w - 3)^2 + (b + 1)^2", "w=0", "b=0", "--steps", "100")
+    assert result.code == 0, result.err
+    assert "\x1b[" not in result.out and "\r" not in result.out
+    rows = {line.split("│")[1].strip(): line for line in result.out.splitlines() if line.count("│") > 2}
+    assert rows["w"].split("│")[2].strip() == "0" and rows["w"].split("│")[3].strip() == "3"
+    assert rows["b"].split("│")[3].strip() == "-1"
+    assert rows["L (loss)"].split("│")[2].strip() == "10"  # 3^2 + 1^2 at the start
+
+
+def test_fixed_inputs_stay_fixed():
+    done = stream("L = (w - a)^2", "w=0", "a=5", "--wrt", "w", "--steps", "200")[-1]
+    assert done["values"] == {"w": pytest.approx(5, abs=1e-12)}
+
+
+def test_divergence_stops_with_exit_1():
+    """lr 10 on (w - 3)^2 multiplies the error by -19 each step until it overflows."""
+    result = run("descend", "L = (w - 3)^2", "w=0", "--lr", "10", "--steps", "1000")
+    assert result.code == 1
+    assert "descent diverged at step" in result.err
+    assert "last finite values" in result.err and "w=" in result.err
+    assert "try a smaller --lr" in result.err
+    lines = stream("L = (w - 3)^2", "w=0", "--lr", "10", "--steps", "1000", code=1)
+    assert lines[-1]["error"]["kind"] == "diverged"
+    last = lines[-2]
+    assert last["values"]["w"] - 3 == pytest.approx(-3 * (-19.0) ** last["step"], rel=1e-9)
+
+
+def test_steps_zero_and_until_zero_gradient():
+    lines = stream("L = (w - 3)^2", "w=0", "--steps", "0")
+    assert len(lines) == 2 and lines[-1]["steps"] == 0 and lines[-1]["loss"] == 9.0
+    done = stream("L = (w - 3)^2", "w=3", "--until", "1e-12")[-1]
+    assert done["steps"] == 0 and done["converged"] is True
+
+
+@pytest.mark.parametrize("content, args, words", [
+    ("x,y,z\n1,2,3\n", [], "column z is not a name in the program"),
+    ("x,L\n1,2\n", [], "column L is computed by the program"),
+    ("x,y\n1,abc\n", [], "column y: 'abc' is not a finite number"),
+    ("x,y\n1,2,3\n", [], "3 values for 2 columns"),
+    ("1,2\n", [], "header of input names"),
+    ("x,y\n", [], "no data rows"),
+    ("x,y\n1,2\n", ["--wrt", "w,x"], "--wrt x: this is a data column"),
+])
+def test_data_errors_exit_2(tmp_path, content, args, words):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    result = run("descend", "-f", LINE, "--data", str(path), *args)
+    assert result.code == 2
+    assert words in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("args, words", [
+    (["L = (w*x + b - y)^2", "w=0", "--data", LINE_DATA], "no starting value for b"),
+    (["L = (w - 3)^2", "w=0", "--lr", "0"], "learning rate must be a positive"),
+    (["L = (w - 3)^2", "w=0", "--steps", "-1"], "-1"),
+])
+def test_usage_errors(args, words):
+    result = run("descend", *args)
+    assert result.code == 2 and words in result.err
+
+
+def test_domain_error_at_the_start_is_the_program_error():
+    result = run("descend", "L = log(w)", "w=-1")
+    assert result.code == 1 and "log(-1) is undefined" in result.err
+
+
+def test_help():
+    result = run("descend", "--help")
+    assert result.code == 0 and "--data FILE" in result.out and "gradcli descend 'L = (w - 3)^2'" in result.out
