@@ -219,15 +219,14 @@ class Descent:
         self.result: DescentResult | None = None
         tape = problem.tape
         self._out = problem.output_index
-        self._req = tape.requires_grad()
         self._wrt = [tape.names[n] for n in problem.wrt]
         self._columns = [tape.names[n] for n in data.columns] if data else []
 
     def _loss_and_gradient(self, inputs: dict[int, float]) -> tuple[float, list[float]]:
-        tape, out, req, wrt = self.problem.tape, self._out, self._req, self._wrt
+        tape, out, wrt = self.problem.tape, self._out, self._wrt
         if self.data is None:
             vals = forward(tape, inputs)
-            adj = reverse(tape, vals, out, req)
+            adj = reverse(tape, vals, out)
             return vals[out], [adj[i] for i in wrt]
         loss = 0.0
         grad = [0.0] * len(wrt)
@@ -237,7 +236,7 @@ class Descent:
                 inputs[index] = v
             try:
                 vals = forward(tape, inputs)
-                adj = reverse(tape, vals, out, req)
+                adj = reverse(tape, vals, out)
             except EvaluationError as exc:
                 exc.message = f"data row {r}: {exc.message}"
                 exc.args = (exc.message,)
