@@ -17,9 +17,11 @@ local partials, computed once from the forward values.  On it:
   tape order, then operand position), with an explicit stack;
 * ``path_sum`` streams the sum of every path's product, never holding a path.
 
-Nothing recurses, so tapes of 100,000 nodes work.  A product is always
-multiplied from the output back to the input, the way the k-best program builds
-it, so the same path has bit-for-bit the same product whichever way it was found.
+Nothing recurses, so tapes of 100,000 nodes work.  A listed path's product is
+always multiplied from the output back to the input, the way the k-best program
+builds it, so a path has bit-for-bit the same product whether it was found by
+enumeration or by the k-best program.  (The streamed sum multiplies from the
+input forward; its total may differ from the reverse sweep's in the last bits.)
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ class PathGraph:
                 self.out[a].append(len(self.edges))
                 self.edges.append(Edge(a, i, j, local))
         self._formulas: dict[int, str] = {}
+        self._collapsed_cache = None
 
     def counts(self, starts: list[int]) -> dict[int, int]:
         """The exact number of paths from each start node to the output (0 if it does not reach it).
@@ -263,7 +266,7 @@ class PathGraph:
 
     def _collapsed(self):
         """Per node: (next branching node, partial product) pairs, and partial products ending at the output."""
-        if hasattr(self, "_collapsed_cache"):
+        if self._collapsed_cache is not None:
             return self._collapsed_cache
         out, edges, output = self.out, self.edges, self.output
         n = len(out)
@@ -286,7 +289,10 @@ class PathGraph:
                 if c != output and jump[c] is not None:
                     c, m = jump[c]
                     p = p * m
-                (term[v].append(p) if c == output else inner[v].append((c, p)))
+                if c == output:
+                    term[v].append(p)
+                else:
+                    inner[v].append((c, p))
         self._collapsed_cache = (inner, term)
         return inner, term
 

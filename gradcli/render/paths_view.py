@@ -63,13 +63,16 @@ def _input_tree(result: PathsResult, item: InputPaths):
         return Tree(head)
     many = "path" if item.path_count == 1 else "paths"
     head.append(f": {count_text(item.path_count)} {many} to {out}", style="not bold")
-    if item.capped:
+    if item.capped and item.paths:
         head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
+    elif item.capped:
+        head.append("; none listed (--max-paths 0)", style="not bold")
     tree = Tree(head)
     for number, path in enumerate(item.paths, 1):
         _add_path(tree, result, number, path)
     if item.capped:
-        tree.add(Text(f"… {count_text(item.omitted_count)} more paths, not listed: they sum to "
+        more = "more " if item.paths else ""
+        tree.add(Text(f"… {count_text(item.omitted_count)} {more}paths, not listed: they sum to "
                       f"{short(item.omitted_sum)} (the reverse sweep's {derivative} minus the listed sum)"))
         tree.add(Text(f"all paths: listed {short(item.listed_sum)} + omitted {short(item.omitted_sum)} = "
                       f"{short(item.gradient)} = the reverse sweep's {derivative}", style="green"))
