@@ -1,0 +1,166 @@
+"""Renderers for `gradcli explain --paths`: every path's edge partials, products and their sum.
+
+``paths_json`` gives scripts the exact path counts and every listed path;
+``paths_rich`` gives a learner one tree per input: each path edge by edge
+(``∂v1/∂x1 = 1/x1 = 0.5``), its product, the sum over the paths, and a check
+of that sum against the reverse sweep.
+"""
+
+from __future__ import annotations
+
+from ..numbers import short
+from ..paths import InputPaths, Path, PathsResult, count_text
+
+BAUER = ("Bauer's formula, the chain rule written path by path: the derivative of {out} with respect "
+         "to an input is the sum, over every path from the input to {out}, of the product of the "
+         "local partials on the path's edges.")
+EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edges
+
+
+def paths_json(result: PathsResult) -> dict:
+    graph = result.graph
+    labels = [node.label for node in result.tape.nodes]
+    inputs = {}
+    for item in result.inputs:
+        inputs[item.name] = {
+            "gradient": item.gradient,
+            "path_count": item.path_count,
+            "capped": item.capped,
+            "paths": [{"nodes": [labels[v] for v in path.nodes],
+                       "partials": path.partials,
+                       "formulas": [graph.formula(e) for e in path.edges],
+                       "product": path.product} for path in item.paths],
+            "listed_sum": item.listed_sum,
+            "omitted": {"count": item.omitted_count, "sum": item.omitted_sum},
+        }
+    return {"output": result.output, "value": result.value, "max_paths": result.max_paths,
+            "inputs": inputs}
+
+
+def paths_rich(result: PathsResult):
+    from rich.console import Group
+    from rich.text import Text
+
+    out = result.output
+    parts = [Text(f"{out} = {short(result.value)}", style="bold"),
+             Text(BAUER.format(out=out), style="italic"), Text("")]
+    for item in result.inputs:
+        parts += [_input_tree(result, item), Text("")]
+    if not result.inputs:
+        parts.append(Text("(no inputs)"))
+    return Group(*parts)
+
+
+def _input_tree(result: PathsResult, item: InputPaths):
+    from rich.text import Text
+    from rich.tree import Tree
+
+    out = result.output
+    derivative = f"d{out}/d{item.name}"
+    head = Text(f"{item.name} = {short(result.values[item.index])}", style="bold")
+    if item.path_count == 0:
+        head.append(f": no path to {out}: gradient 0", style="not bold")
+        return Tree(head)
+    many = "path" if item.path_count == 1 else "paths"
+    head.append(f": {count_text(item.path_count)} {many} to {out}", style="not bold")
+    if item.capped and item.paths:
+        head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
+    elif item.capped:
+        head.append("; none listed (--max-paths 0)", style="not bold")
+    tree = Tree(head)
+    for number, path in enumerate(item.paths, 1):
+        _add_path(tree, result, number, path)
+    if item.capped:
+        more = "more " if item.paths else ""
+        tree.add(Text(f"… {count_text(item.omitted_count)} {more}paths, not listed: they sum to "
+                      f"{short(item.omitted_sum)} (the reverse sweep's {derivative} minus the listed sum)"))
+        tree.add(Text(f"all paths: listed {short(item.listed_sum)} + omitted {short(item.omitted_sum)} = "
+                      f"{short(item.gradient)} = the reverse sweep's {derivative}", style="green"))
+        return tree
+    total = item.listed_sum
+    terms = _sum_text([p.product for p in item.paths])
+    tree.add(Text(f"sum over {len(item.paths)} {many}: {short(total)}"))
+    tree.add(_check(terms, total, item.gradient, derivative))
+    return tree
+
+
+def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
+    from rich.text import Text
+
+    nodes = result.tape.nodes
+    n = len(path.edges)
+    if n > EDGES_SHOWN:
+        half = EDGES_SHOWN // 2
+        route = " → ".join([nodes[v].label for v in path.nodes[:half + 1]] + [f"… {n - EDGES_SHOWN - 1} nodes …"]
+                           + [nodes[v].label for v in path.nodes[n - half:]])
+    else:
+        route = " → ".join(nodes[v].label for v in path.nodes)
+    branch = tree.add(Text(f"path {number}: {route}"))
+    if n == 0:
+        branch.add(Text("the input is the output: no edges, product 1"))
+        return
+    shown = range(n)
+    if n > EDGES_SHOWN:
+        half = EDGES_SHOWN // 2
+        shown = [*range(half), None, *range(n - half, n)]
+    for k in shown:
+        if k is None:
+            branch.add(Text(f"… {n - EDGES_SHOWN} more edges …", style="dim"))
+            continue
+        branch.add(_edge_text(result, path.edges[k]))
+    if n == 1:
+        product = f"product {short(path.product)}"
+    elif n <= EDGES_SHOWN:
+        product = "product " + " × ".join(_factor(p) for p in path.partials) + f" = {short(path.product)}"
+    else:
+        product = f"product of the {n} partials = {short(path.product)}"
+    branch.add(Text(product, style="bold"))
+
+
+def _edge_text(result: PathsResult, e: int):
+    from rich.text import Text
+
+    graph, tape = result.graph, result.tape
+    edge = graph.edges[e]
+    dst, src = tape.nodes[edge.dst], tape.nodes[edge.src]
+    value = short(edge.partial)
+    formula = graph.formula(e)
+    text = Text(f"∂{dst.label}/∂{src.label} = ")
+    if formula != value:
+        text.append(f"{formula} = ")
+    text.append(value, style="bold")
+    where = f"{dst.label} = {tape.definition(edge.dst)}"
+    if dst.args.count(edge.src) > 1:
+        where += f", operand {edge.operand + 1}"
+    text.append(f"   ({where})", style="dim")
+    return text
+
+
+def _factor(x: float) -> str:
+    text = short(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _sum_text(terms: list[float]) -> str:
+    """``0.5 + 5``, ``2 - 0.283662``: the path products as a sum a person would write."""
+    if not terms:
+        return "0"
+    text = short(terms[0])
+    for t in terms[1:]:
+        shown = short(t)
+        text += f" - {shown[1:]}" if shown.startswith("-") else f" + {shown}"
+    return text
+
+
+def _check(terms: str, total: float, gradient: float, derivative: str):
+    import math
+
+    from rich.text import Text
+
+    if total == gradient:
+        return Text(f"check: {terms} = {short(total)} = the reverse sweep's {derivative} ✓", style="green")
+    if math.isclose(total, gradient, rel_tol=1e-9, abs_tol=1e-12):
+        return Text(f"check: {terms} = {short(total)} = the reverse sweep's {derivative} ✓ "
+                    f"(to rounding: {total!r} vs {gradient!r})", style="green")
+    return Text(f"check: {terms} = {short(total)}, but the reverse sweep's {derivative} = {short(gradient)}",
+                style="red")
