@@ -41,7 +41,9 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
 
     out = result.output
     title = f"{out} = {short(result.value)}"
-    if result.mode != "reverse":
+    if result.mode == "paths":
+        title += f"   (paths mode: {result.passes:,} path products summed)"
+    elif result.mode != "reverse":
         title += f"   ({result.mode} mode, {result.passes} pass{'es' if result.passes != 1 else ''})"
     table = Table(title=title, title_justify="left", title_style="bold")
     table.add_column("input")
