@@ -6,8 +6,9 @@ trace names (``v4 = sin(v_0)``); constants stay inline in the definitions.
 Optional columns: the forward-mode tangent seeded at one input (Table 2) and
 the reverse-mode adjoint (Table 3).
 
-Rows are the inputs and the operations the output depends on: the trace of
-computing that output.
+Rows are the inputs and the operations on them that the output depends on:
+the trace of computing that output. (The output always has a row: a name
+assigned a constant expression is an input.)
 """
 
 from __future__ import annotations
@@ -52,15 +53,30 @@ def trace_name(k: int) -> str:
 
 
 def trace_labels(tape: Tape) -> list[str]:
-    """Each node's label in the trace: inputs v_-(n-1)..v_0, operations v<number>, constants their text."""
+    """Each node's text in the trace: inputs v_-(n-1)..v_0, operations v<number>.
+
+    Constants, and operations on constants only (``-2``, ``2^3``), are not rows:
+    they appear inline, as the text that computes them.
+    """
     labels = [node.label for node in tape.nodes]
     n = len(tape.inputs)
     for position, i in enumerate(tape.inputs):
         labels[i] = trace_name(position - (n - 1))
+    req = tape.requires_grad()
     for node in tape.nodes:
-        if node.kind == OPERATION:
+        if node.kind != OPERATION:
+            continue
+        if req[node.index]:
             labels[node.index] = trace_name(node.number)
+        else:
+            text = definition(node, labels)
+            labels[node.index] = f"({text})" if node.op.style == "infix" else text
     return labels
+
+
+def definition(node, labels: list[str]) -> str:
+    """An operation over its operands' trace texts: ``log(v_-1)``, ``v_-1*v_0``, ``v_0*(-2)``."""
+    return node.op.render([_operand(labels[a], node.op) for a in node.args])
 
 
 def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool = False) -> TraceResult:
@@ -73,6 +89,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     vals = sweep.values
     out = problem.output_index
     cone = output_cone(tape, [out])
+    req = tape.requires_grad()
     tan = tangents(tape, vals, tape.names[tangent], cone) if tangent is not None else None
     labels = trace_labels(tape)
     n = len(tape.inputs)
@@ -81,13 +98,12 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     for node in tape.nodes:
         i = node.index
         if node.kind == INPUT:
-            k, definition = position[i] - (n - 1), None
-        elif node.kind == OPERATION and cone[i]:
-            k = node.number
-            definition = node.op.render([_operand(labels[a], node.op) for a in node.args])
+            k, text = position[i] - (n - 1), None
+        elif node.kind == OPERATION and cone[i] and req[i]:
+            k, text = node.number, definition(node, labels)
         else:
             continue
-        rows.append(TraceRow(i, k, labels[i], node.name, definition, vals[i],
+        rows.append(TraceRow(i, k, labels[i], node.name, text, vals[i],
                              tan[i] if tan is not None else None,
                              sweep.adjoints[i] if adjoint else None))
     return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint)
