@@ -82,7 +82,8 @@ def backward_steps(problem: Problem) -> StepsResult:
             contribution = g * local if local is not None else 0.0
             operands.append(Operand(labels[j], a, node.op.formula(j, labels, node.label), local,
                                     contribution))
-            received[a] = received[a] or []
+            if received[a] is None:
+                received[a] = []
             received[a].append(Received(node.label, contribution))
         steps.append(Step(node.label, i, node.op.name, tape.definition(i), vals[i], g,
                           received[i] or [], operands))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..forward import output_cone
 from ..graph import CONST, INPUT, OPERATION
 from ..numbers import short
 from ..problem import Gradient
@@ -25,8 +26,6 @@ _UNSEEN, _SHOWN, _DEFERRED = 0, 1, 2
 
 
 def _cone(result: Gradient) -> list[bool]:
-    from ..forward import output_cone
-
     return output_cone(result.tape, [result.problem.output_index])
 
 

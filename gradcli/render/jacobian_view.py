@@ -17,9 +17,10 @@ def cost_text(result: JacobianResult) -> str:
     n, m = result.passes_forward, result.passes_reverse
     text = (f"forward mode: {_passes(n)} (one column per input); "
             f"reverse mode: {_passes(m)} (one row per output)")
+    shape = f"{m} output{'s' if m != 1 else ''} × {n} input{'s' if n != 1 else ''}"
     if n == m:
-        return text + "; the same cost for this shape"
-    return text + f"; {cheaper_mode(n, m)} is cheaper for this {m}×{n} shape"
+        return text + f"; the same cost for {shape}"
+    return text + f"; {cheaper_mode(n, m)} is cheaper for {shape}"
 
 
 def _passes(k: int) -> str:
