@@ -1,0 +1,47 @@
+"""gradcli jacobian: every output's derivative with respect to every input, by forward or reverse mode."""
+
+from __future__ import annotations
+
+import click
+
+from .common import emit_json, json_option, load_problem, print_rich, split_names
+
+HELP = """The Jacobian of several outputs: one row per output, one column per input.
+
+\b
+Forward mode fills a column per pass (n passes for n inputs); reverse mode
+fills a row per pass (m passes for m outputs).  The output says both counts
+and which mode is cheaper for this shape; without --mode the cheaper one is
+used (reverse at a tie).  With no --of, the outputs are the statements that
+no other statement uses.
+
+\b
+Examples:
+  gradcli jacobian 'y1 = x1*x2; y2 = sin(x1) + x2' x1=2 x2=5
+  gradcli jacobian 'u = a*b; v = u + c; w = u*c' --of v,w a=1 b=2 c=3
+  gradcli jacobian -f samples/baydin_trace.grad --of y --mode forward --json
+"""
+
+
+@click.command("jacobian", help=HELP)
+@click.argument("args", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")
+@click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
+              help="Read the program from FILE ('-' for standard input).")
+@click.option("--of", "of", metavar="NAME[,NAME]", multiple=True,
+              help="An output (a row); repeat it or give a comma list (default: the statements nothing uses).")
+@click.option("--wrt", "wrt", metavar="A,B", help="The inputs (columns) (default: all).")
+@click.option("--mode", type=click.Choice(["forward", "reverse"]), default=None,
+              help="Forward: a column per pass; reverse: a row per pass (default: the cheaper).")
+@json_option
+@click.pass_context
+def command(ctx, args, file, of, wrt, mode, as_json):
+    from ..jacobian import jacobian, resolve_outputs
+    from ..render.jacobian_view import jacobian_json, jacobian_rich
+
+    problem = load_problem(ctx, args, file, None, wrt)
+    outputs = resolve_outputs(problem, [name for value in of for name in split_names(value) or []])
+    result = jacobian(problem, outputs, mode)
+    if as_json:
+        emit_json(jacobian_json(result))
+    else:
+        print_rich(jacobian_rich(result))

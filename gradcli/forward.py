@@ -1,0 +1,93 @@
+"""Forward mode: tangents pushed through the tape from one input, one pass per input.
+
+A node's tangent is d(node)/d(seed input), the sum over its operands of
+``op.partial(j, operands, out) * tangent(operand_j)``.  The local partials come
+from the same operator table as the reverse sweep, so there is no second set
+of rules: forward and reverse mode differ only in the order the same products
+are summed.  One pass gives one column of the Jacobian (every output's
+derivative with respect to the seed), so a gradient of n inputs takes n passes.
+
+Only nodes the requested outputs depend on are visited (``needed``), so a
+statement the output does not use cannot stop the pass with an error that the
+reverse sweep would never meet.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .engine import _partial_error, forward
+from .graph import OPERATION, Tape
+from .problem import Gradient, Problem
+
+_isfinite = math.isfinite
+
+
+def output_cone(tape: Tape, outputs: list[int]) -> list[bool]:
+    """Which nodes the given output nodes depend on (themselves included): one backward loop."""
+    needed = [False] * len(tape.nodes)
+    for i in outputs:
+        needed[i] = True
+    for i in range(max(outputs, default=-1), -1, -1):
+        if needed[i]:
+            for a in tape.nodes[i].args:
+                needed[a] = True
+    return needed
+
+
+def tangents(tape: Tape, values: list[float], seed_index: int,
+             needed: list[bool] | None = None) -> list[float]:
+    """Every node's derivative with respect to the node ``seed_index`` (tangent 1), in one pass.
+
+    ``needed`` limits the pass to the nodes it flags (others keep tangent 0).  A
+    local partial that is infinite or undefined raises ``EvaluationError`` when
+    it multiplies a nonzero tangent, as the reverse sweep does for a nonzero adjoint.
+    """
+    nodes = tape.nodes
+    tan = [0.0] * len(nodes)
+    tan[seed_index] = 1.0
+    i = j = -1
+    try:
+        for node in nodes[seed_index + 1:]:
+            i = node.index
+            if node.kind != OPERATION or (needed is not None and not needed[i]):
+                continue
+            args = node.args
+            total = 0.0
+            operands = None
+            for j, a in enumerate(args):
+                t = tan[a]
+                if t == 0.0:
+                    continue
+                if operands is None:
+                    operands = [values[b] for b in args]
+                local = node.op.partial(j, operands, values[i])
+                if not _isfinite(local):
+                    raise ValueError
+                total += local * t
+            tan[i] = total
+    except (ArithmeticError, ValueError):
+        raise _partial_error(tape, values, i, j) from None
+    return tan
+
+
+def forward_gradient(problem: Problem) -> Gradient:
+    """The output's gradient by forward mode: one tangent pass per input in ``problem.wrt``.
+
+    The result's adjoint list holds d(output)/d(input) for the inputs in
+    ``wrt``; forward mode does not compute the adjoints of intermediates, so
+    those entries are ``nan``.  ``extra["tangents"]`` keeps each pass's column.
+    """
+    tape = problem.tape
+    values = forward(tape, problem.input_values())
+    out = problem.output_index
+    needed = output_cone(tape, [out])
+    adjoints = [math.nan] * len(tape.nodes)
+    columns = {}
+    for name in problem.wrt:
+        seed = tape.names[name]
+        column = tangents(tape, values, seed, needed)
+        adjoints[seed] = column[out]
+        columns[name] = column
+    return Gradient(problem, values, adjoints, mode="forward", passes=len(problem.wrt),
+                    extra={"tangents": columns})

@@ -1,0 +1,43 @@
+"""Renderers for `gradcli jacobian`: the matrix, and what each mode would have cost."""
+
+from __future__ import annotations
+
+from ..jacobian import JacobianResult, cheaper_mode
+from ..numbers import short
+
+
+def jacobian_json(result: JacobianResult) -> dict:
+    return {"outputs": result.outputs, "inputs": result.inputs, "values": result.values,
+            "jacobian": result.matrix, "mode": result.mode, "passes": result.passes,
+            "passes_forward": result.passes_forward, "passes_reverse": result.passes_reverse}
+
+
+def cost_text(result: JacobianResult) -> str:
+    """Both pass counts and which mode is cheaper for this shape (m outputs by n inputs)."""
+    n, m = result.passes_forward, result.passes_reverse
+    text = (f"forward mode: {_passes(n)} (one column per input); "
+            f"reverse mode: {_passes(m)} (one row per output)")
+    shape = f"{m} output{'s' if m != 1 else ''} × {n} input{'s' if n != 1 else ''}"
+    if n == m:
+        return text + f"; the same cost for {shape}"
+    return text + f"; {cheaper_mode(n, m)} is cheaper for {shape}"
+
+
+def _passes(k: int) -> str:
+    return f"{k} pass{'es' if k != 1 else ''}"
+
+
+def jacobian_rich(result: JacobianResult):
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})",
+                  title_justify="left", title_style="bold")
+    table.add_column("output")
+    table.add_column("value", justify="right")
+    for x in result.inputs:
+        table.add_column(f"∂·/∂{x}", justify="right")
+    for y, row in zip(result.outputs, result.matrix):
+        table.add_row(y, short(result.values[y]), *[short(v) for v in row])
+    return Group(table, Text(cost_text(result), style="dim"))

@@ -1,0 +1,100 @@
+"""Renderers for `gradcli explain --steps`: the backward pass node by node.
+
+The course notes name the adjoint of x ``dx`` (meaning d(output)/dx); the view
+does the same and says so in its caption.
+"""
+
+from __future__ import annotations
+
+from ..numbers import short
+from ..steps import Received, StepsResult
+
+
+def _received_json(terms: list[Received]) -> list[dict]:
+    return [{"from": t.source, "contribution": t.contribution} for t in terms]
+
+
+def steps_json(result: StepsResult) -> dict:
+    return {
+        "output": result.output,
+        "value": result.value,
+        "steps": [{"node": s.node, "op": s.op, "definition": s.definition, "value": s.value,
+                   "upstream": s.upstream, "received": _received_json(s.received),
+                   "operands": [{"node": o.node, "formula": o.formula, "local": o.local,
+                                 "contribution": o.contribution} for o in s.operands]}
+                  for s in result.steps],
+        "gradient": result.gradient,
+        "received": {name: _received_json(terms) for name, terms in result.received.items()},
+    }
+
+
+def upstream_text(node: str, upstream: float, terms: list[Received], sources: bool = False) -> str:
+    """``dv = 3``, or with several terms ``dv = 3 = 1 (from J) + 2 (from w)``; the output is the seed.
+
+    ``sources`` names the sender of a single term too: ``dw0 = -0.196612 (from v1)``.
+    """
+    text = f"d{node} = {short(upstream)}"
+    if not terms:
+        return text + " (seed)"
+    if len(terms) == 1 and sources:
+        return text + f" (from {terms[0].source})"
+    if len(terms) > 1:
+        text += " = " + " + ".join(f"{_signed(t.contribution, i)} (from {t.source})"
+                                   for i, t in enumerate(terms))
+    return text
+
+
+def _signed(x: float, position: int) -> str:
+    # "a + -0.2" reads badly: wrap a negative term after the first in parentheses
+    s = short(x)
+    return f"({s})" if position and s.startswith("-") else s
+
+
+def steps_rich(result: StepsResult):
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    out = result.output
+    table = Table(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
+                  title_justify="left", title_style="bold",
+                  caption=f"dX means d{out}/dX, the gradient of {out} with respect to X",
+                  caption_justify="left")
+    table.add_column("node")
+    table.add_column("upstream")
+    table.add_column("local partial")
+    table.add_column("downstream")
+    for step in result.steps:
+        head = Text(f"{step.node} = {step.definition}\n", style="bold")
+        head.append(f"= {short(step.value)}", style="")
+        upstream = upstream_text(step.node, step.upstream, step.received)
+        if not step.operands:
+            table.add_row(head, upstream, "", "")
+        for k, operand in enumerate(step.operands):
+            d = f"d{step.node}/d{operand.node}"
+            if operand.local is None:
+                local = f"{d} = {operand.formula}: undefined"
+                down = "0 (no gradient flows)"
+            else:
+                value = short(operand.local)
+                local = f"{d} = {operand.formula}" + ("" if operand.formula == value else f" = {value}")
+                down = (f"{short(step.upstream)} × {_signed(operand.local, 1)} "
+                        f"= {short(operand.contribution)} → {operand.node}")
+            table.add_row(head if k == 0 else "", upstream if k == 0 else "", local, down)
+        table.add_section()
+    if not result.steps:
+        table.add_row(f"{out} is an input", f"d{out} = 1 (seed)", "", "")
+
+    grads = Table(title="gradient", title_justify="left", title_style="bold")
+    grads.add_column("input")
+    grads.add_column("sum of what it received")
+    for name, grad in result.gradient.items():
+        terms = result.received.get(name, [])
+        if name == out:
+            text = f"d{name} = 1 (seed)"
+        elif not terms:
+            text = f"d{name} = 0 ({out} does not depend on {name})"
+        else:
+            text = upstream_text(name, grad, terms, sources=True)
+        grads.add_row(name, text)
+    return Group(table, "", grads)

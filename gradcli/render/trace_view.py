@@ -1,0 +1,59 @@
+"""Renderers for `gradcli explain --trace`: the evaluation trace as in Baydin et al. (2018), Tables 2 and 3."""
+
+from __future__ import annotations
+
+from ..numbers import short
+from ..trace import TraceResult
+
+
+def trace_json(result: TraceResult) -> dict:
+    rows = []
+    for row in result.rows:
+        item = {"index": row.index, "trace_name": row.trace_name, "name": row.name,
+                "definition": row.definition, "value": row.value}
+        if result.tangent_seed is not None:
+            item["tangent"] = row.tangent
+        if result.adjoint:
+            item["adjoint"] = row.adjoint
+        rows.append(item)
+    data = {"output": result.output, "value": result.value, "trace": rows}
+    if result.tangent_seed is not None:
+        data["tangent_seed"] = result.tangent_seed
+    return data
+
+
+def trace_rich(result: TraceResult):
+    from rich.table import Table
+
+    out = result.output
+    seed = result.tangent_seed
+    title = f"evaluation trace of {out} = {short(result.value)}"
+    table = Table(title=title, title_justify="left", title_style="bold")
+    table.add_column("v")
+    table.add_column("name")
+    table.add_column("definition")
+    table.add_column("value", justify="right")
+    if seed is not None:
+        table.add_column(f"tangent d·/d{seed}", justify="right")
+    if result.adjoint:
+        table.add_column(f"adjoint d{out}/d·", justify="right")
+    output_row = result.output_row
+    for row in result.rows:
+        cells = [row.trace_name, row.name or "", row.definition or "input", short(row.value)]
+        if seed is not None:
+            cells.append(short(row.tangent))
+        if result.adjoint:
+            cells.append(short(row.adjoint))
+        style = "bold" if row is output_row else None
+        table.add_row(*cells, style=style)
+        if row.index == 0 and len(result.rows) > 1:
+            table.add_section()  # inputs above the line, operations below, as in the tables
+    notes = [f"{out} = {output_row.trace_name}"]
+    if seed is not None:
+        notes.append(f"forward mode, one pass seeded at {seed}: d{out}/d{seed} = {short(output_row.tangent)}")
+    if result.adjoint:
+        grads = ", ".join(f"d{out}/d{r.name} = {short(r.adjoint)}" for r in result.rows if r.index <= 0)
+        notes.append(f"reverse mode, one sweep: {grads}")
+    table.caption = "\n".join(notes)
+    table.caption_justify = "left"
+    return table
