@@ -153,7 +153,7 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
                     if not _isfinite(adj[a]):
                         raise _adjoint_overflow(tape, a)
     except (ArithmeticError, ValueError):
-        raise _partial_error(tape, vals, i, j) from None
+        raise partial_error(tape, vals, i, j) from None
     return adj
 
 
@@ -192,7 +192,7 @@ def _nan_result(node, vals) -> bool:
         return False
 
 
-def _partial_error(tape: Tape, vals: list[float], index: int, j: int) -> EvaluationError:
+def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> EvaluationError:
     node = tape.nodes[index]
     operand = tape.nodes[node.args[j]].label
     formula = node.op.formula(j, [tape.nodes[a].label for a in node.args], node.label)

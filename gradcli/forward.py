@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from .engine import _partial_error, forward
+from .engine import partial_error, forward
 from .graph import OPERATION, Tape
 from .problem import Gradient, Problem
 
@@ -67,7 +67,7 @@ def tangents(tape: Tape, values: list[float], seed_index: int,
                 total += local * t
             tan[i] = total
     except (ArithmeticError, ValueError):
-        raise _partial_error(tape, values, i, j) from None
+        raise partial_error(tape, values, i, j) from None
     return tan
 
 

@@ -60,6 +60,7 @@ class Tape:
         self.inputs: list[int] = []  # node indices of the inputs, in display order
         self.names: dict[str, int] = {}  # every name the program gives a node (and aliases)
         self.statements: dict[str, Statement] = {}  # name -> its statement (intermediates)
+        self.referenced: set[str] = set()  # names some statement uses
         self.default_output: str | None = None
         self.source = source
 
@@ -119,7 +120,8 @@ def build_tape(program: Program) -> Tape:
 
     # Inputs: names never assigned, and names assigned an expression with no names in it.
     defaults = {name: st for name, st in statements.items() if not refs[name]}
-    free = {n for names in refs.values() for n in names if n not in statements}
+    tape.referenced = {n for names in refs.values() for n in names}
+    free = {n for n in tape.referenced if n not in statements}
     for name in sorted(free | set(defaults), key=natural_key):
         value = constant_value(defaults[name].expr, program.source) if name in defaults else None
         index = tape.add(INPUT, name=name, value=value)
@@ -132,6 +134,7 @@ def build_tape(program: Program) -> Tape:
         tape.statements[name] = st
         tape.names[name] = _lower(tape, st.expr, numbering, name)
         st.expr = None  # lowered: let the tree go, so a large program is not held twice
+        # (what later stages need of the text is on the tape: names, positions, tape.referenced)
     tape.default_output = program.statements[-1].target
     return tape
 
@@ -183,11 +186,11 @@ def _references(program: Program, st: Statement) -> list[str]:
         if e.kind == NAME:
             names.append(e.text)
         elif e.kind == CALL:
-            _check_call(program, e)
+            check_call(program, e)
     return names
 
 
-def _check_call(program: Program, e: Expr) -> None:
+def check_call(program: Program, e: Expr) -> None:
     if e.text not in FUNCTIONS:
         import difflib
 

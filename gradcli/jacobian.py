@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from .engine import forward, reverse
 from .errors import UsageError
 from .forward import output_cone, tangents
-from .problem import Problem, _did_you_mean
-from .program import NAME, walk
+from .problem import Problem, did_you_mean
 
 JACOBIAN_MODES = ("forward", "reverse")
 
@@ -47,10 +46,7 @@ def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
 def unused_statements(problem: Problem) -> list[str]:
     """The statements no other statement uses, in tape order: a program's outputs by default."""
     tape = problem.tape
-    used = set()
-    for st in tape.statements.values():
-        used.update(e.text for e in walk(st.expr) if e.kind == NAME)
-    outputs = [name for name in tape.statements if name not in used]
+    outputs = [name for name in tape.statements if name not in tape.referenced]
     return sorted(outputs, key=lambda name: tape.names[name])
 
 
@@ -61,7 +57,7 @@ def resolve_outputs(problem: Problem, of: list[str]) -> list[str]:
     for name in of:
         if name not in names:
             raise UsageError(f"--of {name}: the program has no name '{name}'"
-                             + _did_you_mean(name, list(names)), kind="usage")
+                             + did_you_mean(name, list(names)), kind="usage")
         if name not in outputs:
             outputs.append(name)
     return outputs or unused_statements(problem) or [problem.output]
@@ -82,10 +78,9 @@ def jacobian(problem: Problem, outputs: list[str], mode: str | None = None) -> J
         matrix = [[column[y] for column in columns] for y in rows]
         passes = len(cols)
     else:
-        req = tape.requires_grad()
         matrix = []
         for y in rows:
-            adj = reverse(tape, vals, y, req)
+            adj = reverse(tape, vals, y)
             matrix.append([adj[x] for x in cols])
         passes = len(rows)
     return JacobianResult(list(outputs), list(problem.wrt), {y: vals[tape.names[y]] for y in outputs},

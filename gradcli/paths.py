@@ -32,7 +32,7 @@ from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .engine import _partial_error, forward, reverse
+from .engine import partial_error, forward, reverse
 from .errors import UsageError
 from .graph import OPERATION, Tape
 from .problem import Gradient, Problem
@@ -102,7 +102,7 @@ class PathGraph:
                     if not isfinite(local):
                         raise ValueError
                 except (ArithmeticError, ValueError):
-                    raise _partial_error(tape, values, i, j) from None
+                    raise partial_error(tape, values, i, j) from None
                 self.out[a].append(len(self.edges))
                 self.edges.append(Edge(a, i, j, local))
         self._formulas: dict[int, str] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .engine import forward, reverse
 from .errors import BindingError, EvaluationError, ProgramError, UsageError
 from .gcpause import paused_gc
-from .graph import INPUT, Tape, _check_call, build_tape, constant_value
+from .graph import INPUT, Tape, check_call, build_tape, constant_value
 from .program import NAME, Program, walk
 from .syntax import parse_binding, parse_program
 
@@ -72,7 +72,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | None =
     for name, value in parse_bindings(bindings).items():
         if name not in tape.names:
             raise BindingError(f"binding {name}=...: the program has no name '{name}'"
-                               + _did_you_mean(name, tape.input_names()), kind="unknown-binding")
+                               + did_you_mean(name, tape.input_names()), kind="unknown-binding")
         node = tape.nodes[tape.names[name]]
         if node.kind != INPUT or name in tape.statements:
             line = tape.statements[name].line if name in tape.statements else node.line
@@ -88,7 +88,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | None =
     output = of or tape.default_output
     if output not in tape.names:
         raise UsageError(f"--of {output}: the program has no name '{output}'"
-                         + _did_you_mean(output, list(tape.names)), kind="usage")
+                         + did_you_mean(output, list(tape.names)), kind="usage")
     inputs = tape.input_names()
     if wrt:
         for name in wrt:
@@ -113,7 +113,7 @@ def parse_bindings(bindings) -> dict[str, float]:
                                    f"but it uses the name '{e.text}'", kind="binding")
             if e.kind == "call":
                 try:
-                    _check_call(program, e)
+                    check_call(program, e)
                 except ProgramError as exc:
                     raise BindingError(f"binding {text!r}: {exc}", kind="binding") from None
         if name in values:
@@ -131,7 +131,7 @@ def evaluate(problem: Problem) -> Gradient:
     return Gradient(problem, values, adjoints)
 
 
-def _did_you_mean(name: str, candidates: list[str]) -> str:
+def did_you_mean(name: str, candidates: list[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, candidates, n=1)

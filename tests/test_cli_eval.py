@@ -114,3 +114,10 @@ def test_no_program():
 def test_help_has_examples():
     result = run("eval", "--help")
     assert result.code == 0 and "gradcli eval 'u = b*c" in result.out
+
+
+def test_forward_mode_all_has_no_adjoints_for_intermediates():
+    data = run("eval", NG, "a=5", "b=3", "c=2", "--mode", "forward", "--all", "--json").json()
+    nodes = {n["node"]: n for n in data["nodes"]}
+    assert nodes["u"]["adjoint"] is None and nodes["u"]["value"] == 6.0
+    assert nodes["b"]["adjoint"] == 6.0

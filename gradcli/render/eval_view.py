@@ -12,16 +12,21 @@ def derivative_label(output: str, wrt: str) -> str:
 
 
 def node_rows(result: Gradient) -> list[dict]:
-    """Every input and operation node with its value and adjoint (constants left out)."""
+    """Every input and operation node with its value and adjoint (constants left out).
+
+    Forward mode computes no adjoints for intermediate nodes: those are None.
+    """
     tape = result.tape
     rows = []
     for node in tape.nodes:
         if node.kind == CONST:
             continue
+        adjoint = result.adjoints[node.index]
         rows.append({"node": node.label, "index": node.index,
                      "kind": node.kind, "op": node.op.name if node.op else None,
                      "definition": None if node.kind == INPUT else tape.definition(node.index),
-                     "value": result.values[node.index], "adjoint": result.adjoints[node.index]})
+                     "value": result.values[node.index],
+                     "adjoint": adjoint if adjoint == adjoint else None})
     return rows
 
 
@@ -60,6 +65,6 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     for col, justify in [("node", "left"), ("definition", "left"), ("value", "right"), ("adjoint", "right")]:
         nodes.add_column(col, justify=justify)
     for row in node_rows(result):
-        nodes.add_row(row["node"], row["definition"] or "input", short(row["value"]),
-                      f"d{row['node']} = {short(row['adjoint'])}")
+        adjoint = "—" if row["adjoint"] is None else f"d{row['node']} = {short(row['adjoint'])}"
+        nodes.add_row(row["node"], row["definition"] or "input", short(row["value"]), adjoint)
     return Group(table, "", nodes)
