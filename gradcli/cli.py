@@ -25,6 +25,7 @@ COMMANDS = {
 }
 
 JSON_FLAG = "gradcli.json"  # ctx.meta key: errors go to stdout as JSON too
+ARGV = "gradcli.argv"  # ctx.meta key: the arguments, to see --json even when they do not parse
 
 
 class LazyGroup(click.Group):
@@ -47,12 +48,36 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx, args):
+        ctx.meta[ARGV] = list(args)
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except GradError as err:
             report(err, ctx.meta.get(JSON_FLAG, False), ctx.meta.get("gradcli.origin"))
             ctx.exit(int(err.exit_code))
+        except click.UsageError as exc:  # click's own: it prints usage; add a hint, and JSON if asked
+            if isinstance(exc, click.NoSuchOption) and not exc.option_name.startswith("--"):
+                exc.message += (f" (a program that starts with '-' goes after '--': "
+                                f"gradcli eval -- '{exc.option_name}...' NAME=VALUE)")
+            if "--json" in ctx.meta.get(ARGV, ()):
+                import json
+
+                click.echo(json.dumps({"error": {"kind": "usage", "message": exc.format_message(),
+                                                 "line": None, "column": None}}))
+            raise
 
 
 def _importable(module: str) -> bool:

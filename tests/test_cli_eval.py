@@ -121,3 +121,20 @@ def test_forward_mode_all_has_no_adjoints_for_intermediates():
     nodes = {n["node"]: n for n in data["nodes"]}
     assert nodes["u"]["adjoint"] is None and nodes["u"]["value"] == 6.0
     assert nodes["b"]["adjoint"] == 6.0
+
+
+def test_program_starting_with_minus_after_double_dash():
+    assert run("eval", "--json", "--", "-x^2", "x=3").json()["value"] == -9.0
+    hint = run("eval", "-x^2", "x=3")
+    assert hint.code == 2 and "goes after '--'" in hint.err
+
+
+def test_usage_errors_are_json_too():
+    result = run("eval", "y = x", "x=1", "--json", "--mode", "sideways")
+    assert result.code == 2
+    assert result.json()["error"]["kind"] == "usage"
+
+
+def test_unknown_command_suggests():
+    result = run("evl")
+    assert result.code == 2 and "Did you mean 'eval'?" in result.err

@@ -56,7 +56,7 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
     text, bindings = split_program(ctx, args, file)
     for b in bindings:
         if "=" not in b:
-            hint = " (an unknown option?)" if b.startswith("-") else ""
+            hint = " (an option? options go before '--')" if b.startswith("-") else ""
             raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
     return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values)
 
