@@ -7,11 +7,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def gradcli_command() -> list[str]:
     """The installed `gradcli` script beside this interpreter, else `python -m gradcli`."""
@@ -25,9 +23,9 @@ def gradcli_command() -> list[str]:
 def run_once(argv: list[str], stdin: str | None = None) -> tuple[float, float]:
     """Wall seconds and peak resident MB of one run of argv (which must succeed)."""
     start = time.perf_counter()
+    # Run outside the source tree, so that `import gradcli` finds the installed, compiled package.
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
     if stdin is not None:
         proc.stdin.write(stdin.encode())
         proc.stdin.close()
