@@ -5,10 +5,12 @@ for the local partial on each edge.  A node's adjoint is the sum of
 upstream x local over every edge leaving it, so a node used twice (``x*x``)
 receives both contributions.
 
-Values are IEEE doubles.  An operation that is undefined at its operands, or
-whose result is not finite, stops evaluation with an ``EvaluationError`` naming
-the operation and its place in the text; so does an infinite or undefined
-local partial on an edge that carries gradient.
+Values are IEEE doubles.  An operation that is undefined at its operands,
+whose result is not finite, or whose result underflows to zero (0.0 from an op
+the table marks ``never_zero``, with no zero operand) stops evaluation with an
+``EvaluationError`` naming the operation and its place in the text; so does an
+infinite or undefined local partial on an edge that carries gradient, and a
+gradient that overflows on its way back.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from .numbers import short
 _isfinite = math.isfinite
 
 
+class _Underflow(ArithmeticError):
+    """A nonzero result rounded to 0.0."""
+
+
 def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
     """Every node's value, given each input node's value by index."""
     nodes = tape.nodes
@@ -32,9 +38,13 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
             i = node.index
             kind = node.kind
             if kind == OPERATION:
-                v = node.op.forward(*[vals[a] for a in node.args])
+                op = node.op
+                operands = [vals[a] for a in node.args]
+                v = op.forward(*operands)
                 if not _isfinite(v):
                     raise OverflowError
+                if v == 0.0 and op.never_zero and 0.0 not in operands:
+                    raise _Underflow
                 vals[i] = v
             elif kind == INPUT:
                 vals[i] = inputs[i]
@@ -71,6 +81,8 @@ def reverse(tape: Tape, vals: list[float], output: int, req: list[bool] | None =
                     adj[a] += g * local
     except (ArithmeticError, ValueError):
         raise _partial_error(tape, vals, i, j) from None
+    if not all(map(_isfinite, adj)):
+        raise _gradient_overflow(tape, vals, output, req)
     return adj
 
 
@@ -87,6 +99,8 @@ def _value_error(tape: Tape, vals: list[float], index: int, exc: Exception) -> E
     text = _operands_text(tape, vals, index)
     if isinstance(exc, ZeroDivisionError):
         problem = "divides by zero"
+    elif isinstance(exc, _Underflow):
+        problem = "underflows to 0"
     elif isinstance(exc, OverflowError):
         problem = "overflows" if not _nan_result(node, vals) else "is not a number (nan)"
     else:
@@ -111,6 +125,29 @@ def _partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluat
         f"the derivative of {_operands_text(tape, vals, index)} with respect to {operand} "
         f"({formula}) is infinite or undefined",
         node.line, node.column, tape.source_line(node.line), kind="derivative")
+
+
+def _gradient_overflow(tape: Tape, vals: list[float], output: int, req: list[bool]) -> EvaluationError:
+    """Replay the sweep edge by edge (only after it failed) to find where a gradient stopped being finite."""
+    nodes = tape.nodes
+    adj = [0.0] * len(nodes)
+    adj[output] = 1.0
+    out_label = nodes[output].label
+    for i in range(output, -1, -1):
+        node = nodes[i]
+        if adj[i] == 0.0 or node.kind != OPERATION:
+            continue
+        operands = [vals[a] for a in node.args]
+        for j, a in enumerate(node.args):
+            if req[a]:
+                adj[a] += adj[i] * node.op.partial(j, operands, vals[i])
+                if not _isfinite(adj[a]):
+                    return EvaluationError(
+                        f"the gradient d{out_label}/d{nodes[a].label} overflows going back through "
+                        f"{_operands_text(tape, vals, i)} (in {tape.definition(i)}, computing "
+                        f"{node.name or node.label})",
+                        node.line, node.column, tape.source_line(node.line), kind="derivative")
+    return EvaluationError(f"a gradient of {out_label} is infinite or undefined", kind="derivative")
 
 
 __all__ = ["forward", "reverse", "CONST", "INPUT", "OPERATION"]
