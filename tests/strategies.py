@@ -54,7 +54,7 @@ class Generated:
     ops_used: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity
 class _Term:
     text: str  # as an operand: a name, a literal, or a parenthesised expression
     value: float
@@ -121,7 +121,7 @@ def generate(rng: random.Random) -> Generated:
     statements: list[tuple[str, str]] = []  # (target, text)
     ops_used = []
     counter = itertools.count(1)
-    referenced: set[int] = set()
+    referenced: list[_Term] = []
     last = None
     for _ in range(rng.randint(1, 10)):
         op = rng.choice(ops)
@@ -146,7 +146,7 @@ def generate(rng: random.Random) -> Generated:
         for kind, term in picks:
             if kind == "pending" and term in pending:
                 pending.remove(term)
-            referenced.add(id(term))
+            referenced.append(term)
         style, symbol = rng.choice(spellings(op))
         texts = [_operand_text(t) for t in terms]
         if style == INFIX:
@@ -169,7 +169,7 @@ def generate(rng: random.Random) -> Generated:
     if last is None:  # nothing applied: the identity of an input
         last = _Term(named[0].text + " + 0", named[0].value, named[0].inputs, atomic=False)
     # Mostly, the output adds up every result nothing else uses, so that gradients reach far.
-    loose = [t for t in pending + named[len(input_names):] if t is not last and id(t) not in referenced]
+    loose = [t for t in pending + named[len(input_names):] if t is not last and t not in referenced]
     if loose and rng.random() < 0.8:
         terms = [last, *loose]
         last = _Term(" + ".join(_operand_text(t) for t in terms), math.fsum(t.value for t in terms),
