@@ -163,9 +163,11 @@ COMMANDS = commands()
 def report_tried(request):
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and TRIED:
-        counts = ", ".join(f"{name}: {n}" for name, n in TRIED.items())
-        reporter.write_line(f"\nfuzz inputs tried: {sum(TRIED.values())} ({counts})")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and TRIED:
+        counts = ", ".join(f"{name}: {n}" for name, n in sorted(TRIED.items()))
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nfuzz inputs tried: {sum(TRIED.values())} ({counts})")
 
 
 def check(args: list[str], result, as_json: bool) -> None:

@@ -39,9 +39,11 @@ EXAMPLES = Counter()
 def report_examples(request):
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and EXAMPLES:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and EXAMPLES:
         counts = ", ".join(f"{name}: {n}" for name, n in sorted(EXAMPLES.items()))
-        reporter.write_line(f"\nproperty examples run: {sum(EXAMPLES.values())} ({counts})")
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nproperty examples run: {sum(EXAMPLES.values())} ({counts})")
 
 
 def load_generated(g):
