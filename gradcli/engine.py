@@ -5,10 +5,12 @@ for the local partial on each edge.  A node's adjoint is the sum of
 upstream x local over every edge leaving it, so a node used twice (``x*x``)
 receives both contributions.
 
-Values are IEEE doubles.  An operation that is undefined at its operands, or
-whose result is not finite, stops evaluation with an ``EvaluationError`` naming
-the operation and its place in the text; so does an infinite or undefined
-local partial on an edge that carries gradient.
+Values are IEEE doubles.  An operation that is undefined at its operands,
+whose result is not finite, or whose result underflows to zero (0.0 from an op
+the table marks ``never_zero``, with no zero operand) stops evaluation with an
+``EvaluationError`` naming the operation and its place in the text; so does an
+infinite or undefined local partial on an edge that carries gradient, and a
+gradient that overflows on its way back.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from .numbers import short
 
 _isfinite = math.isfinite
 _BINARY, _UNARY, _VARIADIC = 0, 1, 2
+
+
+class _Underflow(ArithmeticError):
+    """A nonzero result rounded to 0.0."""
 
 
 class _Plan:
@@ -59,6 +65,7 @@ class _Plan:
             self.indices.append(i)
         self.back.reverse()
         self.req = req
+        self.never_zero = {node.index for node in tape.nodes if node.kind == OPERATION and node.op.never_zero}
 
 
 def plan(tape: Tape) -> _Plan:
@@ -85,12 +92,25 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
             else:
                 vals[i] = fn(*[vals[j] for j in a])
     except (ArithmeticError, ValueError) as exc:
+        _raise_first_bad_value(tape, p, vals, i)  # an earlier overflow or underflow is the cause
         raise _value_error(tape, vals, i, exc) from None
-    if not _isfinite(sum(vals)):  # one C-speed pass; a finite sum can only overflow, then look closer
-        for i in p.indices:
-            if not _isfinite(vals[i]):
-                raise _value_error(tape, vals, i, OverflowError())
+    # Two C-speed scans; only when one sees something is each node looked at.
+    if not _isfinite(sum(vals)) or 0.0 in vals:
+        _raise_first_bad_value(tape, p, vals, len(vals))
     return vals
+
+
+def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int) -> None:
+    """Raise for the first node before ``before`` whose value is not finite or underflowed to 0."""
+    nodes = tape.nodes
+    for i in p.indices:
+        if i >= before:
+            return
+        v = vals[i]
+        if not _isfinite(v):
+            raise _value_error(tape, vals, i, OverflowError())
+        if v == 0.0 and i in p.never_zero and 0.0 not in [vals[a] for a in nodes[i].args]:
+            raise _value_error(tape, vals, i, _Underflow())
 
 
 def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
@@ -151,16 +171,19 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
                         raise ValueError
                     adj[a] += g * local
                     if not _isfinite(adj[a]):
-                        raise _adjoint_overflow(tape, a)
+                        raise _gradient_overflow(tape, vals, output, i, a)
     except (ArithmeticError, ValueError):
         raise partial_error(tape, vals, i, j) from None
     return adj
 
 
-def _adjoint_overflow(tape: Tape, index: int) -> EvaluationError:
-    node = tape.nodes[index]
-    return EvaluationError(f"the gradient with respect to {node.label} overflows",
-                           node.line, node.column, tape.source_line(node.line), kind="derivative")
+def _gradient_overflow(tape: Tape, vals: list[float], output: int, index: int, operand: int) -> EvaluationError:
+    nodes = tape.nodes
+    node = nodes[index]
+    return EvaluationError(
+        f"the gradient d{nodes[output].label}/d{nodes[operand].label} overflows going back through "
+        f"{_operands_text(tape, vals, index)} (in {tape.definition(index)}, computing {node.name or node.label})",
+        node.line, node.column, tape.source_line(node.line), kind="derivative")
 
 
 def _operands_text(tape: Tape, vals: list[float], index: int) -> str:
@@ -176,6 +199,8 @@ def _value_error(tape: Tape, vals: list[float], index: int, exc: Exception) -> E
     text = _operands_text(tape, vals, index)
     if isinstance(exc, ZeroDivisionError):
         problem = "divides by zero"
+    elif isinstance(exc, _Underflow):
+        problem = "underflows to 0"
     elif isinstance(exc, OverflowError):
         problem = "overflows" if not _nan_result(node, vals) else "is not a number (nan)"
     else:

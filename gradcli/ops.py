@@ -39,6 +39,9 @@ class Op:
     precedence: int = 100  # for printing: higher binds tighter
     domain: Callable[..., bool] | None = None  # which operand values the tests may use
     kinks: Callable[..., bool] | None = None  # True where a partial is a convention, not a derivative
+    # True when the exact result is never zero unless an operand is: a 0.0 from
+    # nonzero operands is then an underflow, which the forward pass reports.
+    never_zero: bool = False
 
     def partial(self, j: int, vals, out: float) -> float:
         """The local partial of this op's output with respect to operand ``j``."""
@@ -94,9 +97,10 @@ def _extreme_partial(j: int, vals, out: float) -> float:
     return 1.0 / sum(1 for v in vals if v == out)
 
 
-def _unary(name, forward, partial, formula, domain=None, kinks=None, symbol=None) -> Op:
+def _unary(name, forward, partial, formula, domain=None, kinks=None, symbol=None,
+           never_zero=False) -> Op:
     return Op(name, 1, forward, (partial,), (formula,), symbol or name, CALL,
-              domain=domain, kinks=kinks)
+              domain=domain, kinks=kinks, never_zero=never_zero)
 
 
 def _positive(x):
@@ -113,15 +117,15 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("sub", 2, lambda a, b: a - b, (lambda a, b, o: 1.0, lambda a, b, o: -1.0),
        ("1", "-1"), "-", INFIX, 10),
     Op("mul", 2, lambda a, b: a * b, (lambda a, b, o: b, lambda a, b, o: a),
-       ("{b}", "{a}"), "*", INFIX, 20),
+       ("{b}", "{a}"), "*", INFIX, 20, never_zero=True),
     Op("div", 2, lambda a, b: a / b, (lambda a, b, o: 1.0 / b, lambda a, b, o: -a / (b * b)),
        ("1/{b}", "-{a}/{b}^2"), "/", INFIX, 20,
-       domain=lambda a, b: abs(b) > 0.1),
+       domain=lambda a, b: abs(b) > 0.1, never_zero=True),
     Op("neg", 1, lambda x: -x, (lambda x, o: -1.0,), ("-1",), "-", PREFIX, 30),
     Op("pow", 2, _pow, (lambda a, b, o: b * math.pow(a, b - 1), _pow_db),
        ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"), "^", INFIX, 40,
-       domain=lambda a, b: a > 0.1),
-    _unary("exp", math.exp, lambda x, o: o, "exp({x})"),
+       domain=lambda a, b: a > 0.1, never_zero=True),
+    _unary("exp", math.exp, lambda x, o: o, "exp({x})", never_zero=True),
     _unary("log", math.log, lambda x, o: 1.0 / x, "1/{x}", domain=_positive),
     _unary("sqrt", math.sqrt, lambda x, o: 0.5 / o, "1/(2*sqrt({x}))", domain=_positive),
     _unary("sin", math.sin, lambda x, o: math.cos(x), "cos({x})"),
@@ -136,10 +140,11 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _unary("sinh", math.sinh, lambda x, o: math.cosh(x), "cosh({x})"),
     _unary("cosh", math.cosh, lambda x, o: math.sinh(x), "sinh({x})"),
     _unary("tanh", math.tanh, lambda x, o: 1.0 - o * o, "1 - tanh({x})^2"),
-    _unary("sigmoid", _sigmoid, lambda x, o: o * (1.0 - o), "sigmoid({x})*(1 - sigmoid({x}))"),
+    _unary("sigmoid", _sigmoid, lambda x, o: o * (1.0 - o), "sigmoid({x})*(1 - sigmoid({x}))",
+           never_zero=True),
     _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0,
            "1 if {x} > 0 else 0", kinks=lambda x: x == 0),
-    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})"),
+    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", never_zero=True),
     _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", kinks=lambda x: x == 0),
     Op("max", None, lambda *v: max(v), (_extreme_partial,),
        ("1 if {i} = max({args}) else 0",), "max",

@@ -131,3 +131,9 @@ def test_rounding_noise_is_flagged_not_failed():
 def test_nudge_shows_enough_digits_to_see_the_move():
     result = run("check", "y = x + 1e12", "x=3")
     assert "x: 3 -> 3.001 moves y: 1000000000003 -> 1000000000003.001" in result.out
+
+
+@pytest.mark.parametrize("option, value", [("--rtol", "1e999"), ("--atol", "nan"), ("--eps", "0"), ("--eps", "-1")])
+def test_tolerances_must_be_finite(option, value):
+    result = run("check", "y = x^2", "x=1", option, value)
+    assert result.code == 2 and "Traceback" not in result.err

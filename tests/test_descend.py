@@ -121,7 +121,8 @@ def test_data_errors_exit_2(tmp_path, content, args, words):
 
 @pytest.mark.parametrize("args, words", [
     (["L = (w*x + b - y)^2", "w=0", "--data", LINE_DATA], "no starting value for b"),
-    (["L = (w - 3)^2", "w=0", "--lr", "0"], "learning rate must be a positive"),
+    (["L = (w - 3)^2", "w=0", "--lr", "0"], "must be greater than 0"),
+    (["L = (w - 3)^2", "w=0", "--lr", "1e999"], "not a finite number"),
     (["L = (w - 3)^2", "w=0", "--steps", "-1"], "-1"),
 ])
 def test_usage_errors(args, words):

@@ -6,7 +6,8 @@ import click
 
 from ..checking import ATOL, RTOL
 from ..errors import ExitCode
-from .common import emit_json, json_option, load_problem, print_rich, program_options
+from .common import (NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
+                     program_options)
 
 HELP = """Check the gradient against central finite differences, input by input.
 
@@ -31,10 +32,10 @@ Examples:
 
 @click.command("check", help=HELP)
 @program_options
-@click.option("--eps", type=float, metavar="H", help="A fixed step h (default: scaled to each input).")
-@click.option("--rtol", type=click.FloatRange(min=0), default=RTOL, show_default=True,
+@click.option("--eps", type=POSITIVE, metavar="H", help="A fixed step h (default: scaled to each input).")
+@click.option("--rtol", type=NON_NEGATIVE, default=RTOL, show_default=True,
               help="Relative tolerance.")
-@click.option("--atol", type=click.FloatRange(min=0), default=ATOL, show_default=True,
+@click.option("--atol", type=NON_NEGATIVE, default=ATOL, show_default=True,
               help="Absolute tolerance.")
 @json_option
 @click.pass_context

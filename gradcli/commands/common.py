@@ -72,3 +72,33 @@ def print_rich(renderable) -> None:
 
     Console().print(renderable)
 
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number, optionally bounded below: rejects 1e999, inf and nan."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, strict: bool = False):
+        self.minimum, self.strict = minimum, strict
+
+    def convert(self, value, param, ctx):
+        import math
+
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.minimum is not None and (number < self.minimum or (self.strict and number == self.minimum)):
+            bound = "greater than" if self.strict else "at least"
+            self.fail(f"{value!r} must be {bound} {self.minimum:g}", param, ctx)
+        return number
+
+
+POSITIVE = FiniteFloat(0.0, strict=True)
+NON_NEGATIVE = FiniteFloat(0.0)

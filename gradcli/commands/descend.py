@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from .common import emit_json, json_option, load_problem, print_rich, program_options
+from .common import (NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
+                     program_options)
 
 HELP = """Minimise the output by gradient descent: forward pass, backward pass,
 w = w - lr * gradient, repeat.
@@ -31,10 +32,10 @@ Examples:
 
 @click.command("descend", help=HELP)
 @program_options
-@click.option("--lr", type=float, default=0.1, show_default=True, help="The learning rate.")
+@click.option("--lr", type=POSITIVE, default=0.1, show_default=True, help="The learning rate.")
 @click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True,
               help="How many updates at most.")
-@click.option("--until", type=float, metavar="TOL", help="Stop once the gradient's norm is below TOL.")
+@click.option("--until", type=NON_NEGATIVE, metavar="TOL", help="Stop once the gradient's norm is below TOL.")
 @click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="Training data: CSV with a header row, or JSON lines; columns bind inputs.")
 @json_option

@@ -1,0 +1,131 @@
+"""gradcli in pipelines and under signals, as a real process (``python -m gradcli``).
+
+``| head -1`` exits quietly; Ctrl-C exits 130 without a traceback; output to a
+pipe has no colour codes, and neither has a terminal's when NO_COLOR is set;
+a program on standard input that never ends its line works.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import pty
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+
+NG = "u = b*c; v = a + u; J = 3*v"
+ANSI = "\x1b["
+
+
+def gradcli(*args, **kwargs):
+    env = {**os.environ, **kwargs.pop("env", {})}
+    env.pop("FORCE_COLOR", None)
+    return subprocess.Popen([sys.executable, "-m", "gradcli", *args], cwd=ROOT, env=env, **kwargs)
+
+
+def big_program(n: int) -> str:
+    """A chain of n statements: --all prints a row per node, far beyond a pipe's 64 KiB buffer."""
+    return "\n".join(f"t{i} = t{i - 1}*0.5 + x" for i in range(1, n + 1)) + "\nt0 = x\ny = t" + str(n)
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"]])
+def test_head_closes_the_pipe_quietly(tmp_path, fmt):
+    path = tmp_path / "big.grad"
+    path.write_text(big_program(5_000))
+    producer = gradcli("eval", "-f", str(path), "x=1", "--all", *fmt,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = subprocess.run(["head", "-c", "10"], stdin=producer.stdout, capture_output=True)
+    producer.stdout.close()  # only head holds the read end: when it exits, the pipe breaks
+    err = producer.stderr.read().decode()
+    assert producer.wait(timeout=60) == 0
+    assert len(head.stdout) == 10
+    assert err == "", err
+
+
+def test_ctrl_c_while_reading_stdin_exits_130():
+    proc = gradcli("eval", "-f", "-", "x=1", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+    proc.stdin.write(b"y = x +")  # the program never ends: gradcli waits for more
+    proc.stdin.flush()
+    time.sleep(1.5)  # well past start-up, blocked in read()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in err.decode() and "KeyboardInterrupt" not in err.decode()
+    assert err.decode().strip() == "gradcli: interrupted"
+
+
+def test_ctrl_c_during_a_long_evaluation_exits_130(tmp_path):
+    path = tmp_path / "huge.grad"
+    path.write_text("y = " + " + ".join(["sin(x)*x"] * 600_000))  # several seconds of work
+    proc = gradcli("eval", "-f", str(path), "x=1", "--json", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the program finished before the interrupt: make it larger"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err.decode()
+    assert out == b""
+
+
+def test_program_on_stdin_without_a_final_newline():
+    proc = gradcli("eval", "-f", "-", "a=5", "b=3", "c=2", "--json", stdin=subprocess.PIPE,
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(NG.replace("; ", "\n").encode(), timeout=30)
+    assert proc.returncode == 0, err
+    assert out.decode().startswith('{"output": "J", "value": 33.0, "gradient": {"a": 3.0, "b": 6.0, "c": 9.0}')
+
+
+@pytest.mark.parametrize("args", [
+    ["eval", NG, "a=5", "b=3", "c=2", "--all"],
+    ["eval", "y = log(x)", "x=-1"],  # an error, with its caret
+])
+def test_no_colour_codes_in_a_pipe(args):
+    proc = gradcli(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={"TERM": "xterm-256color"})
+    out, err = proc.communicate(timeout=30)
+    assert out or err
+    assert ANSI not in out.decode() and ANSI not in err.decode()  # no colour, no bold, no spinner
+
+
+def on_a_terminal(args, env):
+    """Run gradcli with stdout and stderr on a pseudo-terminal; return what it wrote."""
+    leader, follower = pty.openpty()
+    proc = gradcli(*args, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL,
+                   env={"TERM": "xterm-256color", "COLUMNS": "100", **env})
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed: gradcli is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    proc.wait(timeout=30)
+    return b"".join(chunks).decode()
+
+
+def colours(text: str) -> set[str]:
+    """The colour parameters of the SGR escapes in ``text`` (bold and reset are not colours)."""
+    found = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", text):
+        found.update(p for p in params.split(";") if p and (30 <= int(p) <= 49 or 90 <= int(p) <= 107))
+    return found
+
+
+@pytest.mark.skipif("NO_COLOR" in os.environ, reason="NO_COLOR is set for the whole test run")
+def test_no_color_is_respected_on_a_terminal():
+    error = ["eval", "y = log(x)", "x=-1"]
+    assert colours(on_a_terminal(error, {}))  # a terminal gets a red "error:" by default ...
+    assert not colours(on_a_terminal(error, {"NO_COLOR": "1"}))  # ... and no colour with NO_COLOR
+    table = ["eval", NG, "a=5", "b=3", "c=2", "--all"]
+    assert "J = 33" in on_a_terminal(table, {"NO_COLOR": "1"})
+    assert not colours(on_a_terminal(table, {"NO_COLOR": "1"}))
