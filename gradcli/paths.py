@@ -26,31 +26,18 @@ input forward; its total may differ from the reverse sweep's in the last bits.)
 
 from __future__ import annotations
 
-import gc
 import math
 from array import array
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .engine import partial_error, forward, reverse
 from .errors import UsageError
+from .gcpause import paused_gc
 from .graph import OPERATION, Tape
 from .problem import Gradient, Problem
 
 # eval --mode paths refuses inputs with more paths than this.
 PATH_LIMIT = 1_000_000
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the garbage collector while building many small objects (it would double the cost)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -362,7 +349,7 @@ def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
 
 def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
     """Count every input's paths to the output and list them (or the ``max_paths`` largest)."""
-    with _gc_paused():
+    with paused_gc():
         return _explain_paths(problem, max_paths)
 
 
@@ -402,7 +389,7 @@ def count_text(count: int) -> str:
 
 def path_sum_gradient(problem: Problem) -> Gradient:
     """``eval --mode paths``: every input's gradient as the streamed sum of its path products."""
-    with _gc_paused():
+    with paused_gc():
         return _path_sum_gradient(problem)
 
 

@@ -40,6 +40,11 @@ def central_difference(f, x: list[float], i: int, h: float | None = None) -> flo
     return (f(*up) - f(*down)) / (2 * h)
 
 
-@pytest.fixture
-def cli_run():
-    return run
+def write_counts(request, label: str, counts: dict) -> None:
+    """Print how many inputs a test module tried, past pytest's capture (the README quotes these)."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and counts:
+        detail = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items()))
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\n{label}: {sum(counts.values())} ({detail})")

@@ -25,7 +25,7 @@ from collections import Counter
 import click
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, run, write_counts
 from gradcli.cli import cli
 from gradcli.ops import CONSTANTS, FUNCTIONS
 
@@ -162,12 +162,7 @@ COMMANDS = commands()
 @pytest.fixture(scope="module", autouse=True)
 def report_tried(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None and TRIED:
-        counts = ", ".join(f"{name}: {n}" for name, n in sorted(TRIED.items()))
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"\nfuzz inputs tried: {sum(TRIED.values())} ({counts})")
+    write_counts(request, "fuzz inputs tried", TRIED)
 
 
 def check(args: list[str], result, as_json: bool) -> None:

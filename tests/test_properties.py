@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 from hypothesis import given
 
-from conftest import central_difference, run
+from conftest import central_difference, run, write_counts
 from gradcli.engine import forward, reverse
 from gradcli.errors import GradError
 from gradcli.graph import build_tape
@@ -36,12 +36,7 @@ EXAMPLES = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def report_examples(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None and EXAMPLES:
-        counts = ", ".join(f"{name}: {n}" for name, n in sorted(EXAMPLES.items()))
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"\nproperty examples run: {sum(EXAMPLES.values())} ({counts})")
+    write_counts(request, "property examples run", EXAMPLES)
 
 
 def load_generated(g):
