@@ -24,7 +24,6 @@ from .graph import CONST, INPUT, OPERATION, Tape
 from .numbers import short
 
 _isfinite = math.isfinite
-_BINARY, _UNARY, _VARIADIC = 0, 1, 2
 
 
 class _Underflow(ArithmeticError):
@@ -34,38 +33,51 @@ class _Underflow(ArithmeticError):
 class _Plan:
     """A tape compiled once for fast sweeps (cached on the tape; tapes never change).
 
-    Per operation node: its index, shape, forward function and operands, and the
-    partial function for each operand that carries gradient (None for one that
-    does not depend on an input, such as the constant in ``3*v``).  The sweeps
-    below are then plain loops with no attribute lookups or per-node dispatch;
-    everything still comes from the operator table.
+    Parallel lists, one entry per operation node in tape order: its index, its
+    forward function, its operands ``a`` and ``b`` (``b`` is -1 for a unary op;
+    for a variadic op, -2, and ``a`` holds all its operands), and the partial
+    function for each operand that carries gradient (None for one that does not
+    depend on an input, such as the constant in ``3*v``; a variadic op's Op).
+    The sweeps zip them: plain loops with no attribute lookups or per-node
+    dispatch, everything still from the operator table.  Lists rather than
+    tuples per node keep a million-node plan to a few tens of MB: the ints and
+    functions in them are the tape's own objects.
     """
 
     def __init__(self, tape: Tape):
         req = tape.requires_grad()
+        self.req = req
         self.initial = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
-        self.indices: list[int] = []
-        self.ops: list[tuple] = []  # (index, shape, forward, a, b), b = -1 for unary
-        self.back: list[tuple] = []  # (index, shape, a, b, partial_a, partial_b)
+        self.index: list[int] = []
+        self.fn: list = []
+        self.a: list = []
+        self.b: list[int] = []
+        self.pa: list = []
+        self.pb: list = []
         for node in tape.nodes:
             if node.kind != OPERATION:
                 continue
-            op, args, i = node.op, node.args, node.index
+            op, args = node.op, node.args
+            self.index.append(node.index)
+            self.fn.append(op.forward)
             if op.arity == 2:
-                a, b = args
-                self.ops.append((i, _BINARY, op.forward, a, b))
-                self.back.append((i, _BINARY, a, b, op.partials[0] if req[a] else None,
-                                  op.partials[1] if req[b] else None))
+                self.a.append(args[0])
+                self.b.append(args[1])
+                self.pa.append(op.partials[0] if req[args[0]] else None)
+                self.pb.append(op.partials[1] if req[args[1]] else None)
             elif op.arity == 1:
-                self.ops.append((i, _UNARY, op.forward, args[0], -1))
-                self.back.append((i, _UNARY, args[0], -1, op.partials[0] if req[args[0]] else None, None))
+                self.a.append(args[0])
+                self.b.append(_UNARY)
+                self.pa.append(op.partials[0] if req[args[0]] else None)
+                self.pb.append(None)
             else:
-                self.ops.append((i, _VARIADIC, op.forward, args, -1))
-                self.back.append((i, _VARIADIC, args, -1, op if req[i] else None, None))
-            self.indices.append(i)
-        self.back.reverse()
-        self.req = req
-        self.never_zero = {node.index for node in tape.nodes if node.kind == OPERATION and node.op.never_zero}
+                self.a.append(args)
+                self.b.append(_VARIADIC)
+                self.pa.append(op if req[node.index] else None)
+                self.pb.append(None)
+
+
+_UNARY, _VARIADIC = -1, -2
 
 
 def plan(tape: Tape) -> _Plan:
@@ -84,10 +96,10 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
         vals[index] = value
     i = -1
     try:
-        for i, shape, fn, a, b in p.ops:
-            if shape == _BINARY:
+        for i, fn, a, b in zip(p.index, p.fn, p.a, p.b):
+            if b >= 0:
                 vals[i] = fn(vals[a], vals[b])
-            elif shape == _UNARY:
+            elif b == _UNARY:
                 vals[i] = fn(vals[a])
             else:
                 vals[i] = fn(*[vals[j] for j in a])
@@ -103,13 +115,13 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
 def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int) -> None:
     """Raise for the first node before ``before`` whose value is not finite or underflowed to 0."""
     nodes = tape.nodes
-    for i in p.indices:
+    for i in p.index:
         if i >= before:
             return
         v = vals[i]
         if not _isfinite(v):
             raise _value_error(tape, vals, i, OverflowError())
-        if v == 0.0 and i in p.never_zero and 0.0 not in [vals[a] for a in nodes[i].args]:
+        if v == 0.0 and nodes[i].op.never_zero and 0.0 not in [vals[a] for a in nodes[i].args]:
             raise _value_error(tape, vals, i, _Underflow())
 
 
@@ -124,18 +136,19 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
     p = plan(tape)
     adj = [0.0] * len(vals)
     adj[output] = 1.0
-    start = len(p.indices) - bisect_right(p.indices, output)
+    after_output = len(p.index) - bisect_right(p.index, output)  # entries the sweep skips
+    backwards = zip(reversed(p.index), reversed(p.a), reversed(p.b), reversed(p.pa), reversed(p.pb))
     try:
-        for i, shape, a, b, pa, pb in islice(p.back, start, None):
+        for i, a, b, pa, pb in islice(backwards, after_output, None):
             g = adj[i]
             if g == 0.0:
                 continue
-            if shape == _BINARY:
+            if b >= 0:
                 if pa is not None:
                     adj[a] += g * pa(vals[a], vals[b], vals[i])
                 if pb is not None:
                     adj[b] += g * pb(vals[a], vals[b], vals[i])
-            elif shape == _UNARY:
+            elif b == _UNARY:
                 if pa is not None:
                     adj[a] += g * pa(vals[a], vals[i])
             elif pa is not None:

@@ -128,13 +128,16 @@ def build_tape(program: Program) -> Tape:
         tape.inputs.append(index)
         tape.names[name] = index
 
+    order = _order(program, statements, refs, defaults)
+    del refs, free  # done with: free their memory before the nodes are made
     numbering = _Counter()
-    for name in _order(program, statements, refs, defaults):
+    for name in order:
         st = statements[name]
-        tape.statements[name] = st
         tape.names[name] = _lower(tape, st.expr, numbering, name)
         st.expr = None  # lowered: let the tree go, so a large program is not held twice
-        # (what later stages need of the text is on the tape: names, positions, tape.referenced)
+        # The tape keeps a copy without the tree: the parse's objects can then all be freed,
+        # and the memory they held returned, once the program is dropped.
+        tape.statements[name] = Statement(st.target, None, st.line, st.column, st.bare)
     tape.default_output = program.statements[-1].target
     return tape
 

@@ -32,16 +32,19 @@ _INF = math.inf
 class _Build:
     """Grammar rule -> data, called by the parser at each reduction.
 
-    Names are interned: a large program repeats a few names many times.
+    Names and number spellings are interned: a large program repeats a few many times.
     """
 
     def __init__(self):
         self.names: dict[str, str] = {}
+        self.numbers: dict[str, float] = {}
 
     def number(self, c):
         tok = c[0]
-        text = tok.value
-        value = float(text)
+        text = self.names.setdefault(tok.value, tok.value)
+        value = self.numbers.get(text)
+        if value is None:
+            value = self.numbers[text] = float(text)
         if value == 0.0 and _NONZERO_MANTISSA.match(text):
             raise ProgramError(f"the number {text} is too small for a double (it would be 0)",
                                tok.line, tok.column, kind="number")
@@ -103,6 +106,7 @@ def _parse(text: str, start: str):
             return _PARSER.parse(text, start=start)
     finally:
         _BUILD.names.clear()
+        _BUILD.numbers.clear()
 
 
 def parse_program(text: str) -> Program:
