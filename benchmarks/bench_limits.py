@@ -1,13 +1,13 @@
 """Time and peak memory of gradcli on the deep and large inputs of the limits (issue 6), whole process.
 
-Each input runs as ``python -m gradcli eval --json -f FILE ...`` in a child
-process, so start-up, parsing, the graph, both sweeps and the JSON are all
-measured; the figures are medians of a few runs.  Peak memory is the child's
-``ru_maxrss``.  The baseline, measured side by side, is the same command on a
-one-line program: the ratio says what the size costs beyond start-up.
+Each input runs as ``gradcli eval --json -f FILE ...`` in a child process, so
+start-up, parsing, the graph, both sweeps and the JSON are all measured; the
+figures are medians of a few runs (see timing.py for how peak memory is read).
+The baseline, measured side by side, is the same command on a one-line program:
+the ratio says what the size costs beyond start-up.
 
-    python benchmarks/bench_limits.py            # 5 runs each
-    python benchmarks/bench_limits.py --runs 3
+    .venv/bin/python benchmarks/bench_limits.py            # 5 runs each
+    .venv/bin/python benchmarks/bench_limits.py --runs 3
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import timing
+from timing import gradcli_command
 
 CASES = [
     # name, program text, bindings, expected exit code
@@ -37,20 +37,9 @@ CASES = [
 ]
 
 
-def run_once(path: str, bindings: list[str], expected: int) -> tuple[float, int]:
-    """Seconds and peak KiB of one whole-process run."""
-    code = ("import resource, subprocess, sys, time\n"
-            "t = time.perf_counter()\n"
-            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-            "t = time.perf_counter() - t\n"
-            "print(p.returncode, t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-    # A fresh measuring process per run, so ru_maxrss belongs to this one child only.
-    out = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "gradcli", "eval", "--json",
-                          "-f", path, *bindings], cwd=ROOT, capture_output=True, text=True, check=True)
-    rc, seconds, kib = out.stdout.split()
-    if int(rc) != expected:
-        raise SystemExit(f"{path}: exit {rc}, expected {expected}")
-    return float(seconds), int(kib)
+def run_once(path: str, bindings: list[str], expected: int) -> tuple[float, float]:
+    """Seconds and peak MB of one whole-process run."""
+    return timing.run_once(gradcli_command() + ["eval", "--json", "-f", path, *bindings], expect=expected)
 
 
 def main() -> None:
@@ -64,14 +53,14 @@ def main() -> None:
             Path(path).write_text(text)
             runs = [run_once(path, bindings, expected) for _ in range(args.runs)]
             seconds = statistics.median(t for t, _ in runs)
-            kib = statistics.median(m for _, m in runs)
-            rows.append((name, len(text), seconds, kib))
+            megabytes = statistics.median(m for _, m in runs)
+            rows.append((name, len(text), seconds, megabytes))
     base_t, base_m = rows[0][2], rows[0][3]
     print(f"gradcli eval --json, whole process, median of {args.runs} runs (Python {sys.version.split()[0]})")
     print(f"{'input':38} {'text':>9} {'time':>9} {'x base':>7} {'peak RSS':>9} {'x base':>7}")
-    for name, size, seconds, kib in rows:
+    for name, size, seconds, megabytes in rows:
         print(f"{name:38} {size / 1024:8.0f}K {seconds * 1000:7.0f}ms {seconds / base_t:6.1f}x "
-              f"{kib / 1024:7.1f}MB {kib / base_m:6.1f}x")
+              f"{megabytes:7.1f}MB {megabytes / base_m:6.1f}x")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def main(nodes: int = 100_000) -> None:
                                 f"import sys; sys.path.insert(0, {tmp!r}); import standalone_parser as s; "
                                 f"s.Lark_StandAlone()"],
             "gradcli tables + driver": [sys.executable, "-c", "import gradcli.syntax"],
-        }, repeats=20)
+        }, repeats=20, memory=False)
 
         sys.path.insert(0, tmp)
         import standalone_parser

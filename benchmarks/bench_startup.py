@@ -27,7 +27,7 @@ def main(repeats: int = 40) -> None:
         "gradcli eval ... --json": gradcli + ["eval", *PROGRAM, "--json"],
         "gradcli eval ... (table)": gradcli + ["eval", *PROGRAM],
     }
-    results = medians(commands, repeats)
+    results = medians(commands, repeats, memory=False)
     base = results["python -c pass"][0]
     print(f"whole process, median of {repeats} interleaved runs ({' '.join(gradcli)})")
     for name, (seconds, _) in results.items():
