@@ -28,15 +28,7 @@ from gradcli.engine import forward  # noqa: E402
 from gradcli.graph import OPERATION  # noqa: E402
 from gradcli.paths import PathGraph, explain_paths  # noqa: E402
 from gradcli.problem import load  # noqa: E402
-
-
-def ladder(layers: int) -> str:
-    lines = []
-    for i in range(layers):
-        lines.append(f"a{i + 1} = a{i} + 0.5*b{i}")
-        lines.append(f"b{i + 1} = 0.5*a{i} - b{i}")
-    lines.append(f"y = a{layers} + b{layers}")
-    return "\n".join(lines)
+from programs import ladder  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:

@@ -13,3 +13,13 @@ def chain(n_nodes: int) -> str:
     lines = ["t0 = x", "t1 = x*x"]
     lines += [f"t{i} = sin(t{i - 1}) * 0.999 + t{i - 2}" for i in range(2, statements)]
     return "\n".join(lines) + "\n"
+
+
+def ladder(layers: int) -> str:
+    """Each layer's two nodes both feed both nodes of the next: 2^layers paths from a0 (and from b0) to y."""
+    lines = []
+    for i in range(layers):
+        lines.append(f"a{i + 1} = a{i} + 0.5*b{i}")
+        lines.append(f"b{i + 1} = 0.5*a{i} - b{i}")
+    lines.append(f"y = a{layers} + b{layers}")
+    return "\n".join(lines)

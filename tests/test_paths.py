@@ -7,6 +7,7 @@ import re
 import pytest
 
 from conftest import SAMPLES, run
+from programs import ladder
 from gradcli.engine import forward, reverse
 from gradcli.graph import INPUT, OPERATION
 from gradcli.ops import OPS
@@ -16,16 +17,6 @@ from gradcli.problem import load
 NG = "u = b*c; v = a + u; J = 3*v"
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
 ALL = 10**9  # a --max-paths that lists everything
-
-
-def ladder(layers: int) -> str:
-    """Each layer's two nodes both feed both nodes of the next: 2^layers paths from a0 (and from b0) to y."""
-    lines = []
-    for i in range(layers):
-        lines.append(f"a{i + 1} = a{i} + 0.5*b{i}")
-        lines.append(f"b{i + 1} = 0.5*a{i} - b{i}")
-    lines.append(f"y = a{layers} + b{layers}")
-    return "\n".join(lines)
 
 
 def squarings(n: int) -> str:
