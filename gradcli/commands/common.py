@@ -17,15 +17,18 @@ json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, cal
                            help="Print one JSON object on stdout instead of tables.")
 
 
-def program_options(f):
-    """PROGRAM [NAME=VALUE ...] or -f FILE [NAME=VALUE ...], with --of and --wrt."""
+def program_options(f=None, *, wrt: bool = True):
+    """PROGRAM [NAME=VALUE ...] or -f FILE [NAME=VALUE ...], with --of and (unless wrt=False) --wrt."""
+    if f is None:
+        return lambda g: program_options(g, wrt=wrt)
     f = click.argument("args", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")(f)
     f = click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
                      help="Read the program from FILE ('-' for standard input).")(f)
     f = click.option("--of", "of", metavar="NAME",
                      help="The output to differentiate (default: the last statement).")(f)
-    f = click.option("--wrt", "wrt", metavar="A,B",
-                     help="Differentiate with respect to these inputs only (default: all).")(f)
+    if wrt:
+        f = click.option("--wrt", "wrt", metavar="A,B",
+                         help="Differentiate with respect to these inputs only (default: all).")(f)
     return f
 
 

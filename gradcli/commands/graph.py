@@ -30,14 +30,14 @@ Examples:
 
 
 @click.command("graph", help=HELP)
-@program_options
+@program_options(wrt=False)
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json", "svg", "png"]), default="dot",
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of standard output.")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, fmt, output, as_json):
+def command(ctx, args, file, of, fmt, output, as_json):
     from .. import export
     from ..problem import evaluate
 
@@ -47,7 +47,7 @@ def command(ctx, args, file, of, wrt, fmt, output, as_json):
         fmt = "json"
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise UsageError("PNG is binary: give -o FILE, or pipe it to a file")
-    graph = export.annotate(evaluate(load_problem(ctx, args, file, of, wrt)))
+    graph = export.annotate(evaluate(load_problem(ctx, args, file, of)))
     if fmt == "json" and output is None:
         emit_json(export.to_json(graph))
         return

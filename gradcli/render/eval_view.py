@@ -43,14 +43,16 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 def eval_rich(result: Gradient, all_nodes: bool = False):
     from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     out = result.output
-    title = f"{out} = {short(result.value)}"
+    # A heading line rather than the table's title, which would wrap to the table's width.
+    heading = Text(f"{out} = {short(result.value)}", style="bold")
     if result.mode == "paths":
-        title += f"   (paths mode: {result.passes:,} path products summed)"
+        heading.append(f"   (paths mode: {result.passes:,} path products summed)")
     elif result.mode != "reverse":
-        title += f"   ({result.mode} mode, {result.passes} pass{'es' if result.passes != 1 else ''})"
-    table = Table(title=title, title_justify="left", title_style="bold")
+        heading.append(f"   ({result.mode} mode, {result.passes} pass{'es' if result.passes != 1 else ''})")
+    table = Table()
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
@@ -60,11 +62,11 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
     if not all_nodes:
-        return table
+        return Group(heading, table)
     nodes = Table(title=f"every node (adjoint = d{out}/d node)", title_justify="left")
     for col, justify in [("node", "left"), ("definition", "left"), ("value", "right"), ("adjoint", "right")]:
         nodes.add_column(col, justify=justify)
     for row in node_rows(result):
         adjoint = "—" if row["adjoint"] is None else f"d{row['node']} = {short(row['adjoint'])}"
         nodes.add_row(row["node"], row["definition"] or "input", short(row["value"]), adjoint)
-    return Group(table, "", nodes)
+    return Group(heading, table, "", nodes)
