@@ -142,27 +142,6 @@ class CheckResult:
             f"(abs error {worst.abs_error:.3g}, rel error {worst.rel_error:.3g})")
 
 
-def feeds_output(tape: Tape, output: int) -> list[bool]:
-    """Which nodes the output depends on (itself included): one sweep down the tape."""
-    feeds = [False] * len(tape.nodes)
-    feeds[output] = True
-    for i in range(output, -1, -1):
-        if feeds[i]:
-            for a in tape.nodes[i].args:
-                feeds[a] = True
-    return feeds
-
-
-def depends_on(tape: Tape, source: int) -> list[bool]:
-    """Which nodes depend on node ``source`` (itself included): one sweep up the tape."""
-    dep = [False] * len(tape.nodes)
-    dep[source] = True
-    for node in tape.nodes[source + 1:]:
-        if node.kind == OPERATION:
-            dep[node.index] = any(dep[a] for a in node.args)
-    return dep
-
-
 def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: float = ATOL) -> CheckResult:
     """Compare d(output)/d(input) from the reverse sweep with a central difference, per input."""
     if eps is not None and not (eps > 0 and math.isfinite(eps)):
@@ -170,7 +149,7 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
     grad = evaluate(problem)
     tape = problem.tape
     out = problem.output_index
-    feeds = feeds_output(tape, out)
+    feeds = tape.cone([out])
     kinked = [_at_kink(tape, node.index, grad.values) for node in tape.nodes]
     result = CheckResult(grad, rtol, atol, eps)
     for name in problem.wrt:
@@ -186,7 +165,7 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
         floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
         asked = atol + rtol * max(abs(analytic), abs(numeric))
         tolerance = asked + floor
-        cone = [f and d for f, d in zip(feeds, depends_on(tape, index))]
+        cone = [f and d for f, d in zip(feeds, tape.depends_on([index]))]
         kink = _kink_reason(tape, cone, kinked, vals_up, vals_down)
         if kink:
             status = KINK
@@ -249,5 +228,5 @@ def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
     return Nudge(x, after, value, moved)
 
 
-__all__ = ["check", "CheckResult", "InputCheck", "Nudge", "CheckFailed", "feeds_output", "depends_on", "nudge_step",
+__all__ = ["check", "CheckResult", "InputCheck", "Nudge", "CheckFailed", "nudge_step",
            "PASS", "FAIL", "KINK", "NOISY", "STEP", "NUDGE", "RTOL", "ATOL"]

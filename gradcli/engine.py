@@ -201,10 +201,7 @@ def _gradient_overflow(tape: Tape, vals: list[float], output: int, index: int, o
 
 def _operands_text(tape: Tape, vals: list[float], index: int) -> str:
     node = tape.nodes[index]
-    shown = [short(vals[a]) for a in node.args]
-    if node.op.style != "call":
-        shown = [f"({s})" if s.startswith("-") else s for s in shown]
-    return node.op.render(shown)
+    return node.op.render([short(vals[a]) for a in node.args])
 
 
 def _value_error(tape: Tape, vals: list[float], index: int, exc: Exception) -> EvaluationError:

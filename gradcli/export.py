@@ -14,12 +14,10 @@ from constants carry their partial too; constants themselves carry no adjoint
 from __future__ import annotations
 
 import html
-import math
 import shutil
 import subprocess
 from dataclasses import dataclass
 
-from .checking import feeds_output
 from .errors import ExitCode, GradError, UsageError
 from .graph import CONST, INPUT
 from .numbers import short
@@ -79,7 +77,7 @@ class AnnotatedGraph:
 def annotate(result: Gradient) -> AnnotatedGraph:
     tape = result.tape
     out = result.problem.output_index
-    keep = feeds_output(tape, out)
+    keep = tape.cone([out])
     for i in tape.inputs:
         keep[i] = True
     vals, adj = result.values, result.adjoints
@@ -98,17 +96,9 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         operands = [vals[a] for a in node.args]
         labels = [tape.nodes[a].label for a in node.args]
         for j, a in enumerate(node.args):
-            edges.append(GraphEdge(a, i, j, _partial(node.op, j, operands, vals[i]),
+            edges.append(GraphEdge(a, i, j, node.op.defined_partial(j, operands, vals[i]),
                                    node.op.formula(j, labels, node.label)))
     return AnnotatedGraph(result.output, out, result.value, nodes, edges, list(tape.inputs))
-
-
-def _partial(op, j: int, operands: list[float], out: float) -> float | None:
-    try:
-        p = op.partial(j, operands, out)
-    except (ArithmeticError, ValueError):
-        return None
-    return p if math.isfinite(p) else None
 
 
 def partial_text(edge: GraphEdge) -> str:

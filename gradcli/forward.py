@@ -23,18 +23,6 @@ from .problem import Gradient, Problem
 _isfinite = math.isfinite
 
 
-def output_cone(tape: Tape, outputs: list[int]) -> list[bool]:
-    """Which nodes the given output nodes depend on (themselves included): one backward loop."""
-    needed = [False] * len(tape.nodes)
-    for i in outputs:
-        needed[i] = True
-    for i in range(max(outputs, default=-1), -1, -1):
-        if needed[i]:
-            for a in tape.nodes[i].args:
-                needed[a] = True
-    return needed
-
-
 def tangents(tape: Tape, values: list[float], seed_index: int,
              needed: list[bool] | None = None) -> list[float]:
     """Every node's derivative with respect to the node ``seed_index`` (tangent 1), in one pass.
@@ -81,7 +69,7 @@ def forward_gradient(problem: Problem) -> Gradient:
     tape = problem.tape
     values = forward(tape, problem.input_values())
     out = problem.output_index
-    needed = output_cone(tape, [out])
+    needed = tape.cone([out])
     adjoints = [math.nan] * len(tape.nodes)
     columns = {}
     for name in problem.wrt:

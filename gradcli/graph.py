@@ -17,7 +17,7 @@ import re
 
 from .errors import ProgramError
 from .ops import CONSTANTS, FUNCTIONS, OPS, Op
-from .program import CALL, NAME, NUM, Expr, Program, Statement, walk
+from .program import CALL, NAME, NUM, Expr, Program, Statement, source_line, walk
 
 INPUT, CONST, OPERATION = "input", "const", "op"
 
@@ -63,6 +63,7 @@ class Tape:
         self.referenced: set[str] = set()  # names some statement uses
         self.default_output: str | None = None
         self.source = source
+        self._requires_grad: list[bool] | None = None
 
     def add(self, kind: str, **fields) -> int:
         index = len(self.nodes)
@@ -72,31 +73,45 @@ class Tape:
     def input_names(self) -> list[str]:
         return [self.nodes[i].name for i in self.inputs]
 
-    def requires_grad(self) -> list[bool]:
-        """Which nodes depend on an input: only those edges carry gradient."""
-        req = [False] * len(self.nodes)
+    def depends_on(self, sources) -> list[bool]:
+        """Which nodes depend on any of the ``sources`` (themselves included): one loop up the tape."""
+        dep = [False] * len(self.nodes)
+        for s in sources:
+            dep[s] = True
         for node in self.nodes:
-            if node.kind == INPUT:
-                req[node.index] = True
-            elif node.kind == OPERATION:
-                req[node.index] = any(req[a] for a in node.args)
-        return req
+            if node.kind == OPERATION and not dep[node.index]:
+                dep[node.index] = any(dep[a] for a in node.args)
+        return dep
+
+    def cone(self, outputs) -> list[bool]:
+        """Which nodes the ``outputs`` depend on (themselves included): one loop down the tape."""
+        needed = [False] * len(self.nodes)
+        for i in outputs:
+            needed[i] = True
+        for i in range(max(outputs, default=-1), -1, -1):
+            if needed[i]:
+                for a in self.nodes[i].args:
+                    needed[a] = True
+        return needed
+
+    def requires_grad(self) -> list[bool]:
+        """Which nodes depend on an input: only those edges carry gradient.
+
+        Computed once (tapes never change once built); callers must not modify the list.
+        """
+        if self._requires_grad is None:
+            self._requires_grad = self.depends_on(self.inputs)
+        return self._requires_grad
 
     def definition(self, index: int) -> str:
         """``b*c``, ``sin(x2)``: how a node is computed, over its operands' labels."""
         node = self.nodes[index]
         if node.kind != OPERATION:
             return node.label
-        return node.op.render([self._operand_label(a, node.op) for a in node.args])
-
-    def _operand_label(self, index: int, parent: Op) -> str:
-        label = self.nodes[index].label
-        if parent.style != "call" and label.startswith("-"):
-            return f"({label})"
-        return label
+        return node.op.render([self.nodes[a].label for a in node.args])
 
     def source_line(self, line: int | None) -> str | None:
-        return Program([], self.source).source_line(line)
+        return source_line(self.source, line)
 
 
 def natural_key(name: str):
@@ -239,4 +254,4 @@ def _order(program: Program, statements: dict[str, Statement], refs, defaults) -
 
 
 def _error(program: Program, where, message: str, kind: str) -> ProgramError:
-    return ProgramError(message, where.line, where.column, program.source_line(where.line), kind=kind)
+    return ProgramError(message, where.line, where.column, source_line(program.source, where.line), kind=kind)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .engine import forward, reverse
 from .errors import UsageError
-from .forward import output_cone, tangents
+from .forward import tangents
 from .problem import Problem, did_you_mean
 
 JACOBIAN_MODES = ("forward", "reverse")
@@ -73,7 +73,7 @@ def jacobian(problem: Problem, outputs: list[str], mode: str | None = None) -> J
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in problem.wrt]
     if mode == "forward":
-        needed = output_cone(tape, rows)
+        needed = tape.cone(rows)
         columns = [tangents(tape, vals, x, needed) for x in cols]
         matrix = [[column[y] for column in columns] for y in rows]
         passes = len(cols)

@@ -56,8 +56,21 @@ class Op:
         names = {"x": labels[0]} if self.arity == 1 else {"a": labels[0], "b": labels[1]}
         return self.formulas[j].format(out=out_label, **names)
 
+    def defined_partial(self, j: int, vals, out: float) -> float | None:
+        """``partial``, or None where it is undefined or infinite (for views that show every edge)."""
+        try:
+            local = self.partial(j, vals, out)
+        except (ArithmeticError, ValueError):
+            return None
+        return local if math.isfinite(local) else None
+
     def render(self, labels: list[str]) -> str:
-        """The op applied to operand labels, as the user would write it: ``a*b``, ``sin(x)``."""
+        """The op applied to operand texts, as the user would write it: ``a*b``, ``sin(x)``, ``v1*(-2)``.
+
+        A negative operand of an operator is parenthesised (``(-1)/0``, ``-(-2)``).
+        """
+        if self.style != CALL:
+            labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:
             return f"{labels[0]}{self.symbol}{labels[1]}"
         if self.style == PREFIX:

@@ -55,10 +55,15 @@ class Program:
         self.source = source
 
     def source_line(self, line: int | None) -> str | None:
-        if line is None:
-            return None
-        lines = self.source.split("\n")
-        return lines[line - 1] if 0 < line <= len(lines) else None
+        return source_line(self.source, line)
+
+
+def source_line(text: str, line: int | None) -> str | None:
+    """Line ``line`` (1-based) of ``text``, for an error's caret display; None when there is none."""
+    if line is None:
+        return None
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else None
 
 
 def walk(expr: Expr):

@@ -14,10 +14,8 @@ this module only records, in sweep order, how each adjoint was assembled.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from .forward import output_cone
 from .graph import OPERATION
 from .problem import Gradient, Problem, evaluate
 
@@ -64,7 +62,7 @@ def backward_steps(problem: Problem) -> StepsResult:
     tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
     out = problem.output_index
     req = tape.requires_grad()
-    cone = output_cone(tape, [out])
+    cone = tape.cone([out])
     received: list[list[Received] | None] = [None] * len(tape.nodes)
     steps: list[Step] = []
     for i in range(out, -1, -1):
@@ -78,7 +76,7 @@ def backward_steps(problem: Problem) -> StepsResult:
         for j, a in enumerate(node.args):
             if not req[a]:
                 continue  # a constant: no gradient flows to it
-            local = _local(node.op, j, operand_values, vals[i])
+            local = node.op.defined_partial(j, operand_values, vals[i])
             contribution = g * local if local is not None else 0.0
             operands.append(Operand(labels[j], a, node.op.formula(j, labels, node.label), local,
                                     contribution))
@@ -91,11 +89,3 @@ def backward_steps(problem: Problem) -> StepsResult:
     return StepsResult(problem.output, sweep.value, steps, sweep.gradient,
                        {name: received[names[name]] or [] for name in problem.wrt}, sweep)
 
-
-def _local(op, j: int, operand_values: list[float], out: float) -> float | None:
-    """The local partial; None where it is undefined (the sweep only allows that where upstream is 0)."""
-    try:
-        local = op.partial(j, operand_values, out)
-    except (ArithmeticError, ValueError):
-        return None
-    return local if math.isfinite(local) else None

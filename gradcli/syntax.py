@@ -15,7 +15,7 @@ from .lalr import LexError, ParseError, Parser
 from .errors import BindingError, ProgramError
 from .gcpause import paused_gc
 from .ops import CONSTANTS, INFIX_OPS
-from .program import CALL, NAME, NUM, OP, Expr, Program, Statement
+from .program import CALL, NAME, NUM, OP, Expr, Program, Statement, source_line
 
 # Lark's terminal names, as a user would say them.
 _WORDS = {
@@ -115,7 +115,7 @@ def parse_program(text: str) -> Program:
     except (LexError, ParseError) as exc:
         raise _syntax_error(exc, text) from None
     except ProgramError as exc:  # raised by a rule as it was reduced: add the line of text
-        exc.source = Program([], text).source_line(exc.line)
+        exc.source = source_line(text, exc.line)
         raise
     if not statements:
         raise ProgramError("the program is empty: write an expression, or statements like 'y = x^2'",
@@ -136,7 +136,6 @@ def parse_binding(text: str) -> tuple[str, Expr]:
 
 
 def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
-    lines = text.split("\n")
     if isinstance(exc, LexError):
         ch = text[exc.pos]
         shown = repr(ch) if ch.isprintable() else repr(ch) + f" (U+{ord(ch):04X})"
@@ -154,8 +153,7 @@ def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
         else:
             found = repr(token.value)
         message = f"expected {expected}{after}, found {found}" if expected else f"unexpected {found}"
-    source = lines[line - 1] if 0 < line <= len(lines) else None
-    return ProgramError(message, line, column, source, kind="syntax")
+    return ProgramError(message, line, column, source_line(text, line), kind="syntax")
 
 
 def _describe_expected(expected: set[str]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import UsageError
-from .forward import output_cone, tangents
+from .forward import tangents
 from .graph import INPUT, OPERATION, Tape
 from .problem import Problem, evaluate
 
@@ -76,7 +76,7 @@ def trace_labels(tape: Tape) -> list[str]:
 
 def definition(node, labels: list[str]) -> str:
     """An operation over its operands' trace texts: ``log(v_-1)``, ``v_-1*v_0``, ``v_0*(-2)``."""
-    return node.op.render([_operand(labels[a], node.op) for a in node.args])
+    return node.op.render([labels[a] for a in node.args])
 
 
 def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool = False) -> TraceResult:
@@ -88,7 +88,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     sweep = evaluate(problem)  # values and adjoints; its errors are eval's errors
     vals = sweep.values
     out = problem.output_index
-    cone = output_cone(tape, [out])
+    cone = tape.cone([out])
     req = tape.requires_grad()
     tan = tangents(tape, vals, tape.names[tangent], cone) if tangent is not None else None
     labels = trace_labels(tape)
@@ -108,7 +108,3 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
                              sweep.adjoints[i] if adjoint else None))
     return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint)
 
-
-def _operand(label: str, op) -> str:
-    # a negative literal inside an infix or prefix op reads better in parentheses: v1*(-2)
-    return f"({label})" if op.style != "call" and label.startswith("-") else label

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..forward import output_cone
 from ..graph import CONST, INPUT, OPERATION
 from ..numbers import short
 from ..problem import Gradient
@@ -26,7 +25,7 @@ _UNSEEN, _SHOWN, _DEFERRED = 0, 1, 2
 
 
 def _cone(result: Gradient) -> list[bool]:
-    return output_cone(result.tape, [result.problem.output_index])
+    return result.tape.cone([result.problem.output_index])
 
 
 def graph_json(result: Gradient) -> dict:
