@@ -75,8 +75,9 @@ class LazyGroup(click.Group):
             if "--json" in ctx.meta.get(ARGV, ()):
                 import json
 
-                click.echo(json.dumps({"error": {"kind": "usage", "message": exc.format_message(),
-                                                 "line": None, "column": None}}))
+                from .errors import UsageError
+
+                click.echo(json.dumps(UsageError(exc.format_message()).to_json()))
             raise
 
 

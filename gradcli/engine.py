@@ -30,6 +30,10 @@ class _Underflow(ArithmeticError):
     """A nonzero result rounded to 0.0."""
 
 
+class _NotANumber(ArithmeticError):
+    """A result that is nan."""
+
+
 class _Plan:
     """A tape compiled once for fast sweeps (cached on the tape; tapes never change).
 
@@ -120,7 +124,7 @@ def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int)
             return
         v = vals[i]
         if not _isfinite(v):
-            raise _value_error(tape, vals, i, OverflowError())
+            raise _value_error(tape, vals, i, _NotANumber() if math.isnan(v) else OverflowError())
         if v == 0.0 and nodes[i].op.never_zero and 0.0 not in [vals[a] for a in nodes[i].args]:
             raise _value_error(tape, vals, i, _Underflow())
 
@@ -211,20 +215,15 @@ def _value_error(tape: Tape, vals: list[float], index: int, exc: Exception) -> E
         problem = "divides by zero"
     elif isinstance(exc, _Underflow):
         problem = "underflows to 0"
+    elif isinstance(exc, _NotANumber):
+        problem = "is not a number (nan)"
     elif isinstance(exc, OverflowError):
-        problem = "overflows" if not _nan_result(node, vals) else "is not a number (nan)"
+        problem = "overflows"
     else:
         problem = "is undefined"
     where = node.name or node.label
     return EvaluationError(f"{text} {problem} (in {tape.definition(index)}, computing {where})",
                            node.line, node.column, tape.source_line(node.line), kind="domain")
-
-
-def _nan_result(node, vals) -> bool:
-    try:
-        return math.isnan(node.op.forward(*[vals[a] for a in node.args]))
-    except (ArithmeticError, ValueError):
-        return False
 
 
 def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> EvaluationError:

@@ -12,15 +12,11 @@ def compute(problem: Problem, mode: str = "reverse") -> Gradient:
     if mode == "reverse":
         return evaluate(problem)
     if mode == "forward":
-        try:
-            from .forward import forward_gradient
-        except ImportError:
-            raise UsageError("--mode forward is not available yet; use --mode reverse") from None
+        from .forward import forward_gradient
+
         return forward_gradient(problem)
     if mode == "paths":
-        try:
-            from .paths import path_sum_gradient
-        except ImportError:
-            raise UsageError("--mode paths is not available yet; use --mode reverse") from None
+        from .paths import path_sum_gradient
+
         return path_sum_gradient(problem)
     raise UsageError(f"unknown mode {mode!r}")

@@ -34,7 +34,7 @@ from .engine import partial_error, forward, reverse
 from .errors import UsageError
 from .gcpause import paused_gc
 from .graph import OPERATION, Tape
-from .problem import Gradient, Problem
+from .problem import Gradient, Problem, evaluate
 
 # eval --mode paths refuses inputs with more paths than this.
 PATH_LIMIT = 1_000_000
@@ -321,24 +321,10 @@ class InputPaths:
 
 @dataclass
 class PathsResult:
-    problem: Problem
+    sweep: Gradient  # the forward values and the reverse sweep the path sums are checked against
     graph: PathGraph
-    values: list[float]
-    adjoints: list[float]
     inputs: list[InputPaths] = field(default_factory=list)
     max_paths: int = 20
-
-    @property
-    def tape(self) -> Tape:
-        return self.problem.tape
-
-    @property
-    def output(self) -> str:
-        return self.problem.output
-
-    @property
-    def value(self) -> float:
-        return self.values[self.problem.output_index]
 
 
 def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
@@ -355,15 +341,14 @@ def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
 
 def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
     tape = problem.tape
-    output = problem.output_index
-    values = forward(tape, problem.input_values())
-    adjoints = reverse(tape, values, output)
-    graph = PathGraph(tape, values, output)
+    sweep = evaluate(problem)
+    adjoints = sweep.adjoints
+    graph = PathGraph(tape, sweep.values, problem.output_index)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
     capped = [s for s in starts if counts[s] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
-    result = PathsResult(problem, graph, values, adjoints, max_paths=max_paths)
+    result = PathsResult(sweep, graph, max_paths=max_paths)
     for name, s in zip(problem.wrt, starts):
         if s in best:
             listing = best[s]

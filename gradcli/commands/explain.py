@@ -69,11 +69,8 @@ def command(ctx, args, file, of, wrt, view, max_paths, tangent, adjoint, as_json
         raise UsageError("--tangent and --adjoint go with --trace")
     problem = load_problem(ctx, args, file, of, wrt)
     compute_ref, json_ref, rich_ref = VIEWS[view]
-    try:
-        compute = _load(compute_ref)
-        render = _load(json_ref if as_json else rich_ref)
-    except (ImportError, AttributeError):
-        raise UsageError(f"explain --{view} is not available yet") from None
+    compute = _load(compute_ref)
+    render = _load(json_ref if as_json else rich_ref)
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     result = compute(problem, **options.get(view, {}))
     if as_json:

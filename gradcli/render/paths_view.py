@@ -19,7 +19,7 @@ EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edge
 
 def paths_json(result: PathsResult) -> dict:
     graph = result.graph
-    labels = [node.label for node in result.tape.nodes]
+    labels = [node.label for node in result.sweep.tape.nodes]
     inputs = {}
     for item in result.inputs:
         inputs[item.name] = {
@@ -33,7 +33,7 @@ def paths_json(result: PathsResult) -> dict:
             "listed_sum": item.listed_sum,
             "omitted": {"count": item.omitted_count, "sum": item.omitted_sum},
         }
-    return {"output": result.output, "value": result.value, "max_paths": result.max_paths,
+    return {"output": result.sweep.output, "value": result.sweep.value, "max_paths": result.max_paths,
             "inputs": inputs}
 
 
@@ -41,8 +41,8 @@ def paths_rich(result: PathsResult):
     from rich.console import Group
     from rich.text import Text
 
-    out = result.output
-    parts = [Text(f"{out} = {short(result.value)}", style="bold"),
+    out = result.sweep.output
+    parts = [Text(f"{out} = {short(result.sweep.value)}", style="bold"),
              Text(BAUER.format(out=out), style="italic"), Text("")]
     for item in result.inputs:
         parts += [_input_tree(result, item), Text("")]
@@ -55,9 +55,9 @@ def _input_tree(result: PathsResult, item: InputPaths):
     from rich.text import Text
     from rich.tree import Tree
 
-    out = result.output
+    out = result.sweep.output
     derivative = f"d{out}/d{item.name}"
-    head = Text(f"{item.name} = {short(result.values[item.index])}", style="bold")
+    head = Text(f"{item.name} = {short(result.sweep.values[item.index])}", style="bold")
     if item.path_count == 0:
         head.append(f": no path to {out}: gradient 0", style="not bold")
         return Tree(head)
@@ -87,7 +87,7 @@ def _input_tree(result: PathsResult, item: InputPaths):
 def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
     from rich.text import Text
 
-    nodes = result.tape.nodes
+    nodes = result.sweep.tape.nodes
     n = len(path.edges)
     if n > EDGES_SHOWN:
         half = EDGES_SHOWN // 2
@@ -120,7 +120,7 @@ def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
 def _edge_text(result: PathsResult, e: int):
     from rich.text import Text
 
-    graph, tape = result.graph, result.tape
+    graph, tape = result.graph, result.sweep.tape
     edge = graph.edges[e]
     dst, src = tape.nodes[edge.dst], tape.nodes[edge.src]
     value = short(edge.partial)
