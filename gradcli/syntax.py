@@ -26,7 +26,6 @@ _WORDS = {
 _OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "CARET"}
 _NONZERO_MANTISSA = re.compile(r"[0-9.]*[1-9]")
-_INF = math.inf
 
 
 class _Build:
@@ -36,19 +35,19 @@ class _Build:
     """
 
     def __init__(self):
-        self.names: dict[str, str] = {}
+        self.strings: dict[str, str] = {}  # names and number spellings, interned
         self.numbers: dict[str, float] = {}
 
     def number(self, c):
         tok = c[0]
-        text = self.names.setdefault(tok.value, tok.value)
+        text = self.strings.setdefault(tok.value, tok.value)
         value = self.numbers.get(text)
         if value is None:
             value = self.numbers[text] = float(text)
         if value == 0.0 and _NONZERO_MANTISSA.match(text):
             raise ProgramError(f"the number {text} is too small for a double (it would be 0)",
                                tok.line, tok.column, kind="number")
-        if value == _INF:
+        if value == math.inf:
             raise ProgramError(f"the number {text} is too large for a double",
                                tok.line, tok.column, kind="number")
         return Expr(NUM, text, value=value, line=tok.line, column=tok.column)
@@ -57,7 +56,7 @@ class _Build:
         tok = c[0]
         if tok.value in CONSTANTS:
             return Expr(NUM, tok.value, value=CONSTANTS[tok.value], line=tok.line, column=tok.column)
-        name = self.names.setdefault(tok.value, tok.value)
+        name = self.strings.setdefault(tok.value, tok.value)
         return Expr(NAME, name, line=tok.line, column=tok.column)
 
     def binary(self, c):
@@ -105,7 +104,7 @@ def _parse(text: str, start: str):
         with paused_gc():
             return _PARSER.parse(text, start=start)
     finally:
-        _BUILD.names.clear()
+        _BUILD.strings.clear()
         _BUILD.numbers.clear()
 
 

@@ -17,15 +17,23 @@ json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, cal
                            help="Print one JSON object on stdout instead of tables.")
 
 
-def program_options(f=None, *, wrt: bool = True):
-    """PROGRAM [NAME=VALUE ...] or -f FILE [NAME=VALUE ...], with --of and (unless wrt=False) --wrt."""
+def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
+    """PROGRAM [NAME=VALUE ...] or -f FILE [NAME=VALUE ...], with --of and (unless wrt=False) --wrt.
+
+    ``outputs=True``: --of may be repeated or take a comma list (a tuple of texts, for split_names).
+    """
     if f is None:
-        return lambda g: program_options(g, wrt=wrt)
+        return lambda g: program_options(g, wrt=wrt, outputs=outputs)
     f = click.argument("args", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")(f)
     f = click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
                      help="Read the program from FILE ('-' for standard input).")(f)
-    f = click.option("--of", "of", metavar="NAME",
-                     help="The output to differentiate (default: the last statement).")(f)
+    if outputs:
+        f = click.option("--of", "of", metavar="NAME[,NAME]", multiple=True,
+                         help="An output (a row); repeat it or give a comma list "
+                              "(default: the statements nothing uses).")(f)
+    else:
+        f = click.option("--of", "of", metavar="NAME",
+                         help="The output to differentiate (default: the last statement).")(f)
     if wrt:
         f = click.option("--wrt", "wrt", metavar="A,B",
                          help="Differentiate with respect to these inputs only (default: all).")(f)

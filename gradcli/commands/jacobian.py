@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import emit_json, json_option, load_problem, print_rich, split_names
+from .common import emit_json, json_option, load_problem, print_rich, program_options, split_names
 
 HELP = """The Jacobian of several outputs: one row per output, one column per input.
 
@@ -24,12 +24,7 @@ Examples:
 
 
 @click.command("jacobian", help=HELP)
-@click.argument("args", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")
-@click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
-              help="Read the program from FILE ('-' for standard input).")
-@click.option("--of", "of", metavar="NAME[,NAME]", multiple=True,
-              help="An output (a row); repeat it or give a comma list (default: the statements nothing uses).")
-@click.option("--wrt", "wrt", metavar="A,B", help="The inputs (columns) (default: all).")
+@program_options(outputs=True)
 @click.option("--mode", type=click.Choice(["forward", "reverse"]), default=None,
               help="Forward: a column per pass; reverse: a row per pass (default: the cheaper).")
 @json_option
