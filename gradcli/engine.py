@@ -5,12 +5,19 @@ for the local partial on each edge.  A node's adjoint is the sum of
 upstream x local over every edge leaving it, so a node used twice (``x*x``)
 receives both contributions.
 
-Values are IEEE doubles.  An operation that is undefined at its operands,
-whose result is not finite, or whose result underflows to zero (0.0 from an op
-the table marks ``never_zero``, with no zero operand) stops evaluation with an
-``EvaluationError`` naming the operation and its place in the text; so does an
-infinite or undefined local partial on an edge that carries gradient, and a
-gradient that overflows on its way back.
+Values are IEEE doubles.  An operation that is undefined at its operands or
+whose result is not finite stops evaluation with an ``EvaluationError`` naming
+the operation and its place in the text; so does an infinite or undefined
+local partial on an edge that carries gradient, and a gradient that overflows
+on its way back.  A result that underflows to 0 is not an error (sigmoid(-1000)
+is 0, as in numpy); ``underflow_warnings`` says when it cut a gradient to 0.
+
+An edge carries gradient when its operand depends on an input being
+differentiated and its node is one the output depends on.  That is decided by
+the graph alone, never by a value: a gradient of 0 arriving at a node does not
+excuse an infinite partial there (``sqrt(x - x)`` fails in every mode, since
+the chain rule's 0 x inf has no value).  Forward mode, the reverse sweep and
+the path sum therefore stop at the same edges.
 """
 
 from __future__ import annotations
@@ -24,10 +31,6 @@ from .graph import CONST, INPUT, OPERATION, Tape
 from .numbers import short
 
 _isfinite = math.isfinite
-
-
-class _Underflow(ArithmeticError):
-    """A nonzero result rounded to 0.0."""
 
 
 class _NotANumber(ArithmeticError):
@@ -110,23 +113,58 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
     except (ArithmeticError, ValueError) as exc:
         _raise_first_bad_value(tape, p, vals, i)  # an earlier overflow or underflow is the cause
         raise _value_error(tape, vals, i, exc) from None
-    # Two C-speed scans; only when one sees something is each node looked at.
-    if not _isfinite(sum(vals)) or 0.0 in vals:
+    # One C-speed scan; only when it sees something is each node looked at.
+    if not _isfinite(sum(vals)):
         _raise_first_bad_value(tape, p, vals, len(vals))
     return vals
 
 
 def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int) -> None:
-    """Raise for the first node before ``before`` whose value is not finite or underflowed to 0."""
-    nodes = tape.nodes
+    """Raise for the first node before ``before`` whose value is not finite."""
     for i in p.index:
         if i >= before:
             return
         v = vals[i]
         if not _isfinite(v):
             raise _value_error(tape, vals, i, _NotANumber() if math.isnan(v) else OverflowError())
-        if v == 0.0 and nodes[i].op.never_zero and 0.0 not in [vals[a] for a in nodes[i].args]:
-            raise _value_error(tape, vals, i, _Underflow())
+
+
+def underflowed(node, vals: list[float]) -> bool:
+    """True when the node's exact value is not 0 but its double is: an op marked ``never_zero``
+    gave 0.0 from operands none of which is 0."""
+    return (vals[node.index] == 0.0 and node.kind == OPERATION and node.op.never_zero
+            and 0.0 not in [vals[a] for a in node.args])
+
+
+def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dict[str, float]) -> list[str]:
+    """Say which gradients are 0 only because a number underflowed on the way.
+
+    Only a gradient of exactly 0 is looked into (so this costs nothing
+    otherwise): if a value between the input and the output underflowed to 0,
+    or a product upstream x local of the chain rule did, the true gradient is
+    not 0 but too small for a double.
+    """
+    zeros = [name for name, g in gradient.items() if g == 0.0]
+    if not zeros:
+        return []
+    nodes = tape.nodes
+    cone = tape.cone([output])
+    cut_values = [node.index for node in nodes if cone[node.index] and underflowed(node, vals)]
+    cut_products: list[tuple[int, int]] = []  # (node, operand) where upstream x local rounded to 0
+    _checked_reverse(tape, vals, output, tape.requires_grad(), cut_products)
+    warnings = []
+    for name in zeros:
+        region = tape.depends_on([tape.names[name]])
+        culprit = next((i for i in cut_values if region[i]), None)
+        if culprit is None:
+            culprit = next((i for i, a in cut_products if region[a]), None)
+        if culprit is not None:
+            node = nodes[culprit]
+            where = node.name or node.label
+            warnings.append(f"d{nodes[output].label}/d{name} = 0 only because a number underflowed "
+                            f"(at {where} = {tape.definition(culprit)}): its true value is nonzero, "
+                            "but too small for a double")
+    return warnings
 
 
 def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
@@ -145,8 +183,6 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
     try:
         for i, a, b, pa, pb in islice(backwards, after_output, None):
             g = adj[i]
-            if g == 0.0:
-                continue
             if b >= 0:
                 if pa is not None:
                     adj[a] += g * pa(vals[a], vals[b], vals[i])
@@ -167,18 +203,26 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
     return adj
 
 
-def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]) -> list[float]:
-    """The reverse sweep checking every edge: raises an EvaluationError at the first bad one."""
+def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool],
+                     cut_products: list[tuple[int, int]] | None = None) -> list[float]:
+    """The reverse sweep checking every edge that carries gradient: raises an EvaluationError at the first bad one.
+
+    It visits only the nodes the output depends on, and computes every partial
+    there, whatever the gradient arriving (see the module's docstring).
+    ``cut_products`` collects the edges where a nonzero upstream x a nonzero
+    local partial rounded to 0.
+    """
     nodes = tape.nodes
+    cone = tape.cone([output])
     adj = [0.0] * len(nodes)
     adj[output] = 1.0
     i = j = -1
     try:
         for i in range(output, -1, -1):
-            g = adj[i]
             node = nodes[i]
-            if g == 0.0 or node.kind != OPERATION:
+            if not cone[i] or not req[i] or node.kind != OPERATION:
                 continue
+            g = adj[i]
             args = node.args
             operands = [vals[a] for a in args]
             for j, a in enumerate(args):
@@ -186,7 +230,10 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
                     local = node.op.partial(j, operands, vals[i])
                     if not _isfinite(local):
                         raise ValueError
-                    adj[a] += g * local
+                    product = g * local
+                    if product == 0.0 and cut_products is not None and g != 0.0 and local != 0.0:
+                        cut_products.append((i, a))
+                    adj[a] += product
                     if not _isfinite(adj[a]):
                         raise _gradient_overflow(tape, vals, output, i, a)
     except (ArithmeticError, ValueError):
@@ -213,8 +260,6 @@ def _value_error(tape: Tape, vals: list[float], index: int, exc: Exception) -> E
     text = _operands_text(tape, vals, index)
     if isinstance(exc, ZeroDivisionError):
         problem = "divides by zero"
-    elif isinstance(exc, _Underflow):
-        problem = "underflows to 0"
     elif isinstance(exc, _NotANumber):
         problem = "is not a number (nan)"
     elif isinstance(exc, OverflowError):

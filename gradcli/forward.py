@@ -28,27 +28,27 @@ def tangents(tape: Tape, values: list[float], seed_index: int,
     """Every node's derivative with respect to the node ``seed_index`` (tangent 1), in one pass.
 
     ``needed`` limits the pass to the nodes it flags (others keep tangent 0).  A
-    local partial that is infinite or undefined raises ``EvaluationError`` when
-    it multiplies a nonzero tangent, as the reverse sweep does for a nonzero adjoint.
+    local partial that is infinite or undefined on an edge that carries
+    gradient raises ``EvaluationError``, whatever the tangent it multiplies,
+    exactly where the reverse sweep stops (see engine's docstring).
     """
     nodes = tape.nodes
+    req = tape.requires_grad()
     tan = [0.0] * len(nodes)
     tan[seed_index] = 1.0
     i = j = -1
     try:
         for node in nodes[seed_index + 1:]:
             i = node.index
-            if node.kind != OPERATION or (needed is not None and not needed[i]):
+            if node.kind != OPERATION or not req[i] or (needed is not None and not needed[i]):
                 continue
             args = node.args
             total = 0.0
-            operands = None
+            operands = [values[b] for b in args]
             for j, a in enumerate(args):
+                if not req[a]:
+                    continue  # no gradient on this edge (a constant, or an input not differentiated)
                 t = tan[a]
-                if t == 0.0:
-                    continue
-                if operands is None:
-                    operands = [values[b] for b in args]
                 local = node.op.partial(j, operands, values[i])
                 if not _isfinite(local):
                     raise ValueError

@@ -17,7 +17,7 @@ import re
 
 from .errors import ProgramError
 from .ops import CONSTANTS, FUNCTIONS, OPS, Op
-from .program import CALL, NAME, NUM, Expr, Program, Statement, source_line, walk
+from .program import CALL, NAME, NUM, OP, Expr, Program, Statement, source_line, walk
 
 INPUT, CONST, OPERATION = "input", "const", "op"
 
@@ -61,8 +61,11 @@ class Tape:
         self.names: dict[str, int] = {}  # every name the program gives a node (and aliases)
         self.statements: dict[str, Statement] = {}  # name -> its statement (intermediates)
         self.referenced: set[str] = set()  # names some statement uses
-        self.default_output: str | None = None
+        # The statements no other statement uses, in the order of the text: the program's outputs.
+        self.outputs: list[str] = []
         self.source = source
+        # The inputs gradients are taken with respect to (None: every input).
+        self.sources: list[int] | None = None
         self._requires_grad: list[bool] | None = None
 
     def add(self, kind: str, **fields) -> int:
@@ -95,13 +98,44 @@ class Tape:
         return needed
 
     def requires_grad(self) -> list[bool]:
-        """Which nodes depend on an input: only those edges carry gradient.
+        """Which nodes depend on an input that is differentiated (``sources``): only those edges carry gradient.
 
-        Computed once (tapes never change once built); callers must not modify the list.
+        Computed once (set ``sources`` before the first call); callers must not modify the list.
         """
         if self._requires_grad is None:
-            self._requires_grad = self.depends_on(self.inputs)
+            self._requires_grad = self.depends_on(self.inputs if self.sources is None else self.sources)
         return self._requires_grad
+
+    def differentiate(self, sources: list[int]) -> None:
+        """Take gradients with respect to these inputs only: edges from nothing else carry gradient."""
+        self.sources = list(sources)
+        self._requires_grad = None
+        self.__dict__.pop("_plan", None)
+
+    def restrict(self, outputs: list[int]) -> "Tape":
+        """The tape of what ``outputs`` depend on: every other node left out (this tape itself if none is).
+
+        A statement the outputs do not use is then never evaluated, so it can
+        neither fail nor ask for a value.  Nodes keep their names and v<number>
+        labels; only their indices change.
+        """
+        keep = self.cone(outputs)
+        if all(keep):
+            return self
+        tape = Tape(self.source)
+        new = [-1] * len(self.nodes)
+        for node in self.nodes:
+            if not keep[node.index]:
+                continue
+            index = new[node.index] = len(tape.nodes)
+            tape.nodes.append(Node(index, node.kind, node.op, tuple(new[a] for a in node.args), node.name,
+                                   node.text, node.number, node.line, node.column, node.value))
+        tape.inputs = [new[i] for i in self.inputs if keep[i]]
+        tape.names = {name: new[i] for name, i in self.names.items() if keep[i]}
+        tape.statements = {name: st for name, st in self.statements.items() if name in tape.names}
+        tape.referenced = self.referenced
+        tape.outputs = [name for name in self.outputs if name in tape.names]
+        return tape
 
     def definition(self, index: int) -> str:
         """``b*c``, ``sin(x2)``: how a node is computed, over its operands' labels."""
@@ -134,7 +168,8 @@ def build_tape(program: Program) -> Tape:
     refs = {name: _references(program, st) for name, st in statements.items()}
 
     # Inputs: names never assigned, and names assigned an expression with no names in it.
-    defaults = {name: st for name, st in statements.items() if not refs[name]}
+    # A bare expression is always computed, never a default: `2*pi` alone evaluates it.
+    defaults = {name: st for name, st in statements.items() if not refs[name] and not st.bare}
     tape.referenced = {n for names in refs.values() for n in names}
     free = {n for n in tape.referenced if n not in statements}
     for name in sorted(free | set(defaults), key=natural_key):
@@ -153,7 +188,9 @@ def build_tape(program: Program) -> Tape:
         # The tape keeps a copy without the tree: the parse's objects can then all be freed,
         # and the memory they held returned, once the program is dropped.
         tape.statements[name] = Statement(st.target, None, st.line, st.column, st.bare)
-    tape.default_output = program.statements[-1].target
+    # Outputs: what nothing else uses.  An input given a value (a = 5) is an input, not an output.
+    tape.outputs = [st.target for st in program.statements
+                    if st.target not in defaults and st.target not in tape.referenced]
     return tape
 
 
@@ -185,6 +222,11 @@ def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int
             node_name = name if e is expr else None
             results.append(tape.add(OPERATION, op=op, args=args, name=node_name, number=number,
                                     line=e.line, column=e.column))
+    if expr.kind != OP and expr.kind != CALL and name is not None:
+        # `y = x` (or a bare `5`): the statement's value is another node's.  It becomes a
+        # node of its own, so y keeps its name and its edge in every view (paths to y end at y).
+        return tape.add(OPERATION, op=OPS["copy"], args=(results[0],), name=name,
+                        number=numbering.next(), line=expr.line, column=expr.column)
     return results[0]
 
 

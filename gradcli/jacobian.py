@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .engine import forward, reverse
 from .errors import UsageError
 from .forward import tangents
-from .problem import Problem, did_you_mean
+from .problem import Problem
 
 JACOBIAN_MODES = ("forward", "reverse")
 
@@ -43,27 +43,9 @@ def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
     return "forward" if n_inputs < n_outputs else "reverse"
 
 
-def unused_statements(problem: Problem) -> list[str]:
-    """The statements no other statement uses, in tape order: a program's outputs by default."""
-    tape = problem.tape
-    outputs = [name for name in tape.statements if name not in tape.referenced]
-    return sorted(outputs, key=lambda name: tape.names[name])
-
-
-def resolve_outputs(problem: Problem, of: list[str]) -> list[str]:
-    """The outputs asked for (duplicates dropped), or by default the statements nothing uses."""
-    names = problem.tape.names
-    outputs: list[str] = []
-    for name in of:
-        if name not in names:
-            raise UsageError(f"--of {name}: the program has no name '{name}'"
-                             + did_you_mean(name, list(names)), kind="usage")
-        if name not in outputs:
-            outputs.append(name)
-    return outputs or unused_statements(problem) or [problem.output]
-
-
-def jacobian(problem: Problem, outputs: list[str], mode: str | None = None) -> JacobianResult:
+def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
+    """Every output's derivative (``problem.outputs``, rows) with respect to every input in ``wrt`` (columns)."""
+    outputs = problem.outputs
     if mode is None:
         mode = cheaper_mode(len(problem.wrt), len(outputs))
     if mode not in JACOBIAN_MODES:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
+ALIAS = "alias"  # ``y = x``: a statement that names another value
 NAN = float("nan")
 
 
@@ -69,12 +70,14 @@ class Op:
 
         A negative operand of an operator is parenthesised (``(-1)/0``, ``-(-2)``).
         """
-        if self.style != CALL:
+        if self.style in (INFIX, PREFIX):
             labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:
             return f"{labels[0]}{self.symbol}{labels[1]}"
         if self.style == PREFIX:
             return f"{self.symbol}{labels[0]}"
+        if self.style == ALIAS:
+            return labels[0]
         return f"{self.symbol}({', '.join(labels)})"
 
 
@@ -165,6 +168,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("min", None, lambda *v: min(v), (_extreme_partial,),
        ("1 if {i} = min({args}) else 0",), "min",
        kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
+    # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
+    # name keeps its place in every view (paths to y end at y) with a partial of 1.
+    Op("copy", 1, lambda x: x, (lambda x, o: 1.0,), ("1",), "", ALIAS),
 ]}
 
 # What the user may write, mapped to table entries.  `ln` and `pow(a, b)` are

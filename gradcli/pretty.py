@@ -19,7 +19,7 @@ linear time.
 from __future__ import annotations
 
 from .graph import CONST, INPUT, OPERATION, Tape
-from .ops import INFIX, OPS, PREFIX
+from .ops import ALIAS, INFIX, OPS, PREFIX
 
 ATOM = 1_000  # names, literals, calls and parenthesised expressions
 PREFIX_LEVEL = min((op.precedence for op in OPS.values() if op.style == PREFIX), default=ATOM)
@@ -30,8 +30,7 @@ def pretty(tape: Tape) -> str:
     """The program text of ``tape``: one statement per named node (and per default and alias).
 
     Statements come in the order the program had them (the graph orders them
-    again the same way, so the default output stays the last statement); a
-    tape built by other means is written in evaluation order.
+    again the same way); a tape built by other means is written in evaluation order.
     """
     nodes = tape.nodes
     uses = [0] * len(nodes)
@@ -44,27 +43,23 @@ def pretty(tape: Tape) -> str:
     statements = tape.statements
     in_text = all(node.name in statements for node in nodes
                   if node.kind == OPERATION and named[node.index])
-    # Defaults (a = 5) do not take part in ordering: they go first, unless one is the output.
-    defaults = [i for i in tape.inputs if nodes[i].value is not None]
-    last = [i for i in defaults if nodes[i].name == tape.default_output]
-    order: list = [i for i in defaults if i not in last]
+    # Defaults (a = 5) do not take part in ordering: they go first.
+    order = [i for i in tape.inputs if nodes[i].value is not None]
     if in_text:
         written = sorted(statements, key=lambda name: (statements[name].line, statements[name].column))
-        order += [tape.names[name] if nodes[tape.names[name]].name == name else name for name in written]
+        order += [tape.names[name] for name in written]
     else:
         order += [node.index for node in nodes if node.kind == OPERATION and named[node.index]]
-    order += last
     lines = []
     for item in order:
-        if isinstance(item, str):  # an alias: u = x
-            target = nodes[tape.names[item]]
-            lines.append(f"{item} = {target.name or target.label}")
-            continue
         node = nodes[item]
         if node.kind == INPUT:
             lines.append(f"{node.name} = {_number(node.value)}")
-        else:
-            lines.append(f"{node.name or node.label} = {_expression(tape, node.index, named)}")
+            continue
+        expression = _expression(tape, node.index, named)
+        statement = statements.get(node.name)
+        lines.append(expression if statement is not None and statement.bare
+                     else f"{node.name or node.label} = {expression}")
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +102,9 @@ def _expression(tape: Tape, root: int, named: list[bool]) -> str:
             continue
         op = node.op
         parts: list = []
-        if op.style == INFIX:
+        if op.style == ALIAS:
+            parts = [(node.args[0], minimum, False)]
+        elif op.style == INFIX:
             left, right = _operand_minimums(op)
             symbol = f" {op.symbol} " if op.precedence == LOOSEST_INFIX else op.symbol
             parts = [(node.args[0], left, False), symbol, (node.args[1], right, False)]

@@ -52,11 +52,11 @@ def trace_name(k: int) -> str:
     return f"v_{k}" if k <= 0 else f"v{k}"
 
 
-def trace_labels(tape: Tape) -> list[str]:
+def trace_labels(tape: Tape, output: int | None = None) -> list[str]:
     """Each node's text in the trace: inputs v_-(n-1)..v_0, operations v<number>.
 
     Constants, and operations on constants only (``-2``, ``2^3``), are not rows:
-    they appear inline, as the text that computes them.
+    they appear inline, as the text that computes them; the output is always a row.
     """
     labels = [node.label for node in tape.nodes]
     n = len(tape.inputs)
@@ -66,7 +66,7 @@ def trace_labels(tape: Tape) -> list[str]:
     for node in tape.nodes:
         if node.kind != OPERATION:
             continue
-        if req[node.index]:
+        if req[node.index] or node.index == output:
             labels[node.index] = trace_name(node.number)
         else:
             text = definition(node, labels)
@@ -91,7 +91,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     cone = tape.cone([out])
     req = tape.requires_grad()
     tan = tangents(tape, vals, tape.names[tangent], cone) if tangent is not None else None
-    labels = trace_labels(tape)
+    labels = trace_labels(tape, out)
     n = len(tape.inputs)
     position = {i: p for p, i in enumerate(tape.inputs)}
     rows = []
@@ -99,7 +99,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
         i = node.index
         if node.kind == INPUT:
             k, text = position[i] - (n - 1), None
-        elif node.kind == OPERATION and cone[i] and req[i]:
+        elif node.kind == OPERATION and cone[i] and (req[i] or i == out):
             k, text = node.number, definition(node, labels)
         else:
             continue

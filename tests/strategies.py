@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from gradcli.ops import CALL, CONSTANTS, FUNCTIONS, INFIX, INFIX_OPS, OPS, PREFIX, PREFIX_OPS
+from gradcli.ops import ALIAS, CALL, CONSTANTS, FUNCTIONS, INFIX, INFIX_OPS, OPS, PREFIX, PREFIX_OPS
 
 # Fixed seed, bounded: the whole property suite runs in well under a minute.
 # GRADCLI_EXAMPLES=2000 runs more (the README's figure says how many ran).
@@ -65,6 +65,8 @@ class _Term:
 
 def spellings(op) -> list[str]:
     """Every way the language writes ``op``: ``^`` and ``**``; ``log`` and ``ln``; ``pow(a, b)``."""
+    if op.style == ALIAS:  # y = x: a statement naming another value
+        return [(ALIAS, "")]
     if op.style == INFIX:
         found = [s for s, name in INFIX_OPS.items() if name == op.name]
     elif op.style == PREFIX:
@@ -149,7 +151,9 @@ def generate(rng: random.Random) -> Generated:
             referenced.append(term)
         style, symbol = rng.choice(spellings(op))
         texts = [_operand_text(t) for t in terms]
-        if style == INFIX:
+        if style == ALIAS:
+            text = terms[0].text
+        elif style == INFIX:
             text = f"{texts[0]} {symbol} {texts[1]}" if rng.random() < 0.5 else f"{texts[0]}{symbol}{texts[1]}"
         elif style == PREFIX:
             text = f"{symbol}{texts[0]}"
@@ -158,7 +162,7 @@ def generate(rng: random.Random) -> Generated:
         term = _Term(text, op.forward(*[t.value for t in terms]),
                      frozenset().union(*[t.inputs for t in terms]), atomic=style == CALL)
         ops_used.append(op.name)
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 or style == ALIAS:  # an alias is a statement by definition
             name = f"t{next(counter)}"
             statements.append((name, text))
             term = _Term(name, term.value, term.inputs, atomic=True, named=True)
@@ -170,7 +174,8 @@ def generate(rng: random.Random) -> Generated:
         last = _Term(named[0].text + " + 0", named[0].value, named[0].inputs, atomic=False)
     # Mostly, the output adds up every result nothing else uses, so that gradients reach far.
     loose = [t for t in pending + named[len(input_names):] if t is not last and t not in referenced]
-    if loose and rng.random() < 0.8:
+    summed = bool(loose) and rng.random() < 0.8
+    if summed:
         terms = [last, *loose]
         last = _Term(" + ".join(_operand_text(t) for t in terms), math.fsum(t.value for t in terms),
                      frozenset().union(*[t.inputs for t in terms]), atomic=False)
@@ -185,14 +190,11 @@ def generate(rng: random.Random) -> Generated:
     bindings = [f"{n}={values[n]!r}" for n in input_names if n in used and n not in defaults]
     lines = [f"{n} = {values[n]!r}" for n in defaults]
     lines += [text if target == "f" else f"{target} = {text}" for target, text in statements]
-    output = None
-    out_line = lines.pop(len(defaults) + [t for t, _ in statements].index(output_target))
+    # The output is the statement nothing else uses; with other unused statements, --of picks it.
+    # (A statement with no names in it, t1 = 2 + 2, gives an input a value: it is no output.)
+    unused = (summed or not any(t.named for t in loose)) and bool(last.inputs)
+    output = None if unused and rng.random() < 0.6 else output_target
     rng.shuffle(lines)
-    if rng.random() < 0.4 and output_target != "f":
-        lines.insert(rng.randint(0, len(lines)), out_line)
-        output = output_target
-    else:
-        lines.append(out_line)
     text = ""
     for k, line in enumerate(lines):
         text += (rng.choice(SEPARATORS) if k else rng.choice(["", "\n", "# generated\n"])) + line

@@ -11,7 +11,7 @@ from gradcli.syntax import parse_binding, parse_program
 def value_of(text: str, **inputs) -> float:
     tape = build_tape(parse_program(text))
     vals = forward(tape, {tape.names[k]: float(v) for k, v in inputs.items()})
-    return vals[tape.names[tape.default_output]]
+    return vals[tape.names[(tape.outputs or list(tape.statements))[-1]]]
 
 
 @pytest.mark.parametrize("text, expected", [

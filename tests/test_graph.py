@@ -6,6 +6,7 @@ import pytest
 
 from gradcli.engine import forward, reverse
 from gradcli.graph import INPUT, OPERATION, build_tape
+from gradcli.errors import UsageError
 from gradcli.problem import evaluate, load
 from gradcli.syntax import parse_program
 
@@ -43,8 +44,10 @@ def test_shared_node_receives_the_sum():
     assert grad["x"] == pytest.approx(2 * (2 * 3.0) + 2 * 3)
 
 
-def test_unused_input_has_zero_gradient():
-    assert gradient("q = a*2; y = b + 1", a=1.0, b=2.0)[1] == {"a": 0.0, "b": 1.0}
+def test_several_outputs_must_be_chosen():
+    """Two statements nothing uses: a single output is not guessed."""
+    with pytest.raises(UsageError, match=r"2 outputs .*q, y.*--of"):
+        gradient("q = a*2; y = b + 1", a=1.0, b=2.0)
 
 
 def test_alias_statement():

@@ -185,7 +185,7 @@ def test_pretty_parentheses_are_all_needed(g):
 ])
 def test_pretty_examples(text):
     tape, printed = assert_same_graph(text)
-    assert tape.default_output == build_tape(parse_program(printed)).default_output
+    assert tape.outputs == build_tape(parse_program(printed)).outputs
 
 
 def test_pretty_minimal_parentheses_text():

@@ -33,7 +33,7 @@ def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
                               "(default: the statements nothing uses).")(f)
     else:
         f = click.option("--of", "of", metavar="NAME",
-                         help="The output to differentiate (default: the last statement).")(f)
+                         help="The output to differentiate (default: the statement nothing else uses).")(f)
     if wrt:
         f = click.option("--wrt", "wrt", metavar="A,B",
                          help="Differentiate with respect to these inputs only (default: all).")(f)
@@ -61,7 +61,7 @@ def split_names(value: str | None) -> list[str] | None:
     return [n.strip() for n in value.split(",") if n.strip()]
 
 
-def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True):
+def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True, several=False):
     from ..problem import load
 
     text, bindings = split_program(ctx, args, file)
@@ -69,7 +69,7 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
         if "=" not in b:
             hint = " (an option? options go before '--')" if b.startswith("-") else ""
             raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
-    return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values)
+    return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several)
 
 
 def emit_json(data: dict) -> None:

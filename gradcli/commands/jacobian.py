@@ -30,12 +30,11 @@ Examples:
 @json_option
 @click.pass_context
 def command(ctx, args, file, of, wrt, mode, as_json):
-    from ..jacobian import jacobian, resolve_outputs
+    from ..jacobian import jacobian
     from ..render.jacobian_view import jacobian_json, jacobian_rich
 
-    problem = load_problem(ctx, args, file, None, wrt)
-    outputs = resolve_outputs(problem, [name for value in of for name in split_names(value) or []])
-    result = jacobian(problem, outputs, mode)
+    outputs = [name for value in of for name in split_names(value) or []]
+    result = jacobian(load_problem(ctx, args, file, outputs, wrt, several=True), mode)
     if as_json:
         emit_json(jacobian_json(result))
     else:
