@@ -175,7 +175,9 @@ def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     columns = data.columns if data else []
     for name in columns:
         if name not in inputs:
-            what = "computed by the program" if name in tape.names else "not a name in the program"
+            what = ("computed by the program" if name in tape.names
+                    else f"not read by {problem.output}" if name in problem.program_names
+                    else "not a name in the program")
             raise DataError(f"{data.source}: column {name} is {what}; data columns must name inputs "
                             f"(inputs: {', '.join(inputs) or 'none'})")
     if wrt_given:
@@ -197,6 +199,7 @@ def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     values = dict(problem.values)
     for name in columns:
         values.setdefault(name, data.rows[0][columns.index(name)])
+    tape.differentiate([tape.names[n] for n in wrt])  # no gradient is taken along the data's edges
     return Problem(tape, values, problem.output, wrt)
 
 

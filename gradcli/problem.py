@@ -26,6 +26,7 @@ class Problem:
     output: str
     wrt: list[str]  # inputs to differentiate with respect to, in display order
     outputs: list[str] = field(default_factory=list)  # several, for the Jacobian; else [output]
+    program_names: frozenset[str] = frozenset()  # every name of the program, the outputs' cone or not
 
     def __post_init__(self):
         if not self.outputs:
@@ -124,7 +125,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
         tape.differentiate([tape.names[n] for n in wrt])
     else:
         wrt = inputs
-    return Problem(tape, values, outputs[0], wrt, outputs)
+    return Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names))
 
 
 def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False) -> list[str]:
