@@ -7,6 +7,7 @@ a program on standard input that never ends its line works.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import pty
@@ -129,3 +130,50 @@ def test_no_color_is_respected_on_a_terminal():
     table = ["eval", NG, "a=5", "b=3", "c=2", "--all"]
     assert "J = 33" in on_a_terminal(table, {"NO_COLOR": "1"})
     assert not colours(on_a_terminal(table, {"NO_COLOR": "1"}))
+
+
+NG_ARGS = [NG, "a=5", "b=3", "c=2"]
+NEURON = ["-f", "samples/sigmoid_neuron.grad"]
+
+
+@pytest.mark.parametrize("args", [
+    ["eval", *NG_ARGS], ["eval", *NG_ARGS, "--json"],
+    *[["explain", view, *NEURON] for view in ("--paths", "--steps", "--trace", "--graph")],
+    ["explain", "--steps", *NEURON, "--json"],
+    ["jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "x1=2", "x2=5"],
+    ["check", *NEURON], ["check", *NEURON, "--json"],
+    ["descend", "L = (w - 3)^2", "w=0", "--steps", "100000", "--json"],
+    ["descend", "L = (w - 3)^2", "w=0"],
+    ["graph", *NG_ARGS], ["graph", *NG_ARGS, "--json"], ["graph", *NG_ARGS, "--format", "mermaid"],
+], ids=lambda args: " ".join(a for a in args if a.startswith("-") or a.isalpha()))
+def test_a_closed_pipe_is_exit_0_and_silent(args):
+    """The reader is gone before gradcli writes (`... | head -1` in a `set -o pipefail` script)."""
+    read, write = os.pipe()
+    os.close(read)
+    proc = gradcli(*args, stdout=write, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    os.close(write)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 0, err
+    assert err == ""
+
+
+@pytest.mark.parametrize("command", [["eval"], ["explain", "--steps"], ["jacobian"], ["check"], ["descend"],
+                                     ["graph"]], ids=" ".join)
+@pytest.mark.parametrize("bindings", [["x=3"], ["x=3", "t=pi/4"]])
+def test_bindings_without_a_program_and_a_piped_program_is_refused(command, bindings):
+    """`echo 'y = x^2' | gradcli eval x=3` must not answer dx/dx = 1 for the program 'x=3'."""
+    proc = gradcli(*command, *bindings, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(b"y = x^2\n", timeout=30)
+    assert proc.returncode == 2 and out == b""
+    assert err.decode() == ("gradcli: error: 'x=3' is a binding, not a program; "
+                            "to read the program from standard input, use -f -\n")
+
+
+def test_a_program_and_bindings_with_something_on_stdin_still_run():
+    proc = gradcli("eval", "y = x^2", "x=3", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+    out, err = proc.communicate(b"ignored\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["gradient"] == {"x": 6.0}
+    proc = gradcli("eval", "-f", "-", "x=3", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert json.loads(proc.communicate(b"y = x^2\n", timeout=30)[0])["gradient"] == {"x": 6.0}

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import (NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
+from .common import (Command, NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
                      program_options)
 
 HELP = """Minimise the output by gradient descent: forward pass, backward pass,
@@ -30,7 +30,7 @@ Examples:
 """
 
 
-@click.command("descend", help=HELP)
+@click.command("descend", cls=Command, help=HELP)
 @program_options
 @click.option("--lr", type=POSITIVE, default=0.1, show_default=True, help="The learning rate.")
 @click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True,
