@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..descent import DescentResult, Step
 from ..numbers import short
+from .tables import FitTable
 
 
 def step_json(step: Step) -> dict:
@@ -19,16 +20,13 @@ def done_json(result: DescentResult) -> dict:
 
 
 def summary_rich(result: DescentResult):
-    from rich.table import Table
-
     out = result.output
     why = (f"stopped at step {result.steps}: |gradient| = {result.final.norm:.3g} < {result.until:g}"
            if result.converged else f"{result.steps} step{'s' if result.steps != 1 else ''}")
     data = f", mean over {result.rows} data rows" if result.rows else ""
     fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items())
-    table = Table(title=f"gradient descent on {out}, lr {short(result.lr)}",
-                  caption=why + data + (f"; held fixed: {fixed}" if fixed else ""),
-                  title_justify="left", caption_justify="left", title_style="bold")
+    table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
+                     caption=why + data + (f"; held fixed: {fixed}" if fixed else ""))
     for col, justify in [("", "left"), ("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]:
         table.add_column(col, justify=justify)
     for name, value in result.final.values.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..jacobian import JacobianResult, cheaper_mode
 from ..numbers import short
+from .tables import FitTable
 
 
 def jacobian_json(result: JacobianResult) -> dict:
@@ -29,11 +30,9 @@ def _passes(k: int) -> str:
 
 def jacobian_rich(result: JacobianResult):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})",
-                  title_justify="left", title_style="bold")
+    table = FitTable(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})")
     table.add_column("output")
     table.add_column("value", justify="right")
     for x in result.inputs:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..numbers import short
 from ..steps import Received, StepsResult
+from .tables import FitTable
 
 
 def _received_json(terms: list[Received]) -> list[dict]:
@@ -52,14 +53,11 @@ def _signed(x: float, position: int) -> str:
 
 def steps_rich(result: StepsResult):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     out = result.output
-    table = Table(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
-                  title_justify="left", title_style="bold",
-                  caption=f"dX means d{out}/dX, the gradient of {out} with respect to X",
-                  caption_justify="left")
+    table = FitTable(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
+                     caption=f"dX means d{out}/dX, the gradient of {out} with respect to X")
     table.add_column("node")
     table.add_column("upstream")
     table.add_column("local partial")
@@ -85,7 +83,7 @@ def steps_rich(result: StepsResult):
     if not result.steps:
         table.add_row(f"{out} is an input", f"d{out} = 1 (seed)", "", "")
 
-    grads = Table(title="gradient", title_justify="left", title_style="bold")
+    grads = FitTable(title="gradient")
     grads.add_column("input")
     grads.add_column("sum of what it received")
     for name, grad in result.gradient.items():
