@@ -157,9 +157,10 @@ def test_a_closed_pipe_is_exit_0_and_silent(args):
     assert err == ""
 
 
-@pytest.mark.parametrize("command", [["eval"], ["explain", "--steps"], ["jacobian"], ["check"], ["descend"],
-                                     ["graph"]], ids=" ".join)
-@pytest.mark.parametrize("bindings", [["x=3"], ["x=3", "t=pi/4"]])
+@pytest.mark.parametrize("command, bindings", [
+    (["eval"], ["x=3"]), (["eval"], ["x=3", "t=pi/4"]), (["explain", "--steps"], ["x=3"]),
+    (["jacobian"], ["x=3"]), (["check"], ["x=3"]), (["descend"], ["x=3"]), (["graph"], ["x=3"]),
+], ids=lambda v: " ".join(v))
 def test_bindings_without_a_program_and_a_piped_program_is_refused(command, bindings):
     """`echo 'y = x^2' | gradcli eval x=3` must not answer dx/dx = 1 for the program 'x=3'."""
     proc = gradcli(*command, *bindings, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -177,3 +178,20 @@ def test_a_program_and_bindings_with_something_on_stdin_still_run():
     assert json.loads(out)["gradient"] == {"x": 6.0}
     proc = gradcli("eval", "-f", "-", "x=3", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert json.loads(proc.communicate(b"y = x^2\n", timeout=30)[0])["gradient"] == {"x": 6.0}
+
+
+def test_ctrl_c_during_descent_shows_where_it_got_to():
+    proc = gradcli("descend", "L = (w - 3)^2", "w=0", "--lr", "1e-9", "--steps", "1000000000",
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    time.sleep(1.5)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and err.decode().strip() == "gradcli: interrupted"
+    text = out.decode()
+    steps = int(re.search(r"interrupted after (\d+) steps", text).group(1))
+    assert steps > 0
+    # w_k = 3 - 3 * (1 - 2e-9)^k: the final w shown is the one reached after those steps
+    row = next(line for line in text.splitlines() if line.startswith("│ w "))
+    final = float(row.split("│")[3])
+    assert final == pytest.approx(3 - 3 * (1 - 2e-9) ** steps, rel=1e-5)

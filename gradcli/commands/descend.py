@@ -52,16 +52,32 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, as_json):
         for step in descent:
             emit_json(step_json(step))  # click.echo flushes each line
         emit_json(done_json(descent.result))
+        _warn_if_not_converged(descent.result)
         return
     from ..render.descend_view import summary_rich
 
-    if sys.stdout.isatty():
-        from ..render.descend_view import ProgressBar
+    try:
+        if sys.stdout.isatty():
+            from ..render.descend_view import ProgressBar
 
-        with ProgressBar(steps) as bar:
-            for step in descent:
-                bar.update(step)
-    else:
-        for _ in descent:
-            pass
+            with ProgressBar(steps) as bar:
+                for step in descent:
+                    bar.update(step)
+        else:
+            for _ in descent:
+                pass
+    except KeyboardInterrupt:
+        reached = descent.interrupted()  # where it got to, then exit 130
+        if reached is not None:
+            print_rich(summary_rich(reached))
+        raise
     print_rich(summary_rich(descent.result))
+    _warn_if_not_converged(descent.result)
+
+
+def _warn_if_not_converged(result) -> None:
+    """--until asked for a gradient norm the steps did not reach: say so (the exit status stays 0)."""
+    if result.until is not None and not result.converged:
+        from ..render.descend_view import stop_text
+
+        click.echo(f"gradcli: warning: {stop_text(result)}", err=True)

@@ -19,10 +19,25 @@ def done_json(result: DescentResult) -> dict:
             "start": {"loss": result.start.loss, "values": result.start.values}}
 
 
+def _steps(n: int) -> str:
+    return f"{n} step{'s' if n != 1 else ''}"
+
+
+def stop_text(result: DescentResult) -> str:
+    """Why descent stopped: converged, interrupted, or the steps ran out (before --until, if given)."""
+    norm = f"|gradient| = {short(result.final.norm)}"
+    if result.converged:
+        return f"stopped at step {result.steps}: {norm} < {short(result.until)}"
+    if result.interrupted:
+        return f"interrupted after {_steps(result.steps)}: {norm}"
+    if result.until is not None:
+        return f"--until {short(result.until)} not reached in {_steps(result.steps)}: {norm}"
+    return _steps(result.steps)
+
+
 def summary_rich(result: DescentResult):
     out = result.output
-    why = (f"stopped at step {result.steps}: |gradient| = {result.final.norm:.3g} < {result.until:g}"
-           if result.converged else f"{result.steps} step{'s' if result.steps != 1 else ''}")
+    why = stop_text(result)
     data = f", mean over {result.rows} data rows" if result.rows else ""
     fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items())
     table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
