@@ -125,7 +125,8 @@ def _read_csv(path: Path, text: str) -> DataSet:
             _no_duplicates(path, line, header)
             continue
         if len(cells) != len(header):
-            raise DataError(f"{path}:{line}: {len(cells)} values for {len(header)} columns")
+            raise DataError(f"{path}:{line}: {len(cells)} value{'s' if len(cells) != 1 else ''} for "
+                                f"{len(header)} column{'s' if len(header) != 1 else ''}")
         rows.append([_number(path, line, name, cell) for name, cell in zip(header, cells)])
     if header is None:
         raise DataError(f"{path}: empty: expected a header row of input names, then rows of numbers")

@@ -100,7 +100,7 @@ def test_every_number_is_whole(monkeypatch, case, width):
     result = run(*args)
     assert result.code == 0, result.err
     assert max(len(line) for line in result.out.splitlines()) <= width
-    assert "…" not in result.out
+    assert "…" not in result.out or case == "explain --paths"  # paths elide long routes, not numbers
     for number in expected:
         text = shown(number)
         assert re.search(rf"(?<![\w.]){re.escape(text)}(?![\w.])", result.out), (text, result.out)

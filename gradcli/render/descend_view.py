@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..descent import DescentResult, Step
 from ..numbers import short
 from .tables import FitTable
+from .words import plural
 
 
 def step_json(step: Step) -> dict:
@@ -19,26 +20,22 @@ def done_json(result: DescentResult) -> dict:
             "start": {"loss": result.start.loss, "values": result.start.values}}
 
 
-def _steps(n: int) -> str:
-    return f"{n} step{'s' if n != 1 else ''}"
-
-
 def stop_text(result: DescentResult) -> str:
     """Why descent stopped: converged, interrupted, or the steps ran out (before --until, if given)."""
     norm = f"|gradient| = {short(result.final.norm)}"
     if result.converged:
         return f"stopped at step {result.steps}: {norm} < {short(result.until)}"
     if result.interrupted:
-        return f"interrupted after {_steps(result.steps)}: {norm}"
+        return f"interrupted after {plural(result.steps, 'step')}: {norm}"
     if result.until is not None:
-        return f"--until {short(result.until)} not reached in {_steps(result.steps)}: {norm}"
-    return _steps(result.steps)
+        return f"--until {short(result.until)} not reached in {plural(result.steps, 'step')}: {norm}"
+    return plural(result.steps, 'step')
 
 
 def summary_rich(result: DescentResult):
     out = result.output
     why = stop_text(result)
-    data = f", mean over {result.rows} data rows" if result.rows else ""
+    data = f", mean over {plural(result.rows, 'data row')}" if result.rows else ""
     fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items())
     table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
                      caption=why + data + (f"; held fixed: {fixed}" if fixed else ""))

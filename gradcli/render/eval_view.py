@@ -6,6 +6,7 @@ from ..graph import CONST, INPUT
 from ..numbers import short
 from ..problem import Gradient
 from .tables import FitTable
+from .words import plural
 
 
 def derivative_label(output: str, wrt: str) -> str:
@@ -49,9 +50,10 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     # A heading line rather than the table's title, which would wrap to the table's width.
     heading = Text(f"{out} = {short(result.value)}", style="bold")
     if result.mode == "paths":
-        heading.append(f"   (paths mode: {result.passes:,} path products summed)")
+        heading.append(f"   (paths mode: {plural(result.passes, 'path product', number=f'{result.passes:,}')} "
+                       "summed)")
     elif result.mode != "reverse":
-        heading.append(f"   ({result.mode} mode, {result.passes} pass{'es' if result.passes != 1 else ''})")
+        heading.append(f"   ({result.mode} mode, {plural(result.passes, 'pass')})")
     table = FitTable()
     table.add_column("input")
     table.add_column("value", justify="right")

@@ -1,7 +1,8 @@
 """Renderers for `gradcli explain --steps`: the backward pass node by node.
 
-The course notes name the adjoint of x ``dx`` (meaning d(output)/dx); the view
-does the same and says so in its caption.
+A local partial on an edge is written ``∂v/∂u``; the course notes name the
+adjoint of x ``dx`` (meaning d(output)/dx, a total derivative).  The view does
+the same and says both in its caption.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def steps_rich(result: StepsResult):
 
     out = result.output
     table = FitTable(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
-                     caption=f"dX means d{out}/dX, the gradient of {out} with respect to X")
+                     caption=f"∂v/∂u: the local partial of node v with respect to its operand u;\n"
+                             f"dX: d{out}/dX, the total derivative (adjoint) of {out} with respect to X")
     table.add_column("node")
     table.add_column("upstream")
     table.add_column("local partial")
@@ -69,7 +71,7 @@ def steps_rich(result: StepsResult):
         if not step.operands:
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
-            d = f"d{step.node}/d{operand.node}"
+            d = f"∂{step.node}/∂{operand.node}"
             if operand.local is None:
                 local = f"{d} = {operand.formula}: undefined"
                 down = "0 (no gradient flows)"
