@@ -103,16 +103,13 @@ def layout(table: FitTable, width: int) -> list:
 
 
 def _share(least: list[int], natural: list[int], width: int) -> list[int]:
-    """Column widths from ``least`` up, the spare cells going to the columns that want most."""
-    widths = list(least)
-    spare = width - _span(widths)
-    while spare > 0:
-        want = [n - w for n, w in zip(natural, widths)]
-        k = max(range(len(widths)), key=want.__getitem__)
-        if want[k] <= 0:
-            break
-        widths[k] += 1
-        spare -= 1
+    """Column widths that fit: the widest column gives up a cell at a time, none below ``least``."""
+    widths = list(natural)
+    excess = _span(widths) - width
+    while excess > 0:
+        k = max((i for i in range(len(widths)) if widths[i] > least[i]), key=widths.__getitem__)
+        widths[k] -= 1
+        excess -= 1
     return widths
 
 
