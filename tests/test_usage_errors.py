@@ -67,6 +67,7 @@ def test_jacobian_takes_several_outputs():
     (["explain", "--steps", "--paths", *NG_ARGS, "--json"], "2 views were asked for (--steps, --paths)"),
     (["eval", *NG_ARGS, "--wrt", ""], "--wrt needs input names"),
     (["eval", *NG_ARGS, "--of", ""], "--of needs an output name"),
+    (["jacobian", *TWO, "--of", ","], "--of needs output names"),
 ])
 def test_conflicting_or_repeated_options_are_errors(args, words):
     assert_error_line(run(*args), 2, words)

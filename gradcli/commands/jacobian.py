@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import UsageError
 from .common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
                      program_options, split_names, with_warnings)
 
@@ -34,8 +35,11 @@ def command(ctx, args, file, of, wrt, mode, as_json):
     from ..jacobian import jacobian, resolve_outputs
     from ..render.jacobian_view import jacobian_json, jacobian_rich
 
+    names = [name for value in of for name in split_names(value) or []]
+    if of and not names:
+        raise UsageError("--of needs output names, like --of y1,y2")
     problem = load_problem(ctx, args, file, None, wrt)
-    outputs = resolve_outputs(problem, [name for value in of for name in split_names(value) or []])
+    outputs = resolve_outputs(problem, names)
     result = jacobian(problem, outputs, mode)
     emit_warnings(result)
     if as_json:
