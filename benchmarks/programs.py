@@ -10,7 +10,7 @@ def chain(n_nodes: int) -> str:
     hand-written program with named intermediates.
     """
     statements = max(2, n_nodes // 4)
-    lines = ["t0 = x", "t1 = x*x"]
+    lines = ["t0 = sin(x)", "t1 = x*x"]
     lines += [f"t{i} = sin(t{i - 1}) * 0.999 + t{i - 2}" for i in range(2, statements)]
     return "\n".join(lines) + "\n"
 

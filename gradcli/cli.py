@@ -68,17 +68,55 @@ class LazyGroup(click.Group):
         except GradError as err:
             report(err, ctx.meta.get(JSON_FLAG, False), ctx.meta.get("gradcli.origin"))
             ctx.exit(int(err.exit_code))
-        except click.UsageError as exc:  # click's own: it prints usage; add a hint, and JSON if asked
-            if isinstance(exc, click.NoSuchOption) and not exc.option_name.startswith("--"):
+        except BrokenPipeError:
+            # Caught here, before click's own handler turns a closed pipe into exit 1.
+            _quiet_broken_pipe()
+            ctx.exit(int(ExitCode.OK))
+        except click.NoSuchOption as exc:
+            if not exc.option_name.startswith("--"):
                 exc.message += (f" (a program that starts with '-' goes after '--': "
                                 f"gradcli eval -- '{exc.option_name}...' NAME=VALUE)")
-            if "--json" in ctx.meta.get(ARGV, ()):
-                import json
-
-                from .errors import UsageError
-
-                click.echo(json.dumps(UsageError(exc.format_message()).to_json()))
             raise
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Every outcome becomes an exit code here: errors as one ``gradcli: error:`` line, never
+        click's ``Usage: ... Error:`` block, Ctrl-C as 130, a closed pipe as a quiet 0."""
+        args = sys.argv[1:] if args is None else list(args)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.ClickException as exc:
+            code = _click_error(exc, "--json" in args)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("gradcli: interrupted", err=True)
+            code = ExitCode.INTERRUPTED
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            code = ExitCode.OK
+        code = int(code) if isinstance(code, int) else int(ExitCode.OK)
+        if not standalone_mode:
+            return code
+        _flush_or_quiet()
+        sys.exit(code)
+
+
+def _click_error(exc: click.ClickException, as_json: bool) -> int:
+    """click's own errors (an unknown option, a bad --mode, a missing -f file) in gradcli's form."""
+    message = exc.format_message().rstrip(".")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    error = GradError(message, kind="usage")
+    error.exit_code = exc.exit_code
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and isinstance(exc, click.UsageError) and not message.endswith(")"):
+        command = " ".join(["gradcli", *ctx.command_path.split()[1:]])
+        error.message += f" (see '{command} --help')"
+    try:
+        report(error, as_json)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    return exc.exit_code
 
 
 def _importable(module: str) -> bool:
@@ -127,26 +165,8 @@ def cli():
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: no traceback for Ctrl-C or a closed pipe."""
-    try:
-        # Without standalone mode click returns ctx.exit()'s code instead of exiting.
-        code = cli.main(args=argv, prog_name="gradcli", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        _exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        _exit(exc.exit_code)
-    except click.Abort:
-        click.echo("gradcli: interrupted", err=True)
-        _exit(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("gradcli: interrupted", err=True)
-        _exit(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        _exit(ExitCode.OK)
-    _flush_or_quiet()
-    _exit(code if isinstance(code, int) else ExitCode.OK)
+    """Entry point (``gradcli``, ``python -m gradcli``): see ``LazyGroup.main``."""
+    cli.main(args=argv, prog_name="gradcli")
 
 
 def _flush_or_quiet() -> None:
@@ -160,7 +180,3 @@ def _quiet_broken_pipe() -> None:
     # The reader went away (`gradcli ... | head -1`): drop what is left, quietly.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-
-
-def _exit(code) -> None:
-    sys.exit(int(code or 0))

@@ -71,6 +71,7 @@ class DescentResult:
     until: float | None
     rows: int | None  # data rows, or None without data
     fixed: dict[str, float]  # inputs held fixed (data columns excluded)
+    interrupted: bool = False  # stopped by Ctrl-C: ``final`` is the last step reached
 
     @property
     def steps(self) -> int:
@@ -124,7 +125,8 @@ def _read_csv(path: Path, text: str) -> DataSet:
             _no_duplicates(path, line, header)
             continue
         if len(cells) != len(header):
-            raise DataError(f"{path}:{line}: {len(cells)} values for {len(header)} columns")
+            raise DataError(f"{path}:{line}: {len(cells)} value{'s' if len(cells) != 1 else ''} for "
+                                f"{len(header)} column{'s' if len(header) != 1 else ''}")
         rows.append([_number(path, line, name, cell) for name, cell in zip(header, cells)])
     if header is None:
         raise DataError(f"{path}: empty: expected a header row of input names, then rows of numbers")
@@ -220,6 +222,8 @@ class Descent:
         self.until = until
         self.data = data
         self.result: DescentResult | None = None
+        self._start: Step | None = None
+        self._last: Step | None = None
         tape = problem.tape
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
@@ -254,7 +258,7 @@ class Descent:
         names = self.problem.wrt
         inputs = self.problem.input_values()
         x = [inputs[i] for i in self._wrt]
-        start = last = None
+        last = None
         converged = False
         for k in range(self.steps + 1):
             for i, v in zip(self._wrt, x):
@@ -271,18 +275,29 @@ class Descent:
                                           "at the starting point")
                 raise self._diverged(k, f"the loss is {short(loss)}", last)
             step = Step(k, loss, dict(zip(names, x)), dict(zip(names, grad)))
+            self._start = self._start or step
+            self._last = last = step
             yield step
-            start = start or step
-            last = step
             if self.until is not None and step.norm < self.until:
                 converged = True
                 break
             if k < self.steps:
                 x = [v - self.lr * g for v, g in zip(x, grad)]
+        self.result = self._summary(converged)
+
+    def _summary(self, converged: bool, interrupted: bool = False) -> DescentResult:
+        names = self.problem.wrt
         fixed = {n: v for n, v in self.problem.values.items()
                  if n not in names and not (self.data and n in self.data.columns)}
-        self.result = DescentResult(self.problem.output, self.lr, start, last, converged, self.until,
-                                    len(self.data.rows) if self.data else None, fixed)
+        return DescentResult(self.problem.output, self.lr, self._start, self._last, converged, self.until,
+                             len(self.data.rows) if self.data else None, fixed, interrupted)
+
+    def interrupted(self) -> DescentResult | None:
+        """The summary up to the last step reached, after Ctrl-C (None before step 0 was done)."""
+        if self._last is None:
+            return None
+        self.result = self._summary(converged=False, interrupted=True)
+        return self.result
 
     def _diverged(self, k: int, what: str, last: Step) -> Diverged:
         values = ", ".join(f"{n}={short(v)}" for n, v in last.values.items())

@@ -138,3 +138,14 @@ def test_domain_error_at_the_start_is_the_program_error():
 def test_help():
     result = run("descend", "--help")
     assert result.code == 0 and "--data FILE" in result.out and "gradcli descend 'L = (w - 3)^2'" in result.out
+
+
+def test_until_not_reached_says_so():
+    """(w - 3)^2 from 0 with lr 0.1: after 10 steps |gradient| = 6 * 0.8^10 = 0.644245, above 1e-9."""
+    result = run("descend", "L = (w - 3)^2", "w=0", "--until", "1e-9", "--steps", "10")
+    assert result.code == 0
+    message = "--until 1e-09 not reached in 10 steps: |gradient| = 0.644245"
+    assert " ".join(result.out.split()).endswith(message)
+    assert result.err == f"gradcli: warning: {message}\n"
+    lines = stream("L = (w - 3)^2", "w=0", "--until", "1e-9", "--steps", "10")
+    assert lines[-1]["converged"] is False and lines[-1]["gradient_norm"] == pytest.approx(6 * 0.8 ** 10)

@@ -212,4 +212,4 @@ def test_every_command_survives_bad_input(name, command):
 
 def test_unknown_command_is_a_usage_error():
     result = run("frobnicate", "y = x", "x=1")
-    assert result.code == 2 and result.err.startswith("Usage:")
+    assert result.code == 2 and result.err.startswith("gradcli: error: no such command")

@@ -87,7 +87,7 @@ def test_rich_table_states_both_costs(monkeypatch):
 
 @pytest.mark.parametrize("args, code, words", [
     ([TWO, *BINDINGS, "--of", "yy2"], 2, "no name 'yy2': did you mean y2?"),
-    ([TWO, *BINDINGS, "--mode", "paths"], 2, "Invalid value for '--mode'"),
+    ([TWO, *BINDINGS, "--mode", "paths"], 2, "gradcli: error: invalid value for '--mode'"),
     ([TWO, "x1=1"], 2, "no value for inputs x2, x3"),
     (["y = log(x)", "x=-1"], 1, "log(-1) is undefined"),
     (["y = sqrt(x)", "x=0", "--mode", "forward"], 1, "derivative of sqrt(0)"),

@@ -172,3 +172,12 @@ def test_tiny_and_huge_literals_read_back_exactly(literal):
 def test_literals_beyond_doubles_are_binding_errors(binding, words):
     result = run("eval", "y = x", binding)
     assert result.code == 2 and words in result.err and f"binding '{binding}'" in result.err
+
+
+@pytest.mark.parametrize("command", [["eval"], ["eval", "--mode", "forward"], ["explain", "--steps"], ["check"]])
+def test_a_cut_gradient_is_said_on_stderr_and_in_json(command):
+    text = run(*command, "y = 1 + exp(x)", "x=-1000")
+    assert text.code == 0
+    assert "gradcli: warning: dy/dx = 0 only because a number underflowed (at v1 = exp(x))" in text.err
+    data = run(*command, "y = 1 + exp(x)", "x=-1000", "--json").json()
+    assert any("underflowed" in w for w in data["warnings"])

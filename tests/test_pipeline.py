@@ -7,6 +7,7 @@ a program on standard input that never ends its line works.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import pty
@@ -129,3 +130,68 @@ def test_no_color_is_respected_on_a_terminal():
     table = ["eval", NG, "a=5", "b=3", "c=2", "--all"]
     assert "J = 33" in on_a_terminal(table, {"NO_COLOR": "1"})
     assert not colours(on_a_terminal(table, {"NO_COLOR": "1"}))
+
+
+NG_ARGS = [NG, "a=5", "b=3", "c=2"]
+NEURON = ["-f", "samples/sigmoid_neuron.grad"]
+
+
+@pytest.mark.parametrize("args", [
+    ["eval", *NG_ARGS], ["eval", *NG_ARGS, "--json"],
+    *[["explain", view, *NEURON] for view in ("--paths", "--steps", "--trace", "--graph")],
+    ["explain", "--steps", *NEURON, "--json"],
+    ["jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "x1=2", "x2=5"],
+    ["check", *NEURON], ["check", *NEURON, "--json"],
+    ["descend", "L = (w - 3)^2", "w=0", "--steps", "100000", "--json"],
+    ["descend", "L = (w - 3)^2", "w=0"],
+    ["graph", *NG_ARGS], ["graph", *NG_ARGS, "--json"], ["graph", *NG_ARGS, "--format", "mermaid"],
+], ids=lambda args: " ".join(a for a in args if a.startswith("-") or a.isalpha()))
+def test_a_closed_pipe_is_exit_0_and_silent(args):
+    """The reader is gone before gradcli writes (`... | head -1` in a `set -o pipefail` script)."""
+    read, write = os.pipe()
+    os.close(read)
+    proc = gradcli(*args, stdout=write, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    os.close(write)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 0, err
+    assert err == ""
+
+
+@pytest.mark.parametrize("command, bindings", [
+    (["eval"], ["x=3"]), (["eval"], ["x=3", "t=pi/4"]), (["explain", "--steps"], ["x=3"]),
+    (["jacobian"], ["x=3"]), (["check"], ["x=3"]), (["descend"], ["x=3"]), (["graph"], ["x=3"]),
+], ids=lambda v: " ".join(v))
+def test_bindings_without_a_program_and_a_piped_program_is_refused(command, bindings):
+    """`echo 'y = x^2' | gradcli eval x=3` must not answer dx/dx = 1 for the program 'x=3'."""
+    proc = gradcli(*command, *bindings, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(b"y = x^2\n", timeout=30)
+    assert proc.returncode == 2 and out == b""
+    assert err.decode() == ("gradcli: error: 'x=3' is a binding, not a program; "
+                            "to read the program from standard input, use -f -\n")
+
+
+def test_a_program_and_bindings_with_something_on_stdin_still_run():
+    proc = gradcli("eval", "y = x^2", "x=3", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+    out, err = proc.communicate(b"ignored\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["gradient"] == {"x": 6.0}
+    proc = gradcli("eval", "-f", "-", "x=3", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert json.loads(proc.communicate(b"y = x^2\n", timeout=30)[0])["gradient"] == {"x": 6.0}
+
+
+def test_ctrl_c_during_descent_shows_where_it_got_to():
+    proc = gradcli("descend", "L = (w - 3)^2", "w=0", "--lr", "1e-9", "--steps", "1000000000",
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    time.sleep(1.5)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and err.decode().strip() == "gradcli: interrupted"
+    text = out.decode()
+    steps = int(re.search(r"interrupted after (\d+) steps", text).group(1))
+    assert steps > 0
+    # w_k = 3 - 3 * (1 - 2e-9)^k: the final w shown is the one reached after those steps
+    row = next(line for line in text.splitlines() if line.startswith("│ w "))
+    final = float(row.split("│")[3])
+    assert final == pytest.approx(3 - 3 * (1 - 2e-9) ** steps, rel=1e-5)

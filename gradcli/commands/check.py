@@ -6,8 +6,8 @@ import click
 
 from ..checking import ATOL, RTOL
 from ..errors import ExitCode
-from .common import (NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
-                     program_options)
+from .common import (NON_NEGATIVE, POSITIVE, Command, emit_json, emit_warnings, json_option, load_problem,
+                     print_rich, program_options, with_warnings)
 
 HELP = """Check the gradient against central finite differences, input by input.
 
@@ -30,7 +30,7 @@ Examples:
 """
 
 
-@click.command("check", help=HELP)
+@click.command("check", cls=Command, help=HELP)
 @program_options
 @click.option("--eps", type=POSITIVE, metavar="H", help="A fixed step h (default: scaled to each input).")
 @click.option("--rtol", type=NON_NEGATIVE, default=RTOL, show_default=True,
@@ -44,10 +44,15 @@ def command(ctx, args, file, of, wrt, eps, rtol, atol, as_json):
     from ..render.check_view import check_json, check_rich
 
     result = check(load_problem(ctx, args, file, of, wrt), eps=eps, rtol=rtol, atol=atol)
+    emit_warnings(result)
     if as_json:
-        # One object on stdout, failure included; the exit status says it too.
-        emit_json(check_json(result))
+        # One object on stdout, failure included; the error line on stderr and the exit status, as
+        # for every other failure.
+        emit_json(with_warnings(check_json(result), result))
         if not result.ok:
+            from ..cli import report
+
+            report(result.failure(), as_json=False)
             ctx.exit(int(ExitCode.FAILED))
         return
     print_rich(check_rich(result))

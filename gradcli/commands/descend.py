@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import (NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
+from .common import (Command, NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
                      program_options)
 
 HELP = """Minimise the output by gradient descent: forward pass, backward pass,
@@ -30,7 +30,7 @@ Examples:
 """
 
 
-@click.command("descend", help=HELP)
+@click.command("descend", cls=Command, help=HELP)
 @program_options
 @click.option("--lr", type=POSITIVE, default=0.1, show_default=True, help="The learning rate.")
 @click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True,
@@ -52,16 +52,32 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, as_json):
         for step in descent:
             emit_json(step_json(step))  # click.echo flushes each line
         emit_json(done_json(descent.result))
+        _warn_if_not_converged(descent.result)
         return
     from ..render.descend_view import summary_rich
 
-    if sys.stdout.isatty():
-        from ..render.descend_view import ProgressBar
+    try:
+        if sys.stdout.isatty():
+            from ..render.descend_view import ProgressBar
 
-        with ProgressBar(steps) as bar:
-            for step in descent:
-                bar.update(step)
-    else:
-        for _ in descent:
-            pass
+            with ProgressBar(steps) as bar:
+                for step in descent:
+                    bar.update(step)
+        else:
+            for _ in descent:
+                pass
+    except KeyboardInterrupt:
+        reached = descent.interrupted()  # where it got to, then exit 130
+        if reached is not None:
+            print_rich(summary_rich(reached))
+        raise
     print_rich(summary_rich(descent.result))
+    _warn_if_not_converged(descent.result)
+
+
+def _warn_if_not_converged(result) -> None:
+    """--until asked for a gradient norm the steps did not reach: say so (the exit status stays 0)."""
+    if result.until is not None and not result.converged:
+        from ..render.descend_view import stop_text
+
+        click.echo(f"gradcli: warning: {stop_text(result)}", err=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..modes import MODES
-from .common import emit_json, json_option, load_problem, print_rich, program_options
+from .common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                     program_options, with_warnings)
 
 EXAMPLES = """Evaluate a program and compute its gradient by a reverse sweep.
 
@@ -24,7 +25,7 @@ Examples:
 """
 
 
-@click.command("eval", help=EXAMPLES)
+@click.command("eval", cls=Command, help=EXAMPLES)
 @program_options
 @click.option("--all", "all_nodes", is_flag=True, help="Show every node with its value and adjoint.")
 @click.option("--mode", type=click.Choice(MODES), default="reverse", show_default=True,
@@ -36,7 +37,8 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, as_json):
     from ..render.eval_view import eval_json, eval_rich
 
     result = compute(load_problem(ctx, args, file, of, wrt), mode)
+    emit_warnings(result)
     if as_json:
-        emit_json(eval_json(result, all_nodes))
+        emit_json(with_warnings(eval_json(result, all_nodes), result))
     else:
         print_rich(eval_rich(result, all_nodes))

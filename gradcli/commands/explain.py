@@ -1,30 +1,67 @@
 """gradcli explain: the gradient explained as paths, backward steps, the evaluation trace, or the graph.
 
-Each view is three functions named in ``VIEWS``: one that computes a result
-object from the problem, and two pure renderers (JSON-ready dict, Rich
-renderable).  They are imported only when their view is asked for.
+Each view is a ``View``: a function that computes a result object from the
+problem, and two pure renderers (JSON-ready dict, Rich renderable).  Its
+``load`` imports them only when the view is asked for.  Several views are
+shown one after another, in the order they were asked for.
 """
 
 from __future__ import annotations
 
-import importlib
+from dataclasses import dataclass
+from typing import Callable
 
 import click
 
 from ..errors import UsageError
-from .common import emit_json, json_option, load_problem, print_rich, program_options
+from .common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                     program_options, with_warnings)
 
-# view -> (compute, to_json, to_rich), as "module:function"
-VIEWS = {
-    "paths": ("gradcli.paths:explain_paths",
-              "gradcli.render.paths_view:paths_json", "gradcli.render.paths_view:paths_rich"),
-    "steps": ("gradcli.steps:backward_steps",
-              "gradcli.render.steps_view:steps_json", "gradcli.render.steps_view:steps_rich"),
-    "trace": ("gradcli.trace:evaluation_trace",
-              "gradcli.render.trace_view:trace_json", "gradcli.render.trace_view:trace_rich"),
-    "graph": ("gradcli.problem:evaluate",
-              "gradcli.render.graph_view:graph_json", "gradcli.render.graph_view:graph_rich"),
-}
+VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    help: str
+    load: Callable[[], tuple[Callable, Callable, Callable]]  # -> (compute, to_json, to_rich)
+
+
+def _paths():
+    from ..paths import explain_paths
+    from ..render.paths_view import paths_json, paths_rich
+
+    return explain_paths, paths_json, paths_rich
+
+
+def _steps():
+    from ..render.steps_view import steps_json, steps_rich
+    from ..steps import backward_steps
+
+    return backward_steps, steps_json, steps_rich
+
+
+def _trace():
+    from ..render.trace_view import trace_json, trace_rich
+    from ..trace import evaluation_trace
+
+    return evaluation_trace, trace_json, trace_rich
+
+
+def _graph():
+    from ..problem import evaluate
+    from ..render.graph_view import graph_json, graph_rich
+
+    return evaluate, graph_json, graph_rich
+
+
+VIEWS = {view.name: view for view in [
+    View("paths", "Every path from each input to the output.", _paths),
+    View("steps", "The backward pass, node by node.", _steps),
+    View("trace", "The evaluation trace (Wengert list).", _trace),
+    View("graph", "The graph as a tree with values and adjoints.", _graph),
+]}
+
 
 HELP = """Explain how the gradient comes about.
 
@@ -37,6 +74,10 @@ HELP = """Explain how the gradient comes about.
   --graph  the computational graph as a tree, with values and adjoints
 
 \b
+Several views are shown one after another, in the order given
+(with --json, ask for one).
+
+\b
 Examples:
   gradcli explain --paths 'y = log(x1) + x1*x2 - sin(x2)' x1=2 x2=5
   gradcli explain --steps -f samples/sigmoid_neuron.grad
@@ -45,35 +86,50 @@ Examples:
 """
 
 
-def _load(ref: str):
-    module, name = ref.split(":")
-    return getattr(importlib.import_module(module), name)
+def _ask(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Remember each view flag as it is met: click handles them in command-line order."""
+    if value:
+        ctx.meta.setdefault(VIEWS_ASKED, []).append(param.name)
 
 
-@click.command("explain", help=HELP)
+def view_options(f):
+    for view in reversed(VIEWS.values()):
+        f = click.option(f"--{view.name}", view.name, is_flag=True, expose_value=False, callback=_ask,
+                         help=view.help)(f)
+    return f
+
+
+@click.command("explain", cls=Command, help=HELP)
 @program_options
-@click.option("--paths", "view", flag_value="paths", help="Every path from each input to the output.")
-@click.option("--steps", "view", flag_value="steps", help="The backward pass, node by node.")
-@click.option("--trace", "view", flag_value="trace", help="The evaluation trace (Wengert list).")
-@click.option("--graph", "view", flag_value="graph", help="The graph as a tree with values and adjoints.")
+@view_options
 @click.option("--max-paths", type=click.IntRange(min=0), default=20, show_default=True,
               help="With --paths: list at most N paths per input (the largest |product| first).")
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, view, max_paths, tangent, adjoint, as_json):
-    if view is None:
+def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, as_json):
+    views = ctx.meta.get(VIEWS_ASKED, [])
+    if not views:
         raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
-    if view != "trace" and (tangent or adjoint):
+    if as_json and len(views) > 1:
+        raise UsageError(f"--json prints one object, but {len(views)} views were asked for "
+                         f"({', '.join('--' + v for v in views)}): ask for one at a time")
+    if "trace" not in views and (tangent or adjoint):
         raise UsageError("--tangent and --adjoint go with --trace")
+    given = ctx.get_parameter_source("max_paths") == click.core.ParameterSource.COMMANDLINE
+    if "paths" not in views and given:
+        raise UsageError("--max-paths goes with --paths")
     problem = load_problem(ctx, args, file, of, wrt)
-    compute_ref, json_ref, rich_ref = VIEWS[view]
-    compute = _load(compute_ref)
-    render = _load(json_ref if as_json else rich_ref)
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
-    result = compute(problem, **options.get(view, {}))
-    if as_json:
-        emit_json(render(result))
-    else:
-        print_rich(render(result))
+    for k, name in enumerate(views):
+        compute, to_json, to_rich = VIEWS[name].load()
+        result = compute(problem, **options.get(name, {}))
+        if k == 0:
+            emit_warnings(result)  # every view evaluates the same problem: its warnings once
+        if as_json:
+            emit_json(with_warnings(to_json(result), result))
+        else:
+            if k:
+                print_rich("")
+            print_rich(to_rich(result))

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import UsageError
-from .common import emit_json, json_option, load_problem, program_options
+from .common import Command, emit_json, emit_warnings, json_option, load_problem, program_options
 
 HELP = """Write the annotated computational graph: every node with its name or
 operation and its value, every edge with its local partial, and every
@@ -29,7 +29,7 @@ Examples:
 """
 
 
-@click.command("graph", help=HELP)
+@click.command("graph", cls=Command, help=HELP)
 @program_options(wrt=False)
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json", "svg", "png"]), default="dot",
               show_default=True, help="What to write.")
@@ -42,12 +42,15 @@ def command(ctx, args, file, of, fmt, output, as_json):
     from ..problem import evaluate
 
     if as_json:
-        if fmt not in ("dot", "json"):
+        given = ctx.get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE
+        if given and fmt != "json":
             raise UsageError(f"--json and --format {fmt} disagree: --json means --format json")
         fmt = "json"
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise UsageError("PNG is binary: give -o FILE, or pipe it to a file")
-    graph = export.annotate(evaluate(load_problem(ctx, args, file, of)))
+    result = evaluate(load_problem(ctx, args, file, of))
+    emit_warnings(result)
+    graph = export.annotate(result)
     if fmt == "json" and output is None:
         emit_json(export.to_json(graph))
         return

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .common import emit_json, json_option, load_problem, print_rich, program_options, split_names
+from ..errors import UsageError
+from .common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                     program_options, split_names, with_warnings)
 
 HELP = """The Jacobian of several outputs: one row per output, one column per input.
 
@@ -23,7 +25,7 @@ Examples:
 """
 
 
-@click.command("jacobian", help=HELP)
+@click.command("jacobian", cls=Command, help=HELP)
 @program_options(outputs=True)
 @click.option("--mode", type=click.Choice(["forward", "reverse"]), default=None,
               help="Forward: a column per pass; reverse: a row per pass (default: the cheaper).")
@@ -34,8 +36,11 @@ def command(ctx, args, file, of, wrt, mode, as_json):
     from ..render.jacobian_view import jacobian_json, jacobian_rich
 
     outputs = [name for value in of for name in split_names(value) or []]
+    if of and not outputs:
+        raise UsageError("--of needs output names, like --of y1,y2")
     result = jacobian(load_problem(ctx, args, file, outputs, wrt, several=True), mode)
+    emit_warnings(result)
     if as_json:
-        emit_json(jacobian_json(result))
+        emit_json(with_warnings(jacobian_json(result), result))
     else:
         print_rich(jacobian_rich(result))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..checking import FAIL, KINK, NOISY, CheckResult, InputCheck
 from ..numbers import short
+from .tables import FitTable
 
 
 def slope_text(slope: float) -> str:
@@ -66,14 +67,12 @@ def _status_text(c: InputCheck):
 
 def check_rich(result: CheckResult):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     out = result.output
     step = "h scaled to |x|" if result.eps is None else f"h = {short(result.eps)}"
-    table = Table(title=f"{out} = {short(result.value)}: reverse sweep vs central differences",
-                  caption=f"{step}, rtol {result.rtol:g}, atol {result.atol:g}",
-                  title_justify="left", caption_justify="left", title_style="bold")
+    table = FitTable(title=f"{out} = {short(result.value)}: reverse sweep vs central differences",
+                     caption=f"{step}, rtol {result.rtol:g}, atol {result.atol:g}")
     for col, justify in [("input", "left"), ("value", "right"), ("analytic", "right"), ("numeric", "right"),
                          ("abs error", "right"), ("rel error", "right"), ("", "left")]:
         table.add_column(col, justify=justify)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..descent import DescentResult, Step
 from ..numbers import short
+from .tables import FitTable
+from .words import plural
 
 
 def step_json(step: Step) -> dict:
@@ -18,17 +20,25 @@ def done_json(result: DescentResult) -> dict:
             "start": {"loss": result.start.loss, "values": result.start.values}}
 
 
-def summary_rich(result: DescentResult):
-    from rich.table import Table
+def stop_text(result: DescentResult) -> str:
+    """Why descent stopped: converged, interrupted, or the steps ran out (before --until, if given)."""
+    norm = f"|gradient| = {short(result.final.norm)}"
+    if result.converged:
+        return f"stopped at step {result.steps}: {norm} < {short(result.until)}"
+    if result.interrupted:
+        return f"interrupted after {plural(result.steps, 'step')}: {norm}"
+    if result.until is not None:
+        return f"--until {short(result.until)} not reached in {plural(result.steps, 'step')}: {norm}"
+    return plural(result.steps, 'step')
 
+
+def summary_rich(result: DescentResult):
     out = result.output
-    why = (f"stopped at step {result.steps}: |gradient| = {result.final.norm:.3g} < {result.until:g}"
-           if result.converged else f"{result.steps} step{'s' if result.steps != 1 else ''}")
-    data = f", mean over {result.rows} data rows" if result.rows else ""
+    why = stop_text(result)
+    data = f", mean over {plural(result.rows, 'data row')}" if result.rows else ""
     fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items())
-    table = Table(title=f"gradient descent on {out}, lr {short(result.lr)}",
-                  caption=why + data + (f"; held fixed: {fixed}" if fixed else ""),
-                  title_justify="left", caption_justify="left", title_style="bold")
+    table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
+                     caption=why + data + (f"; held fixed: {fixed}" if fixed else ""))
     for col, justify in [("", "left"), ("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]:
         table.add_column(col, justify=justify)
     for name, value in result.final.values.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..graph import CONST, INPUT
 from ..numbers import short
 from ..problem import Gradient
+from .tables import FitTable
+from .words import plural
 
 
 def derivative_label(output: str, wrt: str) -> str:
@@ -42,17 +44,17 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 
 def eval_rich(result: Gradient, all_nodes: bool = False):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     out = result.output
     # A heading line rather than the table's title, which would wrap to the table's width.
     heading = Text(f"{out} = {short(result.value)}", style="bold")
     if result.mode == "paths":
-        heading.append(f"   (paths mode: {result.passes:,} path products summed)")
+        heading.append(f"   (paths mode: {plural(result.passes, 'path product', number=f'{result.passes:,}')} "
+                       "summed)")
     elif result.mode != "reverse":
-        heading.append(f"   ({result.mode} mode, {result.passes} pass{'es' if result.passes != 1 else ''})")
-    table = Table()
+        heading.append(f"   ({result.mode} mode, {plural(result.passes, 'pass')})")
+    table = FitTable()
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
@@ -63,7 +65,7 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
         table.add_row("(no inputs)", "", "")
     if not all_nodes:
         return Group(heading, table)
-    nodes = Table(title=f"every node (adjoint = d{out}/d node)", title_justify="left")
+    nodes = FitTable(title=f"every node (adjoint = d{out}/d node)", title_style=None)
     for col, justify in [("node", "left"), ("definition", "left"), ("value", "right"), ("adjoint", "right")]:
         nodes.add_column(col, justify=justify)
     for row in node_rows(result):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..jacobian import JacobianResult, cheaper_mode
 from ..numbers import short
+from .tables import FitTable
+from .words import plural
 
 
 def jacobian_json(result: JacobianResult) -> dict:
@@ -17,27 +19,26 @@ def cost_text(result: JacobianResult) -> str:
     n, m = result.passes_forward, result.passes_reverse
     text = (f"forward mode: {_passes(n)} (one column per input); "
             f"reverse mode: {_passes(m)} (one row per output)")
-    shape = f"{m} output{'s' if m != 1 else ''} × {n} input{'s' if n != 1 else ''}"
+    shape = f"{plural(m, 'output')} × {plural(n, 'input')}"
     if n == m:
         return text + f"; the same cost for {shape}"
     return text + f"; {cheaper_mode(n, m)} is cheaper for {shape}"
 
 
 def _passes(k: int) -> str:
-    return f"{k} pass{'es' if k != 1 else ''}"
+    return plural(k, "pass")
 
 
 def jacobian_rich(result: JacobianResult):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})",
-                  title_justify="left", title_style="bold")
+    table = FitTable(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})")
     table.add_column("output")
     table.add_column("value", justify="right")
     for x in result.inputs:
-        table.add_column(f"∂·/∂{x}", justify="right")
+        table.add_column(f"d·/d{x}", justify="right")
     for y, row in zip(result.outputs, result.matrix):
         table.add_row(y, short(result.values[y]), *[short(v) for v in row])
-    return Group(table, Text(cost_text(result), style="dim"))
+    legend = "d·/dx: the total derivative of each output with respect to the input x"
+    return Group(table, Text(legend, style="dim"), Text(cost_text(result), style="dim"))

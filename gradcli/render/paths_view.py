@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from ..numbers import short
 from ..paths import InputPaths, Path, PathsResult, count_text
+from .words import plural
 
-BAUER = ("Bauer's formula, the chain rule written path by path: the derivative of {out} with respect "
-         "to an input is the sum, over every path from the input to {out}, of the product of the "
-         "local partials on the path's edges.")
+# One line: the README explains the formula at length.
+BAUER = "Bauer's formula: d{out}/dx = the sum over paths x → {out} of the product of the edge partials ∂v/∂u"
 EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edges
 
 
@@ -61,8 +61,8 @@ def _input_tree(result: PathsResult, item: InputPaths):
     if item.path_count == 0:
         head.append(f": no path to {out}: gradient 0", style="not bold")
         return Tree(head)
-    many = "path" if item.path_count == 1 else "paths"
-    head.append(f": {count_text(item.path_count)} {many} to {out}", style="not bold")
+    head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
+                style="not bold")
     if item.capped and item.paths:
         head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
     elif item.capped:
@@ -72,14 +72,16 @@ def _input_tree(result: PathsResult, item: InputPaths):
         _add_path(tree, result, number, path)
     if item.capped:
         more = "more " if item.paths else ""
-        tree.add(Text(f"… {count_text(item.omitted_count)} {more}paths, not listed: they sum to "
-                      f"{short(item.omitted_sum)} (the reverse sweep's {derivative} minus the listed sum)"))
+        omitted = plural(item.omitted_count, f"{more}path", number=count_text(item.omitted_count))
+        they = "it sums" if item.omitted_count == 1 else "they sum"
+        tree.add(Text(f"… {omitted}, not listed: {they} to {short(item.omitted_sum)} "
+                      f"(the reverse sweep's {derivative} minus the listed sum)"))
         tree.add(Text(f"all paths: listed {short(item.listed_sum)} + omitted {short(item.omitted_sum)} = "
                       f"{short(item.gradient)} = the reverse sweep's {derivative}", style="green"))
         return tree
     total = item.listed_sum
     terms = _sum_text([p.product for p in item.paths])
-    tree.add(Text(f"sum over {len(item.paths)} {many}: {short(total)}"))
+    tree.add(Text(f"sum over {plural(len(item.paths), 'path')}: {short(total)}"))
     tree.add(_check(terms, total, item.gradient, derivative))
     return tree
 
@@ -89,9 +91,10 @@ def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
 
     nodes = result.sweep.tape.nodes
     n = len(path.edges)
-    if n > EDGES_SHOWN:
+    hidden = n - EDGES_SHOWN - 1  # nodes between the first and the last EDGES_SHOWN // 2 edges
+    if hidden > 0:
         half = EDGES_SHOWN // 2
-        route = " → ".join([nodes[v].label for v in path.nodes[:half + 1]] + [f"… {n - EDGES_SHOWN - 1} nodes …"]
+        route = " → ".join([nodes[v].label for v in path.nodes[:half + 1]] + [f"… {plural(hidden, 'node')} …"]
                            + [nodes[v].label for v in path.nodes[n - half:]])
     else:
         route = " → ".join(nodes[v].label for v in path.nodes)
@@ -105,7 +108,7 @@ def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
         shown = [*range(half), None, *range(n - half, n)]
     for k in shown:
         if k is None:
-            branch.add(Text(f"… {n - EDGES_SHOWN} more edges …", style="dim"))
+            branch.add(Text(f"… {plural(n - EDGES_SHOWN, 'more edge')} …", style="dim"))
             continue
         branch.add(_edge_text(result, path.edges[k]))
     if n == 1:

@@ -1,13 +1,15 @@
 """Renderers for `gradcli explain --steps`: the backward pass node by node.
 
-The course notes name the adjoint of x ``dx`` (meaning d(output)/dx); the view
-does the same and says so in its caption.
+A local partial on an edge is written ``∂v/∂u``; the course notes name the
+adjoint of x ``dx`` (meaning d(output)/dx, a total derivative).  The view does
+the same and says both in its caption.
 """
 
 from __future__ import annotations
 
 from ..numbers import short
 from ..steps import Received, StepsResult
+from .tables import FitTable
 
 
 def _received_json(terms: list[Received]) -> list[dict]:
@@ -52,14 +54,12 @@ def _signed(x: float, position: int) -> str:
 
 def steps_rich(result: StepsResult):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     out = result.output
-    table = Table(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
-                  title_justify="left", title_style="bold",
-                  caption=f"dX means d{out}/dX, the gradient of {out} with respect to X",
-                  caption_justify="left")
+    table = FitTable(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
+                     caption=f"∂v/∂u: the local partial of node v with respect to its operand u;\n"
+                             f"dX: d{out}/dX, the total derivative (adjoint) of {out} with respect to X")
     table.add_column("node")
     table.add_column("upstream")
     table.add_column("local partial")
@@ -71,7 +71,7 @@ def steps_rich(result: StepsResult):
         if not step.operands:
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
-            d = f"d{step.node}/d{operand.node}"
+            d = f"∂{step.node}/∂{operand.node}"
             if operand.local is None:
                 local = f"{d} = {operand.formula}: undefined"
                 down = "0 (no gradient flows)"
@@ -85,7 +85,7 @@ def steps_rich(result: StepsResult):
     if not result.steps:
         table.add_row(f"{out} is an input", f"d{out} = 1 (seed)", "", "")
 
-    grads = Table(title="gradient", title_justify="left", title_style="bold")
+    grads = FitTable(title="gradient")
     grads.add_column("input")
     grads.add_column("sum of what it received")
     for name, grad in result.gradient.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..numbers import short
 from ..trace import TraceResult
+from .tables import FitTable
 
 
 def trace_json(result: TraceResult) -> dict:
@@ -23,12 +24,10 @@ def trace_json(result: TraceResult) -> dict:
 
 
 def trace_rich(result: TraceResult):
-    from rich.table import Table
-
     out = result.output
     seed = result.tangent_seed
     title = f"evaluation trace of {out} = {short(result.value)}"
-    table = Table(title=title, title_justify="left", title_style="bold")
+    table = FitTable(title=title, keys=2)
     table.add_column("v")
     table.add_column("name")
     table.add_column("definition")
@@ -55,5 +54,4 @@ def trace_rich(result: TraceResult):
         grads = ", ".join(f"d{out}/d{r.name} = {short(r.adjoint)}" for r in result.rows if r.index <= 0)
         notes.append(f"reverse mode, one sweep: {grads}")
     table.caption = "\n".join(notes)
-    table.caption_justify = "left"
     return table
