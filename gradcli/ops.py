@@ -247,9 +247,63 @@ OPS: dict[str, Op] = {op.name: op for op in [
 ]}
 
 # What the user may write, mapped to table entries.  `ln` and `pow(a, b)` are
-# other spellings of `log` and `^`, not other operations.
+# other spellings of `log` and `^`, not other operations.  The grammar also takes
+# paper's signs (× · ÷ − √, superscript powers); syntax.py maps those by token type.
 INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
 PREFIX_OPS = {"-": "neg"}
 FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL}
 FUNCTIONS.update({"ln": "log", "pow": "pow"})
 CONSTANTS = {"pi": math.pi, "e": math.e}
+
+# Other calculators' and libraries' names for functions gradcli has, and for a few it
+# writes another way.  An unknown function gets only a hint that means the same thing:
+# a near miss like log10 -> log (natural) or sign -> sin would give a wrong answer.
+SYNONYMS = {
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "atn": "atan",
+    "logistic": "sigmoid", "expit": "sigmoid", "fabs": "abs", "absolute": "abs", "power": "pow",
+    "sgn": "sign", "signum": "sign", "lg": None, "log_10": "log10", "log_2": "log2", "tg": "tan",
+    "ReLU": "relu", "Relu": "relu", "arcsinh": None, "fmax": "max", "fmin": "min", "maximum": "max",
+    "minimum": "min", "sqroot": "sqrt", "cuberoot": "cbrt", "norm": None, "sine": "sin",
+    "cosine": "cos", "tangent": "tan",
+}
+REWRITES = {  # functions gradcli does not have, and how to write them
+    "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)", "coth": "1/tanh(x)",
+    "sech": "1/cosh(x)", "csch": "1/sinh(x)", "sqr": "x^2", "square": "x^2", "cube": "x^3",
+    "log1p": "log(1 + x)", "expm1": "exp(x) - 1", "exp10": "10^x", "logit": "log(x/(1 - x))",
+    "asinh": "log(x + sqrt(x^2 + 1))", "acosh": "log(x + sqrt(x^2 - 1))",
+    "atanh": "log((1 + x)/(1 - x))/2", "arsinh": "log(x + sqrt(x^2 + 1))",
+    "arcosh": "log(x + sqrt(x^2 - 1))", "artanh": "log((1 + x)/(1 - x))/2",
+}
+# Real functions elsewhere: never "corrected" to a name one letter away (cot is not cos).
+_OTHER_FUNCTIONS = {"acot", "asec", "acsc", "sinc", "erf", "erfc", "gamma", "lgamma", "floor", "ceil",
+                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "sum", "prod", "mean", "heaviside",
+                    "step", "clip", "clamp", "softmax", "gelu", "selu", "elu", "swish", "silu", "sind",
+                    "cosd", "tand"}
+
+
+def function_hint(name: str) -> str:
+    """What to tell a user who called an unknown function ``name``: the same function's
+    spelling here, how to write it, a one-letter typo's only possible meaning, or the list."""
+    if SYNONYMS.get(name):
+        return f": gradcli calls it {SYNONYMS[name]}"
+    if name.lower() in FUNCTIONS:
+        return f": did you mean {name.lower()}?"
+    if name in REWRITES:
+        return f": write {name}(x) as {REWRITES[name]}"
+    if name not in _OTHER_FUNCTIONS and name not in SYNONYMS and not any(c.isdigit() for c in name):
+        close = [f for f in FUNCTIONS if _one_edit(name, f) and not any(c.isdigit() for c in f)]
+        if len(close) == 1:
+            return f": did you mean {close[0]}?"
+    return f" (known: {', '.join(sorted(FUNCTIONS))})"
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one inserted, deleted or replaced letter, or two swapped neighbours."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
