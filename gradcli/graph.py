@@ -227,8 +227,8 @@ def check_call(program: Program, e: Expr) -> None:
 
 
 def _is_variable(program: Program, name: str) -> bool:
-    """``name`` is one letter, or a name the program assigns or uses: ``a(b+1)`` means a product."""
-    if len(name) == 1 or any(st.target == name for st in program.statements):
+    """``name`` is one letter, a constant, or a name the program assigns or uses: ``a(b+1)`` is a product."""
+    if len(name) == 1 or name in CONSTANTS or any(st.target == name for st in program.statements):
         return True
     return any(e.kind == NAME and e.text == name for st in program.statements if st.expr is not None
                for e in walk(st.expr))
