@@ -258,13 +258,12 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 # Other calculators' and libraries' names for functions gradcli has, and for a few it
 # writes another way.  An unknown function gets only a hint that means the same thing:
 # a near miss like log10 -> log (natural) or sign -> sin would give a wrong answer.
-SYNONYMS = {
+SYNONYMS = {  # None: the name means different things to different people (lg: log10 or log2?)
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "atn": "atan",
     "logistic": "sigmoid", "expit": "sigmoid", "fabs": "abs", "absolute": "abs", "power": "pow",
-    "sgn": "sign", "signum": "sign", "lg": None, "log_10": "log10", "log_2": "log2", "tg": "tan",
-    "ReLU": "relu", "Relu": "relu", "arcsinh": None, "fmax": "max", "fmin": "min", "maximum": "max",
-    "minimum": "min", "sqroot": "sqrt", "cuberoot": "cbrt", "norm": None, "sine": "sin",
-    "cosine": "cos", "tangent": "tan",
+    "sgn": "sign", "signum": "sign", "log_10": "log10", "log_2": "log2", "tg": "tan",
+    "fmax": "max", "fmin": "min", "maximum": "max", "minimum": "min", "sqroot": "sqrt",
+    "cuberoot": "cbrt", "sine": "sin", "cosine": "cos", "tangent": "tan", "lg": None, "norm": None,
 }
 REWRITES = {  # functions gradcli does not have, and how to write them
     "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)", "coth": "1/tanh(x)",
@@ -273,6 +272,8 @@ REWRITES = {  # functions gradcli does not have, and how to write them
     "asinh": "log(x + sqrt(x^2 + 1))", "acosh": "log(x + sqrt(x^2 - 1))",
     "atanh": "log((1 + x)/(1 - x))/2", "arsinh": "log(x + sqrt(x^2 + 1))",
     "arcosh": "log(x + sqrt(x^2 - 1))", "artanh": "log((1 + x)/(1 - x))/2",
+    "arcsinh": "log(x + sqrt(x^2 + 1))", "arccosh": "log(x + sqrt(x^2 - 1))",
+    "arctanh": "log((1 + x)/(1 - x))/2",
 }
 # Real functions elsewhere: never "corrected" to a name one letter away (cot is not cos).
 _OTHER_FUNCTIONS = {"acot", "asec", "acsc", "sinc", "erf", "erfc", "gamma", "lgamma", "floor", "ceil",
