@@ -192,9 +192,21 @@ def _kink_reason(tape: Tape, cone: list[bool], kinked: list[bool], vals_up, vals
             continue
         if kinked[i]:
             return f"{tape.definition(i)} sits at a kink"
-        if _partials(node, vals_up) != _partials(node, vals_down):
+        if _jumps(node, vals_up, vals_down):
             return f"{tape.definition(i)} has a kink within the step"
     return None
+
+
+def _jumps(node, up, down) -> bool:
+    """A piecewise op switches piece between the two steps: a local partial jumps (relu, abs,
+    max), or the value changes by more than the partials explain (sign, atan2 across its cut).
+    Smooth pieces (hypot, atan2 elsewhere) move their partials and value only slightly."""
+    pu, pd = _partials(node, up), _partials(node, down)
+    if any(abs(u - d) > 0.25 * max(1.0, abs(u), abs(d)) for u, d in zip(pu, pd)):
+        return True
+    change = up[node.index] - down[node.index]
+    explained = sum((u + d) / 2 * (up[a] - down[a]) for u, d, a in zip(pu, pd, node.args))
+    return abs(change - explained) > 0.25 * max(1.0, abs(change))
 
 
 def _partials(node, vals) -> list[float]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .errors import ProgramError
-from .ops import CONSTANTS, FUNCTIONS, OPS, Op
+from .ops import CONSTANTS, FUNCTIONS, OPS, Op, function_hint
 from .program import CALL, NAME, NUM, OP, Expr, Program, Statement, source_line, walk
 
 INPUT, CONST, OPERATION = "input", "const", "op"
@@ -157,15 +157,15 @@ def build_tape(program: Program) -> Tape:
     tape = Tape(program.source)
     statements: dict[str, Statement] = {}
     for st in program.statements:
-        if st.target in CONSTANTS:
-            raise _error(program, st, f"'{st.target}' is a constant and cannot be assigned", "name")
         if st.target in statements:
             first = statements[st.target]
             what = "the output f (a bare expression)" if st.bare else f"'{st.target}'"
             raise _error(program, st, f"{what} is assigned twice, at {first.line}:{first.column} "
                          f"and {st.line}:{st.column}", "duplicate")
         statements[st.target] = st
-    refs = {name: _references(program, st) for name, st in statements.items()}
+    # pi and e are constants unless the program assigns them: then they are its own names.
+    refs = {name: [n for n in _references(program, st) if n in statements or n not in CONSTANTS]
+            for name, st in statements.items()}
 
     # Inputs: names never assigned, and names assigned an expression with no names in it.
     # A bare expression is always computed, never a default: `2*pi` alone evaluates it.
@@ -212,7 +212,10 @@ def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int
         if e.kind == NUM:
             results.append(tape.add(CONST, text=e.text, value=e.value, line=e.line, column=e.column))
         elif e.kind == NAME:
-            results.append(tape.names[e.text])
+            index = tape.names.get(e.text)
+            if index is None:  # a constant the program does not assign (build_tape checked)
+                index = tape.add(CONST, text=e.text, value=CONSTANTS[e.text], line=e.line, column=e.column)
+            results.append(index)
         else:
             op = OPS[FUNCTIONS[e.text]] if e.kind == CALL else OPS[e.text]
             n = len(e.args)
@@ -252,10 +255,9 @@ def _references(program: Program, st: Statement) -> list[str]:
 
 def check_call(program: Program, e: Expr) -> None:
     if e.text not in FUNCTIONS:
-        import difflib
-
-        close = difflib.get_close_matches(e.text, list(FUNCTIONS), n=1)
-        hint = f": did you mean {close[0]}?" if close else f" (known: {', '.join(sorted(FUNCTIONS))})"
+        hint = function_hint(e.text)
+        if _is_variable(program, e.text):
+            hint = f": {e.text} is not a function; to multiply, write {e.text}*(...)"
         raise _error(program, e, f"unknown function '{e.text}'{hint}", "unknown-function")
     op = OPS[FUNCTIONS[e.text]]
     n = len(e.args)
@@ -264,6 +266,14 @@ def check_call(program: Program, e: Expr) -> None:
     if op.arity is not None and n != op.arity:
         want = {1: "one argument", 2: "two arguments"}[op.arity]
         raise _error(program, e, f"{e.text} takes {want}, got {n}", "arity")
+
+
+def _is_variable(program: Program, name: str) -> bool:
+    """``name`` is one letter, a constant, or a name the program assigns or uses: ``a(b+1)`` is a product."""
+    if len(name) == 1 or name in CONSTANTS or any(st.target == name for st in program.statements):
+        return True
+    return any(e.kind == NAME and e.text == name for st in program.statements if st.expr is not None
+               for e in walk(st.expr))
 
 
 def _order(program: Program, statements: dict[str, Statement], refs, defaults) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .engine import forward, reverse, underflow_warnings
 from .errors import BindingError, EvaluationError, ProgramError, UsageError
 from .gcpause import paused_gc
+from .ops import CONSTANTS
 from .graph import INPUT, Tape, check_call, build_tape, constant_value
 from .numbers import short
 from .program import NAME, Program, walk
@@ -159,7 +160,7 @@ def parse_bindings(bindings) -> dict[str, float]:
         name, expr = parse_binding(text)
         program = Program([], text)
         for e in walk(expr):
-            if e.kind == NAME:
+            if e.kind == NAME and e.text not in CONSTANTS:
                 raise BindingError(f"binding {text!r}: the value must be a constant expression, "
                                    f"but it uses the name '{e.text}'", kind="binding")
             if e.kind == "call":

@@ -14,7 +14,8 @@ class Expr:
     """An expression node.
 
     kind NUM: ``value`` is the float, ``text`` its spelling.
-    kind NAME: ``text`` is the name.
+    kind NAME: ``text`` is the name (``pi`` and ``e`` too: graph.py makes them constants
+    unless the program assigns them).
     kind OP: ``text`` is the op table name (``add``, ``neg``), ``args`` its operands.
     kind CALL: ``text`` is the function as written (``sin``, ``ln``), ``args`` its arguments.
     """

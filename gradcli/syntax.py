@@ -14,18 +14,25 @@ import re
 from .lalr import LexError, ParseError, Parser
 from .errors import BindingError, ProgramError
 from .gcpause import paused_gc
-from .ops import CONSTANTS, INFIX_OPS
+from .ops import FUNCTIONS
 from .program import CALL, NAME, NUM, OP, Expr, Program, Statement, source_line
 
 # Lark's terminal names, as a user would say them.
 _WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
-    "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "CARET": "'^'",
-    "EQUALS": "'='", "OPERATOR": "an operator", "SEMI": "';'", "NEWLINE": "a new line", "$END": "the end of the input",
+    "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "CARET": "'^'", "SUPERSCRIPT": "a superscript",
+    "ROOT": "'√'", "PI": "'π'", "EQUALS": "'='", "OPERATOR": "an operator", "SEMI": "';'",
+    "NEWLINE": "a new line", "$END": "the end of the input",
 }
-_OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"}
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "CARET"}
+_OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS", "ROOT", "PI"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "CARET", "SUPERSCRIPT"}
+_FACTOR_START = {"NAME", "LPAR", "ROOT", "PI"}  # what may follow a number, as a product
+_OPERAND_END = {"NUMBER", "NAME", "PI", "RPAR", "SUPERSCRIPT"}
 _NONZERO_MANTISSA = re.compile(r"[0-9.]*[1-9]")
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+# Tokens by type, not spelling: × and · are STAR, − is MINUS, √ is ROOT.
+_BINARY = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div", "CARET": "pow"}
+_PREFIX = {"MINUS": "neg", "ROOT": "sqrt"}
 
 
 class _Build:
@@ -40,34 +47,56 @@ class _Build:
 
     def number(self, c):
         tok = c[0]
-        text = self.strings.setdefault(tok.value, tok.value)
+        return self._number(tok.value, tok)
+
+    def _number(self, text, tok):
+        text = self.strings.setdefault(text, text)
         value = self.numbers.get(text)
         if value is None:
             value = self.numbers[text] = float(text)
         if value == 0.0 and _NONZERO_MANTISSA.match(text):
             raise ProgramError(f"the number {text} is too small for a double (it would be 0)",
                                tok.line, tok.column, kind="number")
-        if value == math.inf:
+        if abs(value) == math.inf:
             raise ProgramError(f"the number {text} is too large for a double",
                                tok.line, tok.column, kind="number")
         return Expr(NUM, text, value=value, line=tok.line, column=tok.column)
 
     def name(self, c):
+        # pi and e stay names here (π is pi): a program may assign them, and graph.py decides.
         tok = c[0]
-        if tok.value in CONSTANTS:
-            return Expr(NUM, tok.value, value=CONSTANTS[tok.value], line=tok.line, column=tok.column)
-        name = self.strings.setdefault(tok.value, tok.value)
+        text = "pi" if tok.type == "PI" else tok.value
+        name = self.strings.setdefault(text, text)
         return Expr(NAME, name, line=tok.line, column=tok.column)
 
     def binary(self, c):
         left, tok, right = c
-        return Expr(OP, INFIX_OPS[tok.value], (left, right), line=tok.line, column=tok.column)
+        return Expr(OP, _BINARY[tok.type], (left, right), line=tok.line, column=tok.column)
 
     def unary(self, c):
         tok, operand = c
-        if tok.value == "+":
+        if tok.type == "PLUS":
             return operand
-        return Expr(OP, "neg", (operand,), line=tok.line, column=tok.column)
+        return Expr(OP, _PREFIX[tok.type], (operand,), line=tok.line, column=tok.column)
+
+    def superscript(self, c):
+        """x² is x^2: the exponent is a number at the superscript's place."""
+        base, tok = c
+        exponent = self._number(tok.value.translate(_SUPERSCRIPT_DIGITS), tok)
+        return Expr(OP, "pow", (base, exponent), line=tok.line, column=tok.column)
+
+    def implied(self, c):
+        """2x, 2(x+1), 2sin(x), 2√x: a product, placed at the number.
+
+        2e and 2E are refused: next to 2e3 and 2e-3 they read as a number's exponent."""
+        tok, factor = c
+        number = self.number([tok])
+        if (factor.kind == NAME and factor.text in ("e", "E") and factor.line == tok.line
+                and factor.column == tok.column + len(tok.value)):
+            raise ProgramError(f"'{tok.value}{factor.text}' reads like a number with an exponent: "
+                               f"write {tok.value}*{factor.text} for the product",
+                               tok.line, tok.column, kind="syntax")
+        return Expr(OP, "mul", (number, factor), line=tok.line, column=tok.column)
 
     def call(self, c):
         tok = c[0]
@@ -152,10 +181,30 @@ def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
         else:
             found = repr(token.value)
         message = f"expected {expected}{after}, found {found}" if expected else f"unexpected {found}"
+        message += _juxtaposed_hint(exc, text)
     return ProgramError(message, line, column, source_line(text, line), kind="syntax")
 
 
+def _juxtaposed_hint(exc: ParseError, text: str) -> str:
+    """Two operands side by side (x y, (a)(b), x² y, 2^2x): show the product spelled out."""
+    token, previous = exc.token, exc.previous
+    if previous is None or previous.type not in _OPERAND_END or token.type not in _OPERAND_START:
+        return ""
+    left = "(...)" if previous.type == "RPAR" else previous.value
+    right = "(...)" if token.type == "LPAR" else token.value
+    if previous.type == "NAME" and previous.value in FUNCTIONS:
+        return f": write {left}({right})"
+    if previous.type == "SUPERSCRIPT":
+        base = re.search(r"(?:[A-Za-z0-9_.]+|π|\))$", text[:previous.pos])
+        left = ("(...)" if base.group() == ")" else base.group()) + left if base else left
+    if previous.type == "NUMBER" and text[:previous.pos].rstrip(" \t+-−").endswith(("^", "**")):
+        return f": in an exponent, a product needs parentheses: ^({left}*{right})"
+    return f": write {left}*{right}"
+
+
 def _describe_expected(expected: set[str]) -> str:
+    if _OPERATORS <= expected:  # after an operand, a number's implied product is no news
+        expected -= _FACTOR_START
     if _OPERAND_START <= expected:
         expected = (expected - _OPERAND_START) | {"NUMBER", "NAME", "LPAR"}
     elif _OPERATORS <= expected:

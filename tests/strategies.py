@@ -8,11 +8,12 @@ table is generated without a change here.
 
 Each op is applied only where a central difference can check it: its operands
 lie inside ``op.domain`` with a margin, away from kinks (an op with ``kinks``
-must have the same partials at every corner of a small box around its
-operands), and values and local partials stay moderate.  Programs have shared
-named intermediates, repeated operands (``x*x``), literal constants, defaults
-(``a = 1.5``) next to command-line bindings, statements in any order, bare
-expressions, comments, blank lines and every statement separator.
+must be smooth over a small box around its operands: not at a kink, partials
+nearly the same at every corner, value predicted by them), and values and
+local partials stay moderate.  Programs have shared named intermediates,
+repeated operands (``x*x``), literal constants, defaults (``a = 1.5``) next to
+command-line bindings, statements in any order, bare expressions, comments,
+blank lines and every statement separator.
 """
 
 from __future__ import annotations
@@ -88,6 +89,21 @@ def _partials(op, vals):
     return [op.partial(j, list(vals), out) for j in range(len(vals))]
 
 
+def _smooth_around(op, vals: list[float], out: float, parts: list[float]) -> bool:
+    """No kink at or near the operands: over a small box the partials barely move (relu, max)
+    and the first-order model predicts the value (sign's jump moves the value, not the partials)."""
+    if op.kinks(*vals):
+        return False
+    for corner in _box(vals, KINK_MARGIN):
+        corner = list(corner)
+        if any(abs(p - q) > 0.05 * max(1.0, abs(p)) for p, q in zip(parts, _partials(op, corner))):
+            return False
+        predicted = out + sum(p * (c - v) for p, c, v in zip(parts, corner, vals))
+        if abs(op.forward(*corner) - predicted) > 1e-2 * max(1.0, abs(out)):
+            return False
+    return True
+
+
 def applicable(op, vals: list[float]) -> bool:
     """True where the op is defined with a margin, smooth, and moderate: central differences can check it."""
     try:
@@ -95,7 +111,7 @@ def applicable(op, vals: list[float]) -> bool:
             return False
         out = op.forward(*vals)
         parts = _partials(op, vals)
-        if op.kinks is not None and any(_partials(op, list(c)) != parts for c in _box(vals, KINK_MARGIN)):
+        if op.kinks is not None and not _smooth_around(op, vals, out, parts):
             return False
     except (ArithmeticError, ValueError):
         return False
@@ -192,8 +208,10 @@ def generate(rng: random.Random) -> Generated:
     lines += [text if target == "f" else f"{target} = {text}" for target, text in statements]
     # The output is the statement nothing else uses; with other unused statements, --of picks it.
     # (A statement with no names in it, t1 = 2 + 2, gives an input a value: it is no output.)
-    unused = (summed or not any(t.named for t in loose)) and bool(last.inputs)
-    output = None if unused and rng.random() < 0.6 else output_target
+    words = [set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) for _, text in statements]
+    unused = [target for target, _ in statements if not any(target in w for w in words)]
+    only = unused == [output_target] and bool(last.inputs)
+    output = None if only and rng.random() < 0.6 else output_target
     rng.shuffle(lines)
     text = ""
     for k, line in enumerate(lines):

@@ -82,6 +82,9 @@ def test_tolerances():
     ("y = max(x, 2)", ["x=2"], "x"),
     ("y = min(a, b)*c", ["a=1", "b=1", "c=5"], "b"),
     ("y = relu(x)", ["x=1e-7"], "x"),  # the step straddles the kink
+    ("y = sign(x) + x", ["x=0"], "x"),
+    ("y = sign(x)", ["x=1e-7"], "x"),  # a jump in the value, not in the partial
+    ("y = atan2(x, -1)", ["x=1e-7"], "x"),  # across the branch cut
 ])
 def test_kinks_are_flagged_not_failed(program, bindings, name):
     result = run("check", program, *bindings)
@@ -96,6 +99,8 @@ def test_kink_flags_only_inputs_that_reach_it():
     inputs = check_json("y = abs(x) + 3*w", "x=0", "w=1")["inputs"]
     assert inputs["w"]["status"] == "pass" and inputs["w"]["numeric"] == pytest.approx(3, rel=1e-9)
     assert check_json("y = relu(x)", "x=0.5")["inputs"]["x"]["status"] == "pass"
+    smooth = check_json("y = hypot(a, b) + atan2(a, b) + sign(a)", "a=3", "b=-4")["inputs"]
+    assert [smooth[n]["status"] for n in "ab"] == ["pass", "pass"]
 
 
 def test_domain_error_during_the_nudge():

@@ -60,7 +60,7 @@ def test_bare_expression_is_f():
     ("u = b+", 1, 7, "expected a number, a name or '(' after '+'"),
     ("u = b*c\nv = (a + u\nJ = 3*v", 2, 11, "expected ')'"),
     ("y = a § b", 1, 7, "unexpected character '§'"),
-    ("y = 3x", 1, 6, "after '3'"),
+    ("y = 3x y", 1, 8, "after 'x', found 'y': write x*y"),
     ("y = sin(x,)", 1, 11, "expected a number, a name or '('"),
     ("= 3", 1, 1, "found '='"),
     ("y = 1e999", 1, 5, "too large"),
