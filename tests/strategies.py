@@ -86,6 +86,12 @@ def _partials(op, vals):
     return [op.partial(j, list(vals), out) for j in range(len(vals))]
 
 
+def _jumps(op, vals, out, parts, corner) -> bool:
+    """True when a piecewise-linear op is not linear between the operands and a corner (sign's step)."""
+    linear = out + sum(p * (c - v) for p, c, v in zip(parts, corner, vals))
+    return abs(op.forward(*corner) - linear) > 1e-9 * (1 + abs(out) + sum(abs(c) for c in corner))
+
+
 def applicable(op, vals: list[float]) -> bool:
     """True where the op is defined with a margin, smooth, and moderate: central differences can check it."""
     try:
@@ -93,7 +99,8 @@ def applicable(op, vals: list[float]) -> bool:
             return False
         out = op.forward(*vals)
         parts = _partials(op, vals)
-        if op.kinks is not None and any(_partials(op, list(c)) != parts for c in _box(vals, KINK_MARGIN)):
+        if op.kinks is not None and any(_partials(op, list(c)) != parts or _jumps(op, vals, out, parts, c)
+                                        for c in _box(vals, KINK_MARGIN)):
             return False
     except (ArithmeticError, ValueError):
         return False

@@ -60,20 +60,27 @@ def _load(ref: str):
               help="With --paths: list at most N paths per input (the largest |product| first).")
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
+@click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, view, max_paths, tangent, adjoint, as_json):
+def command(ctx, args, file, of, wrt, view, max_paths, tangent, adjoint, latex, as_json):
     if view is None:
         raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
     if view != "trace" and (tangent or adjoint):
         raise UsageError("--tangent and --adjoint go with --trace")
+    if latex and (view != "paths" or as_json):
+        raise UsageError("--latex goes with --paths, without --json")
     problem = load_problem(ctx, args, file, of, wrt)
     compute_ref, json_ref, rich_ref = VIEWS[view]
+    if latex:
+        rich_ref = "gradcli.render.paths_latex:paths_latex"
     compute = _load(compute_ref)
     render = _load(json_ref if as_json else rich_ref)
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     result = compute(problem, **options.get(view, {}))
     if as_json:
         emit_json(render(result))
+    elif latex:
+        click.echo(render(result))
     else:
         print_rich(render(result))
