@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from .graph import CONST, INPUT, OPERATION, Tape
 from .ops import CONSTANTS
 from .problem import Problem
-from .symbolic import Dag, latex_name, partial, render, sizes
+from .symbolic import Dag, Printer, latex_name, partial, render, sizes
 
 CLOSED_FORM_LIMIT = 120  # nodes of an expression written out as a tree
 
@@ -221,10 +221,13 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
     lines: list[tuple[str, str]] = []
     tex_lines: list[tuple[str, str]] = []
 
-    def emit(name: str, node: int, define: bool, tex_name: str | None = None) -> None:
-        lines.append((name, render(dag, node, names, define=define)))
+    text = Printer(dag, names, latex=False).text
+    tex = Printer(dag, tex_names, latex=True).text if latex else None
+
+    def emit(name: str, node: int, define: bool) -> None:
+        lines.append((name, text(node, define=define)))
         if latex:
-            tex_lines.append((tex_name or latex_name(name), render(dag, node, tex_names, latex=True, define=define)))
+            tex_lines.append((latex_name(name), tex(node, define=define)))
 
     from .symbolic import number_text
 
@@ -268,9 +271,9 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
             emitted.add(k)
             emit(names[k], k, True)
         name = build.names[i]
-        lines.append((name, render(dag, expr, names)))
+        lines.append((name, text(expr)))
         if latex:
-            tex_lines.append((_latex_adjoint(problem, nodes[i].label), render(dag, expr, tex_names, latex=True)))
+            tex_lines.append((_latex_adjoint(problem, nodes[i].label), tex(expr)))
     return lines, (tex_lines if latex else None), forward_count
 
 

@@ -331,7 +331,7 @@ def number_text(v: float) -> str:
     return repr(v)
 
 
-class _Printer:
+class Printer:
     """Precedences and tokens for one output language (gradcli text or LaTeX)."""
 
     def __init__(self, dag: Dag, names: dict[int, str], latex: bool):
@@ -468,7 +468,7 @@ class _Printer:
 
 def render(dag: Dag, root: int, names: dict[int, str] | None = None, latex: bool = False,
            minimum: int = 0, define: bool = False) -> str:
-    return _Printer(dag, names or {}, latex).text(root, minimum, define)
+    return Printer(dag, names or {}, latex).text(root, minimum, define)
 
 
 _LATEX_FUNCTIONS = {
@@ -502,4 +502,4 @@ def latex_name(name: str) -> str:
     return base
 
 
-__all__ = ["Dag", "partial", "render", "sizes", "simplified_formula", "latex_name", "number_text"]
+__all__ = ["Dag", "Printer", "partial", "render", "sizes", "simplified_formula", "latex_name", "number_text"]
