@@ -320,6 +320,13 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
             number += 1
             index[i] = tape.add(OPERATION, op=dag.op[i], args=tuple(index[a] for a in dag.args[i]),
                                 number=number)
+    # Names for error messages: the program's own, and each adjoint's.
+    named = {build.node_of[node.index]: node.name for node in problem.tape.nodes
+             if node.kind == OPERATION and node.name is not None}
+    named.update({expr: build.names[i] for i, expr in build.adjoint.items()})
+    for d, name in named.items():
+        if index[d] >= 0 and tape.nodes[index[d]].kind == OPERATION and tape.nodes[index[d]].name is None:
+            tape.nodes[index[d]].name = name
     for name, i in inputs.items():
         tape.names[name] = i
     gradient = {name: index[r] for name, r in zip(problem.wrt, roots)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .derive import CLOSED_FORM_LIMIT, adjoint_tape, sweep
 from .engine import forward
+from .errors import EvaluationError
 from .forward import tangents
 from .ops import CONSTANTS
 from .problem import Problem, evaluate
@@ -46,15 +47,20 @@ def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FOR
     tape = problem.tape
     build = sweep(problem, closed=False, taken=set(tape.names) | set(CONSTANTS))
     adj_tape, inputs, grads = adjoint_tape(problem, build)
-    values = forward(adj_tape, {inputs[name]: problem.values[name] for name in inputs})
     names = problem.wrt
-    needed = adj_tape.cone(list(grads.values()))
     n = len(names)
     matrix = [[0.0] * n for _ in range(n)]
-    for j, name in enumerate(names):
-        column = tangents(adj_tape, values, inputs[name], needed)
-        for i, other in enumerate(names):
-            matrix[i][j] = column[grads[other]] + 0.0
+    try:
+        values = forward(adj_tape, {inputs[name]: problem.values[name] for name in inputs})
+        needed = adj_tape.cone(list(grads.values()))
+        for j, name in enumerate(names):
+            column = tangents(adj_tape, values, inputs[name], needed)
+            for i, other in enumerate(names):
+                matrix[i][j] = column[grads[other]] + 0.0
+    except EvaluationError as exc:
+        # The backward pass evaluates partials the sweep skips (see gradcli derive).
+        raise EvaluationError(f"in the derived backward pass (gradcli derive): {exc.message}",
+                              kind=exc.kind) from None
     asymmetry = 0.0
     for i in range(n):
         for j in range(i):

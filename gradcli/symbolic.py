@@ -155,6 +155,11 @@ def _add(d: Dag, a, b):
         return d.sub(b, na)
     if a == b:
         return d.mul(d.const(2.0), a)
+    for x, y in ((a, b), (b, a)):  # c*x + x = (c + 1)*x
+        if d.op[x] is _MUL and d.is_const(d.args[x][0]) and d.args[x][1] == y:
+            folded = d._fold(_ADD, [d.value[d.args[x][0]], 1.0])
+            if folded is not None:
+                return d.mul(d.const(folded), y)
     return None
 
 
