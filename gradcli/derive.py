@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from .graph import CONST, INPUT, OPERATION, Tape
 from .ops import CONSTANTS
 from .problem import Problem
-from .symbolic import Dag, Printer, latex_name, partial, render, sizes
+from .symbolic import Dag, Printer, latex_name, number_text, partial, render, sizes
 
 CLOSED_FORM_LIMIT = 120  # nodes of an expression written out as a tree
 
@@ -228,8 +228,6 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
         lines.append((name, text(node, define=define)))
         if latex:
             tex_lines.append((latex_name(name), tex(node, define=define)))
-
-    from .symbolic import number_text
 
     for i in tape.inputs:
         name = nodes[i].name
