@@ -22,6 +22,8 @@ COMMANDS = {
     "check": ("gradcli.commands.check", "Check the gradient against central finite differences."),
     "descend": ("gradcli.commands.descend", "Minimise the output by gradient descent."),
     "graph": ("gradcli.commands.graph", "Write the annotated computational graph (DOT, Mermaid, JSON)."),
+    "derive": ("gradcli.commands.derive", "Write the backward pass out as a program; closed forms, LaTeX."),
+    "hessian": ("gradcli.commands.hessian", "The matrix of second derivatives (forward over reverse)."),
 }
 
 JSON_FLAG = "gradcli.json"  # ctx.meta key: errors go to stdout as JSON too

@@ -10,7 +10,9 @@ Partials are called as ``partial(*operand_values, out)`` where ``out`` is the
 node's own value (``exp``'s partial is its output).  Formulas are templates over
 the operand placeholders ``{x}`` (unary) or ``{a}``, ``{b}`` (binary) and
 ``{out}`` for the node's output label; variadic ops (max, min) use ``{i}`` for the
-operand in question and ``{args}`` for all of them.
+operand in question, ``{args}`` for all of them, and ``{sum}`` for the sum over
+the operands ``{j}`` of a second template.  Every formula is an expression of
+gradcli's language, so a derived program parses and can be differentiated again.
 
 Conventions at points where a derivative does not exist (stated in the README):
 abs'(0) = 0, relu'(0) = 0, sign'(0) = 0, hypot's partials at (0, 0) are 0, atan2
@@ -59,9 +61,25 @@ class Op:
         return self.partials[j](*vals, out)
 
     def formula(self, j: int, labels: list[str], out_label: str = "") -> str:
-        """The symbolic partial with respect to operand ``j``, over the operands' labels."""
+        """The symbolic partial with respect to operand ``j``, over the operands' labels, simplified.
+
+        ``2*x^(2-1)`` is shown as ``2*x``: the template is built as an expression
+        and simplified by ``gradcli.symbolic`` (imported only here, when a view asks).
+        """
+        from .symbolic import simplified_formula
+
+        text = simplified_formula(self, j, labels, out_label)
+        return text if text is not None else self.formula_text(j, labels, out_label)
+
+    def formula_text(self, j: int, labels: list[str], out_label: str = "") -> str:
+        """The formula template filled in, as written in the table (a gradcli expression).
+
+        A variadic op's second template is one term of ``{sum}``, written once per operand ``{j}``.
+        """
         if self.arity is None:
-            return self.formulas[0].format(i=labels[j], args=", ".join(labels), out=out_label)
+            terms = " + ".join(f"({self.formulas[1].format(j=label, out=out_label)})" for label in labels) \
+                if len(self.formulas) > 1 else ""
+            return self.formulas[0].format(i=labels[j], args=", ".join(labels), out=out_label, sum=terms)
         names = {"x": labels[0]} if self.arity == 1 else {"a": labels[0], "b": labels[1]}
         return self.formulas[j].format(out=out_label, **names)
 
@@ -237,15 +255,15 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _unary("sigmoid", _sigmoid, lambda x, o: _sigmoid(x) * _sigmoid(-x), "sigmoid({x})*sigmoid(-{x})",
            never_zero=True),
     _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0,
-           "1 if {x} > 0 else 0", kinks=lambda x: x == 0),
+           "relu(sign({x}))", kinks=lambda x: x == 0),
     _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", never_zero=True),
     _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", kinks=lambda x: x == 0),
     _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0", kinks=lambda x: x == 0),
     Op("max", None, lambda *v: max(v), (_extreme_partial,),
-       ("1 if {i} = max({args}) else 0",), "max",
+       ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), "max",
        kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1),
     Op("min", None, lambda *v: min(v), (_extreme_partial,),
-       ("1 if {i} = min({args}) else 0",), "min",
+       ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), "min",
        kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
     # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
     # name keeps its place in every view (paths to y end at y) with a partial of 1.

@@ -260,7 +260,7 @@ def test_eval_mode_paths_refuses_more_than_a_million_paths():
 def test_max_gives_a_zero_product_path_that_is_listed():
     x = explain_json("y = max(x, z)", "x=1", "z=2")["inputs"]["x"]
     assert x["path_count"] == 1
-    assert x["paths"] == [{"nodes": ["x", "y"], "partials": [0.0], "formulas": ["1 if x = max(x, z) else 0"],
+    assert x["paths"] == [{"nodes": ["x", "y"], "partials": [0.0], "formulas": ["(1 - sign(y - x))/(1 - sign(y - x) + (1 - sign(y - z)))"],
                            "product": 0.0}]
     capped = explain_json("y = max(x, 2*x)", "x=1", "--max-paths", "1")["inputs"]["x"]
     assert [p["product"] for p in capped["paths"]] == [2.0]

@@ -106,9 +106,10 @@ def view_options(f):
               help="With --paths: list at most N paths per input (the largest |product| first).")
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
+@click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, as_json):
+def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, as_json):
     views = ctx.meta.get(VIEWS_ASKED, [])
     if not views:
         raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
@@ -120,10 +121,19 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, as_json):
     given = ctx.get_parameter_source("max_paths") == click.core.ParameterSource.COMMANDLINE
     if "paths" not in views and given:
         raise UsageError("--max-paths goes with --paths")
+    if latex and (views != ["paths"] or as_json):
+        raise UsageError("--latex goes with --paths alone, without --json")
     problem = load_problem(ctx, args, file, of, wrt)
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):
         compute, to_json, to_rich = VIEWS[name].load()
+        if latex:
+            from ..render.paths_latex import paths_latex
+
+            result = compute(problem, **options[name])
+            emit_warnings(result)
+            click.echo(paths_latex(result))
+            return
         result = compute(problem, **options.get(name, {}))
         if k == 0:
             emit_warnings(result)  # every view evaluates the same problem: its warnings once

@@ -1,0 +1,72 @@
+"""Renderers for `gradcli derive`: the backward pass as program text, closed forms, LaTeX, JSON.
+
+The text form is a gradcli program (comments included), so it can be piped
+into ``gradcli eval -f -``.  The LaTeX form is an ``align*`` environment.
+"""
+
+from __future__ import annotations
+
+from ..derive import CLOSED_FORM_LIMIT, Derived
+
+TOO_LARGE = "more than {limit} nodes written out; the program below computes it as {name}"
+
+
+def derive_json(result: Derived) -> dict:
+    return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
+            "adjoints": result.adjoints, "closed_form": result.closed_form}
+
+
+def derive_text(result: Derived, closed_form: bool) -> str:
+    out = result.output
+    if closed_form:
+        lines = []
+        for name, text in result.closed_form.items():
+            if text is None:
+                limit = TOO_LARGE.format(limit=CLOSED_FORM_LIMIT, name=result.adjoints[name])
+                lines.append(f"d{out}/d{name}: {limit}")
+            else:
+                lines.append(f"d{out}/d{name} = {text}")
+        if any(text is None for text in result.closed_form.values()):
+            lines += ["", _program_text(result)]
+        return "\n".join(lines).rstrip("\n")
+    return _program_text(result).rstrip("\n")
+
+
+def _program_text(result: Derived) -> str:
+    k = result.forward_count
+    lines = ["# the program"]
+    lines += [f"{name} = {text}" for name, text in result.lines[:k]]
+    lines.append(f"# its backward pass, in sweep order: d_X = d{result.output}/dX")
+    lines += [f"{name} = {text}" for name, text in result.lines[k:]]
+    return "\n".join(lines) + "\n"
+
+
+def derive_latex(result: Derived, closed_form: bool) -> str:
+    blocks = []
+    if closed_form:
+        from ..symbolic import latex_name
+
+        out = latex_name(result.output)
+        rows = []
+        for name, text in result.closed_latex.items():
+            lhs = rf"\frac{{\partial {out}}}{{\partial {latex_name(name)}}}"
+            if text is None:
+                rows.append(f"% d{result.output}/d{name}: "
+                            + TOO_LARGE.format(limit=CLOSED_FORM_LIMIT, name=result.adjoints[name]))
+            else:
+                rows.append(rf"{lhs} &= {text} \\")
+        blocks.append(_align(rows))
+        if all(text is not None for text in result.closed_latex.values()):
+            return "\n".join(blocks)
+    k = result.forward_count
+    rows = [rf"{name} &= {text} \\" for name, text in result.latex_lines[:k]]
+    rows.append(r"\intertext{the backward pass, in sweep order:}")
+    rows += [rf"{name} &= {text} \\" for name, text in result.latex_lines[k:]]
+    blocks.append(_align(rows))
+    return "\n".join(blocks)
+
+
+def _align(rows: list[str]) -> str:
+    if rows and rows[-1].endswith(r" \\"):
+        rows = rows[:-1] + [rows[-1][:-3]]
+    return "\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}"

@@ -1,0 +1,63 @@
+"""Renderers for `gradcli hessian`: the matrix of second derivatives, and its formulas when asked."""
+
+from __future__ import annotations
+
+from ..hessian import HessianResult
+from ..numbers import short
+
+
+def hessian_json(result: HessianResult) -> dict:
+    data = {"output": result.output, "inputs": result.inputs, "value": result.value,
+            "gradient": result.gradient, "hessian": result.matrix}
+    if result.closed_form is not None:
+        data["closed_form"] = result.closed_form
+    return data
+
+
+def second_derivative_name(out: str, a: str, b: str) -> str:
+    """``d²y/dx1²``, ``d²y/dx1dx2``."""
+    return f"d²{out}/d{a}²" if a == b else f"d²{out}/d{a}d{b}"
+
+
+def closed_form_lines(result: HessianResult) -> list[str]:
+    """The formulas of the upper triangle (the matrix is symmetric)."""
+    lines = []
+    names = result.inputs
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            text = result.closed_form[i][j]
+            shown = f" = {text}" if text is not None else ": too large to write out"
+            lines.append(second_derivative_name(result.output, a, names[j]) + shown)
+    return lines
+
+
+def hessian_rich(result: HessianResult):
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    out = result.output
+    passes = f"{result.passes} tangent pass{'es' if result.passes != 1 else ''}"
+    parts = [Text(f"{out} = {short(result.value)}", style="bold")]
+    if result.inputs:
+        parts.append(Text("gradient: " + ", ".join(f"d{out}/d{name} = {short(g)}"
+                                                   for name, g in result.gradient.items())))
+    parts.append(Text(f"Hessian of {out}: forward over reverse, {passes} over the backward pass",
+                      style="bold"))
+    table = Table()
+    table.add_column("")
+    for name in result.inputs:
+        table.add_column(f"∂/∂{name}", justify="right")
+    for name, row in zip(result.inputs, result.matrix):
+        table.add_row(f"∂{out}/∂{name}", *[short(v) for v in row])
+    parts.append(table)
+    if result.asymmetry == 0:
+        parts.append(Text("symmetric: H[i][j] = H[j][i] exactly", style="green"))
+    elif result.asymmetry < 1e-9:
+        parts.append(Text(f"symmetric to rounding (largest relative difference {result.asymmetry:.2g})",
+                          style="green"))
+    else:
+        parts.append(Text(f"not symmetric: largest relative difference {result.asymmetry:.3g}", style="red"))
+    if result.closed_form is not None:
+        parts += [Text(""), *[Text(line) for line in closed_form_lines(result)]]
+    return Group(*parts)
