@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gradcli.descent import Descent, prepare, read_data  # noqa: E402
-from gradcli.engine import forward, reverse  # noqa: E402
-from gradcli.problem import load  # noqa: E402
+from gradcli.analyses.descent import Descent, prepare, read_data  # noqa: E402
+from gradcli.autodiff.engine import forward, reverse  # noqa: E402
+from gradcli.autodiff.problem import load  # noqa: E402
 
 TEXT = (ROOT / "samples" / "line_fit.grad").read_text()
 DATA = read_data(ROOT / "samples" / "line_fit.csv")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gradcli.jacobian import jacobian  # noqa: E402
-from gradcli.problem import load  # noqa: E402
+from gradcli.analyses.jacobian import jacobian  # noqa: E402
+from gradcli.autodiff.problem import load  # noqa: E402
 
 
 def wide(n: int) -> tuple[str, list[str], list[str]]:

@@ -30,9 +30,9 @@ from build_parser import GRAMMAR, STARTS, lark_parser  # noqa: E402
 from programs import chain  # noqa: E402
 from timing import medians  # noqa: E402
 
-from gradcli.gcpause import paused_gc  # noqa: E402
-from gradcli.lalr import Parser  # noqa: E402
-from gradcli.syntax import _Build  # noqa: E402
+from gradcli.support.gcpause import paused_gc  # noqa: E402
+from gradcli.lang.lalr import Parser  # noqa: E402
+from gradcli.lang.syntax import _Build  # noqa: E402
 
 
 def make_standalone(folder: Path) -> Path:
@@ -71,7 +71,7 @@ def main(nodes: int = 100_000) -> None:
             "Lark standalone": [sys.executable, "-c",
                                 f"import sys; sys.path.insert(0, {tmp!r}); import standalone_parser as s; "
                                 f"s.Lark_StandAlone()"],
-            "gradcli tables + driver": [sys.executable, "-c", "import gradcli.syntax"],
+            "gradcli tables + driver": [sys.executable, "-c", "import gradcli.lang.syntax"],
         }, repeats=20, memory=False)
 
         sys.path.insert(0, tmp)

@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gradcli.engine import forward  # noqa: E402
-from gradcli.graph import OPERATION  # noqa: E402
-from gradcli.paths import PathGraph, explain_paths  # noqa: E402
-from gradcli.problem import load  # noqa: E402
+from gradcli.autodiff.engine import forward  # noqa: E402
+from gradcli.core.tape import OPERATION  # noqa: E402
+from gradcli.analyses.paths import PathGraph, explain_paths  # noqa: E402
+from gradcli.autodiff.problem import load  # noqa: E402
 from programs import ladder  # noqa: E402
 
 

@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from programs import chain  # noqa: E402
 
-from gradcli.engine import forward, reverse  # noqa: E402
-from gradcli.gcpause import paused_gc  # noqa: E402
-from gradcli.graph import build_tape  # noqa: E402
-from gradcli.syntax import parse_program  # noqa: E402
+from gradcli.autodiff.engine import forward, reverse  # noqa: E402
+from gradcli.support.gcpause import paused_gc  # noqa: E402
+from gradcli.core.lower import build_tape  # noqa: E402
+from gradcli.lang.syntax import parse_program  # noqa: E402
 
 CONST, INPUT, ADD, MUL, SIN = range(5)
 

@@ -1,9 +1,9 @@
-"""Regenerate gradcli/_tables.py from grammar/gradcli.lark.
+"""Regenerate gradcli/lang/_tables.py from grammar/gradcli.lark.
 
 Lark compiles the grammar (LALR(1), basic lexer) and this script writes what
 it computed as plain Python data: the terminals' regular expressions in the
 lexer's order, the rules with Lark's tree-shaping options, and the LALR action
-table.  gradcli/lalr.py drives those tables at run time, so starting gradcli
+table.  gradcli/lang/lalr.py drives those tables at run time, so starting gradcli
 neither imports Lark nor rebuilds its tables, and parsing runs in a loop that
 does only what this grammar needs (the README's speed section has the figures).
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GRAMMAR = HERE / "gradcli.lark"
-TARGET = HERE.parent / "gradcli" / "_tables.py"
+TARGET = HERE.parent / "gradcli" / "lang" / "_tables.py"
 STARTS = ["program", "binding"]
 
 

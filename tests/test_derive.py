@@ -11,11 +11,11 @@ from hypothesis import given
 from conftest import run
 from programs import chain
 from strategies import SETTINGS, generate, programs
-from gradcli.derive import derive
-from gradcli.engine import forward
-from gradcli.errors import GradError
-from gradcli.ops import OPS
-from gradcli.problem import evaluate, load
+from gradcli.analyses.derive import derive
+from gradcli.autodiff.engine import forward
+from gradcli.support.errors import GradError
+from gradcli.core.ops import OPS
+from gradcli.autodiff.problem import evaluate, load
 
 NG = "u = b*c; v = a + u; J = 3*v"
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"

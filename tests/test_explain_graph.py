@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import run
-from gradcli.problem import evaluate, load
+from gradcli.autodiff.problem import evaluate, load
 from gradcli.render.graph_view import MAX_DEPTH, graph_rich
 
 NG = "u = b*c; v = a + u; J = 3*v"

@@ -6,10 +6,10 @@ import random
 import pytest
 
 from conftest import run
-from gradcli.errors import EvaluationError
-from gradcli.forward import forward_gradient, tangents
-from gradcli.ops import OPS
-from gradcli.problem import evaluate, load
+from gradcli.support.errors import EvaluationError
+from gradcli.autodiff.forward import forward_gradient, tangents
+from gradcli.core.ops import OPS
+from gradcli.autodiff.problem import evaluate, load
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
 

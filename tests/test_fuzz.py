@@ -26,8 +26,8 @@ import click
 import pytest
 
 from conftest import SAMPLES, run, write_counts
-from gradcli.cli import cli
-from gradcli.ops import CONSTANTS, FUNCTIONS
+from gradcli.cli.app import cli
+from gradcli.core.ops import CONSTANTS, FUNCTIONS
 
 TOTAL = 3_000  # inputs over all commands
 SEED = 20240611

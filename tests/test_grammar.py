@@ -3,10 +3,10 @@
 import math
 import pytest
 
-from gradcli.errors import ProgramError
-from gradcli.graph import build_tape
-from gradcli.engine import forward
-from gradcli.syntax import parse_binding, parse_program
+from gradcli.support.errors import ProgramError
+from gradcli.core.lower import build_tape
+from gradcli.autodiff.engine import forward
+from gradcli.lang.syntax import parse_binding, parse_program
 
 def value_of(text: str, **inputs) -> float:
     tape = build_tape(parse_program(text))
@@ -78,7 +78,7 @@ def test_syntax_errors_point_at_the_text(text, line, column, words):
 def test_binding_grammar():
     name, expr = parse_binding("t=-1e-3")
     assert name == "t"
-    from gradcli.graph import constant_value
+    from gradcli.core.lower import constant_value
 
     assert constant_value(expr) == -1e-3
     assert constant_value(parse_binding("x=pi/4")[1]) == math.pi / 4

@@ -4,11 +4,12 @@ import sys
 
 import pytest
 
-from gradcli.engine import forward, reverse
-from gradcli.graph import INPUT, OPERATION, build_tape
-from gradcli.errors import UsageError
-from gradcli.problem import evaluate, load
-from gradcli.syntax import parse_program
+from gradcli.autodiff.engine import forward, reverse
+from gradcli.core.tape import INPUT, OPERATION
+from gradcli.core.lower import build_tape
+from gradcli.support.errors import UsageError
+from gradcli.autodiff.problem import evaluate, load
+from gradcli.lang.syntax import parse_program
 
 
 def gradient(text, **values):
@@ -74,7 +75,7 @@ def test_nothing_recurses():
 
 
 def test_tower_overflows_cleanly():
-    from gradcli.errors import EvaluationError
+    from gradcli.support.errors import EvaluationError
 
     tower = "y = " + "^".join(["a"] * 3_000)
     with pytest.raises(EvaluationError, match="overflows"):

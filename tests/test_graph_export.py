@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from conftest import SAMPLES, run
-from gradcli import export
-from gradcli.numbers import short
+from gradcli.analyses import export
+from gradcli.support.numbers import short
 
 NG = ["u = b*c; v = a + u; J = 3*v", "a=5", "b=3", "c=2"]
 BAYDIN = ["y = log(x1) + x1*x2 - sin(x2)", "x1=2", "x2=5"]
@@ -138,7 +138,7 @@ def test_output_file(tmp_path):
 
 def test_deep_graph_does_not_recurse():
     """A chain of 5,000 operations (far past Python's recursion limit): every writer loops."""
-    from gradcli.problem import evaluate, load
+    from gradcli.autodiff.problem import evaluate, load
 
     program = "x0 = 1\n" + "\n".join(f"x{i} = sin(x{i - 1})" for i in range(1, 5001))
     g = export.annotate(evaluate(load(program)))

@@ -8,10 +8,10 @@ from hypothesis import given
 
 from conftest import SAMPLES, run
 from strategies import SETTINGS, programs
-from gradcli.engine import forward, reverse
-from gradcli.errors import GradError
-from gradcli.hessian import hessian
-from gradcli.problem import evaluate, load
+from gradcli.autodiff.engine import forward, reverse
+from gradcli.support.errors import GradError
+from gradcli.analyses.hessian import hessian
+from gradcli.autodiff.problem import evaluate, load
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
 

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import run
-from gradcli.problem import evaluate, load
+from gradcli.autodiff.problem import evaluate, load
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ import math
 import pytest
 
 from conftest import run
-from gradcli.engine import forward
-from gradcli.errors import ProgramError
-from gradcli.graph import build_tape
-from gradcli.syntax import parse_program
+from gradcli.autodiff.engine import forward
+from gradcli.support.errors import ProgramError
+from gradcli.core.lower import build_tape
+from gradcli.lang.syntax import parse_program
 
 
 def shape(text: str) -> list[str]:

@@ -8,10 +8,10 @@ import random
 import pytest
 
 from conftest import central_difference
-from gradcli.graph import build_tape
-from gradcli.engine import forward
-from gradcli.ops import ALIAS, OPS
-from gradcli.syntax import parse_program
+from gradcli.core.lower import build_tape
+from gradcli.autodiff.engine import forward
+from gradcli.core.ops import ALIAS, OPS
+from gradcli.lang.syntax import parse_program
 
 FIXED = [op for op in OPS.values() if op.arity is not None]
 VARIADIC = [op for op in OPS.values() if op.arity is None]
@@ -86,7 +86,7 @@ def test_formula_evaluates_to_the_partial(op):
 
 
 def test_every_op_is_reachable_from_the_language():
-    from gradcli.ops import FUNCTIONS, INFIX_OPS, PREFIX_OPS
+    from gradcli.core.ops import FUNCTIONS, INFIX_OPS, PREFIX_OPS
 
     spelled = set(FUNCTIONS.values()) | set(INFIX_OPS.values()) | set(PREFIX_OPS.values())
     aliases = {op.name for op in OPS.values() if op.style == ALIAS}  # y = x

@@ -1,4 +1,4 @@
-"""The LALR driver (gradcli/lalr.py) against Lark itself, on the same grammar and transformer."""
+"""The LALR driver (gradcli/lang/lalr.py) against Lark itself, on the same grammar and transformer."""
 
 import random
 import sys
@@ -11,9 +11,9 @@ sys.path.insert(0, str(ROOT / "grammar"))
 
 from build_parser import GRAMMAR, TARGET, grammar_digest, lark_parser  # noqa: E402
 
-from gradcli.lalr import LexError, ParseError, Parser  # noqa: E402
-from gradcli.program import Expr, Statement  # noqa: E402
-from gradcli.syntax import _Build  # noqa: E402
+from gradcli.lang.lalr import LexError, ParseError, Parser  # noqa: E402
+from gradcli.lang.program import Expr, Statement  # noqa: E402
+from gradcli.lang.syntax import _Build  # noqa: E402
 
 
 def test_tables_match_the_grammar():

@@ -8,11 +8,11 @@ import pytest
 
 from conftest import SAMPLES, run
 from programs import ladder
-from gradcli.engine import forward, reverse
-from gradcli.graph import INPUT, OPERATION
-from gradcli.ops import OPS
-from gradcli.paths import PATH_LIMIT, explain_paths, path_sum_gradient
-from gradcli.problem import load
+from gradcli.autodiff.engine import forward, reverse
+from gradcli.core.tape import INPUT, OPERATION
+from gradcli.core.ops import OPS
+from gradcli.analyses.paths import PATH_LIMIT, explain_paths, path_sum_gradient
+from gradcli.autodiff.problem import load
 
 NG = "u = b*c; v = a + u; J = 3*v"
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given
 
 from conftest import central_difference, run, write_counts
-from gradcli.engine import forward, reverse
-from gradcli.errors import GradError
-from gradcli.graph import build_tape
-from gradcli.modes import MODES, compute
-from gradcli.pretty import pretty
-from gradcli.problem import evaluate, load
-from gradcli.syntax import parse_program
+from gradcli.autodiff.engine import forward, reverse
+from gradcli.support.errors import GradError
+from gradcli.core.lower import build_tape
+from gradcli.analyses.modes import MODES, compute
+from gradcli.core.pretty import pretty
+from gradcli.autodiff.problem import evaluate, load
+from gradcli.lang.syntax import parse_program
 from strategies import SETTINGS, programs
 
 # Every mode's gradient is checked against the reverse sweep and central differences.
@@ -210,7 +210,7 @@ def test_generator_covers_the_whole_table():
     """The strategy reaches every op of the table, so each property covers each op."""
     import random
 
-    from gradcli.ops import OPS
+    from gradcli.core.ops import OPS
     from strategies import generate
 
     seen = Counter()

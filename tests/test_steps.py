@@ -5,8 +5,8 @@ import math
 import pytest
 
 from conftest import run
-from gradcli.problem import load
-from gradcli.steps import backward_steps
+from gradcli.autodiff.problem import load
+from gradcli.analyses.steps import backward_steps
 
 SIGMOID = "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"
 SIGMOID_BINDINGS = ["w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]

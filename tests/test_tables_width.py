@@ -11,7 +11,7 @@ import re
 import pytest
 
 from conftest import SAMPLES, run
-from gradcli.numbers import short
+from gradcli.support.numbers import short
 
 NEURON = ["-f", str(SAMPLES / "sigmoid_neuron.grad")]
 BAYDIN = ["-f", str(SAMPLES / "baydin_trace.grad")]

@@ -106,20 +106,21 @@ WARNING = "the gradient dy/dx was cut to 0 by underflow"
 @pytest.fixture
 def warned(monkeypatch):
     """Every evaluation carries a warning, as one that underflowed would."""
-    import gradcli.checking
-    import gradcli.modes
-    import gradcli.paths
-    import gradcli.problem
-    import gradcli.steps
+    import gradcli.analyses.checking
+    import gradcli.analyses.modes
+    import gradcli.analyses.paths
+    import gradcli.autodiff.problem
+    import gradcli.analyses.steps
 
-    original = gradcli.problem.evaluate
+    original = gradcli.autodiff.problem.evaluate
 
     def evaluate(problem):
         result = original(problem)
         result.warnings = [WARNING]
         return result
 
-    for module in (gradcli.problem, gradcli.modes, gradcli.checking, gradcli.paths, gradcli.steps):
+    for module in (gradcli.autodiff.problem, gradcli.analyses.modes, gradcli.analyses.checking,
+                   gradcli.analyses.paths, gradcli.analyses.steps):
         monkeypatch.setattr(module, "evaluate", evaluate)
 
 

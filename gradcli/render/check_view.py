@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..checking import FAIL, KINK, NOISY, CheckResult, InputCheck
-from ..numbers import short
-from .tables import FitTable
+from gradcli.analyses.checking import FAIL, KINK, NOISY, CheckResult, InputCheck
+from gradcli.support.numbers import short
+from gradcli.render.tables import FitTable
 
 
 def slope_text(slope: float) -> str:

@@ -6,7 +6,7 @@ into ``gradcli eval -f -``.  The LaTeX form is an ``align*`` environment.
 
 from __future__ import annotations
 
-from ..derive import CLOSED_FORM_LIMIT, Derived
+from gradcli.analyses.derive import CLOSED_FORM_LIMIT, Derived
 
 TOO_LARGE = "more than {limit} nodes written out; the program below computes it as {name}"
 
@@ -44,7 +44,7 @@ def _program_text(result: Derived) -> str:
 def derive_latex(result: Derived, closed_form: bool) -> str:
     blocks = []
     if closed_form:
-        from ..symbolic import latex_name
+        from gradcli.core.symbolic import latex_name
 
         out = latex_name(result.output)
         rows = []

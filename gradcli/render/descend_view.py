@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..descent import DescentResult, Step
-from ..numbers import short
-from .tables import FitTable
-from .words import plural
+from gradcli.analyses.descent import DescentResult, Step
+from gradcli.support.numbers import short
+from gradcli.render.tables import FitTable
+from gradcli.render.words import plural
 
 
 def step_json(step: Step) -> dict:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..graph import CONST, INPUT
-from ..numbers import short
-from ..problem import Gradient
-from .tables import FitTable
-from .words import plural
+from gradcli.core.tape import CONST, INPUT
+from gradcli.support.numbers import short
+from gradcli.autodiff.problem import Gradient
+from gradcli.render.tables import FitTable
+from gradcli.render.words import plural
 
 
 def derivative_label(output: str, wrt: str) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..graph import CONST, INPUT, OPERATION
-from ..numbers import short
-from ..problem import Gradient
+from gradcli.core.tape import CONST, INPUT, OPERATION
+from gradcli.support.numbers import short
+from gradcli.autodiff.problem import Gradient
 
 MAX_DEPTH = 10  # tree levels before a branch continues as a tree of its own
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..hessian import HessianResult
-from ..numbers import short
+from gradcli.analyses.hessian import HessianResult
+from gradcli.support.numbers import short
 
 
 def hessian_json(result: HessianResult) -> dict:

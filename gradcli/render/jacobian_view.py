@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..jacobian import JacobianResult, cheaper_mode
-from ..numbers import short
-from .tables import FitTable
-from .words import plural
+from gradcli.analyses.jacobian import JacobianResult, cheaper_mode
+from gradcli.support.numbers import short
+from gradcli.render.tables import FitTable
+from gradcli.render.words import plural
 
 
 def jacobian_json(result: JacobianResult) -> dict:

@@ -8,9 +8,9 @@ as in every other view.
 
 from __future__ import annotations
 
-from ..numbers import short
-from ..paths import PathsResult
-from ..symbolic import PRODUCT_LEVEL, latex_name, simplified_formula
+from gradcli.support.numbers import short
+from gradcli.analyses.paths import PathsResult
+from gradcli.core.symbolic import PRODUCT_LEVEL, latex_name, simplified_formula
 
 
 def paths_latex(result: PathsResult) -> str:

@@ -8,9 +8,9 @@ of that sum against the reverse sweep.
 
 from __future__ import annotations
 
-from ..numbers import short
-from ..paths import InputPaths, Path, PathsResult, count_text
-from .words import plural
+from gradcli.support.numbers import short
+from gradcli.analyses.paths import InputPaths, Path, PathsResult, count_text
+from gradcli.render.words import plural
 
 # One line: the README explains the formula at length.
 BAUER = "Bauer's formula: d{out}/dx = the sum over paths x → {out} of the product of the edge partials ∂v/∂u"

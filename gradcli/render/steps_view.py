@@ -7,9 +7,9 @@ the same and says both in its caption.
 
 from __future__ import annotations
 
-from ..numbers import short
-from ..steps import Received, StepsResult
-from .tables import FitTable
+from gradcli.support.numbers import short
+from gradcli.analyses.steps import Received, StepsResult
+from gradcli.render.tables import FitTable
 
 
 def _received_json(terms: list[Received]) -> list[dict]:

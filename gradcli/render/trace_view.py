@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..numbers import short
-from ..trace import TraceResult
-from .tables import FitTable
+from gradcli.support.numbers import short
+from gradcli.analyses.trace import TraceResult
+from gradcli.render.tables import FitTable
 
 
 def trace_json(result: TraceResult) -> dict:

@@ -1,0 +1,244 @@
+"""Checking the reverse-sweep gradient against central finite differences, input by input.
+
+For each input x the numeric slope is ``(f(x+h) - f(x-h)) / ((x+h) - (x-h))``:
+the denominator is the step the doubles really took, not ``2h``.  The default
+step is ``h = cbrt(machine epsilon) * max(1, |x|)`` (about ``6.06e-6`` for
+|x| <= 1): the cube root balances the truncation error of the central
+difference (of order h^2) against rounding (of order epsilon/h), and scaling
+by |x| keeps ``x + h`` distinct from x for large inputs.  ``--eps`` replaces it by
+a fixed step.
+
+An input passes when ``|analytic - numeric| <= atol + rtol * max(|analytic|,
+|numeric|) + floor``, where ``floor = 16 * epsilon * max(|f(x+h)|, |f(x-h)|) /
+(2h)`` is the rounding noise of the difference quotient itself (so a large
+output with a small slope does not fail for nothing).  When that floor is
+what lets an input pass (its error is above ``atol + rtol * ...`` alone), the
+input is reported as "noisy", not as a pass: the finite difference cannot
+resolve the slope that finely.
+
+At a kink (``op.kinks`` in the operator table: abs at 0, relu at 0, a max or min
+tie) the finite difference is not a derivative: an input that reaches such a
+node, on the way to the output, is flagged "kink" and does not fail.  The same
+holds when a piecewise operation switches piece between x - h and x + h (its
+local partials differ there): the step straddles a kink.
+
+Separately from the check, the "nudge" repeats the course's lesson with a
+visible forward step: 0.001 for |x| < 10, and 0.001 times the power of ten of x
+beyond (0.01 for x = 50, 1 for x = 1234), so the printed numbers stay readable:
+a goes from 5 to 5.001 and J from 33 to 33.003, slope 3.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+from gradcli.autodiff.engine import forward
+from gradcli.support.errors import EvaluationError, ExitCode, GradError, UsageError
+from gradcli.core.tape import OPERATION, Tape
+from gradcli.support.numbers import short
+from gradcli.autodiff.problem import Gradient, Problem, evaluate
+
+MACHINE_EPS = sys.float_info.epsilon
+STEP = MACHINE_EPS ** (1.0 / 3.0)  # about 6.06e-6
+NUDGE = 1e-3
+RTOL = 1e-5
+ATOL = 1e-8
+ROUNDING = 16.0
+
+PASS, FAIL, KINK, NOISY = "pass", "fail", "kink", "noisy"
+
+
+class CheckFailed(GradError):
+    """Some input's analytic gradient disagrees with its finite difference: exit 1."""
+
+    kind = "check-failed"
+    exit_code = ExitCode.FAILED
+
+
+@dataclass
+class Nudge:
+    """x moves from ``before`` to ``after`` and the output from ``out_before`` to ``out_after``."""
+
+    before: float
+    after: float
+    out_before: float
+    out_after: float | None  # None when the nudged point is outside the domain
+    problem: str = ""  # why out_after is missing
+
+    @property
+    def slope(self) -> float | None:
+        if self.out_after is None:
+            return None
+        return (self.out_after - self.out_before) / (self.after - self.before)
+
+
+@dataclass
+class InputCheck:
+    name: str
+    value: float
+    analytic: float
+    numeric: float
+    step: float  # the h actually used: ((x+h) - (x-h)) / 2
+    tolerance: float
+    floor: float  # the rounding noise of the difference quotient, included in tolerance
+    status: str  # PASS, FAIL, KINK or NOISY
+    kink: str | None  # why the finite difference is not a derivative
+    nudge: Nudge
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def rel_error(self) -> float:
+        scale = max(abs(self.analytic), abs(self.numeric))
+        return self.abs_error / scale if scale > 0 else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAIL
+
+
+@dataclass
+class CheckResult:
+    gradient: Gradient
+    rtol: float
+    atol: float
+    eps: float | None  # the fixed step asked for, or None for the scaled default
+    inputs: list[InputCheck] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return self.gradient.output
+
+    @property
+    def value(self) -> float:
+        return self.gradient.value
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.inputs)
+
+    @property
+    def failures(self) -> list[InputCheck]:
+        return [c for c in self.inputs if not c.ok]
+
+    @property
+    def worst(self) -> InputCheck | None:
+        """The failing input furthest outside its tolerance."""
+        failures = self.failures
+        if not failures:
+            return None
+        return max(failures, key=lambda c: c.abs_error / c.tolerance if c.tolerance > 0 else math.inf)
+
+    def failure(self) -> CheckFailed:
+        worst = self.worst
+        n = len(self.failures)
+        return CheckFailed(
+            f"gradient check failed for {n} of {len(self.inputs)} input{'s' if len(self.inputs) != 1 else ''}; "
+            f"worst: {worst.name}: analytic {short(worst.analytic)}, numeric {short(worst.numeric)} "
+            f"(abs error {worst.abs_error:.3g}, rel error {worst.rel_error:.3g})")
+
+
+def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: float = ATOL) -> CheckResult:
+    """Compare d(output)/d(input) from the reverse sweep with a central difference, per input."""
+    if eps is not None and not (eps > 0 and math.isfinite(eps)):
+        raise UsageError(f"--eps {eps}: the step must be a positive number")
+    grad = evaluate(problem)
+    tape = problem.tape
+    out = problem.output_index
+    feeds = tape.cone([out])
+    kinked = [_at_kink(tape, node.index, grad.values) for node in tape.nodes]
+    result = CheckResult(grad, rtol, atol, eps)
+    for name in problem.wrt:
+        index = tape.names[name]
+        x = problem.values[name]
+        h = eps if eps is not None else STEP * max(1.0, abs(x))
+        up, down = x + h, x - h
+        vals_up = _nudged(problem, name, up, h)
+        vals_down = _nudged(problem, name, down, h)
+        f_up, f_down = vals_up[out], vals_down[out]
+        numeric = (f_up - f_down) / (up - down)
+        analytic = grad.adjoints[index]
+        floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
+        asked = atol + rtol * max(abs(analytic), abs(numeric))
+        tolerance = asked + floor
+        cone = [f and d for f, d in zip(feeds, tape.depends_on([index]))]
+        kink = _kink_reason(tape, cone, kinked, vals_up, vals_down)
+        if kink:
+            status = KINK
+        elif abs(analytic - numeric) > tolerance:
+            status = FAIL
+        else:
+            status = NOISY if abs(analytic - numeric) > asked else PASS
+        result.inputs.append(InputCheck(name, x, analytic, numeric, (up - down) / 2, tolerance, floor,
+                                        status, kink, _nudge(problem, name, x, grad.value)))
+    return result
+
+
+def _at_kink(tape: Tape, index: int, vals: list[float]) -> bool:
+    node = tape.nodes[index]
+    if node.kind != OPERATION or node.op.kinks is None:
+        return False
+    return bool(node.op.kinks(*[vals[a] for a in node.args]))
+
+
+def _kink_reason(tape: Tape, cone: list[bool], kinked: list[bool], vals_up, vals_down) -> str | None:
+    for node in tape.nodes:
+        i = node.index
+        if not cone[i] or node.kind != OPERATION or node.op.kinks is None:
+            continue
+        if kinked[i]:
+            return f"{tape.definition(i)} sits at a kink"
+        if _jumps(node, vals_up, vals_down):
+            return f"{tape.definition(i)} has a kink within the step"
+    return None
+
+
+def _jumps(node, up, down) -> bool:
+    """A piecewise op switches piece between the two steps: a local partial jumps (relu, abs,
+    max), or the value changes by more than the partials explain (sign, atan2 across its cut).
+    Smooth pieces (hypot, atan2 elsewhere) move their partials and value only slightly."""
+    pu, pd = _partials(node, up), _partials(node, down)
+    if any(abs(u - d) > 0.25 * max(1.0, abs(u), abs(d)) for u, d in zip(pu, pd)):
+        return True
+    change = up[node.index] - down[node.index]
+    explained = sum((u + d) / 2 * (up[a] - down[a]) for u, d, a in zip(pu, pd, node.args))
+    return abs(change - explained) > 0.25 * max(1.0, abs(change))
+
+
+def _partials(node, vals) -> list[float]:
+    operands = [vals[a] for a in node.args]
+    return [node.op.partial(j, operands, vals[node.index]) for j in range(len(operands))]
+
+
+def _nudged(problem: Problem, name: str, x: float, h: float) -> list[float]:
+    try:
+        return forward(problem.tape, problem.input_values({name: x}))
+    except EvaluationError as exc:
+        raise EvaluationError(
+            f"checking {name}: at {name} = {short(x)} (a step of {h:.3g}) {exc.message}; "
+            "the step leaves the domain: try a smaller --eps",
+            exc.line, exc.column, exc.source, kind="domain") from None
+
+
+def nudge_step(x: float) -> float:
+    """0.001, times the power of ten of |x| when |x| >= 10."""
+    if not abs(x) >= 10 or not math.isfinite(x):
+        return NUDGE
+    return NUDGE * 10.0 ** math.floor(math.log10(abs(x)))
+
+
+def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
+    after = x + nudge_step(x)
+    try:
+        moved = forward(problem.tape, problem.input_values({name: after}))[problem.output_index]
+    except EvaluationError as exc:
+        return Nudge(x, after, value, None, exc.message)
+    return Nudge(x, after, value, moved)
+
+
+__all__ = ["check", "CheckResult", "InputCheck", "Nudge", "CheckFailed", "nudge_step",
+           "PASS", "FAIL", "KINK", "NOISY", "STEP", "NUDGE", "RTOL", "ATOL"]

@@ -1,0 +1,397 @@
+"""The gradient as a sum over paths (Bauer's formula): counting, listing and summing them.
+
+The chain rule, written out path by path, says that d(output)/d(x) is the sum,
+over every path from x to the output in the computational graph, of the
+product of the local partials on the path's edges.  Only edges along which
+gradient can flow count (their source depends on an input and their
+destination reaches the output); an operand used twice (``x*x``) is two edges.
+
+Everything here works on a ``PathGraph``: the tape's relevant edges with their
+local partials, computed once from the forward values.  On it:
+
+* ``counts`` gives the exact number of paths from each input to the output, by
+  dynamic programming over the tape (Python integers: 2^1000 is exact);
+* ``best_paths`` finds the k paths with the largest |product| without
+  enumerating the others (a k-best dynamic program over the DAG);
+* ``all_paths`` enumerates every path in a fixed order (edges by destination in
+  tape order, then operand position), with an explicit stack;
+* ``path_sum`` streams the sum of every path's product, never holding a path.
+
+Nothing recurses, so tapes of 100,000 nodes work.  A listed path's product is
+always multiplied from the output back to the input, the way the k-best program
+builds it, so a path has bit-for-bit the same product whether it was found by
+enumeration or by the k-best program.  (The streamed sum multiplies from the
+input forward; its total may differ from the reverse sweep's in the last bits.)
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+from gradcli.autodiff.engine import forward, reverse
+from gradcli.core.failures import partial_error
+from gradcli.support.errors import UsageError
+from gradcli.support.gcpause import paused_gc
+from gradcli.core.tape import OPERATION, Tape
+from gradcli.autodiff.problem import Gradient, Problem, evaluate
+
+# eval --mode paths refuses inputs with more paths than this.
+PATH_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``src`` is operand ``operand`` of ``dst``; ``partial`` is d dst / d src at the forward values."""
+
+    src: int
+    dst: int
+    operand: int
+    partial: float
+
+
+class PathGraph:
+    """The edges that carry gradient to ``output``, with their local partials.
+
+    ``edges[e]`` is an ``Edge``; ``out[v]`` lists the ids of the edges leaving
+    ``v``, ordered by destination (tape order) and then operand position: the
+    order in which paths are enumerated.
+    """
+
+    def __init__(self, tape: Tape, values: list[float], output: int):
+        nodes = tape.nodes
+        self.tape = tape
+        self.values = values
+        self.output = output
+        req = tape.requires_grad()
+        reach = [False] * len(nodes)  # reaches the output along edges that carry gradient
+        reach[output] = True
+        for i in range(output, -1, -1):
+            node = nodes[i]
+            if reach[i] and node.kind == OPERATION:
+                for a in node.args:
+                    if req[a]:
+                        reach[a] = True
+        self.reach = reach
+        self.edges: list[Edge] = []
+        self.out: list[list[int]] = [[] for _ in nodes]
+        isfinite = math.isfinite
+        for i in range(output + 1):
+            node = nodes[i]
+            if not reach[i] or node.kind != OPERATION:
+                continue
+            operands = [values[a] for a in node.args]
+            for j, a in enumerate(node.args):
+                if not req[a]:
+                    continue
+                try:
+                    local = node.op.partial(j, operands, values[i])
+                    if not isfinite(local):
+                        raise ValueError
+                except (ArithmeticError, ValueError):
+                    raise partial_error(tape, values, i, j) from None
+                self.out[a].append(len(self.edges))
+                self.edges.append(Edge(a, i, j, local))
+        self._formulas: dict[int, str] = {}
+        self._collapsed_cache = None
+
+    def counts(self, starts: list[int]) -> dict[int, int]:
+        """The exact number of paths from each start node to the output (0 if it does not reach it).
+
+        Dynamic programming from the output back over the tape: a node's count
+        is the sum of its out-edges' destinations' counts.  Counts are Python
+        integers (a 1,000-layer ladder has 2^1000 paths); a node's count is
+        dropped once every edge into it has used it, so a deep ladder does not
+        hold thousands of 1,000-digit integers.
+        """
+        edges, out, output = self.edges, self.out, self.output
+        pending = [0] * len(out)
+        for edge in edges:
+            pending[edge.dst] += 1
+        keep = [False] * len(out)
+        for s in starts:
+            keep[s] = True
+        count: list[int] = [0] * len(out)
+        count[output] = 1
+        for v in range(output - 1, -1, -1):
+            if not out[v]:
+                continue
+            total = 0
+            for e in out[v]:
+                dst = edges[e].dst
+                total += count[dst]
+                pending[dst] -= 1
+                if not pending[dst] and not keep[dst]:
+                    count[dst] = 0
+            count[v] = total
+        return {s: count[s] for s in starts}
+
+    def formula(self, e: int) -> str:
+        """The local partial on edge ``e`` as text, over the operands' labels (``1/x1``)."""
+        text = self._formulas.get(e)
+        if text is None:
+            edge = self.edges[e]
+            nodes = self.tape.nodes
+            node = nodes[edge.dst]
+            text = node.op.formula(edge.operand, [nodes[a].label for a in node.args], node.label)
+            self._formulas[e] = text
+        return text
+
+    def product(self, path_edges: list[int]) -> float:
+        """A path's product, multiplied from the output back to the input."""
+        edges = self.edges
+        prod = 1.0
+        for e in reversed(path_edges):
+            prod = edges[e].partial * prod
+        return prod
+
+    def all_paths(self, start: int):
+        """Yield every path from ``start`` to the output as a list of edge ids, in enumeration order."""
+        out, edges, output = self.out, self.edges, self.output
+        if start == output:
+            yield []
+            return
+        if not out[start]:
+            return
+        path: list[int] = []
+        stack = [iter(out[start])]  # one iterator over out-edges per node on the current path
+        while stack:
+            e = next(stack[-1], None)
+            if e is None:
+                stack.pop()
+                if path:
+                    path.pop()
+                continue
+            path.append(e)
+            dst = edges[e].dst
+            if dst == output:
+                yield list(path)
+                path.pop()
+            else:
+                stack.append(iter(out[dst]))
+
+    def best_paths(self, starts: list[int], k: int) -> dict[int, list[list[int]]]:
+        """For each start node, its ``k`` paths with the largest |product|, largest first.
+
+        A k-best dynamic program over the DAG, from the output back: each node
+        keeps its top ``k`` partial paths to the output as (product, rank of the
+        first edge, position of the rest in the next node's list).  Paths are
+        ordered by |product| descending, ties by the rank of the first edge and
+        then by the order of the rest at the next node; this order agrees along
+        every edge, so each node's top k are built from its successors' top k.
+        Time O(E k log k), never enumerating paths.
+        """
+        out, edges, output = self.out, self.edges, self.output
+        if k <= 0:
+            return {s: [] for s in starts}
+        wanted = [False] * len(out)  # nodes reachable from a start
+        pending = [0] * len(out)  # edges into each node from wanted nodes not yet processed
+        for s in starts:
+            wanted[s] = True
+        lo = min(starts)
+        for v in range(lo, output):
+            if wanted[v]:
+                for e in out[v]:
+                    dst = edges[e].dst
+                    wanted[dst] = True
+                    pending[dst] += 1
+        # prods[v]: the products of v's top paths, best first (dropped once no node needs them);
+        # links[v]: for each, rank of its first edge * k + position of the rest in the next node's list
+        prods: list[list[float] | None] = [None] * len(out)
+        links: list[array | None] = [None] * len(out)
+        prods[output] = [1.0]
+        for v in range(output - 1, lo - 1, -1):
+            if not wanted[v] or not out[v]:
+                continue
+            cands: list[tuple[float, int, float]] = []
+            for rank, e in enumerate(out[v]):
+                edge = edges[e]
+                p, dst, base = edge.partial, edge.dst, rank * k
+                cands += [(-abs(p * s), base + pos, p * s) for pos, s in enumerate(prods[dst])]
+                pending[dst] -= 1
+                if not pending[dst] and dst != output:
+                    prods[dst] = None
+            cands.sort()
+            del cands[k:]
+            prods[v] = [c[2] for c in cands]
+            links[v] = array("q", [c[1] for c in cands])
+        result = {}
+        for s in starts:
+            paths = []
+            for pos in range(len(links[s] or ())):
+                path, v, p = [], s, pos
+                while v != output:
+                    rank, p = divmod(links[v][p], k)
+                    e = out[v][rank]
+                    path.append(e)
+                    v = edges[e].dst
+                paths.append(path)
+            result[s] = paths
+        return result
+
+    def path_sum(self, start: int) -> float:
+        """The sum of every path's product from ``start``, streamed by an iterative depth-first walk.
+
+        Runs of nodes with a single relevant out-edge are first collapsed into
+        one edge carrying the product of their partials, then each path costs
+        about one push and one pop.  Paths are never held; memory is the stack.
+        """
+        inner, term = self._collapsed()
+        output = self.output
+        if start == output:
+            return 1.0
+        total = 0.0
+        stack = [(start, 1.0)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            v, prod = pop()
+            for p in term[v]:
+                total += prod * p
+            for c, p in inner[v]:
+                push((c, prod * p))
+        return total
+
+    def _collapsed(self):
+        """Per node: (next branching node, partial product) pairs, and partial products ending at the output."""
+        if self._collapsed_cache is not None:
+            return self._collapsed_cache
+        out, edges, output = self.out, self.edges, self.output
+        n = len(out)
+        # jump[v] for a node with one out-edge: where its chain of single out-edges ends, and the product
+        jump: list[tuple[int, float] | None] = [None] * n
+        for v in range(output - 1, -1, -1):
+            if len(out[v]) == 1:
+                edge = edges[out[v][0]]
+                c, p = edge.dst, edge.partial
+                if c != output and jump[c] is not None:
+                    c, m = jump[c]
+                    p = p * m
+                jump[v] = (c, p)
+        inner: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        term: list[list[float]] = [[] for _ in range(n)]
+        for v in range(output):
+            for e in out[v]:
+                edge = edges[e]
+                c, p = edge.dst, edge.partial
+                if c != output and jump[c] is not None:
+                    c, m = jump[c]
+                    p = p * m
+                if c == output:
+                    term[v].append(p)
+                else:
+                    inner[v].append((c, p))
+        self._collapsed_cache = (inner, term)
+        return inner, term
+
+
+@dataclass
+class Path:
+    """One path from an input to the output: its edges (ids into the graph's edge list) and product."""
+
+    edges: list[int]
+    nodes: list[int]  # node indices, input first, output last
+    partials: list[float]
+    product: float
+
+
+@dataclass
+class InputPaths:
+    """Everything ``explain --paths`` says about one input."""
+
+    name: str
+    index: int
+    gradient: float  # from the reverse sweep
+    path_count: int  # exact
+    paths: list[Path]  # the listed paths
+    capped: bool  # True when only the largest |product| paths are listed
+
+    @property
+    def listed_sum(self) -> float:
+        return sum(p.product for p in self.paths)
+
+    @property
+    def omitted_count(self) -> int:
+        return self.path_count - len(self.paths)
+
+    @property
+    def omitted_sum(self) -> float:
+        """The omitted paths' sum: the reverse sweep's gradient minus the listed sum."""
+        return self.gradient - self.listed_sum if self.omitted_count else 0.0
+
+
+@dataclass
+class PathsResult:
+    sweep: Gradient  # the forward values and the reverse sweep the path sums are checked against
+    graph: PathGraph
+    inputs: list[InputPaths] = field(default_factory=list)
+    max_paths: int = 20
+
+
+def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
+    edges = graph.edges
+    return Path(path_edges, [start] + [edges[e].dst for e in path_edges],
+                [edges[e].partial for e in path_edges], graph.product(path_edges))
+
+
+def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
+    """Count every input's paths to the output and list them (or the ``max_paths`` largest)."""
+    with paused_gc():
+        return _explain_paths(problem, max_paths)
+
+
+def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
+    tape = problem.tape
+    sweep = evaluate(problem)
+    adjoints = sweep.adjoints
+    graph = PathGraph(tape, sweep.values, problem.output_index)
+    starts = [tape.names[name] for name in problem.wrt]
+    counts = graph.counts(starts)
+    capped = [s for s in starts if counts[s] > max_paths]
+    best = graph.best_paths(capped, max_paths) if capped else {}
+    result = PathsResult(sweep, graph, max_paths=max_paths)
+    for name, s in zip(problem.wrt, starts):
+        if s in best:
+            listing = best[s]
+        else:
+            listing = list(graph.all_paths(s))
+        result.inputs.append(InputPaths(name, s, adjoints[s], counts[s],
+                                        [_path(graph, s, p) for p in listing], s in best))
+    return result
+
+
+def too_many_paths(name: str, count: int, output: str) -> UsageError:
+    return UsageError(f"--mode paths: {name} has {count_text(count)} paths to {output}, more than the "
+                      f"{PATH_LIMIT:,} it will enumerate; --mode reverse gives the same gradient in one sweep",
+                      kind="too-many-paths")
+
+
+def count_text(count: int) -> str:
+    """An exact path count, with its power of two when it is one (``18446744073709551616 (2^64)``)."""
+    if count >= 1024 and count & (count - 1) == 0:
+        return f"{count} (2^{count.bit_length() - 1})"
+    return str(count)
+
+
+def path_sum_gradient(problem: Problem) -> Gradient:
+    """``eval --mode paths``: every input's gradient as the streamed sum of its path products."""
+    with paused_gc():
+        return _path_sum_gradient(problem)
+
+
+def _path_sum_gradient(problem: Problem) -> Gradient:
+    tape = problem.tape
+    output = problem.output_index
+    values = forward(tape, problem.input_values())
+    graph = PathGraph(tape, values, output)
+    starts = [tape.names[name] for name in problem.wrt]
+    counts = graph.counts(starts)
+    for name, s in zip(problem.wrt, starts):
+        if counts[s] > PATH_LIMIT:
+            raise too_many_paths(name, counts[s], problem.output)
+    adjoints = reverse(tape, values, output)  # kept for the intermediates (eval --all)
+    for s in starts:
+        adjoints[s] = graph.path_sum(s) if counts[s] else 0.0
+    total = sum(counts[s] for s in starts)
+    return Gradient(problem, values, adjoints, mode="paths", passes=total,
+                    extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})

@@ -1,0 +1,91 @@
+"""The backward pass node by node, as the cs231n notes walk the sigmoid neuron.
+
+For every operation the output depends on, from the output back to the
+inputs: the gradient arriving from above (the node's adjoint), and for each
+operand the local partial (formula and value) and the product handed down,
+upstream x local.  A node that feeds several others receives the sum of what
+each of them hands down; ``received`` keeps those terms so the view can show
+``dv = 3 = 1 (from J) + 2 (from w)``.
+
+The numbers come from the engine's own sweep (``problem.evaluate``), so an
+undefined derivative stops this view with the same error as ``gradcli eval``;
+this module only records, in sweep order, how each adjoint was assembled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gradcli.core.tape import OPERATION
+from gradcli.autodiff.problem import Gradient, Problem, evaluate
+
+
+@dataclass
+class Operand:
+    node: str  # the operand's label
+    index: int
+    formula: str  # the local partial, symbolic: "-1/v7^2"
+    local: float | None  # its value (None: undefined where no gradient flows)
+    contribution: float  # upstream x local, handed down to the operand
+
+
+@dataclass
+class Received:
+    source: str  # the label of the node that handed it down
+    contribution: float
+
+
+@dataclass
+class Step:
+    node: str
+    index: int
+    op: str
+    definition: str
+    value: float
+    upstream: float  # the node's adjoint d(output)/d(node)
+    received: list[Received]  # the terms summed into upstream (empty for the output: seed 1)
+    operands: list[Operand]
+
+
+@dataclass
+class StepsResult:
+    output: str
+    value: float
+    steps: list[Step]
+    gradient: dict[str, float]
+    received: dict[str, list[Received]] = field(default_factory=dict)  # per input in wrt
+    sweep: Gradient | None = None
+
+
+def backward_steps(problem: Problem) -> StepsResult:
+    sweep = evaluate(problem)
+    tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
+    out = problem.output_index
+    req = tape.requires_grad()
+    cone = tape.cone([out])
+    received: list[list[Received] | None] = [None] * len(tape.nodes)
+    steps: list[Step] = []
+    for i in range(out, -1, -1):
+        node = tape.nodes[i]
+        if node.kind != OPERATION or not cone[i] or not req[i]:
+            continue
+        g = adj[i]
+        operand_values = [vals[a] for a in node.args]
+        labels = [tape.nodes[a].label for a in node.args]
+        operands = []
+        for j, a in enumerate(node.args):
+            if not req[a]:
+                continue  # a constant: no gradient flows to it
+            local = node.op.defined_partial(j, operand_values, vals[i])
+            contribution = g * local if local is not None else 0.0
+            operands.append(Operand(labels[j], a, node.op.formula(j, labels, node.label), local,
+                                    contribution))
+            if received[a] is None:
+                received[a] = []
+            received[a].append(Received(node.label, contribution))
+        steps.append(Step(node.label, i, node.op.name, tape.definition(i), vals[i], g,
+                          received[i] or [], operands))
+    names = tape.names
+    return StepsResult(problem.output, sweep.value, steps, sweep.gradient,
+                       {name: received[names[name]] or [] for name in problem.wrt}, sweep)
+

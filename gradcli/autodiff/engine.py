@@ -1,0 +1,240 @@
+"""The forward pass and the reverse sweep over a tape: loops, no recursion.
+
+Both read the operator table only: ``op.forward`` for values, ``op.partials``
+for the local partial on each edge.  A node's adjoint is the sum of
+upstream x local over every edge leaving it, so a node used twice (``x*x``)
+receives both contributions.
+
+Values are IEEE doubles.  An operation that is undefined at its operands or
+whose result is not finite stops evaluation with an ``EvaluationError`` naming
+the operation and its place in the text; so does an infinite or undefined
+local partial on an edge that carries gradient, and a gradient that overflows
+on its way back.  A result that underflows to 0 is not an error (sigmoid(-1000)
+is 0, as in numpy); ``underflow_warnings`` says when it cut a gradient to 0.
+
+An edge carries gradient when its operand depends on an input being
+differentiated and its node is one the output depends on.  That is decided by
+the graph alone, never by a value: a gradient of 0 arriving at a node does not
+excuse an infinite partial there (``sqrt(x - x)`` fails in every mode, since
+the chain rule's 0 x inf has no value).  Forward mode, the reverse sweep and
+the path sum therefore stop at the same edges.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from itertools import islice
+
+from gradcli.support.errors import EvaluationError
+from gradcli.core.failures import gradient_overflow, partial_error, value_error
+from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
+
+_isfinite = math.isfinite
+
+
+class _Plan:
+    """A tape compiled once for fast sweeps (cached on the tape; tapes never change).
+
+    Parallel lists, one entry per operation node in tape order: its index, its
+    forward function, its operands ``a`` and ``b`` (``b`` is -1 for a unary op;
+    for a variadic op, -2, and ``a`` holds all its operands), and the partial
+    function for each operand that carries gradient (None for one that does not
+    depend on an input, such as the constant in ``3*v``; a variadic op's Op).
+    The sweeps zip them: plain loops with no attribute lookups or per-node
+    dispatch, everything still from the operator table.  Lists rather than
+    tuples per node keep a million-node plan to a few tens of MB: the ints and
+    functions in them are the tape's own objects.
+    """
+
+    def __init__(self, tape: Tape):
+        req = tape.requires_grad()
+        self.req = req
+        self.initial = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
+        self.index: list[int] = []
+        self.fn: list = []
+        self.a: list = []
+        self.b: list[int] = []
+        self.pa: list = []
+        self.pb: list = []
+        for node in tape.nodes:
+            if node.kind != OPERATION:
+                continue
+            op, args = node.op, node.args
+            self.index.append(node.index)
+            self.fn.append(op.forward)
+            if op.arity == 2:
+                self.a.append(args[0])
+                self.b.append(args[1])
+                self.pa.append(op.partials[0] if req[args[0]] else None)
+                self.pb.append(op.partials[1] if req[args[1]] else None)
+            elif op.arity == 1:
+                self.a.append(args[0])
+                self.b.append(_UNARY)
+                self.pa.append(op.partials[0] if req[args[0]] else None)
+                self.pb.append(None)
+            else:
+                self.a.append(args)
+                self.b.append(_VARIADIC)
+                self.pa.append(op if req[node.index] else None)
+                self.pb.append(None)
+
+
+_UNARY, _VARIADIC = -1, -2
+
+
+def plan(tape: Tape) -> _Plan:
+    compiled = getattr(tape, "_plan", None)
+    if compiled is None:
+        compiled = _Plan(tape)
+        tape._plan = compiled
+    return compiled
+
+
+def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
+    """Every node's value, given each input node's value by index."""
+    p = plan(tape)
+    vals = p.initial[:]
+    for index, value in inputs.items():
+        vals[index] = value
+    i = -1
+    try:
+        for i, fn, a, b in zip(p.index, p.fn, p.a, p.b):
+            if b >= 0:
+                vals[i] = fn(vals[a], vals[b])
+            elif b == _UNARY:
+                vals[i] = fn(vals[a])
+            else:
+                vals[i] = fn(*[vals[j] for j in a])
+    except (ArithmeticError, ValueError) as exc:
+        _raise_first_bad_value(tape, p, vals, i)  # an earlier overflow or underflow is the cause
+        raise value_error(tape, vals, i, exc) from None
+    # One C-speed scan; only when it sees something is each node looked at.
+    if not _isfinite(sum(vals)):
+        _raise_first_bad_value(tape, p, vals, len(vals))
+    return vals
+
+
+def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int) -> None:
+    """Raise for the first node before ``before`` whose value is not finite."""
+    for i in p.index:
+        if i >= before:
+            return
+        v = vals[i]
+        if not _isfinite(v):
+            raise value_error(tape, vals, i, None)
+
+
+def underflowed(node, vals: list[float]) -> bool:
+    """True when the node's exact value is not 0 but its double is: an op marked ``never_zero``
+    gave 0.0 from operands none of which is 0."""
+    return (vals[node.index] == 0.0 and node.kind == OPERATION and node.op.never_zero
+            and 0.0 not in [vals[a] for a in node.args])
+
+
+def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dict[str, float]) -> list[str]:
+    """Say which gradients are 0 only because a number underflowed on the way.
+
+    Only a gradient of exactly 0 is looked into (so this costs nothing
+    otherwise): if a value between the input and the output underflowed to 0,
+    or a product upstream x local of the chain rule did, the true gradient is
+    not 0 but too small for a double.
+    """
+    zeros = [name for name, g in gradient.items() if g == 0.0]
+    if not zeros:
+        return []
+    nodes = tape.nodes
+    cone = tape.cone([output])
+    cut_values = [node.index for node in nodes if cone[node.index] and underflowed(node, vals)]
+    cut_products: list[tuple[int, int]] = []  # (node, operand) where upstream x local rounded to 0
+    _checked_reverse(tape, vals, output, tape.requires_grad(), cut_products)
+    warnings = []
+    for name in zeros:
+        region = tape.depends_on([tape.names[name]])
+        culprit = next((i for i in cut_values if region[i]), None)
+        if culprit is None:
+            culprit = next((i for i, a in cut_products if region[a]), None)
+        if culprit is not None:
+            node = nodes[culprit]
+            where = node.name or node.label
+            warnings.append(f"d{nodes[output].label}/d{name} = 0 only because a number underflowed "
+                            f"(at {where} = {tape.definition(culprit)}): its true value is nonzero, "
+                            "but too small for a double")
+    return warnings
+
+
+def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
+    """Every node's adjoint d(output)/d(node), by one sweep over the reversed tape.
+
+    An undefined or infinite local partial on an edge that carries gradient,
+    or an adjoint that overflows, stops with an EvaluationError; the fast loop
+    only notices that something is not finite, and ``_checked_reverse`` then
+    finds where.
+    """
+    p = plan(tape)
+    adj = [0.0] * len(vals)
+    adj[output] = 1.0
+    after_output = len(p.index) - bisect_right(p.index, output)  # entries the sweep skips
+    backwards = zip(reversed(p.index), reversed(p.a), reversed(p.b), reversed(p.pa), reversed(p.pb))
+    try:
+        for i, a, b, pa, pb in islice(backwards, after_output, None):
+            g = adj[i]
+            if b >= 0:
+                if pa is not None:
+                    adj[a] += g * pa(vals[a], vals[b], vals[i])
+                if pb is not None:
+                    adj[b] += g * pb(vals[a], vals[b], vals[i])
+            elif b == _UNARY:
+                if pa is not None:
+                    adj[a] += g * pa(vals[a], vals[i])
+            elif pa is not None:
+                operands = [vals[j] for j in a]
+                for j, arg in enumerate(a):
+                    if p.req[arg]:
+                        adj[arg] += g * pa.partial(j, operands, vals[i])
+    except (ArithmeticError, ValueError):
+        return _checked_reverse(tape, vals, output, p.req)
+    if not _isfinite(sum(adj)):
+        return _checked_reverse(tape, vals, output, p.req)
+    return adj
+
+
+def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool],
+                     cut_products: list[tuple[int, int]] | None = None) -> list[float]:
+    """The reverse sweep checking every edge that carries gradient: raises an EvaluationError at the first bad one.
+
+    It visits only the nodes the output depends on, and computes every partial
+    there, whatever the gradient arriving (see the module's docstring).
+    ``cut_products`` collects the edges where a nonzero upstream x a nonzero
+    local partial rounded to 0.
+    """
+    nodes = tape.nodes
+    cone = tape.cone([output])
+    adj = [0.0] * len(nodes)
+    adj[output] = 1.0
+    i = j = -1
+    try:
+        for i in range(output, -1, -1):
+            node = nodes[i]
+            if not cone[i] or not req[i] or node.kind != OPERATION:
+                continue
+            g = adj[i]
+            args = node.args
+            operands = [vals[a] for a in args]
+            for j, a in enumerate(args):
+                if req[a]:
+                    local = node.op.partial(j, operands, vals[i])
+                    if not _isfinite(local):
+                        raise ValueError
+                    product = g * local
+                    if product == 0.0 and cut_products is not None and g != 0.0 and local != 0.0:
+                        cut_products.append((i, a))
+                    adj[a] += product
+                    if not _isfinite(adj[a]):
+                        raise gradient_overflow(tape, vals, output, i, a)
+    except (ArithmeticError, ValueError):
+        raise partial_error(tape, vals, i, j) from None
+    return adj
+
+
+__all__ = ["forward", "reverse", "CONST", "INPUT", "OPERATION"]

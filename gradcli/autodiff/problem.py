@@ -1,0 +1,191 @@
+"""What every command starts from: a tape, its input values, the output, and the inputs to differentiate.
+
+``load`` turns the user's text (program, NAME=VALUE bindings, ``--of``,
+``--wrt``) into a ``Problem`` or raises a ``GradError`` saying what is wrong.
+``evaluate`` runs the forward pass and the reverse sweep and returns a
+``Gradient`` result object that renderers read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gradcli.autodiff.engine import forward, reverse, underflow_warnings
+from gradcli.support.errors import BindingError, EvaluationError, ProgramError, UsageError
+from gradcli.support.gcpause import paused_gc
+from gradcli.core.ops import CONSTANTS
+from gradcli.core.tape import INPUT, Tape
+from gradcli.core.lower import check_call, build_tape, constant_value
+from gradcli.support.numbers import short
+from gradcli.lang.program import NAME, Program, walk
+from gradcli.lang.syntax import parse_binding, parse_program
+
+
+@dataclass
+class Problem:
+    tape: Tape  # only what the outputs depend on (Tape.restrict)
+    values: dict[str, float]  # every input's value: default or binding
+    output: str
+    wrt: list[str]  # inputs to differentiate with respect to, in display order
+    outputs: list[str] = field(default_factory=list)  # several, for the Jacobian; else [output]
+    program_names: frozenset[str] = frozenset()  # every name of the program, the outputs' cone or not
+
+    def __post_init__(self):
+        if not self.outputs:
+            self.outputs = [self.output]
+
+    @property
+    def output_index(self) -> int:
+        return self.tape.names[self.output]
+
+    def input_values(self, overrides: dict[str, float] | None = None) -> dict[int, float]:
+        values = self.values if not overrides else {**self.values, **overrides}
+        return {self.tape.names[name]: v for name, v in values.items()}
+
+
+@dataclass
+class Gradient:
+    """The result of a forward pass and a reverse sweep."""
+
+    problem: Problem
+    values: list[float]  # per tape node
+    adjoints: list[float]  # per tape node: d(output)/d(node)
+    mode: str = "reverse"
+    passes: int = 1
+    extra: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # gradients cut to 0 by underflow
+
+    def __post_init__(self):
+        self.warnings = underflow_warnings(self.problem.tape, self.values, self.problem.output_index,
+                                           self.gradient)
+
+    @property
+    def tape(self) -> Tape:
+        return self.problem.tape
+
+    @property
+    def output(self) -> str:
+        return self.problem.output
+
+    @property
+    def value(self) -> float:
+        return self.values[self.problem.output_index]
+
+    @property
+    def gradient(self) -> dict[str, float]:
+        names = self.tape.names
+        return {name: self.adjoints[names[name]] for name in self.problem.wrt}
+
+
+def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[str] | None = None,
+         wrt: list[str] | None = None, require_values: bool = True, several: bool = False) -> Problem:
+    """The user's text as a Problem: only what the output reads is kept, evaluated and asked for.
+
+    ``of`` names the output (a list of them with ``several``); by default the
+    output is the statement no other statement uses.  With several such
+    statements a single-output command stops and lists them; ``several=True``
+    (the Jacobian) takes them all.
+    """
+    with paused_gc():
+        program_tape = build_tape(parse_program(text))
+    bound = parse_bindings(bindings)
+    for name in bound:
+        if name not in program_tape.names:
+            raise BindingError(f"binding {name}=...: the program has no name '{name}'"
+                               + did_you_mean(name, program_tape.input_names()), kind="unknown-binding")
+        node = program_tape.nodes[program_tape.names[name]]
+        if node.kind != INPUT or name in program_tape.statements:
+            statement = program_tape.statements.get(name)
+            line = statement.line if statement is not None else node.line
+            raise BindingError(f"binding {name}=...: '{name}' is computed by the program (line {line}), "
+                               "not an input", kind="binding")
+    outputs = choose_outputs(program_tape, of, several)
+    tape = program_tape.restrict([program_tape.names[name] for name in outputs])
+    inputs = tape.input_names()
+    values = {}
+    for i in tape.inputs:
+        node = tape.nodes[i]
+        value = bound.get(node.name, node.value)
+        if value is not None:
+            values[node.name] = value
+    missing = [n for n in inputs if n not in values]
+    if missing and require_values:
+        example = " ".join(f"{n}=1" for n in missing[:3])
+        raise BindingError(f"no value for input{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+                           f"give {'them' if len(missing) > 1 else 'it'} on the command line, like {example}",
+                           kind="unbound")
+    if wrt:
+        every_input = program_tape.input_names()
+        for name in wrt:
+            if name not in every_input:
+                raise UsageError(f"--wrt {name}: '{name}' is not an input of the program "
+                                 f"(inputs: {', '.join(every_input) or 'none'})", kind="usage")
+            if name not in inputs:
+                raise UsageError(f"--wrt {name}: {' and '.join(outputs)} does not depend on {name} "
+                                 f"(it reads {', '.join(inputs) or 'no input'})", kind="usage")
+        wrt = [n for n in inputs if n in wrt]
+        tape.differentiate([tape.names[n] for n in wrt])
+    else:
+        wrt = inputs
+    return Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names))
+
+
+def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False) -> list[str]:
+    """The outputs asked for with --of, or the statements nothing else uses."""
+    asked = [of] if isinstance(of, str) else list(of or [])
+    outputs: list[str] = []
+    for name in asked:
+        if name not in tape.names:
+            raise UsageError(f"--of {name}: the program has no name '{name}'"
+                             + did_you_mean(name, list(tape.names)), kind="usage")
+        if name not in outputs:
+            outputs.append(name)
+    if outputs:
+        return outputs
+    if not tape.outputs:
+        given = ", ".join(f"{n} = {short(tape.nodes[tape.names[n]].value)}" for n in tape.input_names()[:3])
+        raise UsageError(f"the program computes nothing: its statements only give inputs values ({given}); "
+                         "write what to compute, like 'y = 2*x' or a bare expression like '2*pi'",
+                         kind="no-output")
+    if len(tape.outputs) > 1 and not several:
+        raise UsageError(f"the program has {len(tape.outputs)} outputs (statements nothing else uses: "
+                         f"{', '.join(tape.outputs)}): pick one with --of, or use 'gradcli jacobian' for all",
+                         kind="several-outputs")
+    return list(tape.outputs)
+
+
+def parse_bindings(bindings) -> dict[str, float]:
+    """NAME=VALUE texts to values; VALUE is a constant expression (``x=pi/4``)."""
+    values: dict[str, float] = {}
+    for text in bindings:
+        name, expr = parse_binding(text)
+        program = Program([], text)
+        for e in walk(expr):
+            if e.kind == NAME and e.text not in CONSTANTS:
+                raise BindingError(f"binding {text!r}: the value must be a constant expression, "
+                                   f"but it uses the name '{e.text}'", kind="binding")
+            if e.kind == "call":
+                try:
+                    check_call(program, e)
+                except ProgramError as exc:
+                    raise BindingError(f"binding {text!r}: {exc}", kind="binding") from None
+        if name in values:
+            raise BindingError(f"binding {text!r}: '{name}' is bound twice", kind="binding")
+        try:
+            values[name] = constant_value(expr, text)
+        except EvaluationError as exc:
+            raise BindingError(f"binding {text!r}: {exc}", kind="binding") from None
+    return values
+
+
+def evaluate(problem: Problem) -> Gradient:
+    values = forward(problem.tape, problem.input_values())
+    adjoints = reverse(problem.tape, values, problem.output_index)
+    return Gradient(problem, values, adjoints)
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f": did you mean {close[0]}?" if close else ""

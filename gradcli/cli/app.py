@@ -1,0 +1,184 @@
+"""The command line: a thin click layer, and the one place errors become exit codes.
+
+Commands live in ``gradcli/cli/commands/`` and are imported only when invoked, so
+``gradcli eval --json`` never imports Rich (see the README's start-up figures).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from gradcli.support.errors import ExitCode, GradError
+
+# name -> (module, one-line help).  The help is here so that `gradcli --help`
+# does not import every command.
+COMMANDS = {
+    "eval": ("gradcli.cli.commands.eval_cmd", "Evaluate a program and its gradient (reverse sweep)."),
+    "explain": ("gradcli.cli.commands.explain", "Explain a gradient: paths, backward steps, trace, graph."),
+    "jacobian": ("gradcli.cli.commands.jacobian", "The Jacobian of several outputs, forward or reverse mode."),
+    "check": ("gradcli.cli.commands.check", "Check the gradient against central finite differences."),
+    "descend": ("gradcli.cli.commands.descend", "Minimise the output by gradient descent."),
+    "graph": ("gradcli.cli.commands.graph", "Write the annotated computational graph (DOT, Mermaid, JSON)."),
+    "derive": ("gradcli.cli.commands.derive", "Write the backward pass out as a program; closed forms, LaTeX."),
+    "hessian": ("gradcli.cli.commands.hessian", "The matrix of second derivatives (forward over reverse)."),
+}
+
+JSON_FLAG = "gradcli.json"  # ctx.meta key: errors go to stdout as JSON too
+ARGV = "gradcli.argv"  # ctx.meta key: the arguments, to see --json even when they do not parse
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return [name for name, (module, _) in COMMANDS.items() if _importable(module)]
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        import importlib
+
+        module, _ = COMMANDS[name]
+        try:
+            return importlib.import_module(module).command
+        except ModuleNotFoundError:
+            return None
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def parse_args(self, ctx, args):
+        ctx.meta[ARGV] = list(args)
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GradError as err:
+            report(err, ctx.meta.get(JSON_FLAG, False), ctx.meta.get("gradcli.origin"))
+            ctx.exit(int(err.exit_code))
+        except BrokenPipeError:
+            # Caught here, before click's own handler turns a closed pipe into exit 1.
+            _quiet_broken_pipe()
+            ctx.exit(int(ExitCode.OK))
+        except click.NoSuchOption as exc:
+            if not exc.option_name.startswith("--"):
+                exc.message += (f" (a program that starts with '-' goes after '--': "
+                                f"gradcli eval -- '{exc.option_name}...' NAME=VALUE)")
+            raise
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Every outcome becomes an exit code here: errors as one ``gradcli: error:`` line, never
+        click's ``Usage: ... Error:`` block, Ctrl-C as 130, a closed pipe as a quiet 0."""
+        args = sys.argv[1:] if args is None else list(args)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.ClickException as exc:
+            code = _click_error(exc, "--json" in args)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("gradcli: interrupted", err=True)
+            code = ExitCode.INTERRUPTED
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            code = ExitCode.OK
+        code = int(code) if isinstance(code, int) else int(ExitCode.OK)
+        if not standalone_mode:
+            return code
+        _flush_or_quiet()
+        sys.exit(code)
+
+
+def _click_error(exc: click.ClickException, as_json: bool) -> int:
+    """click's own errors (an unknown option, a bad --mode, a missing -f file) in gradcli's form."""
+    message = exc.format_message().rstrip(".")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    error = GradError(message, kind="usage")
+    error.exit_code = exc.exit_code
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and isinstance(exc, click.UsageError) and not message.endswith(")"):
+        command = " ".join(["gradcli", *ctx.command_path.split()[1:]])
+        error.message += f" (see '{command} --help')"
+    try:
+        report(error, as_json)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    return exc.exit_code
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
+    """An error on stderr (with a caret under the column), and on stdout as JSON with --json."""
+    if as_json:
+        import json
+
+        click.echo(json.dumps(err.to_json()))
+    where = err.location()
+    if where and origin:
+        where = f"{origin}:{where}"
+    label = "error:"
+    if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
+        label = click.style(label, fg="red", bold=True)
+    click.echo(f"gradcli: {label} {where + ': ' if where else ''}{err.message}", err=True)
+    if err.source is not None and err.column:
+        prefix = "".join(c if c == "\t" else " " for c in err.source[: err.column - 1])
+        click.echo(f"    {err.source}\n    {prefix}^", err=True)
+
+
+HELP = """gradcli computes gradients and explains them.
+
+\b
+Write a program of statements (or one formula), give the inputs values,
+and gradcli runs the forward pass, the reverse sweep (backpropagation),
+and shows every gradient.
+
+\b
+Examples:
+  gradcli eval 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
+  gradcli eval -f samples/ng_chain.grad --all
+  gradcli eval 'f = (x + y) * z' x=-2 y=5 z=-4 --json
+"""
+
+
+@click.group(cls=LazyGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradcli", prog_name="gradcli")
+def cli():
+    pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point (``gradcli``, ``python -m gradcli``): see ``LazyGroup.main``."""
+    cli.main(args=argv, prog_name="gradcli")
+
+
+def _flush_or_quiet() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe() -> None:
+    # The reader went away (`gradcli ... | head -1`): drop what is left, quietly.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

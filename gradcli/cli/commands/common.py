@@ -1,0 +1,226 @@
+"""Options every command shares: the program (argument or -f FILE), bindings, --of, --wrt, --json."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gradcli.cli.app import JSON_FLAG
+from gradcli.support.errors import UsageError
+
+
+class Command(click.Command):
+    """A click command that refuses an option given twice, where click would keep the last one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        seen: set[str] = set()
+        for param in order:
+            if not isinstance(param, click.Option) or param.multiple or param.count or param.is_flag:
+                continue
+            if param.name in seen:
+                raise UsageError(_given_twice(ctx.info_name, param))
+            seen.add(param.name)
+        return super().parse_args(ctx, args)
+
+
+def _given_twice(command: str, param: click.Option) -> str:
+    name = max(param.opts, key=len)
+    if param.name == "of":
+        return one_output(command, "given twice")
+    return f"{name} is given twice: give it once"
+
+
+def one_output(command: str, what: str) -> str:
+    return f"--of {what}: gradcli {command} takes one output; gradcli jacobian takes several"
+
+
+def _remember_json(ctx: click.Context, param, value):
+    ctx.meta[JSON_FLAG] = value
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json,
+                           help="Print one JSON object on stdout instead of tables.")
+
+
+def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
+    """PROGRAM [NAME=VALUE ...] or -f FILE [NAME=VALUE ...], with --of and (unless wrt=False) --wrt.
+
+    ``outputs=True``: --of may be repeated or take a comma list (a tuple of texts, for split_names).
+    """
+    if f is None:
+        return lambda g: program_options(g, wrt=wrt, outputs=outputs)
+    f = click.argument("args", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")(f)
+    f = click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
+                     help="Read the program from FILE ('-' for standard input).")(f)
+    if outputs:
+        f = click.option("--of", "of", metavar="NAME[,NAME]", multiple=True,
+                         help="An output (a row); repeat it or give a comma list "
+                              "(default: the statements nothing uses).")(f)
+    else:
+        f = click.option("--of", "of", metavar="NAME",
+                         help="The output to differentiate (default: the statement nothing else uses).")(f)
+    if wrt:
+        f = click.option("--wrt", "wrt", metavar="A,B",
+                         help="Differentiate with respect to these inputs only (default: all).")(f)
+    return f
+
+
+def split_program(ctx: click.Context, args: tuple[str, ...], file) -> tuple[str, list[str]]:
+    """The program text and the binding texts, from the positional arguments and -f."""
+    if file is not None:
+        ctx.meta["gradcli.origin"] = "<stdin>" if file.name == "<stdin>" else file.name
+        try:
+            text = file.read()
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{file.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        return text, list(args)
+    if not args:
+        raise UsageError("no program: give it as the first argument, or with -f FILE "
+                         f"(try 'gradcli {ctx.info_name} --help')")
+    if all(_is_binding(a) for a in args) and _stdin_is_piped():
+        # `echo 'y = x^2' | gradcli eval x=3` would take x=3 for the program and answer dx/dx.
+        raise UsageError(f"{args[0]!r} is a binding, not a program; to read the program from "
+                         "standard input, use -f -")
+    return args[0], list(args[1:])
+
+
+def _stdin_is_piped() -> bool:
+    """Standard input is a pipe or a file (something was piped in), judged without reading it.
+
+    A terminal, /dev/null, or a stream with no file descriptor (an in-process runner) is not.
+    """
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
+
+
+def _is_binding(text: str) -> bool:
+    """``x=3`` or ``t=pi/4``: a name bound to a constant expression (no names in the value)."""
+    if "=" not in text or not text.split("=", 1)[0].strip().isidentifier():
+        return False
+    from gradcli.support.errors import GradError
+    from gradcli.autodiff.problem import parse_bindings
+
+    try:
+        parse_bindings([text])
+    except GradError:
+        return False
+    return True
+
+
+def split_names(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [n.strip() for n in value.split(",") if n.strip()]
+
+
+def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True, several=False):
+    """The problem from the command line; ``of`` is one output name or None (a list of names with ``several``)."""
+    from gradcli.autodiff.problem import load
+
+    if not several and of is not None and "," in of:
+        raise UsageError(one_output(ctx.info_name, of))
+    if not several and of is not None and not of.strip():
+        raise UsageError("--of needs an output name, like --of y")
+    if wrt is not None and not split_names(wrt):
+        raise UsageError("--wrt needs input names, like --wrt a,b")
+    text, bindings = split_program(ctx, args, file)
+    for b in bindings:
+        if "=" not in b:
+            hint = " (an option? options go before '--')" if b.startswith("-") else ""
+            raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
+    return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several)
+
+
+def emit_json(data: dict) -> None:
+    import json
+
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def print_rich(renderable) -> None:
+    """Print for people; no line ends in spaces (Rich pads titles and wrapped text to the width)."""
+    from rich.console import Console
+    from rich.segment import Segment, Segments
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # not Rich's exit 1: the click layer makes it a quiet exit 0
+
+    console = _Console()
+    out: list[Segment] = []
+    for line in console.render_lines(renderable, pad=False, new_lines=False):
+        while line and not line[-1].control and not line[-1].text.rstrip():
+            line.pop()
+        if line and not line[-1].control:
+            last = line[-1]
+            line[-1] = Segment(last.text.rstrip(), last.style, last.control)
+        out += [*line, Segment.line()]
+    console.print(Segments(out), end="")
+
+
+def warnings_of(result) -> list[str]:
+    """The result's warnings (a number cut to 0 by underflow, ...), or those of the sweep it holds."""
+    for holder in (result, getattr(result, "sweep", None), getattr(result, "gradient", None)):
+        found = getattr(holder, "warnings", None)
+        if found and isinstance(found, (list, tuple)):
+            return [str(w) for w in found]
+    return []
+
+
+def emit_warnings(result) -> None:
+    """Each warning as ``gradcli: warning: ...`` on stderr."""
+    import os
+
+    label = "warning:"
+    if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
+        label = click.style(label, fg="yellow", bold=True)
+    for text in warnings_of(result):
+        click.echo(f"gradcli: {label} {text}", err=True)
+
+
+def with_warnings(data: dict, result) -> dict:
+    """``data`` with ``"warnings": [...]`` added when there are any."""
+    found = warnings_of(result)
+    if found:
+        data["warnings"] = found
+    return data
+
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number, optionally bounded below: rejects 1e999, inf and nan."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, strict: bool = False):
+        self.minimum, self.strict = minimum, strict
+
+    def convert(self, value, param, ctx):
+        import math
+
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.minimum is not None and (number < self.minimum or (self.strict and number == self.minimum)):
+            bound = "greater than" if self.strict else "at least"
+            self.fail(f"{value!r} must be {bound} {self.minimum:g}", param, ctx)
+        return number
+
+
+POSITIVE = FiniteFloat(0.0, strict=True)
+NON_NEGATIVE = FiniteFloat(0.0)

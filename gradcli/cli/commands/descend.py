@@ -1,0 +1,83 @@
+"""gradcli descend: minimise the output by gradient descent over chosen inputs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gradcli.cli.commands.common import (Command, NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
+                     program_options)
+
+HELP = """Minimise the output by gradient descent: forward pass, backward pass,
+w = w - lr * gradient, repeat.
+
+\b
+--wrt chooses the inputs to train (default: every input that is not a data
+column); the others stay fixed.  Step 0 is the start; --steps N makes N
+updates; --until TOL stops early once the gradient's norm is below TOL.
+With --data FILE (CSV with a header row, or JSON lines) each column binds
+the input of the same name row by row; the loss is the mean of the output
+over the rows.  --json streams one JSON line per step, then {"done": true, ...}.
+If the loss becomes nan or infinite, descent stops with exit status 1.
+
+\b
+Examples:
+  gradcli descend 'L = (w - 3)^2' w=0 --lr 0.1 --steps 100
+  gradcli descend -f samples/quadratic.grad --until 1e-9 --steps 1000
+  gradcli descend -f samples/line_fit.grad --data samples/line_fit.csv --steps 500
+  gradcli descend 'L = (w*x + b - y)^2' w=0 b=0 --data samples/line_fit.csv --json
+"""
+
+
+@click.command("descend", cls=Command, help=HELP)
+@program_options
+@click.option("--lr", type=POSITIVE, default=0.1, show_default=True, help="The learning rate.")
+@click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True,
+              help="How many updates at most.")
+@click.option("--until", type=NON_NEGATIVE, metavar="TOL", help="Stop once the gradient's norm is below TOL.")
+@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Training data: CSV with a header row, or JSON lines; columns bind inputs.")
+@json_option
+@click.pass_context
+def command(ctx, args, file, of, wrt, lr, steps, until, data_file, as_json):
+    from gradcli.analyses.descent import Descent, prepare, read_data
+
+    data = read_data(data_file) if data_file else None
+    problem = prepare(load_problem(ctx, args, file, of, wrt, require_values=False), data, wrt_given=bool(wrt))
+    descent = Descent(problem, lr, steps, until, data)
+    if as_json:
+        from gradcli.render.descend_view import done_json, step_json
+
+        for step in descent:
+            emit_json(step_json(step))  # click.echo flushes each line
+        emit_json(done_json(descent.result))
+        _warn_if_not_converged(descent.result)
+        return
+    from gradcli.render.descend_view import summary_rich
+
+    try:
+        if sys.stdout.isatty():
+            from gradcli.render.descend_view import ProgressBar
+
+            with ProgressBar(steps) as bar:
+                for step in descent:
+                    bar.update(step)
+        else:
+            for _ in descent:
+                pass
+    except KeyboardInterrupt:
+        reached = descent.interrupted()  # where it got to, then exit 130
+        if reached is not None:
+            print_rich(summary_rich(reached))
+        raise
+    print_rich(summary_rich(descent.result))
+    _warn_if_not_converged(descent.result)
+
+
+def _warn_if_not_converged(result) -> None:
+    """--until asked for a gradient norm the steps did not reach: say so (the exit status stays 0)."""
+    if result.until is not None and not result.converged:
+        from gradcli.render.descend_view import stop_text
+
+        click.echo(f"gradcli: warning: {stop_text(result)}", err=True)

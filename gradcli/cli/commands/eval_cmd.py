@@ -1,0 +1,44 @@
+"""gradcli eval: the output's value and its gradient with respect to every input."""
+
+from __future__ import annotations
+
+import click
+
+from gradcli.analyses.modes import MODES
+from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                     program_options, with_warnings)
+
+EXAMPLES = """Evaluate a program and compute its gradient by a reverse sweep.
+
+\b
+The program is statements separated by ';' or new lines ('#' starts a
+comment); a bare expression is the output 'f'.  Inputs get values as
+NAME=VALUE after it.
+
+\b
+Examples:
+  gradcli eval 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
+  gradcli eval 'log(x1) + x1*x2 - sin(x2)' x1=2 x2=5 --all
+  gradcli eval -f samples/sigmoid_neuron.grad --wrt w0,w1,w2 --json
+  echo 'y = x^2' | gradcli eval -f - x=3
+  gradcli eval -- '-x^2' x=3        (use -- before a program that starts with '-')
+"""
+
+
+@click.command("eval", cls=Command, help=EXAMPLES)
+@program_options
+@click.option("--all", "all_nodes", is_flag=True, help="Show every node with its value and adjoint.")
+@click.option("--mode", type=click.Choice(MODES), default="reverse", show_default=True,
+              help="How the gradient is computed.")
+@json_option
+@click.pass_context
+def command(ctx, args, file, of, wrt, all_nodes, mode, as_json):
+    from gradcli.analyses.modes import compute
+    from gradcli.render.eval_view import eval_json, eval_rich
+
+    result = compute(load_problem(ctx, args, file, of, wrt), mode)
+    emit_warnings(result)
+    if as_json:
+        emit_json(with_warnings(eval_json(result, all_nodes), result))
+    else:
+        print_rich(eval_rich(result, all_nodes))

@@ -1,0 +1,145 @@
+"""gradcli explain: the gradient explained as paths, backward steps, the evaluation trace, or the graph.
+
+Each view is a ``View``: a function that computes a result object from the
+problem, and two pure renderers (JSON-ready dict, Rich renderable).  Its
+``load`` imports them only when the view is asked for.  Several views are
+shown one after another, in the order they were asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import click
+
+from gradcli.support.errors import UsageError
+from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                     program_options, with_warnings)
+
+VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    help: str
+    load: Callable[[], tuple[Callable, Callable, Callable]]  # -> (compute, to_json, to_rich)
+
+
+def _paths():
+    from gradcli.analyses.paths import explain_paths
+    from gradcli.render.paths_view import paths_json, paths_rich
+
+    return explain_paths, paths_json, paths_rich
+
+
+def _steps():
+    from gradcli.render.steps_view import steps_json, steps_rich
+    from gradcli.analyses.steps import backward_steps
+
+    return backward_steps, steps_json, steps_rich
+
+
+def _trace():
+    from gradcli.render.trace_view import trace_json, trace_rich
+    from gradcli.analyses.trace import evaluation_trace
+
+    return evaluation_trace, trace_json, trace_rich
+
+
+def _graph():
+    from gradcli.autodiff.problem import evaluate
+    from gradcli.render.graph_view import graph_json, graph_rich
+
+    return evaluate, graph_json, graph_rich
+
+
+VIEWS = {view.name: view for view in [
+    View("paths", "Every path from each input to the output.", _paths),
+    View("steps", "The backward pass, node by node.", _steps),
+    View("trace", "The evaluation trace (Wengert list).", _trace),
+    View("graph", "The graph as a tree with values and adjoints.", _graph),
+]}
+
+
+HELP = """Explain how the gradient comes about.
+
+\b
+  --paths  every input-to-output path, the local partial on each edge,
+           their product, and the sum over paths (Bauer's formula)
+  --steps  the backward pass node by node: upstream x local = downstream
+  --trace  the evaluation trace (Wengert list); --tangent X adds the
+           forward-mode column, --adjoint the reverse-mode one
+  --graph  the computational graph as a tree, with values and adjoints
+
+\b
+Several views are shown one after another, in the order given
+(with --json, ask for one).
+
+\b
+Examples:
+  gradcli explain --paths 'y = log(x1) + x1*x2 - sin(x2)' x1=2 x2=5
+  gradcli explain --steps -f samples/sigmoid_neuron.grad
+  gradcli explain --trace -f samples/baydin_trace.grad --tangent x1 --adjoint
+  gradcli explain --graph 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
+"""
+
+
+def _ask(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Remember each view flag as it is met: click handles them in command-line order."""
+    if value:
+        ctx.meta.setdefault(VIEWS_ASKED, []).append(param.name)
+
+
+def view_options(f):
+    for view in reversed(VIEWS.values()):
+        f = click.option(f"--{view.name}", view.name, is_flag=True, expose_value=False, callback=_ask,
+                         help=view.help)(f)
+    return f
+
+
+@click.command("explain", cls=Command, help=HELP)
+@program_options
+@view_options
+@click.option("--max-paths", type=click.IntRange(min=0), default=20, show_default=True,
+              help="With --paths: list at most N paths per input (the largest |product| first).")
+@click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
+@click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
+@click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
+@json_option
+@click.pass_context
+def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, as_json):
+    views = ctx.meta.get(VIEWS_ASKED, [])
+    if not views:
+        raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
+    if as_json and len(views) > 1:
+        raise UsageError(f"--json prints one object, but {len(views)} views were asked for "
+                         f"({', '.join('--' + v for v in views)}): ask for one at a time")
+    if "trace" not in views and (tangent or adjoint):
+        raise UsageError("--tangent and --adjoint go with --trace")
+    given = ctx.get_parameter_source("max_paths") == click.core.ParameterSource.COMMANDLINE
+    if "paths" not in views and given:
+        raise UsageError("--max-paths goes with --paths")
+    if latex and (views != ["paths"] or as_json):
+        raise UsageError("--latex goes with --paths alone, without --json")
+    problem = load_problem(ctx, args, file, of, wrt)
+    options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
+    for k, name in enumerate(views):
+        compute, to_json, to_rich = VIEWS[name].load()
+        if latex:
+            from gradcli.render.paths_latex import paths_latex
+
+            result = compute(problem, **options[name])
+            emit_warnings(result)
+            click.echo(paths_latex(result))
+            return
+        result = compute(problem, **options.get(name, {}))
+        if k == 0:
+            emit_warnings(result)  # every view evaluates the same problem: its warnings once
+        if as_json:
+            emit_json(with_warnings(to_json(result), result))
+        else:
+            if k:
+                print_rich("")
+            print_rich(to_rich(result))

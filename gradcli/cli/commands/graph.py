@@ -1,0 +1,73 @@
+"""gradcli graph: write the annotated computational graph as DOT, Mermaid, JSON, SVG or PNG."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gradcli.support.errors import UsageError
+from gradcli.cli.commands.common import Command, emit_json, emit_warnings, json_option, load_problem, program_options
+
+HELP = """Write the annotated computational graph: every node with its name or
+operation and its value, every edge with its local partial, and every
+node's adjoint (the gradient of the output with respect to it) in red.
+
+\b
+  dot      Graphviz input, inputs on the left, the output on the right
+  mermaid  a 'flowchart LR' for a ```mermaid block in Markdown
+  json     {"output", "value", "nodes": [...], "edges": [...]}
+  svg/png  rendered by Graphviz's dot (apt-get install graphviz,
+           brew install graphviz)
+
+\b
+Examples:
+  gradcli graph 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
+  gradcli graph -f samples/sigmoid_neuron.grad --format svg -o neuron.svg
+  gradcli graph -f samples/baydin_trace.grad --format mermaid
+  gradcli graph 'f = (x + y) * z' x=-2 y=5 z=-4 | dot -Tpng -o f.png
+"""
+
+
+@click.command("graph", cls=Command, help=HELP)
+@program_options(wrt=False)
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json", "svg", "png"]), default="dot",
+              show_default=True, help="What to write.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE instead of standard output.")
+@json_option
+@click.pass_context
+def command(ctx, args, file, of, fmt, output, as_json):
+    from gradcli.analyses import export
+    from gradcli.autodiff.problem import evaluate
+
+    if as_json:
+        given = ctx.get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE
+        if given and fmt != "json":
+            raise UsageError(f"--json and --format {fmt} disagree: --json means --format json")
+        fmt = "json"
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise UsageError("PNG is binary: give -o FILE, or pipe it to a file")
+    result = evaluate(load_problem(ctx, args, file, of))
+    emit_warnings(result)
+    graph = export.annotate(result)
+    if fmt == "json" and output is None:
+        emit_json(export.to_json(graph))
+        return
+    if fmt == "json":
+        import json
+
+        data = (json.dumps(export.to_json(graph), ensure_ascii=False) + "\n").encode("utf-8")
+    elif fmt == "mermaid":
+        data = export.to_mermaid(graph).encode("utf-8")
+    else:
+        dot = export.to_dot(graph)
+        data = dot.encode("utf-8") if fmt == "dot" else export.render_graphviz(dot, fmt)
+    if output is None:
+        click.echo(data, nl=False)  # bytes go to the binary stream
+        return
+    try:
+        with open(output, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise UsageError(f"-o {output}: cannot write it ({exc.strerror})") from None

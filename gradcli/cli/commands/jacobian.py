@@ -1,0 +1,46 @@
+"""gradcli jacobian: every output's derivative with respect to every input, by forward or reverse mode."""
+
+from __future__ import annotations
+
+import click
+
+from gradcli.support.errors import UsageError
+from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                     program_options, split_names, with_warnings)
+
+HELP = """The Jacobian of several outputs: one row per output, one column per input.
+
+\b
+Forward mode fills a column per pass (n passes for n inputs); reverse mode
+fills a row per pass (m passes for m outputs).  The output says both counts
+and which mode is cheaper for this shape; without --mode the cheaper one is
+used (reverse at a tie).  With no --of, the outputs are the statements that
+no other statement uses.
+
+\b
+Examples:
+  gradcli jacobian 'y1 = x1*x2; y2 = sin(x1) + x2' x1=2 x2=5
+  gradcli jacobian 'u = a*b; v = u + c; w = u*c' --of v,w a=1 b=2 c=3
+  gradcli jacobian -f samples/baydin_trace.grad --of y --mode forward --json
+"""
+
+
+@click.command("jacobian", cls=Command, help=HELP)
+@program_options(outputs=True)
+@click.option("--mode", type=click.Choice(["forward", "reverse"]), default=None,
+              help="Forward: a column per pass; reverse: a row per pass (default: the cheaper).")
+@json_option
+@click.pass_context
+def command(ctx, args, file, of, wrt, mode, as_json):
+    from gradcli.analyses.jacobian import jacobian
+    from gradcli.render.jacobian_view import jacobian_json, jacobian_rich
+
+    outputs = [name for value in of for name in split_names(value) or []]
+    if of and not outputs:
+        raise UsageError("--of needs output names, like --of y1,y2")
+    result = jacobian(load_problem(ctx, args, file, outputs, wrt, several=True), mode)
+    emit_warnings(result)
+    if as_json:
+        emit_json(with_warnings(jacobian_json(result), result))
+    else:
+        print_rich(jacobian_rich(result))

@@ -1,0 +1,334 @@
+"""The operator table: the single source of truth for every operation.
+
+Each entry gives an operation's name, arity, forward function, one local
+partial derivative per operand, a symbolic formula for each partial, and how it
+is displayed.  The forward pass, the reverse sweep, forward mode, the path
+explainer and the tests all read this table, so adding an operation is adding
+one entry (the tests iterate over ``OPS``).
+
+Partials are called as ``partial(*operand_values, out)`` where ``out`` is the
+node's own value (``exp``'s partial is its output).  Formulas are templates over
+the operand placeholders ``{x}`` (unary) or ``{a}``, ``{b}`` (binary) and
+``{out}`` for the node's output label; variadic ops (max, min) use ``{i}`` for the
+operand in question, ``{args}`` for all of them, and ``{sum}`` for the sum over
+the operands ``{j}`` of a second template.  Every formula is an expression of
+gradcli's language, so a derived program parses and can be differentiated again.
+
+Conventions at points where a derivative does not exist (stated in the README):
+abs'(0) = 0, relu'(0) = 0, sign'(0) = 0, hypot's partials at (0, 0) are 0, atan2
+on its branch cut (y = 0, x < 0) takes the one-sided partials, and max/min split
+the gradient equally among tied arguments.
+
+Partials are written so that they keep every digit where the output alone would
+lose them: ``sigmoid(x)*sigmoid(-x)`` rather than ``o*(1 - o)``, ``tanh``'s from
+``exp(-2|x|)`` rather than ``1 - o*o``, ``(1 - x)*(1 + x)`` rather than ``1 - x*x``
+(tests/test_ops_precision.py holds every partial to a high-precision reference).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+INFIX, PREFIX, CALL = "infix", "prefix", "call"
+ALIAS = "alias"  # ``y = x``: a statement that names another value
+NAN = float("nan")
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    arity: int | None  # None: variadic, two or more operands
+    forward: Callable[..., float]
+    partials: tuple[Callable[..., float], ...]
+    formulas: tuple[str, ...]
+    symbol: str  # "+" for infix, "-" for prefix, the function name for calls
+    style: str = CALL  # INFIX, PREFIX or CALL
+    precedence: int = 100  # for printing: higher binds tighter
+    domain: Callable[..., bool] | None = None  # which operand values the tests may use
+    kinks: Callable[..., bool] | None = None  # True where a partial is a convention, not a derivative
+    # True when the exact result is never zero unless an operand is: a 0.0 from
+    # nonzero operands is then an underflow, which the forward pass reports.
+    never_zero: bool = False
+
+    def partial(self, j: int, vals, out: float) -> float:
+        """The local partial of this op's output with respect to operand ``j``."""
+        if self.arity is None:
+            return self.partials[0](j, vals, out)
+        return self.partials[j](*vals, out)
+
+    def formula(self, j: int, labels: list[str], out_label: str = "") -> str:
+        """The symbolic partial with respect to operand ``j``, over the operands' labels, simplified.
+
+        ``2*x^(2-1)`` is shown as ``2*x``: the template is built as an expression
+        and simplified by ``gradcli.symbolic`` (imported only here, when a view asks).
+        """
+        from gradcli.core.symbolic import simplified_formula
+
+        text = simplified_formula(self, j, labels, out_label)
+        return text if text is not None else self.formula_text(j, labels, out_label)
+
+    def formula_text(self, j: int, labels: list[str], out_label: str = "") -> str:
+        """The formula template filled in, as written in the table (a gradcli expression).
+
+        A variadic op's second template is one term of ``{sum}``, written once per operand ``{j}``.
+        """
+        if self.arity is None:
+            terms = " + ".join(f"({self.formulas[1].format(j=label, out=out_label)})" for label in labels) \
+                if len(self.formulas) > 1 else ""
+            return self.formulas[0].format(i=labels[j], args=", ".join(labels), out=out_label, sum=terms)
+        names = {"x": labels[0]} if self.arity == 1 else {"a": labels[0], "b": labels[1]}
+        return self.formulas[j].format(out=out_label, **names)
+
+    def defined_partial(self, j: int, vals, out: float) -> float | None:
+        """``partial``, or None where it is undefined or infinite (for views that show every edge)."""
+        try:
+            local = self.partial(j, vals, out)
+        except (ArithmeticError, ValueError):
+            return None
+        return local if math.isfinite(local) else None
+
+    def render(self, labels: list[str]) -> str:
+        """The op applied to operand texts, as the user would write it: ``a*b``, ``sin(x)``, ``v1*(-2)``.
+
+        A negative operand of an operator is parenthesised (``(-1)/0``, ``-(-2)``).
+        """
+        if self.style in (INFIX, PREFIX):
+            labels = [f"({s})" if s.startswith("-") else s for s in labels]
+        if self.style == INFIX:
+            return f"{labels[0]}{self.symbol}{labels[1]}"
+        if self.style == PREFIX:
+            return f"{self.symbol}{labels[0]}"
+        if self.style == ALIAS:
+            return labels[0]
+        return f"{self.symbol}({', '.join(labels)})"
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + e^x) without overflow for large x
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _pow(a: float, b: float) -> float:
+    # math.pow raises ValueError for 0**negative and negative**fraction: both domain errors
+    return math.pow(a, b)
+
+
+def _pow_da(a: float, b: float, out: float) -> float:
+    # A constant exponent of 0 makes a^0 = 1 constant: its slope is 0 even at a = 0.
+    if b == 0:
+        return 0.0
+    return b * math.pow(a, b - 1)
+
+
+def _pow_db(a: float, b: float, out: float) -> float:
+    if a > 0:
+        return out * math.log(a)
+    if a == 0 and b > 0:
+        return 0.0
+    return NAN  # undefined; an error only if the exponent depends on an input
+
+
+def _div_db(a: float, b: float, out: float) -> float:
+    # -(a/b)/b, not -a/(b*b): b*b overflows or underflows long before the result does.
+    return -(a / b) / b
+
+
+def _tanh_partial(x: float, out: float) -> float:
+    # 1 - tanh(x)^2 = 4z/(1+z)^2 with z = exp(-2|x|): no cancellation as tanh(x) nears +-1,
+    # and no overflow (cosh(x)^2 would overflow long before the result underflows).
+    z = math.exp(-2.0 * abs(x))
+    return 4.0 * z / ((1.0 + z) * (1.0 + z))
+
+
+def _asin_partial(x: float, out: float) -> float:
+    # 1 - x^2 as (1 - x)(1 + x): exact near +-1, where x*x rounds away the digits that matter.
+    return 1.0 / math.sqrt((1.0 - x) * (1.0 + x))
+
+
+def _atan_partial(x: float, out: float) -> float:
+    if abs(x) <= 1.0:
+        return 1.0 / (1.0 + x * x)
+    t = 1.0 / x  # x*x would overflow for |x| > 1e154
+    return t * t / (1.0 + t * t)
+
+
+def _cbrt(x: float) -> float:
+    if hasattr(math, "cbrt"):  # Python 3.11+
+        return math.cbrt(x)
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    y = math.copysign(abs(x) ** (1.0 / 3.0), x)
+    return y - (y * y * y - x) / (3.0 * y * y)  # one Newton step: the last bits
+
+
+def _hypot_partial(j: int):
+    def partial(a: float, b: float, out: float) -> float:
+        # a/|(a, b)|; at (0, 0), where hypot has a cone point like abs at 0, 0 by convention.
+        return (a, b)[j] / out if out else 0.0
+
+    return partial
+
+
+def _atan2_partial(j: int):
+    def partial(y: float, x: float, out: float) -> float:
+        # d/dy = x/(x^2 + y^2), d/dx = -y/(x^2 + y^2), divided by the hypotenuse twice:
+        # x^2 + y^2 would overflow or underflow first.  Undefined at (0, 0).
+        h = math.hypot(y, x)
+        return (x / h) / h if j == 0 else (-y / h) / h
+
+    return partial
+
+
+def _extreme_partial(j: int, vals, out: float) -> float:
+    """max and min: 1 for the operand that is the result, shared equally at a tie."""
+    if vals[j] != out:
+        return 0.0
+    return 1.0 / sum(1 for v in vals if v == out)
+
+
+def _unary(name, forward, partial, formula, domain=None, kinks=None, symbol=None,
+           never_zero=False) -> Op:
+    return Op(name, 1, forward, (partial,), (formula,), symbol or name, CALL,
+              domain=domain, kinks=kinks, never_zero=never_zero)
+
+
+def _positive(x):
+    return x > 0
+
+
+def _unit_open(x):
+    return -1 < x < 1
+
+
+OPS: dict[str, Op] = {op.name: op for op in [
+    Op("add", 2, lambda a, b: a + b, (lambda a, b, o: 1.0, lambda a, b, o: 1.0),
+       ("1", "1"), "+", INFIX, 10),
+    Op("sub", 2, lambda a, b: a - b, (lambda a, b, o: 1.0, lambda a, b, o: -1.0),
+       ("1", "-1"), "-", INFIX, 10),
+    Op("mul", 2, lambda a, b: a * b, (lambda a, b, o: b, lambda a, b, o: a),
+       ("{b}", "{a}"), "*", INFIX, 20, never_zero=True),
+    Op("div", 2, lambda a, b: a / b, (lambda a, b, o: 1.0 / b, _div_db),
+       ("1/{b}", "-{a}/{b}^2"), "/", INFIX, 20,
+       domain=lambda a, b: abs(b) > 0.1, never_zero=True),
+    Op("neg", 1, lambda x: -x, (lambda x, o: -1.0,), ("-1",), "-", PREFIX, 30),
+    Op("pow", 2, _pow, (_pow_da, _pow_db),
+       ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"), "^", INFIX, 40,
+       domain=lambda a, b: a > 0.1, never_zero=True),
+    _unary("exp", math.exp, lambda x, o: o, "exp({x})", never_zero=True),
+    _unary("exp2", lambda x: math.pow(2.0, x), lambda x, o: o * _LN2, "exp2({x})*log(2)",
+           never_zero=True),
+    _unary("log", math.log, lambda x, o: 1.0 / x, "1/{x}", domain=_positive),
+    _unary("log10", math.log10, lambda x, o: 1.0 / (x * _LN10), "1/({x}*log(10))", domain=_positive),
+    _unary("log2", math.log2, lambda x, o: 1.0 / (x * _LN2), "1/({x}*log(2))", domain=_positive),
+    _unary("sqrt", math.sqrt, lambda x, o: 0.5 / o, "1/(2*sqrt({x}))", domain=_positive),
+    _unary("cbrt", _cbrt, lambda x, o: 1.0 / (3.0 * o * o), "1/(3*cbrt({x})^2)",
+           domain=lambda x: abs(x) > 0.1, never_zero=True),
+    _unary("sin", math.sin, lambda x, o: math.cos(x), "cos({x})"),
+    _unary("cos", math.cos, lambda x, o: -math.sin(x), "-sin({x})"),
+    _unary("tan", math.tan, lambda x, o: 1.0 + o * o, "1 + tan({x})^2",
+           domain=lambda x: abs(x) < 1.4),
+    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", domain=_unit_open),
+    _unary("acos", math.acos, lambda x, o: -_asin_partial(x, o), "-1/sqrt(1 - {x}^2)",
+           domain=_unit_open),
+    _unary("atan", math.atan, _atan_partial, "1/(1 + {x}^2)"),
+    Op("atan2", 2, math.atan2, (_atan2_partial(0), _atan2_partial(1)),
+       ("{b}/({a}^2 + {b}^2)", "-{a}/({a}^2 + {b}^2)"), "atan2",
+       domain=lambda y, x: x > 0.1 or abs(y) > 0.1, kinks=lambda y, x: y == 0 and x < 0),
+    Op("hypot", 2, math.hypot, (_hypot_partial(0), _hypot_partial(1)),
+       ("{a}/hypot({a}, {b})", "{b}/hypot({a}, {b})"), "hypot",
+       domain=lambda a, b: math.hypot(a, b) > 0.1, kinks=lambda a, b: a == 0 and b == 0,
+       never_zero=True),
+    _unary("sinh", math.sinh, lambda x, o: math.cosh(x), "cosh({x})"),
+    _unary("cosh", math.cosh, lambda x, o: math.sinh(x), "sinh({x})"),
+    _unary("tanh", math.tanh, _tanh_partial, "1 - tanh({x})^2"),
+    _unary("sigmoid", _sigmoid, lambda x, o: _sigmoid(x) * _sigmoid(-x), "sigmoid({x})*sigmoid(-{x})",
+           never_zero=True),
+    _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0,
+           "relu(sign({x}))", kinks=lambda x: x == 0),
+    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", never_zero=True),
+    _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", kinks=lambda x: x == 0),
+    _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0", kinks=lambda x: x == 0),
+    Op("max", None, lambda *v: max(v), (_extreme_partial,),
+       ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), "max",
+       kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1),
+    Op("min", None, lambda *v: min(v), (_extreme_partial,),
+       ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), "min",
+       kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
+    # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
+    # name keeps its place in every view (paths to y end at y) with a partial of 1.
+    Op("copy", 1, lambda x: x, (lambda x, o: 1.0,), ("1",), "", ALIAS),
+]}
+
+# What the user may write, mapped to table entries.  `ln` and `pow(a, b)` are
+# other spellings of `log` and `^`, not other operations.  The grammar also takes
+# paper's signs (× · ÷ − √, superscript powers); syntax.py maps those by token type.
+INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+PREFIX_OPS = {"-": "neg"}
+FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL}
+FUNCTIONS.update({"ln": "log", "pow": "pow"})
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+# Other calculators' and libraries' names for functions gradcli has, and for a few it
+# writes another way.  An unknown function gets only a hint that means the same thing:
+# a near miss like log10 -> log (natural) or sign -> sin would give a wrong answer.
+SYNONYMS = {  # None: the name means different things to different people (lg: log10 or log2?)
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "atn": "atan",
+    "logistic": "sigmoid", "expit": "sigmoid", "fabs": "abs", "absolute": "abs", "power": "pow",
+    "sgn": "sign", "signum": "sign", "log_10": "log10", "log_2": "log2", "tg": "tan",
+    "fmax": "max", "fmin": "min", "maximum": "max", "minimum": "min", "sqroot": "sqrt",
+    "cuberoot": "cbrt", "sine": "sin", "cosine": "cos", "tangent": "tan", "lg": None, "norm": None,
+}
+REWRITES = {  # functions gradcli does not have, and how to write them
+    "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)", "coth": "1/tanh(x)",
+    "sech": "1/cosh(x)", "csch": "1/sinh(x)", "sqr": "x^2", "square": "x^2", "cube": "x^3",
+    "log1p": "log(1 + x)", "expm1": "exp(x) - 1", "exp10": "10^x", "logit": "log(x/(1 - x))",
+    "asinh": "log(x + sqrt(x^2 + 1))", "acosh": "log(x + sqrt(x^2 - 1))",
+    "atanh": "log((1 + x)/(1 - x))/2", "arsinh": "log(x + sqrt(x^2 + 1))",
+    "arcosh": "log(x + sqrt(x^2 - 1))", "artanh": "log((1 + x)/(1 - x))/2",
+    "arcsinh": "log(x + sqrt(x^2 + 1))", "arccosh": "log(x + sqrt(x^2 - 1))",
+    "arctanh": "log((1 + x)/(1 - x))/2",
+}
+# Real functions elsewhere: never "corrected" to a name one letter away (cot is not cos).
+_OTHER_FUNCTIONS = {"acot", "asec", "acsc", "sinc", "erf", "erfc", "gamma", "lgamma", "floor", "ceil",
+                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "sum", "prod", "mean", "heaviside",
+                    "step", "clip", "clamp", "softmax", "gelu", "selu", "elu", "swish", "silu", "sind",
+                    "cosd", "tand"}
+
+
+def function_hint(name: str) -> str:
+    """What to tell a user who called an unknown function ``name``: the same function's
+    spelling here, how to write it, a one-letter typo's only possible meaning, or the list."""
+    if SYNONYMS.get(name):
+        return f": gradcli calls it {SYNONYMS[name]}"
+    if name.lower() in FUNCTIONS:
+        return f": did you mean {name.lower()}?"
+    if name in REWRITES:
+        return f": write {name}(x) as {REWRITES[name]}"
+    if name not in _OTHER_FUNCTIONS and name not in SYNONYMS and not any(c.isdigit() for c in name):
+        close = [f for f in FUNCTIONS if _one_edit(name, f) and not any(c.isdigit() for c in f)]
+        if len(close) == 1:
+            return f": did you mean {close[0]}?"
+    return f" (known: {', '.join(sorted(FUNCTIONS))})"
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one inserted, deleted or replaced letter, or two swapped neighbours."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))

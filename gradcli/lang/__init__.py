@@ -1,0 +1,1 @@
+"""The language: the parsed program as data, the LALR parser over the grammar's tables, the printer."""
