@@ -8,7 +8,7 @@ import pytest
 from conftest import run
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.forward import forward_gradient, tangents
-from gradcli.core.ops import OPS
+from gradcli.core.ops import OPS, SCALAR_OPS
 from gradcli.autodiff.problem import evaluate, load
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
@@ -72,7 +72,7 @@ def random_program(rng: random.Random, n_inputs: int = 3, n_ops: int = 12):
     bindings = [f"{n}={v!r}" for n, v in values.items()]
     pool = dict(values)
     lines, used, ops_used = [], set(), set()
-    ops = list(OPS.values())
+    ops = list(SCALAR_OPS.values())
     while len(lines) < n_ops:
         op = rng.choice(ops)
         arity = op.arity or rng.choice([2, 3])
@@ -113,4 +113,4 @@ def test_random_programs_use_every_op():
     seen = set()
     for seed in range(40):
         seen |= random_program(random.Random(seed))[2]
-    assert seen == set(OPS)
+    assert seen == set(SCALAR_OPS)

@@ -10,7 +10,7 @@ from conftest import SAMPLES, run
 from programs import ladder
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.tape import INPUT, OPERATION
-from gradcli.core.ops import OPS
+from gradcli.core.ops import OPS, SCALAR_OPS
 from gradcli.analyses.paths import PATH_LIMIT, explain_paths, path_sum_gradient
 from gradcli.autodiff.problem import load
 
@@ -79,7 +79,7 @@ def random_program(seed: int, statements: int = 10):
     rng = random.Random(seed)
     values = {f"x{i}": rng.choice([-1, 1]) * rng.uniform(0.3, 1.5) for i in (1, 2, 3)}
     lines = []
-    ops = list(OPS.values())
+    ops = list(SCALAR_OPS.values())
     while len(lines) < statements:
         op = rng.choice(ops)
         arity = op.arity or rng.choice([2, 3])

@@ -28,11 +28,17 @@ lose them: ``sigmoid(x)*sigmoid(-x)`` rather than ``o*(1 - o)``, ``tanh``'s from
 from __future__ import annotations
 
 import math
+from functools import reduce
 from dataclasses import dataclass
 from typing import Callable
 
+from gradcli.core import arrays
+from gradcli.core.arrays import ArrayRule, elementwise
+from gradcli.core.values import np
+
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
 ALIAS = "alias"  # ``y = x``: a statement that names another value
+INDEX, LITERAL = "index", "literal"  # ``x[1, 0]`` and ``[a, b]``
 NAN = float("nan")
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -53,6 +59,27 @@ class Op:
     # True when the exact result is never zero unless an operand is: a 0.0 from
     # nonzero operands is then an underflow, which the forward pass reports.
     never_zero: bool = False
+    # The rule on arrays: VJPs, JVP, shape (core/arrays.py).  A scalar op is elementwise.
+    array: ArrayRule | None = None
+
+    @property
+    def scalar(self) -> bool:
+        """True for an op with scalar partials (every op but the array ones: @, sum, ...)."""
+        return bool(self.partials)
+
+    def tensor_formula(self, j: int, labels: list[str], out_label: str = "") -> str:
+        """The rule handing the gradient ``g`` to operand ``j`` at the tensor level: ``g @ xᵀ``, ``g * cos(x)``."""
+        if self.array is not None and self.array.formulas:
+            template = self.array.formulas[0 if self.array.variadic else j]
+            names = {"x": labels[0], "a": labels[0], "b": labels[-1], "i": str(j), "out": out_label,
+                     "params": ""}
+            return template.format(**names)
+        local = self.formula(j, labels, out_label)
+        if local == "1":
+            return "g"
+        if local == "-1":
+            return "-g"
+        return f"g * {local}" if _atomic(local) else f"g * ({local})"
 
     def partial(self, j: int, vals, out: float) -> float:
         """The local partial of this op's output with respect to operand ``j``."""
@@ -91,11 +118,18 @@ class Op:
             return None
         return local if math.isfinite(local) else None
 
-    def render(self, labels: list[str]) -> str:
+    def render(self, labels: list[str], params: tuple = ()) -> str:
         """The op applied to operand texts, as the user would write it: ``a*b``, ``sin(x)``, ``v1*(-2)``.
 
         A negative operand of an operator is parenthesised (``(-1)/0``, ``-(-2)``).
+        ``params`` are the fixed indices or axis: ``W[1,0]``, ``sum(S, 1)``.
         """
+        if self.style == INDEX:
+            return f"{labels[0]}[{', '.join(str(i) for i in params)}]"
+        if self.style == LITERAL:
+            return f"[{', '.join(labels)}]"
+        if params:
+            labels = [*labels, *(str(p) for p in params)]
         if self.style in (INFIX, PREFIX):
             labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:
@@ -198,9 +232,76 @@ def _extreme_partial(j: int, vals, out: float) -> float:
 
 
 def _unary(name, forward, partial, formula, domain=None, kinks=None, symbol=None,
-           never_zero=False) -> Op:
+           never_zero=False, array: ArrayRule | None = None) -> Op:
     return Op(name, 1, forward, (partial,), (formula,), symbol or name, CALL,
-              domain=domain, kinks=kinks, never_zero=never_zero)
+              domain=domain, kinks=kinks, never_zero=never_zero, array=array)
+
+
+def _atomic(text: str) -> bool:
+    return text.replace("_", "").replace(".", "").isalnum() or (text.endswith(")") and "(" in text
+                                                                and text.index("(") > 0
+                                                                and text[:text.index("(")].isalnum())
+
+
+# numpy versions of the scalar rules above, for ops applied to arrays element by element.
+
+def _np_sigmoid(x):
+    with np.errstate(over="ignore"):
+        z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _np_tanh_partial(x, out):
+    z = np.exp(-2.0 * np.abs(x))
+    return 4.0 * z / ((1.0 + z) * (1.0 + z))
+
+
+def _np_asin_partial(x, out):
+    return 1.0 / np.sqrt((1.0 - x) * (1.0 + x))
+
+
+def _np_atan_partial(x, out):
+    big = np.abs(x) > 1.0
+    t = np.where(big, 1.0 / np.where(big, x, 1.0), x)
+    return np.where(big, t * t / (1.0 + t * t), 1.0 / (1.0 + x * x))
+
+
+def _np_pow_da(a, b, out):
+    return np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
+
+
+def _np_pow_db(a, b, out):
+    safe = np.where(a > 0, a, 1.0)
+    return np.where(a > 0, out * np.log(safe), np.where((a == 0) & (b > 0), 0.0, np.nan))
+
+
+def _np_extreme_partial(j, vals, out):
+    hits = [(v == out) * 1.0 for v in vals]
+    return hits[j] / sum(hits)
+
+
+def _np_atan2_partial(j):
+    def partial(y, x, out):
+        h = np.hypot(y, x)
+        return (x / h) / h if j == 0 else (-y / h) / h
+
+    return partial
+
+
+def _np_hypot_partial(j):
+    def partial(a, b, out):
+        safe = np.where(out != 0, out, 1.0)
+        return np.where(out != 0, (a, b)[j] / safe, 0.0)
+
+    return partial
+
+
+def _np_softplus(x):
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _one(*args):
+    return 1.0
 
 
 def _positive(x):
@@ -213,69 +314,121 @@ def _unit_open(x):
 
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", 2, lambda a, b: a + b, (lambda a, b, o: 1.0, lambda a, b, o: 1.0),
-       ("1", "1"), "+", INFIX, 10),
+       ("1", "1"), "+", INFIX, 10, array=elementwise("add", _one, _one)),
     Op("sub", 2, lambda a, b: a - b, (lambda a, b, o: 1.0, lambda a, b, o: -1.0),
-       ("1", "-1"), "-", INFIX, 10),
+       ("1", "-1"), "-", INFIX, 10, array=elementwise("subtract", _one, lambda a, b, o: -1.0)),
     Op("mul", 2, lambda a, b: a * b, (lambda a, b, o: b, lambda a, b, o: a),
-       ("{b}", "{a}"), "*", INFIX, 20, never_zero=True),
+       ("{b}", "{a}"), "*", INFIX, 20, never_zero=True,
+       array=elementwise("multiply", lambda a, b, o: b, lambda a, b, o: a)),
     Op("div", 2, lambda a, b: a / b, (lambda a, b, o: 1.0 / b, _div_db),
        ("1/{b}", "-{a}/{b}^2"), "/", INFIX, 20,
-       domain=lambda a, b: abs(b) > 0.1, never_zero=True),
-    Op("neg", 1, lambda x: -x, (lambda x, o: -1.0,), ("-1",), "-", PREFIX, 30),
+       domain=lambda a, b: abs(b) > 0.1, never_zero=True,
+       array=elementwise("divide", lambda a, b, o: 1.0 / b, lambda a, b, o: -(a / b) / b)),
+    Op("neg", 1, lambda x: -x, (lambda x, o: -1.0,), ("-1",), "-", PREFIX, 30,
+       array=elementwise("negative", lambda x, o: -1.0)),
     Op("pow", 2, _pow, (_pow_da, _pow_db),
        ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"), "^", INFIX, 40,
-       domain=lambda a, b: a > 0.1, never_zero=True),
-    _unary("exp", math.exp, lambda x, o: o, "exp({x})", never_zero=True),
+       domain=lambda a, b: a > 0.1, never_zero=True, array=elementwise("power", _np_pow_da, _np_pow_db)),
+    _unary("exp", math.exp, lambda x, o: o, "exp({x})", never_zero=True,
+           array=elementwise("exp", lambda x, o: o)),
     _unary("exp2", lambda x: math.pow(2.0, x), lambda x, o: o * _LN2, "exp2({x})*log(2)",
-           never_zero=True),
-    _unary("log", math.log, lambda x, o: 1.0 / x, "1/{x}", domain=_positive),
-    _unary("log10", math.log10, lambda x, o: 1.0 / (x * _LN10), "1/({x}*log(10))", domain=_positive),
-    _unary("log2", math.log2, lambda x, o: 1.0 / (x * _LN2), "1/({x}*log(2))", domain=_positive),
-    _unary("sqrt", math.sqrt, lambda x, o: 0.5 / o, "1/(2*sqrt({x}))", domain=_positive),
+           never_zero=True,
+           array=elementwise("exp2", lambda x, o: o * _LN2)),
+    _unary("log", math.log, lambda x, o: 1.0 / x, "1/{x}", domain=_positive,
+           array=elementwise("log", lambda x, o: 1.0 / x)),
+    _unary("log10", math.log10, lambda x, o: 1.0 / (x * _LN10), "1/({x}*log(10))", domain=_positive,
+           array=elementwise("log10", lambda x, o: 1.0 / (x * _LN10))),
+    _unary("log2", math.log2, lambda x, o: 1.0 / (x * _LN2), "1/({x}*log(2))", domain=_positive,
+           array=elementwise("log2", lambda x, o: 1.0 / (x * _LN2))),
+    _unary("sqrt", math.sqrt, lambda x, o: 0.5 / o, "1/(2*sqrt({x}))", domain=_positive,
+           array=elementwise("sqrt", lambda x, o: 0.5 / o)),
     _unary("cbrt", _cbrt, lambda x, o: 1.0 / (3.0 * o * o), "1/(3*cbrt({x})^2)",
-           domain=lambda x: abs(x) > 0.1, never_zero=True),
-    _unary("sin", math.sin, lambda x, o: math.cos(x), "cos({x})"),
-    _unary("cos", math.cos, lambda x, o: -math.sin(x), "-sin({x})"),
+           domain=lambda x: abs(x) > 0.1, never_zero=True,
+           array=elementwise("cbrt", lambda x, o: 1.0 / (3.0 * o * o))),
+    _unary("sin", math.sin, lambda x, o: math.cos(x), "cos({x})",
+           array=elementwise("sin", lambda x, o: np.cos(x))),
+    _unary("cos", math.cos, lambda x, o: -math.sin(x), "-sin({x})",
+           array=elementwise("cos", lambda x, o: -np.sin(x))),
     _unary("tan", math.tan, lambda x, o: 1.0 + o * o, "1 + tan({x})^2",
-           domain=lambda x: abs(x) < 1.4),
-    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", domain=_unit_open),
+           domain=lambda x: abs(x) < 1.4,
+           array=elementwise("tan", lambda x, o: 1.0 + o * o)),
+    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", domain=_unit_open,
+           array=elementwise("arcsin", _np_asin_partial)),
     _unary("acos", math.acos, lambda x, o: -_asin_partial(x, o), "-1/sqrt(1 - {x}^2)",
-           domain=_unit_open),
-    _unary("atan", math.atan, _atan_partial, "1/(1 + {x}^2)"),
+           domain=_unit_open,
+           array=elementwise("arccos", lambda x, o: -_np_asin_partial(x, o))),
+    _unary("atan", math.atan, _atan_partial, "1/(1 + {x}^2)",
+           array=elementwise("arctan", _np_atan_partial)),
     Op("atan2", 2, math.atan2, (_atan2_partial(0), _atan2_partial(1)),
        ("{b}/({a}^2 + {b}^2)", "-{a}/({a}^2 + {b}^2)"), "atan2",
-       domain=lambda y, x: x > 0.1 or abs(y) > 0.1, kinks=lambda y, x: y == 0 and x < 0),
+       domain=lambda y, x: x > 0.1 or abs(y) > 0.1, kinks=lambda y, x: y == 0 and x < 0,
+       array=elementwise("arctan2", _np_atan2_partial(0), _np_atan2_partial(1))),
     Op("hypot", 2, math.hypot, (_hypot_partial(0), _hypot_partial(1)),
        ("{a}/hypot({a}, {b})", "{b}/hypot({a}, {b})"), "hypot",
        domain=lambda a, b: math.hypot(a, b) > 0.1, kinks=lambda a, b: a == 0 and b == 0,
-       never_zero=True),
-    _unary("sinh", math.sinh, lambda x, o: math.cosh(x), "cosh({x})"),
-    _unary("cosh", math.cosh, lambda x, o: math.sinh(x), "sinh({x})"),
-    _unary("tanh", math.tanh, _tanh_partial, "1 - tanh({x})^2"),
+       never_zero=True,
+       array=elementwise("hypot", _np_hypot_partial(0), _np_hypot_partial(1))),
+    _unary("sinh", math.sinh, lambda x, o: math.cosh(x), "cosh({x})",
+           array=elementwise("sinh", lambda x, o: np.cosh(x))),
+    _unary("cosh", math.cosh, lambda x, o: math.sinh(x), "sinh({x})",
+           array=elementwise("cosh", lambda x, o: np.sinh(x))),
+    _unary("tanh", math.tanh, _tanh_partial, "1 - tanh({x})^2",
+           array=elementwise("tanh", _np_tanh_partial)),
     _unary("sigmoid", _sigmoid, lambda x, o: _sigmoid(x) * _sigmoid(-x), "sigmoid({x})*sigmoid(-{x})",
-           never_zero=True),
+           never_zero=True,
+           array=elementwise(_np_sigmoid, lambda x, o: _np_sigmoid(x) * _np_sigmoid(-x))),
     _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0,
-           "relu(sign({x}))", kinks=lambda x: x == 0),
-    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", never_zero=True),
-    _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", kinks=lambda x: x == 0),
-    _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0", kinks=lambda x: x == 0),
+           "relu(sign({x}))", kinks=lambda x: x == 0,
+           array=elementwise(lambda x: np.maximum(x, 0.0), lambda x, o: (x > 0) * 1.0)),
+    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", never_zero=True,
+           array=elementwise(_np_softplus, lambda x, o: _np_sigmoid(x))),
+    _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", kinks=lambda x: x == 0,
+           array=elementwise("abs", lambda x, o: np.sign(x))),
+    _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0", kinks=lambda x: x == 0,
+           array=elementwise("sign", lambda x, o: x * 0.0)),
     Op("max", None, lambda *v: max(v), (_extreme_partial,),
        ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), "max",
-       kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1),
+       kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1,
+       array=elementwise(lambda *v: reduce(np.maximum, v), _np_extreme_partial, variadic=True)),
     Op("min", None, lambda *v: min(v), (_extreme_partial,),
        ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), "min",
-       kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
+       kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1,
+       array=elementwise(lambda *v: reduce(np.minimum, v), _np_extreme_partial, variadic=True)),
     # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
     # name keeps its place in every view (paths to y end at y) with a partial of 1.
-    Op("copy", 1, lambda x: x, (lambda x, o: 1.0,), ("1",), "", ALIAS),
+    Op("copy", 1, lambda x: x, (lambda x, o: 1.0,), ("1",), "", ALIAS,
+       array=elementwise(lambda x: x, _one)),
 ]}
+
+# Ops on arrays.  They have no scalar partials (``partials`` is empty): their rules are
+# VJPs and JVPs at the tensor level (core/arrays.py).  ``params`` (an axis, indices) is
+# fixed in the text; the element-level views explain them element by element.
+OPS.update({op.name: op for op in [
+    Op("matmul", 2, None, (), (), "@", INFIX, 20, array=arrays.MATMUL),
+    Op("sum", 1, None, (), (), "sum", array=arrays.SUM),
+    Op("mean", 1, None, (), (), "mean", array=arrays.MEAN),
+    Op("amax", 1, None, (), (), "max", array=arrays.AMAX),  # max(x): one array argument
+    Op("amin", 1, None, (), (), "min", array=arrays.AMIN),
+    Op("dot", 2, None, (), (), "dot", array=arrays.DOT),
+    Op("outer", 2, None, (), (), "outer", array=arrays.OUTER),
+    Op("norm", 1, None, (), (), "norm", array=arrays.NORM),
+    Op("transpose", 1, None, (), (), "transpose", array=arrays.TRANSPOSE),
+    Op("logsumexp", 1, None, (), (), "logsumexp", array=arrays.LOGSUMEXP),
+    Op("softmax", 1, None, (), (), "softmax", array=arrays.SOFTMAX),
+    Op("index", 1, None, (), (), "[]", INDEX, array=arrays.INDEX),  # x[1, 0]
+    Op("stack", None, None, (), (), "[]", LITERAL, array=arrays.STACK),  # [x1*x2, sin(x1)]
+]})
+# The ops with scalar partials: every op the element-level views and the scalar sweeps know.
+SCALAR_OPS = {name: op for name, op in OPS.items() if op.scalar}
+# Functions that reduce over an axis: ``sum(S, 1)`` or ``sum(S, axis=1)``.
+AXIS_FUNCTIONS = {"sum", "mean", "amax", "amin", "logsumexp", "softmax"}
 
 # What the user may write, mapped to table entries.  `ln` and `pow(a, b)` are
 # other spellings of `log` and `^`, not other operations.  The grammar also takes
 # paper's signs (× · ÷ − √, superscript powers); syntax.py maps those by token type.
-INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
 PREFIX_OPS = {"-": "neg"}
-FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL}
+FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL and op.symbol == name}
 FUNCTIONS.update({"ln": "log", "pow": "pow"})
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
@@ -287,7 +440,7 @@ SYNONYMS = {  # None: the name means different things to different people (lg: l
     "logistic": "sigmoid", "expit": "sigmoid", "fabs": "abs", "absolute": "abs", "power": "pow",
     "sgn": "sign", "signum": "sign", "log_10": "log10", "log_2": "log2", "tg": "tan",
     "fmax": "max", "fmin": "min", "maximum": "max", "minimum": "min", "sqroot": "sqrt",
-    "cuberoot": "cbrt", "sine": "sin", "cosine": "cos", "tangent": "tan", "lg": None, "norm": None,
+    "cuberoot": "cbrt", "sine": "sin", "cosine": "cos", "tangent": "tan", "lg": None,
 }
 REWRITES = {  # functions gradcli does not have, and how to write them
     "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)", "coth": "1/tanh(x)",
@@ -301,8 +454,8 @@ REWRITES = {  # functions gradcli does not have, and how to write them
 }
 # Real functions elsewhere: never "corrected" to a name one letter away (cot is not cos).
 _OTHER_FUNCTIONS = {"acot", "asec", "acsc", "sinc", "erf", "erfc", "gamma", "lgamma", "floor", "ceil",
-                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "sum", "prod", "mean", "heaviside",
-                    "step", "clip", "clamp", "softmax", "gelu", "selu", "elu", "swish", "silu", "sind",
+                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "prod", "heaviside",
+                    "step", "clip", "clamp", "gelu", "selu", "elu", "swish", "silu", "sind",
                     "cosd", "tand"}
 
 

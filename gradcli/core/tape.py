@@ -20,11 +20,12 @@ INPUT, CONST, OPERATION = "input", "const", "op"
 
 
 class Node:
-    __slots__ = ("index", "kind", "op", "args", "name", "text", "number", "line", "column", "value")
+    __slots__ = ("index", "kind", "op", "args", "name", "text", "number", "line", "column", "value", "params")
 
     def __init__(self, index: int, kind: str, op: Op | None = None, args: tuple[int, ...] = (),
                  name: str | None = None, text: str | None = None, number: int | None = None,
-                 line: int | None = None, column: int | None = None, value: float | None = None):
+                 line: int | None = None, column: int | None = None, value: float | None = None,
+                 params: tuple = ()):
         self.index = index
         self.kind = kind
         self.op = op
@@ -34,7 +35,8 @@ class Node:
         self.number = number  # k in v<k>, operations only
         self.line = line
         self.column = column
-        self.value = value  # a constant's value, or an input's default
+        self.value = value  # a constant's value, or an input's default (a float, or an array)
+        self.params = params  # what the text fixes for an op: an axis, the indices of x[1, 0]
 
     @property
     def label(self) -> str:
@@ -126,7 +128,7 @@ class Tape:
                 continue
             index = new[node.index] = len(tape.nodes)
             tape.nodes.append(Node(index, node.kind, node.op, tuple(new[a] for a in node.args), node.name,
-                                   node.text, node.number, node.line, node.column, node.value))
+                                   node.text, node.number, node.line, node.column, node.value, node.params))
         tape.inputs = [new[i] for i in self.inputs if keep[i]]
         tape.names = {name: new[i] for name, i in self.names.items() if keep[i]}
         tape.statements = {name: st for name, st in self.statements.items() if name in tape.names}
@@ -139,7 +141,7 @@ class Tape:
         node = self.nodes[index]
         if node.kind != OPERATION:
             return node.label
-        return node.op.render([self.nodes[a].label for a in node.args])
+        return node.op.render([self.nodes[a].label for a in node.args], node.params)
 
     def source_line(self, line: int | None) -> str | None:
         return source_line(self.source, line)

@@ -1,0 +1,349 @@
+"""Derivative rules for arrays: vector-Jacobian products, Jacobian-vector products, shape rules.
+
+Every op of the table has an ``ArrayRule`` (``Op.array``):
+
+* ``forward(params, *args)``: the value, with numpy;
+* ``vjps[j](params, g, ans, *args)``: the gradient handed to operand j, given the
+  gradient ``g`` arriving at the node (the shape of HIPS autograd's ``defvjp``);
+  it may have the broadcast shape: the reverse sweep sums it back to the
+  operand's shape in one place (``values.unbroadcast``);
+* ``jvp(params, tangents, ans, *args)``: the node's tangent from its operands'
+  (``None`` is a zero tangent), for forward mode (JAX's per-primitive jvp);
+* ``shape(params, *shapes)``: the result's shape, checked before any value is
+  computed; raises ``ShapeError`` saying what does not fit;
+* ``formulas``: the rule per operand at the tensor level (``g @ xᵀ``).
+
+A scalar op applied to arrays is elementwise: its rule is built from numpy
+versions of its forward function and partials (``elementwise``), and its VJP
+is ``g * partial``: no Jacobian is ever built.  ``params`` holds what is fixed
+in the text: an axis, the indices of ``x[1, 0]``.
+
+numpy is imported only when one of these runs (``values.np`` is lazy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from typing import Callable
+
+from gradcli.core.values import np, shape_text
+
+
+class ShapeError(Exception):
+    """Operands whose shapes do not fit the op: the message says how."""
+
+
+@dataclass(frozen=True)
+class ArrayRule:
+    forward: Callable
+    vjps: tuple[Callable, ...]  # one per operand; a variadic op's single entry takes j first
+    jvp: Callable
+    shape: Callable
+    formulas: tuple[str, ...]  # over {a}, {b}, {x}, {out} and g, the gradient arriving
+    variadic: bool = False
+
+    def vjp(self, j: int, params, g, ans, args):
+        if self.variadic:
+            return self.vjps[0](j, params, g, ans, *args)
+        return self.vjps[j](params, g, ans, *args)
+
+
+def broadcast_shape(params, *shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(f"the shapes {' and '.join(shape_text(s) for s in shapes)} do not broadcast "
+                         "(each axis must be equal, or 1)") from None
+
+
+def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) -> ArrayRule:
+    """The rule of a scalar op applied element by element (with numpy broadcasting).
+
+    ``partials[j](*args, ans)`` is the numpy version of the op's scalar partial
+    (a variadic op has one, ``partial(j, args, ans)``).  The tensor-level
+    formula is ``g * (scalar formula)``: the op table writes it (``Op.tensor_formula``).
+    """
+    if isinstance(forward, str):  # a numpy function's name: looked up when first called
+        name = forward
+
+        def forward(*args):
+            return getattr(np, name)(*args)
+
+    if variadic:
+        part = partials[0]
+
+        def jvp(params, tangents, ans, *args):
+            return _sum_terms([None if t is None else t * part(j, args, ans) for j, t in enumerate(tangents)])
+
+        return ArrayRule(lambda params, *args: forward(*args),
+                         (lambda j, params, g, ans, *args: g * part(j, args, ans),),
+                         jvp, broadcast_shape, (), variadic=True)
+
+    def make_vjp(p):
+        return lambda params, g, ans, *args: g * p(*args, ans)
+
+    def jvp(params, tangents, ans, *args):
+        return _sum_terms([None if t is None else t * partials[j](*args, ans) for j, t in enumerate(tangents)])
+
+    return ArrayRule(lambda params, *args: forward(*args), tuple(make_vjp(p) for p in partials), jvp,
+                     broadcast_shape, ())
+
+
+# ---------------------------------------------------------------- matmul
+
+
+def _as_matrices(a, b):
+    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
+
+
+def _matmul_vjp_a(params, g, ans, a, b):
+    A, B = _as_matrices(a, b)
+    G = np.reshape(g, (A.shape[0], B.shape[1]))
+    ga = G @ B.T
+    return ga[0] if a.ndim == 1 else ga
+
+
+def _matmul_vjp_b(params, g, ans, a, b):
+    A, B = _as_matrices(a, b)
+    G = np.reshape(g, (A.shape[0], B.shape[1]))
+    gb = A.T @ G
+    return gb[:, 0] if b.ndim == 1 else gb
+
+
+def _matmul_jvp(params, tangents, ans, a, b):
+    ta, tb = tangents
+    terms = []
+    if ta is not None:
+        terms.append(_matmul(ta, b))
+    if tb is not None:
+        terms.append(_matmul(a, tb))
+    return reduce(lambda x, y: x + y, terms) if terms else None
+
+
+def _matmul(a, b):
+    out = np.matmul(a, b)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _matmul_shape(params, sa, sb):
+    if not sa or not sb:
+        raise ShapeError(f"@ multiplies vectors and matrices, not a scalar ({shape_text(sa)} @ {shape_text(sb)}): "
+                         "use * for a scalar")
+    if len(sa) > 2 or len(sb) > 2:
+        raise ShapeError(f"@ takes vectors and matrices (1 or 2 axes), not {shape_text(sa)} @ {shape_text(sb)}")
+    inner_a, inner_b = sa[-1], sb[0]
+    if inner_a != inner_b:
+        raise ShapeError(f"{shape_text(sa)} @ {shape_text(sb)}: the inner sizes differ "
+                         f"({inner_a} and {inner_b}); the left operand's last axis must match the right's first")
+    return sa[:-1] + sb[1:]
+
+
+MATMUL = ArrayRule(lambda params, a, b: _matmul(a, b), (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp,
+                   _matmul_shape, ("g @ {b}ᵀ", "{a}ᵀ @ g"))
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _axis(params):
+    return params[0] if params else None
+
+
+def _reduced_shape(params, s):
+    axis = _axis(params)
+    if axis is None:
+        return ()
+    if not -len(s) <= axis < len(s):
+        raise ShapeError(f"axis {axis} does not exist for shape {shape_text(s)} "
+                         f"(axes 0 to {len(s) - 1})" if s else f"axis {axis} does not exist for a scalar")
+    axis %= len(s)
+    return s[:axis] + s[axis + 1:]
+
+
+def _scalar(v):
+    return float(v) if np.ndim(v) == 0 else v
+
+
+def _spread(params, g, x):
+    """The gradient of a reduction, stretched back over the axis it reduced."""
+    axis = _axis(params)
+    if axis is not None and np.ndim(x):
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+def _sum_forward(params, x):
+    return _scalar(np.sum(x, axis=_axis(params)))
+
+
+SUM = ArrayRule(_sum_forward, (lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
+                lambda params, tangents, ans, x: None if tangents[0] is None else _sum_forward(params, tangents[0]),
+                _reduced_shape, ("g broadcast to the shape of {x}",))
+
+
+def _count(params, x):
+    axis = _axis(params)
+    return np.size(x) if axis is None else np.shape(x)[axis]
+
+
+MEAN = ArrayRule(lambda params, x: _scalar(np.mean(x, axis=_axis(params))),
+                 (lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
+                 lambda params, tangents, ans, x: (None if tangents[0] is None
+                                                   else _sum_forward(params, tangents[0]) / _count(params, x)),
+                 _reduced_shape, ("g / n broadcast to the shape of {x}",))
+
+
+def _extreme_rule(pick: Callable) -> ArrayRule:
+    """max or min over an axis: the gradient goes to the element(s) that are the result, split at ties."""
+
+    def mask(params, ans, x):
+        hit = (x == _spread(params, ans, x)) * 1.0
+        axis = _axis(params)
+        return hit / (np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit))
+
+    return ArrayRule(lambda params, x: _scalar(pick(x, axis=_axis(params))),
+                     (lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
+                     lambda params, tangents, ans, x: (None if tangents[0] is None
+                                                       else _sum_forward(params, tangents[0] * mask(params, ans, x))),
+                     _reduced_shape, ("g to the element that is the {out} (split at a tie)",))
+
+
+AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis))
+AMIN = _extreme_rule(lambda x, axis: np.min(x, axis=axis))
+
+
+def _logsumexp(params, x):
+    axis = _axis(params)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return _scalar(np.squeeze(out, axis=axis) if axis is not None else out.reshape(()))
+
+
+def _softmax(params, x):
+    axis = _axis(params)
+    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return z / np.sum(z, axis=axis, keepdims=True)
+
+
+LOGSUMEXP = ArrayRule(_logsumexp,
+                      (lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
+                      lambda params, tangents, ans, x: (None if tangents[0] is None
+                                                        else _sum_forward(params, tangents[0] * _softmax(params, x))),
+                      _reduced_shape, ("g * softmax({x})",))
+
+
+def _softmax_vjp(params, g, ans, x):
+    axis = _axis(params)
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+
+SOFTMAX = ArrayRule(_softmax, (_softmax_vjp,),
+                    lambda params, tangents, ans, x: (None if tangents[0] is None
+                                                      else _softmax_vjp(params, tangents[0], ans, x)),
+                    lambda params, s: (_reduced_shape(params, s), s)[1],
+                    ("{out} * (g - sum(g * {out}))",))
+
+
+# ---------------------------------------------------------------- products, norm, transpose
+
+
+def _vector_pair(name):
+    def shape(params, sa, sb):
+        if len(sa) != 1 or len(sb) != 1:
+            raise ShapeError(f"{name} takes two vectors, not {shape_text(sa)} and {shape_text(sb)}"
+                             + (" (use @ for matrices)" if name == "dot" else ""))
+        if name == "dot" and sa != sb:
+            raise ShapeError(f"dot of vectors of different lengths: {shape_text(sa)} and {shape_text(sb)}")
+        return () if name == "dot" else (sa[0], sb[0])
+
+    return shape
+
+
+DOT = ArrayRule(lambda params, a, b: float(np.dot(a, b)),
+                (lambda params, g, ans, a, b: g * b, lambda params, g, ans, a, b: g * a),
+                lambda params, tangents, ans, a, b: _sum_terms(
+                    [None if tangents[0] is None else float(np.dot(tangents[0], b)),
+                     None if tangents[1] is None else float(np.dot(a, tangents[1]))]),
+                _vector_pair("dot"), ("g * {b}", "g * {a}"))
+
+OUTER = ArrayRule(lambda params, a, b: np.outer(a, b),
+                  (lambda params, g, ans, a, b: g @ b, lambda params, g, ans, a, b: g.T @ a),
+                  lambda params, tangents, ans, a, b: _sum_terms(
+                      [None if tangents[0] is None else np.outer(tangents[0], b),
+                       None if tangents[1] is None else np.outer(a, tangents[1])]),
+                  _vector_pair("outer"), ("g @ {b}", "gᵀ @ {a}"))
+
+
+def _norm_shape(params, s):
+    if not s:
+        raise ShapeError("norm takes a vector or a matrix, not a scalar (use abs)")
+    if len(s) > 2:
+        raise ShapeError(f"norm takes a vector or a matrix, not {shape_text(s)}")
+    return ()
+
+
+NORM = ArrayRule(lambda params, x: float(np.sqrt(np.sum(x * x))),
+                 (lambda params, g, ans, x: g * x / ans,),
+                 lambda params, tangents, ans, x: None if tangents[0] is None else float(np.sum(tangents[0] * x)) / ans,
+                 _norm_shape, ("g * {x} / {out}",))
+
+
+def _transpose_shape(params, s):
+    return tuple(reversed(s))
+
+
+TRANSPOSE = ArrayRule(lambda params, x: np.transpose(x),
+                      (lambda params, g, ans, x: np.transpose(g),),
+                      lambda params, tangents, ans, x: None if tangents[0] is None else np.transpose(tangents[0]),
+                      _transpose_shape, ("gᵀ",))
+
+
+def _sum_terms(terms):
+    terms = [t for t in terms if t is not None]
+    return reduce(lambda a, b: a + b, terms) if terms else None
+
+
+# ---------------------------------------------------------------- indexing and literals
+
+
+def _index_shape(params, s):
+    if len(params) > len(s):
+        raise ShapeError(f"{len(params)} indices for {'a scalar' if not s else 'shape ' + shape_text(s)}")
+    for axis, (i, n) in enumerate(zip(params, s)):
+        if not -n <= i < n:
+            raise ShapeError(f"index {i} is out of range for axis {axis} of shape {shape_text(s)} "
+                             f"(0 to {n - 1})")
+    return s[len(params):]
+
+
+def _index_vjp(params, g, ans, x):
+    out = np.zeros(np.shape(x))
+    out[tuple(params)] = g
+    return out
+
+
+INDEX = ArrayRule(lambda params, x: _scalar(x[tuple(params)]), (_index_vjp,),
+                  lambda params, tangents, ans, x: None if tangents[0] is None else _scalar(tangents[0][tuple(params)]),
+                  _index_shape, ("g placed at [{params}], 0 elsewhere",))
+
+
+def _stack_shape(params, *shapes):
+    first = shapes[0]
+    for k, s in enumerate(shapes[1:], 1):
+        if s != first:
+            raise ShapeError(f"the elements of a literal must have one shape: element 0 is "
+                             f"{shape_text(first)}, element {k} is {shape_text(s)}")
+    return (len(shapes),) + first
+
+
+def _stack_jvp(params, tangents, ans, *args):
+    if all(t is None for t in tangents):
+        return None
+    return np.stack([np.zeros(np.shape(a)) if t is None else t for t, a in zip(tangents, args)])
+
+
+STACK = ArrayRule(lambda params, *args: np.stack([np.asarray(a, dtype=float) for a in args]),
+                  (lambda j, params, g, ans, *args: _scalar(g[j]),),
+                  _stack_jvp, _stack_shape, ("g[{i}]",), variadic=True)

@@ -1,0 +1,141 @@
+"""What a value is: a Python float, or, only in a program that has arrays, a numpy array.
+
+This is the one module that knows the difference.  Every sweep and view asks
+it for zeros, sums, shapes, finiteness and text, so a scalar program never
+imports numpy (start-up stays fast) and an array program needs no special
+cases elsewhere.  A gradient that is known to be zero without computing it (no
+path reaches the node) is ``None``: the symbolic zero, never ``0.0 ==`` tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+Shape = tuple  # of ints; () for a scalar
+
+
+class _LazyNumpy:
+    """``np.sin`` that imports numpy on first use: scalar programs never pay for it."""
+
+    def __getattr__(self, name):
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _LazyNumpy()
+
+
+def is_array(v) -> bool:
+    """True for a numpy array (numpy's float64 scalars count as floats)."""
+    return not isinstance(v, (float, int))
+
+
+def shape(v) -> Shape:
+    return tuple(v.shape) if is_array(v) else ()
+
+
+def size(v) -> int:
+    return int(v.size) if is_array(v) else 1
+
+
+def as_value(x):
+    """A float, or a float64 array for a nested list or array (a 0-d array becomes a float)."""
+    if isinstance(x, (float, int)):
+        return float(x)
+    a = np.asarray(x, dtype=float)
+    return float(a) if a.ndim == 0 else a
+
+
+def zeros(shape_: Shape):
+    return np.zeros(shape_) if shape_ else 0.0
+
+
+def ones_like(v):
+    return np.ones_like(v) if is_array(v) else 1.0
+
+
+def add(a, b):
+    """a + b where either may be the symbolic zero None."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def all_finite(v) -> bool:
+    if is_array(v):
+        return bool(np.isfinite(v).all())
+    return math.isfinite(v)
+
+
+def first_not_finite(v) -> tuple[int, ...] | None:
+    """The index of the first element that is not finite (``()`` for a scalar), or None."""
+    if not is_array(v):
+        return None if math.isfinite(v) else ()
+    bad = np.argwhere(~np.isfinite(v))
+    return tuple(int(i) for i in bad[0]) if len(bad) else None
+
+
+def unbroadcast(g, target: Shape):
+    """Sum a gradient back to the shape of the operand it flows into (numpy broadcasting undone).
+
+    Broadcasting prepends axes and stretches axes of length 1; the gradient of a
+    stretched operand is the sum over what it was stretched to.  The one place
+    this happens: the reverse sweep calls it for every edge.
+    """
+    if shape(g) == target:
+        return g
+    if not is_array(g):
+        return g if not target else np.full(target, g)
+    extra = g.ndim - len(target)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(target) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    if not target:
+        return float(g)
+    return g if g.shape == target else np.broadcast_to(g, target).copy()
+
+
+def element(v, index: tuple[int, ...]):
+    return float(v[index]) if index else float(v)
+
+
+def flat_index(shape_: Shape, k: int) -> tuple[int, ...]:
+    """The C-order index of the k-th element."""
+    out = []
+    for n in reversed(shape_):
+        out.append(k % n)
+        k //= n
+    return tuple(reversed(out))
+
+
+def element_label(name: str, index: tuple[int, ...]) -> str:
+    """``q[0]``, ``W[1,0]``; the name alone for a scalar."""
+    return f"{name}[{','.join(str(i) for i in index)}]" if index else name
+
+
+def element_labels(name: str, shape_: Shape) -> list[str]:
+    """Every element's label, flattened in C order."""
+    count = 1
+    for n in shape_:
+        count *= n
+    return [element_label(name, flat_index(shape_, k)) for k in range(count)] if shape_ else [name]
+
+
+def to_json(v):
+    """A float, or nested lists of floats."""
+    return v.tolist() if is_array(v) else float(v)
+
+
+def flatten(v) -> list[float]:
+    return [float(x) for x in v.ravel()] if is_array(v) else [float(v)]
+
+
+def shape_text(s: Shape) -> str:
+    """``(2, 3)``, ``(2,)``, ``()``."""
+    return f"({s[0]},)" if len(s) == 1 else f"({', '.join(str(n) for n in s)})"
