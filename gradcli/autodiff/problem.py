@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.autodiff.engine import forward, reverse, underflow_warnings
+from gradcli.autodiff import sweeps
+from gradcli.autodiff.engine import underflow_warnings
+from gradcli.core.values import shape, shape_text, zeros
 from gradcli.support.errors import BindingError, EvaluationError, ProgramError, UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
@@ -33,6 +35,16 @@ class Problem:
     def __post_init__(self):
         if not self.outputs:
             self.outputs = [self.output]
+        self._arrays = None
+
+    @property
+    def arrays(self) -> bool:
+        """True when a value, a constant or an op is an array one: the array sweeps run (with numpy)."""
+        if self._arrays is None:
+            from gradcli.autodiff.array_sweeps import uses_arrays
+
+            self._arrays = uses_arrays(self.tape, self.values.values())
+        return self._arrays
 
     @property
     def output_index(self) -> int:
@@ -56,8 +68,9 @@ class Gradient:
     warnings: list[str] = field(default_factory=list)  # gradients cut to 0 by underflow
 
     def __post_init__(self):
-        self.warnings = underflow_warnings(self.problem.tape, self.values, self.problem.output_index,
-                                           self.gradient)
+        if not self.problem.arrays:
+            self.warnings = underflow_warnings(self.problem.tape, self.values, self.problem.output_index,
+                                               self.gradient)
 
     @property
     def tape(self) -> Tape:
@@ -72,9 +85,14 @@ class Gradient:
         return self.values[self.problem.output_index]
 
     @property
-    def gradient(self) -> dict[str, float]:
+    def gradient(self) -> dict:
+        """d(output)/d(input) for each input in ``wrt``: a float, or an array of the input's shape."""
         names = self.tape.names
-        return {name: self.adjoints[names[name]] for name in self.problem.wrt}
+        out = {}
+        for name in self.problem.wrt:
+            g = self.adjoints[names[name]]
+            out[name] = zeros(shape(self.values[names[name]])) if g is None else g
+        return out
 
 
 def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[str] | None = None,
@@ -179,9 +197,22 @@ def parse_bindings(bindings) -> dict[str, float]:
 
 
 def evaluate(problem: Problem) -> Gradient:
-    values = forward(problem.tape, problem.input_values())
-    adjoints = reverse(problem.tape, values, problem.output_index)
+    arrays = problem.arrays
+    values = sweeps.forward(problem.tape, problem.input_values(), arrays)
+    if arrays:
+        require_scalar_output(problem, values)
+    adjoints = sweeps.reverse(problem.tape, values, problem.output_index, arrays)
     return Gradient(problem, values, adjoints)
+
+
+def require_scalar_output(problem: Problem, values: list) -> None:
+    """A gradient is of one number: an array output is a usage error that says what to write."""
+    s = shape(values[problem.output_index])
+    if s:
+        name = problem.output
+        raise UsageError(f"the output {name} is an array of shape {shape_text(s)}: a gradient is of one "
+                         f"number; take sum({name}), norm({name}) or an element {name}[0], or use "
+                         "'gradcli jacobian' for every element", kind="array-output")
 
 
 def did_you_mean(name: str, candidates: list[str]) -> str:

@@ -9,13 +9,13 @@ import math
 
 from gradcli.core.tape import Tape
 from gradcli.support.errors import EvaluationError
-from gradcli.support.numbers import short
+from gradcli.core.values import brief
 
 
 def operands_text(tape: Tape, vals: list[float], index: int) -> str:
     """``1e+200*1e+200``: the operation over its operands' values."""
     node = tape.nodes[index]
-    return node.op.render([short(vals[a]) for a in node.args])
+    return node.op.render([brief(vals[a]) for a in node.args], node.params)
 
 
 def value_error(tape: Tape, vals: list[float], index: int, exc: Exception | None) -> EvaluationError:
@@ -48,7 +48,9 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
     """The local partial of the node at ``index`` with respect to operand ``j`` is infinite or undefined."""
     node = tape.nodes[index]
     operand = tape.nodes[node.args[j]].label
-    formula = node.op.formula(j, [tape.nodes[a].label for a in node.args], node.label)
+    labels = [tape.nodes[a].label for a in node.args]
+    formula = (node.op.formula(j, labels, node.label) if node.op.scalar
+               else node.op.tensor_formula(j, labels, node.label))
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
         f"({formula}) is infinite or undefined",

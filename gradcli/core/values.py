@@ -139,3 +139,14 @@ def flatten(v) -> list[float]:
 def shape_text(s: Shape) -> str:
     """``(2, 3)``, ``(2,)``, ``()``."""
     return f"({s[0]},)" if len(s) == 1 else f"({', '.join(str(n) for n in s)})"
+
+
+def brief(v) -> str:
+    """A value in a message: ``0.5``, ``[0.2, 0.4]``, or ``(2, 3) array`` when it has many elements."""
+    from gradcli.support.numbers import short
+
+    if not is_array(v):
+        return short(v)
+    if v.size <= 4 and v.ndim == 1:
+        return "[" + ", ".join(short(float(x)) for x in v) + "]"
+    return f"{shape_text(v.shape)} array"
