@@ -26,12 +26,11 @@ input forward; its total may differ from the reverse sweep's in the last bits.)
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 
 from gradcli.autodiff.engine import forward, reverse
-from gradcli.core.failures import partial_error
+from gradcli.core.edges import local_partials
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -76,21 +75,10 @@ class PathGraph:
         self.reach = reach
         self.edges: list[Edge] = []
         self.out: list[list[int]] = [[] for _ in nodes]
-        isfinite = math.isfinite
         for i in range(output + 1):
-            node = nodes[i]
-            if not reach[i] or node.kind != OPERATION:
+            if not reach[i] or nodes[i].kind != OPERATION:
                 continue
-            operands = [values[a] for a in node.args]
-            for j, a in enumerate(node.args):
-                if not req[a]:
-                    continue
-                try:
-                    local = node.op.partial(j, operands, values[i])
-                    if not isfinite(local):
-                        raise ValueError
-                except (ArithmeticError, ValueError):
-                    raise partial_error(tape, values, i, j) from None
+            for j, a, local in local_partials(tape, values, i, req):
                 self.out[a].append(len(self.edges))
                 self.edges.append(Edge(a, i, j, local))
         self._formulas: dict[int, str] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradcli.core.edges import local_partials
 from gradcli.core.tape import OPERATION
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
@@ -70,13 +71,9 @@ def backward_steps(problem: Problem) -> StepsResult:
         if node.kind != OPERATION or not cone[i] or not req[i]:
             continue
         g = adj[i]
-        operand_values = [vals[a] for a in node.args]
         labels = [tape.nodes[a].label for a in node.args]
         operands = []
-        for j, a in enumerate(node.args):
-            if not req[a]:
-                continue  # a constant: no gradient flows to it
-            local = node.op.defined_partial(j, operand_values, vals[i])
+        for j, a, local in local_partials(tape, vals, i, req, strict=False):  # no gradient to a constant
             contribution = g * local if local is not None else 0.0
             operands.append(Operand(labels[j], a, node.op.formula(j, labels, node.label), local,
                                     contribution))

@@ -26,9 +26,10 @@ import math
 from bisect import bisect_right
 from itertools import islice
 
-from gradcli.support.errors import EvaluationError
-from gradcli.core.failures import gradient_overflow, partial_error, value_error
+from gradcli.core.edges import local_partials
+from gradcli.core.failures import gradient_overflow, value_error
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
+from gradcli.core.values import all_finite_floats, is_zero
 
 _isfinite = math.isfinite
 
@@ -110,7 +111,7 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
         _raise_first_bad_value(tape, p, vals, i)  # an earlier overflow or underflow is the cause
         raise value_error(tape, vals, i, exc) from None
     # One C-speed scan; only when it sees something is each node looked at.
-    if not _isfinite(sum(vals)):
+    if not all_finite_floats(vals):
         _raise_first_bad_value(tape, p, vals, len(vals))
     return vals
 
@@ -128,8 +129,8 @@ def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int)
 def underflowed(node, vals: list[float]) -> bool:
     """True when the node's exact value is not 0 but its double is: an op marked ``never_zero``
     gave 0.0 from operands none of which is 0."""
-    return (vals[node.index] == 0.0 and node.kind == OPERATION and node.op.never_zero
-            and 0.0 not in [vals[a] for a in node.args])
+    return (is_zero(vals[node.index]) and node.kind == OPERATION and node.op.never_zero
+            and not any(is_zero(vals[a]) for a in node.args))
 
 
 def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dict[str, float]) -> list[str]:
@@ -140,7 +141,7 @@ def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dic
     or a product upstream x local of the chain rule did, the true gradient is
     not 0 but too small for a double.
     """
-    zeros = [name for name, g in gradient.items() if g == 0.0]
+    zeros = [name for name, g in gradient.items() if is_zero(g)]
     if not zeros:
         return []
     nodes = tape.nodes
@@ -194,7 +195,7 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
                         adj[arg] += g * pa.partial(j, operands, vals[i])
     except (ArithmeticError, ValueError):
         return _checked_reverse(tape, vals, output, p.req)
-    if not _isfinite(sum(adj)):
+    if not all_finite_floats(adj):
         return _checked_reverse(tape, vals, output, p.req)
     return adj
 
@@ -212,28 +213,18 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
     cone = tape.cone([output])
     adj = [0.0] * len(nodes)
     adj[output] = 1.0
-    i = j = -1
-    try:
-        for i in range(output, -1, -1):
-            node = nodes[i]
-            if not cone[i] or not req[i] or node.kind != OPERATION:
-                continue
-            g = adj[i]
-            args = node.args
-            operands = [vals[a] for a in args]
-            for j, a in enumerate(args):
-                if req[a]:
-                    local = node.op.partial(j, operands, vals[i])
-                    if not _isfinite(local):
-                        raise ValueError
-                    product = g * local
-                    if product == 0.0 and cut_products is not None and g != 0.0 and local != 0.0:
-                        cut_products.append((i, a))
-                    adj[a] += product
-                    if not _isfinite(adj[a]):
-                        raise gradient_overflow(tape, vals, output, i, a)
-    except (ArithmeticError, ValueError):
-        raise partial_error(tape, vals, i, j) from None
+    for i in range(output, -1, -1):
+        node = nodes[i]
+        if not cone[i] or not req[i] or node.kind != OPERATION:
+            continue
+        g = adj[i]
+        for j, a, local in local_partials(tape, vals, i, req):
+            product = g * local
+            if cut_products is not None and is_zero(product) and not is_zero(g) and not is_zero(local):
+                cut_products.append((i, a))
+            adj[a] += product
+            if not _isfinite(adj[a]):
+                raise gradient_overflow(tape, vals, output, i, a)
     return adj
 
 

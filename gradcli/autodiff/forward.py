@@ -17,11 +17,10 @@ from __future__ import annotations
 import math
 
 from gradcli.autodiff.engine import forward
-from gradcli.core.failures import partial_error
+from gradcli.core.edges import local_partials
 from gradcli.core.tape import OPERATION, Tape
 from gradcli.autodiff.problem import Gradient, Problem
 
-_isfinite = math.isfinite
 
 
 def tangents(tape: Tape, values: list[float], seed_index: int,
@@ -37,26 +36,11 @@ def tangents(tape: Tape, values: list[float], seed_index: int,
     req = tape.requires_grad()
     tan = [0.0] * len(nodes)
     tan[seed_index] = 1.0
-    i = j = -1
-    try:
-        for node in nodes[seed_index + 1:]:
-            i = node.index
-            if node.kind != OPERATION or not req[i] or (needed is not None and not needed[i]):
-                continue
-            args = node.args
-            total = 0.0
-            operands = [values[b] for b in args]
-            for j, a in enumerate(args):
-                if not req[a]:
-                    continue  # no gradient on this edge (a constant, or an input not differentiated)
-                t = tan[a]
-                local = node.op.partial(j, operands, values[i])
-                if not _isfinite(local):
-                    raise ValueError
-                total += local * t
-            tan[i] = total
-    except (ArithmeticError, ValueError):
-        raise partial_error(tape, values, i, j) from None
+    for node in nodes[seed_index + 1:]:
+        i = node.index
+        if node.kind != OPERATION or not req[i] or (needed is not None and not needed[i]):
+            continue
+        tan[i] = sum(local * tan[a] for _, a, local in local_partials(tape, values, i, req))
     return tan
 
 

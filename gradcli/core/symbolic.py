@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from gradcli.core.ops import ALIAS, CALL, CONSTANTS, FUNCTIONS, INFIX, OPS, PREFIX, Op
+from gradcli.core.ops import ALIAS, CONSTANTS, FUNCTIONS, INFIX, OPS, PREFIX, Op
 
 ATOM = 1_000
 PREFIX_LEVEL = OPS["neg"].precedence

@@ -150,3 +150,13 @@ def brief(v) -> str:
     if v.size <= 4 and v.ndim == 1:
         return "[" + ", ".join(short(float(x)) for x in v) + "]"
     return f"{shape_text(v.shape)} array"
+
+
+def is_zero(v) -> bool:
+    """The symbolic zero (None), or a scalar that is exactly 0."""
+    return v is None or (not is_array(v) and v == 0.0)
+
+
+def all_finite_floats(xs: list[float]) -> bool:
+    """Every float finite, in one C-speed pass (a sum that overflows only sends callers to look closer)."""
+    return math.isfinite(sum(xs))
