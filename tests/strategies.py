@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from gradcli.core.ops import ALIAS, CALL, CONSTANTS, FUNCTIONS, INFIX, INFIX_OPS, OPS, PREFIX, PREFIX_OPS, SCALAR_OPS
+from gradcli.core.ops import ALIAS, CALL, CONSTANTS, FUNCTIONS, INFIX, INFIX_OPS, PREFIX, PREFIX_OPS, SCALAR_OPS
 
 # Fixed seed, bounded: the whole property suite runs in well under a minute.
 # GRADCLI_EXAMPLES=2000 runs more (the README's figure says how many ran).

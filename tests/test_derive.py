@@ -14,7 +14,7 @@ from strategies import SETTINGS, generate, programs
 from gradcli.analyses.derive import derive
 from gradcli.autodiff.engine import forward
 from gradcli.support.errors import GradError
-from gradcli.core.ops import OPS, SCALAR_OPS
+from gradcli.core.ops import SCALAR_OPS
 from gradcli.autodiff.problem import evaluate, load
 
 NG = "u = b*c; v = a + u; J = 3*v"

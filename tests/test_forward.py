@@ -8,7 +8,7 @@ import pytest
 from conftest import run
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.forward import forward_gradient, tangents
-from gradcli.core.ops import OPS, SCALAR_OPS
+from gradcli.core.ops import SCALAR_OPS
 from gradcli.autodiff.problem import evaluate, load
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"

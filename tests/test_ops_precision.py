@@ -18,7 +18,7 @@ import mpmath as mp
 import pytest
 
 from conftest import run
-from gradcli.core.ops import OPS, SCALAR_OPS
+from gradcli.core.ops import SCALAR_OPS
 
 MAGNITUDES = [0.0, 1e-300, 1e-8, 0.5, 0.9999999, 3.0, 20.0, 300.0, 700.0, 1e10, 1e300]
 GRID = sorted({s * m for m in MAGNITUDES for s in (1.0, -1.0)})

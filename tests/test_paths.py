@@ -10,7 +10,7 @@ from conftest import SAMPLES, run
 from programs import ladder
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.tape import INPUT, OPERATION
-from gradcli.core.ops import OPS, SCALAR_OPS
+from gradcli.core.ops import SCALAR_OPS
 from gradcli.analyses.paths import PATH_LIMIT, explain_paths, path_sum_gradient
 from gradcli.autodiff.problem import load
 
