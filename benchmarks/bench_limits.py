@@ -1,4 +1,4 @@
-"""Time and peak memory of gradcli on the deep and large inputs of the limits (issue 6), whole process.
+"""Time and peak memory of gradcli on deep and large inputs, whole process.
 
 Each input runs as ``gradcli eval --json -f FILE ...`` in a child process, so
 start-up, parsing, the graph, both sweeps and the JSON are all measured; the

@@ -1,6 +1,6 @@
 """Scale: generated chain programs, whole process (parse, forward, reverse), time and peak memory.
 
-Goals (issue 2): 100,000 nodes in at most 3 s; 1,000,000 nodes in at most 20 s
+Goals: 100,000 nodes in at most 3 s; 1,000,000 nodes in at most 20 s
 and 600 MB.  Run it with the interpreter of a venv where gradcli is installed:
 
     .venv/bin/python benchmarks/bench_scale.py [REPEATS]

@@ -1,6 +1,6 @@
 """Start-up: `gradcli eval` on a one-line program, whole process, against Python's own start.
 
-Goals (issue 2): at most 120 ms with table output, at most 80 ms with --json.
+Goals: at most 120 ms with table output, at most 80 ms with --json.
 Run it with the interpreter of a venv where gradcli is installed (pip install .),
 so the installed script and its compiled modules are what is timed:
 

@@ -16,7 +16,7 @@ def check_json(*args, code=0):
 
 
 def test_nudge_in_the_course_words():
-    """REFERENCE section 1: a from 5 to 5.001 moves J from 33 to 33.003, slope 3."""
+    """Ng's nudge: a from 5 to 5.001 moves J from 33 to 33.003, slope 3."""
     result = run("check", NG, "a=5", "b=3", "c=2")
     assert result.code == 0, result.err
     assert "a: 5 -> 5.001 moves J: 33 -> 33.003, slope 3.000" in result.out

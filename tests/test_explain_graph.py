@@ -28,7 +28,7 @@ def render(renderable, width=200) -> str:
 
 
 def test_ng_chain_values_and_adjoints():
-    """REFERENCE section 1: u=6, v=11, J=33; dv=3, da=3, du=3, db=6, dc=9."""
+    """Ng's chain: u=6, v=11, J=33; dv=3, da=3, du=3, db=6, dc=9."""
     data = graph(NG, "a=5", "b=3", "c=2")
     nodes = {n["node"]: n for n in data["nodes"]}
     assert {k: (n["value"], n["adjoint"]) for k, n in nodes.items()} == {

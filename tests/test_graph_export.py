@@ -29,7 +29,7 @@ def nodes_by_label(data):
 
 
 def test_values_adjoints_and_edge_partials_of_the_ng_chain():
-    """REFERENCE section 1: u=6, v=11, J=33; dv=3, da=3, du=3, db=6, dc=9; b -> u -> v -> J is 2, 1, 3."""
+    """Ng's chain: u=6, v=11, J=33; dv=3, da=3, du=3, db=6, dc=9; b -> u -> v -> J is 2, 1, 3."""
     data = graph_json(*NG)
     nodes = nodes_by_label(data)
     assert {k: nodes[k]["value"] for k in "abcuvJ"} == {"a": 5, "b": 3, "c": 2, "u": 6, "v": 11, "J": 33}
@@ -40,7 +40,7 @@ def test_values_adjoints_and_edge_partials_of_the_ng_chain():
 
 
 def test_edge_partials_of_the_evaluation_trace():
-    """REFERENCE section 5: dv1/dx1 = 0.5, dv2/dx1 = 5, dv2/dx2 = 2, dv4/dx2 = cos 5, dv5/dv4 = -1."""
+    """Baydin et al.'s trace: dv1/dx1 = 0.5, dv2/dx1 = 5, dv2/dx2 = 2, dv4/dx2 = cos 5, dv5/dv4 = -1."""
     data = graph_json(*BAYDIN)
     ids = {n["id"]: n["label"] for n in data["nodes"]}
     defs = {n["label"]: n["definition"] for n in data["nodes"]}

@@ -33,7 +33,7 @@ def route(path):
     return [(n, p) for n, p in zip(path["nodes"], path["partials"])]
 
 
-# ---- REFERENCE.md sections 1 and 5 ----
+# ---- the worked examples: Ng's chain and Baydin et al.'s trace ----
 
 def test_ng_single_path():
     data = explain_json(NG, "a=5", "b=3", "c=2")

@@ -1,4 +1,4 @@
-"""explain --steps: the backward pass node by node (REFERENCE sections 1 and 3)."""
+"""explain --steps: the backward pass node by node (Ng's chain, the CS231n sigmoid neuron)."""
 
 import math
 

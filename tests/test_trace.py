@@ -1,4 +1,4 @@
-"""explain --trace: Baydin et al. (2018) Tables 2 and 3, value by value (REFERENCE section 5)."""
+"""explain --trace: Baydin et al. (2018) Tables 2 and 3, value by value."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Gradient descent on a program's output: the training loop of REFERENCE section 6.
+"""Gradient descent on a program's output: the training loop of the worked examples.
 
 Each step is a forward pass to the loss, a backward pass to the gradient of
 every variable being trained, then ``w = w - lr * gradient``.  The tape is built

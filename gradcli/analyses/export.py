@@ -1,6 +1,6 @@
 """The annotated computational graph, and its writers: Graphviz DOT, Mermaid, JSON.
 
-This is the picture cs231n draws (REFERENCE section 3): every node with its
+This is the picture CS231n draws for the sigmoid neuron: every node with its
 name or operation and its value, every edge with its local partial, and every
 node's adjoint d(output)/d(node) in a second colour.  ``annotate`` computes it
 once from a ``Gradient``; the writers are pure functions of that result.
