@@ -73,9 +73,7 @@ def _number(value: float) -> str:
 
 def _value(value) -> str:
     """A number, or an array as a literal (nested lists) that reads back to the same doubles."""
-    if not is_array(value):
-        return _number(value)
-    return repr(value.tolist()).replace("'", "") if value.ndim == 0 else _array_text(value.tolist())
+    return _array_text(value.tolist()) if is_array(value) else _number(value)
 
 
 def _array_text(rows) -> str:
