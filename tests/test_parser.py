@@ -69,7 +69,9 @@ def outcome(parse, text, start):
 PIECES = ["x", "y1", "_w", "2", ".5", "1e3", "3.25E-2", "pi", "+", "-", "*", "/", "^", "**", "(", ")",
           ",", "=", ";", "\n", " ", "\t", "sin(", "max(", "# note\n", "\r\n", "f", "y = ", "§",
           # paper's notation: implied products, superscripts, roots, other operator signs
-          "2x", "3(", "e", "2e", "×", "·", "÷", "−", "²", "⁻¹", "³²", "√", "π", "2π", "é"]
+          "2x", "3(", "e", "2e", "×", "·", "÷", "−", "²", "⁻¹", "³²", "√", "π", "2π", "é",
+          # arrays: literals, @, indexing, keyword arguments
+          "[", "]", "@", "[1, 2]", "W[1, 0]", "[0]", "[-1]", "axis=", "sum(S, axis=1)"]
 
 
 def programs(count=1200, seed=7):
@@ -77,7 +79,10 @@ def programs(count=1200, seed=7):
     fixed = ["u = b*c; v = a + u; J = 3*v", "y = log(x1) + x1*x2 - sin(x2)", "-x^2", "2^-3^2",
              "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", "max(a, b, c)", "", "\n\n", "y =", "((x)",
              "y = 2x^2 - 3(x + 1)²", "-2x", "√x^2 + 2√y", "2π·r × h ÷ 3 − x⁻¹", "2x y", "2^2x", "x²^2",
-             "a(b+1)", "(a)(b)", "2e", "2 e", "2e3x", "y = x²\nz = 3 § 2", "√", "2√", "x⁻"]
+             "a(b+1)", "(a)(b)", "2e", "2 e", "2e3x", "y = x²\nz = 3 § 2", "√", "2√", "x⁻",
+             "y = W @ x + b", "W = [[0.1, 0.5], [-0.3, 0.8]]", "v = [x1*x2, sin(x1)]", "W[1, 0] + W[0][1]",
+             "f(x)[0]", "(a + b)[-1]", "sum(S, 1) + max(S, axis=0)", "[[1, 2], [3]]", "x[1.5]", "[a=1]",
+             "a @ b @ c * d", "x[]", "[]", "2[1, 2]", "x[0", "sum(S, axis=)"]
     yield from fixed
     for _ in range(count):
         yield "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 14)))

@@ -8,17 +8,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.engine import underflow_warnings
-from gradcli.core.values import shape, shape_text, zeros
+from gradcli.core.shapes import node_shapes
+from gradcli.core.values import brief, is_array, shape, shape_text, zeros
+from gradcli.support.files import read_value
 from gradcli.support.errors import BindingError, EvaluationError, ProgramError, UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
 from gradcli.core.tape import INPUT, Tape
 from gradcli.core.lower import check_call, build_tape, constant_value
-from gradcli.support.numbers import short
 from gradcli.lang.program import NAME, Program, walk
 from gradcli.lang.syntax import parse_binding, parse_program
 
@@ -31,6 +33,9 @@ class Problem:
     wrt: list[str]  # inputs to differentiate with respect to, in display order
     outputs: list[str] = field(default_factory=list)  # several, for the Jacobian; else [output]
     program_names: frozenset[str] = frozenset()  # every name of the program, the outputs' cone or not
+    # Each tape node's shape, indexed like tape.nodes (() for a number), checked by load;
+    # None for a node that reads an input without a value.
+    shapes: list = field(default_factory=list)
 
     def __post_init__(self):
         if not self.outputs:
@@ -145,7 +150,26 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
         tape.differentiate([tape.names[n] for n in wrt])
     else:
         wrt = inputs
-    return Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names))
+    arrays = tape.arrays or any(is_array(v) for v in values.values())
+    shapes = check_shapes(program_tape, tape, values, bound) if arrays else [()] * len(tape.nodes)
+    problem = Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names), shapes)
+    problem._arrays = arrays  # known now: the property need not look at every node again
+    return problem
+
+
+def check_shapes(program_tape: Tape, tape: Tape, values: dict, bound: dict) -> list:
+    """Every node's shape, before anything is computed (a program with arrays only).
+
+    A binding must have the shape of the default it replaces; an operation whose
+    operands do not fit stops at its place (``W @ x: (2, 3) @ (2,): ...``).
+    """
+    for name, value in bound.items():
+        default = program_tape.nodes[program_tape.names[name]].value
+        if default is not None and shape(default) != shape(value):
+            raise BindingError(f"binding {name}=...: {name} has shape {shape_text(shape(value))}, but the "
+                               f"program gives it a value of shape {shape_text(shape(default))}",
+                               kind="shape")
+    return node_shapes(tape, {tape.names[name]: v for name, v in values.items()})
 
 
 def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False) -> list[str]:
@@ -161,7 +185,7 @@ def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False
     if outputs:
         return outputs
     if not tape.outputs:
-        given = ", ".join(f"{n} = {short(tape.nodes[tape.names[n]].value)}" for n in tape.input_names()[:3])
+        given = ", ".join(f"{n} = {brief(tape.nodes[tape.names[n]].value)}" for n in tape.input_names()[:3])
         raise UsageError(f"the program computes nothing: its statements only give inputs values ({given}); "
                          "write what to compute, like 'y = 2*x' or a bare expression like '2*pi'",
                          kind="no-output")
@@ -172,10 +196,24 @@ def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False
     return list(tape.outputs)
 
 
-def parse_bindings(bindings) -> dict[str, float]:
-    """NAME=VALUE texts to values; VALUE is a constant expression (``x=pi/4``)."""
-    values: dict[str, float] = {}
+_FILE_BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*@(.+)", re.S)
+
+
+def parse_bindings(bindings) -> dict:
+    """NAME=VALUE texts to values; VALUE is a constant expression (``x=pi/4``, ``x=[0.2, 0.4]``),
+    or ``@FILE``, a value read from a .npy, .csv or .json file."""
+    values: dict = {}
     for text in bindings:
+        file_binding = _FILE_BINDING.fullmatch(text)
+        if file_binding is not None:
+            name = file_binding.group(1)
+            if name in values:
+                raise BindingError(f"binding {text!r}: '{name}' is bound twice", kind="binding")
+            try:
+                values[name] = read_value(file_binding.group(2).strip())
+            except BindingError as exc:
+                raise BindingError(f"binding {text!r}: {exc.message}", kind=exc.kind) from None
+            continue
         name, expr = parse_binding(text)
         program = Program([], text)
         for e in walk(expr):
@@ -191,7 +229,7 @@ def parse_bindings(bindings) -> dict[str, float]:
             raise BindingError(f"binding {text!r}: '{name}' is bound twice", kind="binding")
         try:
             values[name] = constant_value(expr, text)
-        except EvaluationError as exc:
+        except (EvaluationError, ProgramError) as exc:  # a domain error, or shapes that do not fit
             raise BindingError(f"binding {text!r}: {exc}", kind="binding") from None
     return values
 

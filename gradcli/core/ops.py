@@ -128,8 +128,8 @@ class Op:
             return f"{labels[0]}[{', '.join(str(i) for i in params)}]"
         if self.style == LITERAL:
             return f"[{', '.join(labels)}]"
-        if params:
-            labels = [*labels, *(str(p) for p in params)]
+        if params:  # max(S, 1) is elementwise: a reduction's axis is then written axis=1
+            labels = [*labels, *((f"axis={p}" if self.name in ("amax", "amin") else str(p)) for p in params)]
         if self.style in (INFIX, PREFIX):
             labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:

@@ -19,7 +19,8 @@ linear time.
 from __future__ import annotations
 
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
-from gradcli.core.ops import ALIAS, INFIX, OPS, PREFIX
+from gradcli.core.ops import ALIAS, INDEX, INFIX, LITERAL, OPS, PREFIX
+from gradcli.core.values import is_array
 
 ATOM = 1_000  # names, literals, calls and parenthesised expressions
 PREFIX_LEVEL = min((op.precedence for op in OPS.values() if op.style == PREFIX), default=ATOM)
@@ -54,7 +55,7 @@ def pretty(tape: Tape) -> str:
     for item in order:
         node = nodes[item]
         if node.kind == INPUT:
-            lines.append(f"{node.name} = {_number(node.value)}")
+            lines.append(f"{node.name} = {_value(node.value)}")
             continue
         expression = _expression(tape, node.index, named)
         statement = statements.get(node.name)
@@ -68,6 +69,17 @@ def _number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15 and str(value) != "-0.0":
         return str(int(value))
     return repr(float(value))
+
+
+def _value(value) -> str:
+    """A number, or an array as a literal (nested lists) that reads back to the same doubles."""
+    return _array_text(value.tolist()) if is_array(value) else _number(value)
+
+
+def _array_text(rows) -> str:
+    if not isinstance(rows, list):
+        return _number(rows)
+    return "[" + ", ".join(_array_text(r) for r in rows) + "]"
 
 
 def _precedence(node) -> int:
@@ -98,11 +110,23 @@ def _expression(tape: Tape, root: int, named: list[bool]) -> str:
         index, minimum, is_root = item
         node = nodes[index]
         if node.kind in (INPUT, CONST) or (named[index] and not is_root):
-            out.append(node.label if node.kind == CONST else node.name or node.label)
+            if node.kind == CONST and is_array(node.value) and "..." in node.text:
+                out.append(_value(node.value))  # a long literal's label is shortened: write it all
+            else:
+                out.append(node.label if node.kind == CONST else node.name or node.label)
             continue
         op = node.op
         parts: list = []
-        if op.style == ALIAS:
+        if op.style == INDEX:  # postfix on an atom: W[1, 0], (a + b)[0]
+            parts = [(node.args[0], ATOM, False), f"[{', '.join(str(i) for i in node.params)}]"]
+        elif op.style == LITERAL:
+            parts = ["["]
+            for k, a in enumerate(node.args):
+                if k:
+                    parts.append(", ")
+                parts.append((a, 0, False))
+            parts.append("]")
+        elif op.style == ALIAS:
             parts = [(node.args[0], minimum, False)]
         elif op.style == INFIX:
             left, right = _operand_minimums(op)
@@ -116,6 +140,8 @@ def _expression(tape: Tape, root: int, named: list[bool]) -> str:
                 if k:
                     parts.append(", ")
                 parts.append((a, 0, False))
+            for p in node.params:  # an axis: max(S, 1) would be elementwise, so max's is axis=1
+                parts.append(f", axis={p}" if op.name in ("amax", "amin") else f", {p}")
             parts.append(")")
         if _precedence(node) < minimum:
             parts = ["(", *parts, ")"]

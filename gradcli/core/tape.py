@@ -66,6 +66,9 @@ class Tape:
         # The inputs gradients are taken with respect to (None: every input).
         self.sources: list[int] | None = None
         self._requires_grad: list[bool] | None = None
+        # True when the lowering made an array constant, an array op, or an input with an
+        # array default: a program without arrays never pays for the shape check.
+        self.arrays = False
 
     def add(self, kind: str, **fields) -> int:
         index = len(self.nodes)
@@ -133,6 +136,7 @@ class Tape:
         tape.names = {name: new[i] for name, i in self.names.items() if keep[i]}
         tape.statements = {name: st for name, st in self.statements.items() if name in tape.names}
         tape.referenced = self.referenced
+        tape.arrays = self.arrays
         tape.outputs = [name for name in self.outputs if name in tape.names]
         return tape
 

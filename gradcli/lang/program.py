@@ -8,6 +8,8 @@ error can point at the text.
 from __future__ import annotations
 
 NUM, NAME, OP, CALL = "num", "name", "op", "call"
+LIST, KEYWORD = "list", "keyword"  # [a, b], and axis=1 in a call
+ARRAY = "array"  # a literal of numbers only: [[0.1, 0.5], [-0.3, 0.8]]
 
 
 class Expr:
@@ -18,18 +20,26 @@ class Expr:
     unless the program assigns them).
     kind OP: ``text`` is the op table name (``add``, ``neg``), ``args`` its operands.
     kind CALL: ``text`` is the function as written (``sin``, ``ln``), ``args`` its arguments.
+    kind LIST: an array literal ``[a, b]`` (``args`` its elements), placed at its ``[``.
+    kind ARRAY: a literal whose elements are all numbers (signed or nested): ``value`` is
+    nested lists of floats, ``text`` the literal written out, ``params`` its shape; it has
+    no operands.
+    kind KEYWORD: ``axis=1`` in a call: ``text`` the keyword, ``args`` its value.
+    ``params`` is what the text fixes for an op: the indices of ``x[1, 0]`` (an OP
+    ``index``), the axis of ``sum(S, 1)`` once the lowering has read it.
     """
 
-    __slots__ = ("kind", "text", "args", "value", "line", "column")
+    __slots__ = ("kind", "text", "args", "value", "line", "column", "params")
 
     def __init__(self, kind: str, text: str, args: tuple = (), value: float = 0.0,
-                 line: int = 0, column: int = 0):
+                 line: int = 0, column: int = 0, params: tuple = ()):
         self.kind = kind
         self.text = text
         self.args = args
         self.value = value
         self.line = line
         self.column = column
+        self.params = params
 
     def __repr__(self) -> str:
         return f"Expr({self.kind}, {self.text!r}, {self.args!r})"

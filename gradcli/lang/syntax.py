@@ -15,23 +15,23 @@ from gradcli.lang.lalr import LexError, ParseError, Parser
 from gradcli.support.errors import BindingError, ProgramError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import FUNCTIONS
-from gradcli.lang.program import CALL, NAME, NUM, OP, Expr, Program, Statement, source_line
+from gradcli.lang.program import ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement, source_line
 
 # Lark's terminal names, as a user would say them.
 _WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
     "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "CARET": "'^'", "SUPERSCRIPT": "a superscript",
     "ROOT": "'√'", "PI": "'π'", "EQUALS": "'='", "OPERATOR": "an operator", "SEMI": "';'",
-    "NEWLINE": "a new line", "$END": "the end of the input",
+    "NEWLINE": "a new line", "$END": "the end of the input", "LSQB": "'['", "RSQB": "']'", "AT": "'@'",
 }
-_OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS", "ROOT", "PI"}
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "CARET", "SUPERSCRIPT"}
+_OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS", "ROOT", "PI", "LSQB"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "CARET", "SUPERSCRIPT"}
 _FACTOR_START = {"NAME", "LPAR", "ROOT", "PI"}  # what may follow a number, as a product
 _OPERAND_END = {"NUMBER", "NAME", "PI", "RPAR", "SUPERSCRIPT"}
 _NONZERO_MANTISSA = re.compile(r"[0-9.]*[1-9]")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 # Tokens by type, not spelling: × and · are STAR, − is MINUS, √ is ROOT.
-_BINARY = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div", "CARET": "pow"}
+_BINARY = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div", "CARET": "pow", "AT": "matmul"}
 _PREFIX = {"MINUS": "neg", "ROOT": "sqrt"}
 
 
@@ -106,6 +106,57 @@ class _Build:
     def arguments(self, c):
         return c[::2]
 
+    def keyword(self, c):
+        tok = c[0]
+        return Expr(KEYWORD, tok.value, (c[2],), line=tok.line, column=tok.column)
+
+    def literal(self, c):
+        """``[a, b]``: an array literal, placed at its ``[`` (nested ones make a matrix).
+
+        A literal of numbers is a constant (ARRAY): its elements must then all have
+        one shape, checked here.  A literal with names is a LIST, stacked by the lowering.
+        """
+        tok, elements = c[0], c[1]
+        values, texts, shapes = [], [], []
+        for e in elements:
+            if e.kind == KEYWORD:
+                raise ProgramError(f"'{e.text}=' cannot be an element of an array literal",
+                                   e.line, e.column, kind="syntax")
+            if e.kind == NUM or e.kind == ARRAY:
+                values.append(e.value)
+                texts.append(e.text)
+                shapes.append(e.params if e.kind == ARRAY else ())
+            elif e.kind == OP and e.text == "neg" and e.args[0].kind == NUM:
+                values.append(-e.args[0].value)
+                texts.append("-" + e.args[0].text)
+                shapes.append(())
+        if len(values) < len(elements):
+            return Expr(LIST, "[]", tuple(elements), line=tok.line, column=tok.column)
+        for k, s in enumerate(shapes):
+            if s != shapes[0]:
+                e = elements[k]
+                raise ProgramError(f"ragged array literal: element {k} has {_shape_words(s)} but element 0 "
+                                   f"has {_shape_words(shapes[0])} (every row needs the same length)",
+                                   e.line, e.column, kind="shape")
+        return Expr(ARRAY, "[" + ", ".join(texts) + "]", value=values, line=tok.line, column=tok.column,
+                    params=(len(values),) + shapes[0])
+
+    def index(self, c):
+        """``W[1, 0]``: the indices are fixed integers, kept as the node's params."""
+        base, tok, indices, _ = c
+        return Expr(OP, "index", (base,), line=tok.line, column=tok.column, params=tuple(indices))
+
+    def indices(self, c):
+        return c[::2]
+
+    def integer(self, c):
+        tok = c[-1]
+        text = "".join(t.value for t in c)
+        if not tok.value.isdigit():
+            raise ProgramError(f"an index is a whole number (0-based), not {text}", c[0].line, c[0].column,
+                               kind="syntax")
+        return -int(tok.value) if len(c) == 2 else int(tok.value)
+
     def group(self, c):
         return c[1]
 
@@ -122,6 +173,13 @@ class _Build:
 
     def binding(self, c):
         return c[0].value, c[2]
+
+
+def _shape_words(s: tuple) -> str:
+    """``3 elements``, ``shape (2, 2)``, or ``a number``: an element of a literal."""
+    if not s:
+        return "a number"
+    return f"{s[0]} element{'s' if s[0] != 1 else ''}" if len(s) == 1 else f"shape {s}"
 
 
 _BUILD = _Build()
@@ -203,13 +261,13 @@ def _juxtaposed_hint(exc: ParseError, text: str) -> str:
 
 
 def _describe_expected(expected: set[str]) -> str:
-    if _OPERATORS <= expected:  # after an operand, a number's implied product is no news
-        expected -= _FACTOR_START
+    if _OPERATORS <= expected:  # after an operand, a number's implied product or an index is no news
+        expected -= _FACTOR_START | {"LSQB"}
     if _OPERAND_START <= expected:
         expected = (expected - _OPERAND_START) | {"NUMBER", "NAME", "LPAR"}
     elif _OPERATORS <= expected:
         expected = (expected - _OPERATORS) | {"OPERATOR"}
-    order = ["NUMBER", "NAME", "LPAR", "RPAR", "COMMA", "EQUALS", "OPERATOR", "PLUS", "MINUS", "STAR",
+    order = ["NUMBER", "NAME", "LPAR", "RPAR", "RSQB", "COMMA", "EQUALS", "OPERATOR", "PLUS", "MINUS", "STAR",
              "SLASH", "CARET", "SEMI", "NEWLINE", "$END"]
     words = [_WORDS.get(t, t) for t in sorted(expected, key=lambda t: order.index(t) if t in order else 99)]
     if "a new line" in words and "';'" in words:
@@ -220,4 +278,4 @@ def _describe_expected(expected: set[str]) -> str:
     return words[0] if words else ""
 
 
-__all__ = ["parse_program", "parse_binding", "CALL", "NAME", "NUM", "OP"]
+__all__ = ["parse_program", "parse_binding", "CALL", "KEYWORD", "LIST", "NAME", "NUM", "OP"]
