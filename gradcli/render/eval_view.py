@@ -123,8 +123,11 @@ def blocks(items: list[tuple]):
             text.append("—" if derivative is None else f"{label} = {short(derivative)}")
             parts.append(text)
             continue
+        if parts:
+            parts.append(Text(""))
         parts += [Text.assemble((head, "bold"), " =" if not is_array(value) else ""), Text(grid(value))]
-        parts += [Text("—" if derivative is None else f"{label} ="), Text(grid(derivative))]
+        parts += [Text("—" if derivative is None else f"{label} ="),
+                  Text("" if derivative is None else grid(derivative))]
     return Group(*parts)
 
 
