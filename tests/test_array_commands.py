@@ -210,3 +210,19 @@ def test_json_of_an_array_program_is_plain_json(arrays):
     arrays(W=W, x=X)
     for args in (["eval", "--all"], ["jacobian"], ["check"], ["graph"]):
         json.loads(run(*args, NORM, "--json").out)
+
+
+@pytest.mark.parametrize("args", [["eval"], ["eval", "--mode", "forward"], ["check"], ["graph"]])
+def test_an_array_output_is_a_usage_error_pointing_to_jacobian(arrays, args):
+    arrays(W=W, x=X)
+    result = run(*args, "q = dot(W, x)")
+    assert result.code == 2 and "the output q is an array of shape (2,)" in result.err
+    assert "gradcli jacobian" in result.err and len(result.err.splitlines()) == 1
+
+
+def test_jacobian_of_an_array_and_a_scalar_output_together(arrays):
+    arrays(W=W, x=X)
+    data = run("jacobian", NORM, "--of", "q,f", "--wrt", "x", "--json").json()
+    assert data["outputs"] == ["q[0]", "q[1]", "f"]
+    assert np.allclose(data["jacobian"], [*W, DF_DX])
+    assert data["values"]["f"] == pytest.approx(0.116)
