@@ -226,3 +226,9 @@ def test_jacobian_of_an_array_and_a_scalar_output_together(arrays):
     assert data["outputs"] == ["q[0]", "q[1]", "f"]
     assert np.allclose(data["jacobian"], [*W, DF_DX])
     assert data["values"]["f"] == pytest.approx(0.116)
+
+
+def test_a_check_step_leaving_the_domain_names_the_element(arrays):
+    arrays(x=[2.0, 0.1])
+    result = run("check", "f = sum(log(x))", "--eps", "0.5")
+    assert result.code == 1 and result.err.startswith("gradcli: error: 1:9: checking x[1]: at x[1] = -0.4 (a step of 0.5)")

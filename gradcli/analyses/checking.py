@@ -241,9 +241,11 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
 
         h = eps if eps is not None else STEP * max(1.0, abs(x))
         up, down = x + h, x - h
-        f_up = _nudged(problem, label, up, h, lambda v: array_forward(tape, problem.input_values({name: moved(v)})))[out]
-        f_down = _nudged(problem, label, down, h,
-                         lambda v: array_forward(tape, problem.input_values({name: moved(v)})))[out]
+        def run(v):
+            return array_forward(tape, problem.input_values({name: moved(v)}))
+
+        f_up = _nudged(problem, label, up, h, run)[out]
+        f_down = _nudged(problem, label, down, h, run)[out]
         numeric = (f_up - f_down) / (up - down)
         analytic = element(gradient[name], index)
         floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
