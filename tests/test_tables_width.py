@@ -8,9 +8,11 @@ the table text as a whole word, never cropped (``-0.19…``) or left blank.
 import json
 import re
 
+import numpy as np
 import pytest
 
 from conftest import SAMPLES, run
+from test_array_commands import arrays  # noqa: F401  (the fixture: inputs with array values)
 from gradcli.support.numbers import short
 
 NEURON = ["-f", str(SAMPLES / "sigmoid_neuron.grad")]
@@ -121,3 +123,21 @@ def test_a_table_too_wide_to_split_is_folded_one_row_a_block():
         console.print(table)
     out = capture.get()
     assert "a_name_that_is_thirty_cells_wide\nvalue: -0.196611933241" in out
+
+
+def flat(v):
+    return [float(x) for x in np.ravel(v)] if isinstance(v, list) else [v]
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 200])
+def test_an_array_eval_keeps_every_number_whole(arrays, monkeypatch, width):
+    """Grids in the eval table (or one under another when the table does not fit) never cut a number."""
+    arrays(W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
+    args = ["eval", "q = dot(W, x); f = sum(q*q)", "--all"]
+    data = run(*args, "--json").json()
+    expected = [x for v in eval_numbers(data) for x in flat(v)]
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = run(*args).out
+    assert max(len(line) for line in out.splitlines()) <= width and "…" not in out
+    for number in expected:
+        assert re.search(rf"(?<![\w.]){re.escape(short(number))}(?![\w.])", out), (number, out)

@@ -26,6 +26,12 @@ Separately from the check, the "nudge" repeats the course's lesson with a
 visible forward step: 0.001 for |x| < 10, and 0.001 times the power of ten of x
 beyond (0.01 for x = 50, 1 for x = 1234), so the printed numbers stay readable:
 a goes from 5 to 5.001 and J from 33 to 33.003, slope 3.
+
+With arrays, each element is an input of its own (labelled ``W[1,0]``, C
+order): every element is checked up to ``MAX_ELEMENTS`` in all, beyond that a
+fixed random sample of that many (the same sample every run), and the result
+says so.  Kinks are looked for in scalar programs only, and array programs get
+no nudges (one line per element would bury the table).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ NUDGE = 1e-3
 RTOL = 1e-5
 ATOL = 1e-8
 ROUNDING = 16.0
+MAX_ELEMENTS = 1000  # array elements checked; beyond, a fixed random sample of this many
+SAMPLE_SEED = 0
 
 PASS, FAIL, KINK, NOISY = "pass", "fail", "kink", "noisy"
 
@@ -85,7 +93,7 @@ class InputCheck:
     floor: float  # the rounding noise of the difference quotient, included in tolerance
     status: str  # PASS, FAIL, KINK or NOISY
     kink: str | None  # why the finite difference is not a derivative
-    nudge: Nudge
+    nudge: Nudge | None  # None in a program with arrays
 
     @property
     def abs_error(self) -> float:
@@ -107,7 +115,14 @@ class CheckResult:
     rtol: float
     atol: float
     eps: float | None  # the fixed step asked for, or None for the scaled default
-    inputs: list[InputCheck] = field(default_factory=list)
+    inputs: list[InputCheck] = field(default_factory=list)  # with arrays: one per element checked
+    elements: int | None = None  # with arrays: how many input elements there are in all
+    shapes: dict[str, tuple] | None = None  # with arrays: each input's shape
+
+    @property
+    def sampled(self) -> bool:
+        """True when only a sample of the elements was checked."""
+        return self.elements is not None and self.elements > len(self.inputs)
 
     @property
     def output(self) -> str:
@@ -133,11 +148,23 @@ class CheckResult:
             return None
         return max(failures, key=lambda c: c.abs_error / c.tolerance if c.tolerance > 0 else math.inf)
 
+    @property
+    def closest_to_failing(self) -> InputCheck | None:
+        """The input (element) with the largest error for its tolerance, failing or not."""
+        if not self.inputs:
+            return None
+        return max(self.inputs, key=lambda c: c.abs_error / c.tolerance if c.tolerance > 0 else math.inf)
+
+    @property
+    def noun(self) -> str:
+        """What each check is of: an input, or with arrays an input element."""
+        return "input" if self.elements is None else "element"
+
     def failure(self) -> CheckFailed:
         worst = self.worst
         n = len(self.failures)
         return CheckFailed(
-            f"gradient check failed for {n} of {len(self.inputs)} input{'s' if len(self.inputs) != 1 else ''}; "
+            f"gradient check failed for {n} of {len(self.inputs)} {self.noun}{'s' if len(self.inputs) != 1 else ''}; "
             f"worst: {worst.name}: analytic {short(worst.analytic)}, numeric {short(worst.numeric)} "
             f"(abs error {worst.abs_error:.3g}, rel error {worst.rel_error:.3g})")
 
@@ -147,6 +174,8 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
     if eps is not None and not (eps > 0 and math.isfinite(eps)):
         raise UsageError(f"--eps {eps}: the step must be a positive number")
     grad = evaluate(problem)
+    if problem.arrays:
+        return _check_elements(problem, grad, eps, rtol, atol)
     tape = problem.tape
     out = problem.output_index
     feeds = tape.cone([out])
@@ -175,6 +204,59 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
             status = NOISY if abs(analytic - numeric) > asked else PASS
         result.inputs.append(InputCheck(name, x, analytic, numeric, (up - down) / 2, tolerance, floor,
                                         status, kink, _nudge(problem, name, x, grad.value)))
+    return result
+
+
+def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: float,
+                    atol: float) -> CheckResult:
+    """The check of a program with arrays: one central difference per input element."""
+    from gradcli.autodiff.array_sweeps import forward as array_forward
+    from gradcli.core.values import element, element_label, flat_index, is_array, shape, size
+
+    tape = problem.tape
+    out = problem.output_index
+    names = problem.wrt
+    shapes = {name: shape(problem.values[name]) for name in names}
+    every = [(name, k) for name in names for k in range(size(problem.values[name]))]
+    chosen = every
+    if len(every) > MAX_ELEMENTS:
+        import random
+
+        picked = random.Random(SAMPLE_SEED).sample(range(len(every)), MAX_ELEMENTS)
+        chosen = [every[k] for k in sorted(picked)]
+    result = CheckResult(grad, rtol, atol, eps, elements=len(every), shapes=shapes)
+    gradient = grad.gradient
+    for name, k in chosen:
+        index = flat_index(shapes[name], k)
+        label = element_label(name, index)
+        value = problem.values[name]
+        x = element(value, index)
+
+        def moved(to: float):
+            if not is_array(value):
+                return to
+            copy = value.copy()
+            copy[index] = to
+            return copy
+
+        h = eps if eps is not None else STEP * max(1.0, abs(x))
+        up, down = x + h, x - h
+        def run(v):
+            return array_forward(tape, problem.input_values({name: moved(v)}))
+
+        f_up = _nudged(problem, label, up, h, run)[out]
+        f_down = _nudged(problem, label, down, h, run)[out]
+        numeric = (f_up - f_down) / (up - down)
+        analytic = element(gradient[name], index)
+        floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
+        asked = atol + rtol * max(abs(analytic), abs(numeric))
+        tolerance = asked + floor
+        if abs(analytic - numeric) > tolerance:
+            status = FAIL
+        else:
+            status = NOISY if abs(analytic - numeric) > asked else PASS
+        result.inputs.append(InputCheck(label, x, analytic, numeric, (up - down) / 2, tolerance, floor,
+                                        status, None, None))
     return result
 
 
@@ -214,8 +296,11 @@ def _partials(node, vals) -> list[float]:
     return [node.op.partial(j, operands, vals[node.index]) for j in range(len(operands))]
 
 
-def _nudged(problem: Problem, name: str, x: float, h: float) -> list[float]:
+def _nudged(problem: Problem, name: str, x: float, h: float, run=None) -> list[float]:
+    """Every node's value with ``name`` (an input, or an element's label with ``run``) moved to x."""
     try:
+        if run is not None:
+            return run(x)
         return forward(problem.tape, problem.input_values({name: x}))
     except EvaluationError as exc:
         raise EvaluationError(
@@ -241,4 +326,4 @@ def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
 
 
 __all__ = ["check", "CheckResult", "InputCheck", "Nudge", "CheckFailed", "nudge_step",
-           "PASS", "FAIL", "KINK", "NOISY", "STEP", "NUDGE", "RTOL", "ATOL"]
+           "PASS", "FAIL", "KINK", "NOISY", "STEP", "NUDGE", "RTOL", "ATOL", "MAX_ELEMENTS"]

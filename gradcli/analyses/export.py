@@ -9,6 +9,10 @@ The graph holds the output, every node it depends on, and every input (an input
 the output does not use has adjoint 0).  ``x*x`` has two edges from x.  Edges
 from constants carry their partial too; constants themselves carry no adjoint
 (they are not variables).  Nothing recurses, so graphs of 100,000 nodes work.
+
+With arrays a node shows its shape (``q = W@x  (2,)``) and its value as a grid
+when it has at most ``SMALL`` elements; an edge shows the rule at the tensor
+level (``g @ xᵀ``) instead of a number, since its local partial is a Jacobian.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import subprocess
 from dataclasses import dataclass
 
 from gradcli.support.errors import ExitCode, GradError, UsageError
+from gradcli.core.array_text import grid
 from gradcli.core.tape import CONST, INPUT
+from gradcli.core.values import is_array, shape, shape_text, size, to_json as value_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 
 ADJOINT_COLOUR = "#d62728"  # red, as cs231n draws gradients
 PARTIAL_COLOUR = "#1f77b4"  # blue, the local partial on an edge
 FORMATS = ("dot", "mermaid", "json", "svg", "png")
+SMALL = 6  # an array with at most this many elements shows its values
 INSTALL_HINT = ("install Graphviz: 'apt-get install graphviz' (Debian, Ubuntu), "
                 "'brew install graphviz' (macOS), or see https://graphviz.org/download/")
 
@@ -44,12 +51,18 @@ class GraphNode:
     label: str  # a, u, v3, 3
     title: str  # what the node shows: a, u = b*c, 3
     definition: str | None  # b*c; None for inputs and constants
-    value: float
-    adjoint: float | None  # None for constants
+    value: float  # or an array
+    adjoint: float | None  # None for constants (an array, in a program with arrays)
+    shape: tuple | None = None  # in a program with arrays; None otherwise
 
     @property
     def id(self) -> str:
         return f"n{self.index}"
+
+    @property
+    def heading(self) -> str:
+        """The title, with the shape of an array: ``q = W@x  (2,)``."""
+        return f"{self.title}  {shape_text(self.shape)}" if self.shape else self.title
 
 
 @dataclass
@@ -57,8 +70,9 @@ class GraphEdge:
     source: int
     target: int
     operand: int  # which operand of the target (x*x: 0 and 1)
-    partial: float | None  # None where the local partial is undefined
-    formula: str
+    partial: float | None  # None where the local partial is undefined, and in a program with arrays
+    formula: str  # with arrays, the tensor-level rule handing g to the operand: g @ xᵀ
+    tensor: bool = False  # True in a program with arrays: the formula is what the edge shows
 
 
 @dataclass
@@ -71,7 +85,17 @@ class AnnotatedGraph:
     inputs: list[int]  # node indices of the inputs
 
     def adjoint_text(self, node: GraphNode) -> str:
-        return f"d{self.output}/d{node.label} = {short(node.adjoint)}"
+        text = value_text(node.adjoint)
+        return f"d{self.output}/d{node.label} =" + ("\n" if "\n" in text else " ") + text
+
+
+def value_text(v) -> str:
+    """A float's short form; an array's grid (lines) when small, else ``(20, 30) array``."""
+    if v is None:
+        return "0"  # the symbolic zero: nothing reaches the node
+    if not is_array(v):
+        return short(v)
+    return grid(v) if size(v) <= SMALL else f"{shape_text(shape(v))} array"
 
 
 def annotate(result: Gradient) -> AnnotatedGraph:
@@ -81,27 +105,34 @@ def annotate(result: Gradient) -> AnnotatedGraph:
     for i in tape.inputs:
         keep[i] = True
     vals, adj = result.values, result.adjoints
+    arrays = result.problem.arrays
     nodes, edges = [], []
     for node in tape.nodes:
         i = node.index
         if not keep[i]:
             continue
+        node_shape = shape(vals[i]) if arrays else None
         if node.kind == INPUT or node.kind == CONST:
             nodes.append(GraphNode(i, node.kind, node.label, node.label, None, vals[i],
-                                   None if node.kind == CONST else adj[i]))
+                                   None if node.kind == CONST else adj[i], node_shape))
             continue
         definition = tape.definition(i)
         nodes.append(GraphNode(i, node.kind, node.label, f"{node.label} = {definition}", definition,
-                               vals[i], adj[i]))
+                               vals[i], adj[i], node_shape))
         operands = [vals[a] for a in node.args]
         labels = [tape.nodes[a].label for a in node.args]
         for j, a in enumerate(node.args):
-            edges.append(GraphEdge(a, i, j, node.op.defined_partial(j, operands, vals[i]),
-                                   node.op.formula(j, labels, node.label)))
+            if arrays:
+                edges.append(GraphEdge(a, i, j, None, node.op.tensor_formula(j, labels, node.label), tensor=True))
+            else:
+                edges.append(GraphEdge(a, i, j, node.op.defined_partial(j, operands, vals[i]),
+                                       node.op.formula(j, labels, node.label)))
     return AnnotatedGraph(result.output, out, result.value, nodes, edges, list(tape.inputs))
 
 
 def partial_text(edge: GraphEdge) -> str:
+    if edge.tensor:
+        return edge.formula
     return "undefined" if edge.partial is None else short(edge.partial)
 
 
@@ -115,22 +146,33 @@ def _html(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _lines_html(text: str) -> str:
+    """Escaped, a grid's lines kept (left-aligned, so the columns stay lined up in a fixed font)."""
+    return '<br align="left"/>'.join(_html(line.rstrip()) for line in text.split("\n"))
+
+
+def _edge_legend(g: AnnotatedGraph) -> str:
+    if any(e.tensor for e in g.edges):
+        return "on the edges in blue the rule handing the gradient g to each operand"
+    return "local partials on the edges in blue"
+
+
 def to_dot(g: AnnotatedGraph) -> str:
     """Graphviz input: inputs ranked left, the output right; HTML labels give the adjoint its colour."""
     lines = [
         "digraph gradcli {",
         "  rankdir=LR;",
         '  graph [fontname="Helvetica", labelloc=b, label=' + _dot_string(
-            f"values in black, d{g.output}/d(node) in red, local partials on the edges in blue") + "];",
+            f"values in black, d{g.output}/d(node) in red, " + _edge_legend(g)) + "];",
         '  node [shape=box, style=rounded, fontname="Helvetica"];',
         f'  edge [fontname="Helvetica", fontcolor="{PARTIAL_COLOUR}"];',
     ]
     for n in g.nodes:
         if n.kind == CONST:
-            lines.append(f'  {n.id} [shape=plaintext, label=<{_html(short(n.value))}>];')
+            lines.append(f'  {n.id} [shape=plaintext, label=<{_lines_html(value_text(n.value))}>];')
             continue
-        parts = [f"<b>{_html(n.title)}</b>", _html(short(n.value)),
-                 f'<font color="{ADJOINT_COLOUR}">{_html(g.adjoint_text(n))}</font>']
+        parts = [f"<b>{_html(n.heading)}</b>", _lines_html(value_text(n.value)),
+                 f'<font color="{ADJOINT_COLOUR}">{_lines_html(g.adjoint_text(n))}</font>']
         extra = ", penwidth=2" if n.index == g.output_index else ""
         lines.append(f"  {n.id} [label=<{'<br/>'.join(parts)}>{extra}];")
     for e in g.edges:
@@ -153,15 +195,19 @@ def _mermaid(text: str) -> str:
             .replace("<", "#lt;").replace(">", "#gt;"))
 
 
+def _mermaid_lines(text: str) -> str:
+    return "<br/>".join(_mermaid(line.rstrip()) for line in text.split("\n"))
+
+
 def to_mermaid(g: AnnotatedGraph) -> str:
     """A ``flowchart LR`` that renders in Markdown (```mermaid blocks)."""
     lines = ["flowchart LR"]
     for n in g.nodes:
         if n.kind == CONST:
-            lines.append(f'  {n.id}(["{_mermaid(short(n.value))}"])')
+            lines.append(f'  {n.id}(["{_mermaid_lines(value_text(n.value))}"])')
             continue
-        text = (f"<b>{_mermaid(n.title)}</b><br/>{_mermaid(short(n.value))}<br/>"
-                f"<span style='color:{ADJOINT_COLOUR}'>{_mermaid(g.adjoint_text(n))}</span>")
+        text = (f"<b>{_mermaid(n.heading)}</b><br/>{_mermaid_lines(value_text(n.value))}<br/>"
+                f"<span style='color:{ADJOINT_COLOUR}'>{_mermaid_lines(g.adjoint_text(n))}</span>")
         lines.append(f'  {n.id}["{text}"]')
     for e in g.edges:
         lines.append(f'  n{e.source} -->|"{_mermaid(partial_text(e))}"| n{e.target}')
@@ -172,10 +218,19 @@ def to_mermaid(g: AnnotatedGraph) -> str:
 # ---------------------------------------------------------------- JSON
 
 def to_json(g: AnnotatedGraph) -> dict:
+    """Arrays as nested lists, each node with its ``shape`` (only in a program with arrays)."""
+    nodes = []
+    for n in g.nodes:
+        item = {"id": n.id, "index": n.index, "kind": n.kind, "label": n.label,
+                "definition": n.definition, "value": value_json(n.value),
+                "adjoint": None if n.adjoint is None else value_json(n.adjoint)}
+        if n.shape is not None:
+            item["shape"] = list(n.shape)
+            if n.kind != CONST and n.adjoint is None:
+                item["adjoint"] = value_json(n.value * 0.0)  # the symbolic zero, written out
+        nodes.append(item)
     return {
-        "output": g.output, "value": g.value,
-        "nodes": [{"id": n.id, "index": n.index, "kind": n.kind, "label": n.label,
-                   "definition": n.definition, "value": n.value, "adjoint": n.adjoint} for n in g.nodes],
+        "output": g.output, "value": value_json(g.value), "nodes": nodes,
         "edges": [{"from": f"n{e.source}", "to": f"n{e.target}", "operand": e.operand,
                    "partial": e.partial, "formula": e.formula} for e in g.edges],
     }

@@ -6,6 +6,12 @@ output, m passes for m outputs).  Which is cheaper depends only on the shape,
 the point the course texts make: wide (few inputs) favours forward, tall
 (few outputs) favours reverse.  With no mode asked for, the cheaper one is
 used, reverse at a tie.
+
+With arrays, every output and input is flattened in C order into elements
+labelled ``q[0]``, ``W[1,0]``: a reverse pass seeds one output element (a
+one-hot gradient), a forward pass one input element (a one-hot tangent), so
+the cheaper mode is chosen from the element counts, n input elements against
+m output elements.
 """
 
 from __future__ import annotations
@@ -24,18 +30,25 @@ JACOBIAN_MODES = ("forward", "reverse")
 class JacobianResult:
     outputs: list[str]
     inputs: list[str]
-    values: dict[str, float]  # each output's value
-    matrix: list[list[float]]  # rows: outputs, columns: inputs
+    values: dict[str, float]  # each output's value (an array for an array output)
+    matrix: list[list[float]]  # rows: output elements, columns: input elements
     mode: str
     passes: int
+    shapes: dict[str, tuple] | None = None  # each output's and input's shape, in a program with arrays
+    rows: list[str] | None = None  # the output elements' labels (``q[0]``); None: the outputs
+    columns: list[str] | None = None  # the input elements' labels (``W[1,0]``); None: the inputs
+
+    def __post_init__(self):
+        self.rows = self.rows or list(self.outputs)
+        self.columns = self.columns or list(self.inputs)
 
     @property
     def passes_forward(self) -> int:
-        return len(self.inputs)
+        return len(self.columns)
 
     @property
     def passes_reverse(self) -> int:
-        return len(self.outputs)
+        return len(self.rows)
 
 
 def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
@@ -45,6 +58,8 @@ def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
 
 def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     """Every output's derivative (``problem.outputs``, rows) with respect to every input in ``wrt`` (columns)."""
+    if problem.arrays:
+        return _array_jacobian(problem, mode)
     outputs = problem.outputs
     if mode is None:
         mode = cheaper_mode(len(problem.wrt), len(outputs))
@@ -67,3 +82,52 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
         passes = len(rows)
     return JacobianResult(list(outputs), list(problem.wrt), {y: vals[tape.names[y]] for y in outputs},
                           matrix, mode, passes)
+
+
+def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
+    """The Jacobian of a program with arrays, over the flattened elements of outputs and inputs."""
+    from gradcli.autodiff import array_sweeps
+    from gradcli.core.values import element_labels, flatten, is_array, np, shape, size
+
+    tape = problem.tape
+    vals = array_sweeps.forward(tape, problem.input_values())
+    outputs, inputs = list(problem.outputs), list(problem.wrt)
+    rows = [tape.names[y] for y in outputs]
+    cols = [tape.names[x] for x in inputs]
+    n = sum(size(vals[x]) for x in cols)
+    m = sum(size(vals[y]) for y in rows)
+    if mode is None:
+        mode = cheaper_mode(n, m)
+    if mode not in JACOBIAN_MODES:
+        raise UsageError(f"unknown mode {mode!r}: use forward or reverse")
+
+    def one_hot(value, k):
+        if not is_array(value):
+            return 1.0
+        seed = np.zeros(value.size)
+        seed[k] = 1.0
+        return seed.reshape(value.shape)
+
+    def elements(v, like) -> list[float]:
+        """A gradient or tangent flattened (None, the symbolic zero, as zeros of ``like``'s size)."""
+        return [0.0] * size(like) if v is None else flatten(v)
+
+    if mode == "forward":
+        needed = tape.cone(rows)
+        columns = []  # one per input element: every output element's derivative
+        for x in cols:
+            for k in range(size(vals[x])):
+                tan = array_sweeps.tangents(tape, vals, {x: one_hot(vals[x], k)}, needed)
+                columns.append([t for y in rows for t in elements(tan[y], vals[y])])
+        matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]
+    else:
+        matrix = []
+        for y in rows:
+            for k in range(size(vals[y])):
+                adj = array_sweeps.reverse(tape, vals, y, one_hot(vals[y], k))
+                matrix.append([g for x in cols for g in elements(adj[x], vals[x])])
+    shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}
+    return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
+                          n if mode == "forward" else m, shapes,
+                          [label for y in outputs for label in element_labels(y, shapes[y])],
+                          [label for x in inputs for label in element_labels(x, shapes[x])])

@@ -51,6 +51,8 @@ def forward_gradient(problem: Problem) -> Gradient:
     ``wrt``; forward mode does not compute the adjoints of intermediates, so
     those entries are ``nan``.  ``extra["tangents"]`` keeps each pass's column.
     """
+    if problem.arrays:
+        return _array_forward_gradient(problem)
     tape = problem.tape
     values = forward(tape, problem.input_values())
     out = problem.output_index
@@ -64,3 +66,37 @@ def forward_gradient(problem: Problem) -> Gradient:
         columns[name] = column
     return Gradient(problem, values, adjoints, mode="forward", passes=len(problem.wrt),
                     extra={"tangents": columns})
+
+
+def _array_forward_gradient(problem: Problem) -> Gradient:
+    """Forward mode on arrays: one tangent pass per input element (a one-hot tangent), so the
+    passes are the total number of input elements; each pass gives one element of the gradient."""
+    from gradcli.autodiff import array_sweeps
+    from gradcli.autodiff.problem import require_scalar_output
+    from gradcli.core.values import is_array, np, shape
+
+    tape = problem.tape
+    values = array_sweeps.forward(tape, problem.input_values())
+    require_scalar_output(problem, values)
+    out = problem.output_index
+    needed = tape.cone([out])
+    adjoints: list = [math.nan] * len(tape.nodes)
+    passes = 0
+    for name in problem.wrt:
+        seed = tape.names[name]
+        value = values[seed]
+        if not is_array(value):
+            t = array_sweeps.tangents(tape, values, {seed: 1.0}, needed)[out]
+            adjoints[seed] = 0.0 if t is None else float(t)
+            passes += 1
+            continue
+        grad = np.zeros(shape(value))
+        flat = grad.reshape(-1)
+        for k in range(value.size):
+            one_hot = np.zeros(value.size)
+            one_hot[k] = 1.0
+            t = array_sweeps.tangents(tape, values, {seed: one_hot.reshape(value.shape)}, needed)[out]
+            flat[k] = 0.0 if t is None else float(t)
+        adjoints[seed] = grad
+        passes += value.size
+    return Gradient(problem, values, adjoints, mode="forward", passes=passes)

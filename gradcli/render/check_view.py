@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from gradcli.analyses.checking import FAIL, KINK, NOISY, CheckResult, InputCheck
+from gradcli.analyses.checking import FAIL, KINK, MAX_ELEMENTS, NOISY, CheckResult, InputCheck
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
+
+SHOWN_ELEMENTS = 20  # rows of a table of array elements; the rest are summed up in a line
 
 
 def slope_text(slope: float) -> str:
@@ -42,11 +44,17 @@ def check_json(result: CheckResult) -> dict:
             "abs_error": c.abs_error, "rel_error": c.rel_error, "ok": c.ok,
             "status": c.status, "kink": c.kink, "step": c.step, "tolerance": c.tolerance,
             "rounding_floor": c.floor,
-            "nudge": {"from": n.before, "to": n.after, "output_from": n.out_before,
-                      "output_to": n.out_after, "slope": n.slope},
         }
+        if n is not None:
+            inputs[c.name]["nudge"] = {"from": n.before, "to": n.after, "output_from": n.out_before,
+                                       "output_to": n.out_after, "slope": n.slope}
     data = {"ok": result.ok, "output": result.output, "value": result.value,
             "rtol": result.rtol, "atol": result.atol, "eps": result.eps, "inputs": inputs}
+    if result.elements is not None:
+        worst = result.closest_to_failing
+        data.update({"shapes": {name: list(s) for name, s in result.shapes.items()},
+                     "elements": result.elements, "checked": len(result.inputs), "sampled": result.sampled,
+                     "worst": worst.name if worst else None})
     if not result.ok:
         err = result.failure()
         data["error"] = {"kind": err.kind, "message": err.message, "worst": result.worst.name}
@@ -76,7 +84,12 @@ def check_rich(result: CheckResult):
     for col, justify in [("input", "left"), ("value", "right"), ("analytic", "right"), ("numeric", "right"),
                          ("abs error", "right"), ("rel error", "right"), ("", "left")]:
         table.add_column(col, justify=justify)
-    for c in result.inputs:
+    shown = result.inputs
+    if len(shown) > SHOWN_ELEMENTS:  # with arrays: those furthest from passing, in element order
+        ranked = sorted(shown, key=_badness, reverse=True)[:SHOWN_ELEMENTS]
+        keep = {id(c) for c in ranked}
+        shown = [c for c in result.inputs if id(c) in keep]
+    for c in shown:
         table.add_row(c.name, short(c.value), short(c.analytic), short(c.numeric, 10),
                       f"{c.abs_error:.2e}", f"{c.rel_error:.2e}", _status_text(c))
     if not result.inputs:
@@ -85,6 +98,34 @@ def check_rich(result: CheckResult):
              for c in result.inputs if c.kink]
     lines += [Text(f"noisy: rounding in {out} limits the difference to ±{c.floor:.2g} ({c.name}); "
                    "not a failure", style="yellow") for c in result.inputs if c.status == NOISY]
-    lines += [Text("nudges:", style="bold")] if result.inputs else []
-    lines += [Text("  " + nudge_line(c, out)) for c in result.inputs]
+    if result.elements is not None:
+        lines += element_lines(result, len(shown))
+    nudged = [c for c in result.inputs if c.nudge is not None]
+    lines += [Text("nudges:", style="bold")] if nudged else []
+    lines += [Text("  " + nudge_line(c, out)) for c in nudged]
     return Group(table, "", *lines)
+
+
+def _badness(c: InputCheck) -> float:
+    return c.abs_error / c.tolerance if c.tolerance > 0 else float("inf")
+
+
+def element_lines(result: CheckResult, shown: int) -> list:
+    """How many elements were checked (all, or a fixed sample) and which came closest to failing."""
+    from rich.text import Text
+
+    checked = len(result.inputs)
+    if result.sampled:
+        what = (f"checked a fixed random sample of {checked:,} of the {result.elements:,} input elements "
+                f"(every element up to {MAX_ELEMENTS:,})")
+    else:
+        what = f"checked every input element ({checked:,})"
+    if shown < checked:
+        what += f"; the {shown} furthest from their tolerance are shown"
+    lines = [Text(what, style="dim")]
+    worst = result.closest_to_failing
+    if worst is not None:
+        lines.append(Text(f"worst element: {worst.name}: analytic {short(worst.analytic)}, numeric "
+                          f"{short(worst.numeric, 10)} (abs error {worst.abs_error:.2e}, "
+                          f"{worst.status if worst.status != FAIL else 'FAIL'})"))
+    return lines

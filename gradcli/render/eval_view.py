@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from gradcli.core.tape import CONST, INPUT
+from gradcli.core.values import is_array, shape, to_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
+from gradcli.core.array_text import grid, heading as heading_of
 from gradcli.render.tables import FitTable
 from gradcli.render.words import plural
 
@@ -17,28 +19,49 @@ def node_rows(result: Gradient) -> list[dict]:
     """Every input and operation node with its value and adjoint (constants left out).
 
     Forward mode computes no adjoints for intermediate nodes: those are None.
+    In a program with arrays a row also has the node's ``shape``; values and
+    adjoints stay floats or arrays (``eval_json`` writes arrays as nested lists).
     """
     tape = result.tape
+    arrays = result.problem.arrays
     rows = []
     for node in tape.nodes:
         if node.kind == CONST:
             continue
+        value = result.values[node.index]
         adjoint = result.adjoints[node.index]
-        rows.append({"node": node.label, "index": node.index,
-                     "kind": node.kind, "op": node.op.name if node.op else None,
-                     "definition": None if node.kind == INPUT else tape.definition(node.index),
-                     "value": result.values[node.index],
-                     "adjoint": adjoint if adjoint == adjoint else None})
+        if arrays and adjoint is None and result.mode == "reverse":
+            adjoint = 0.0 if not is_array(value) else value * 0.0  # nothing reached it: the symbolic zero
+        elif not is_array(adjoint) and adjoint is not None and adjoint != adjoint:
+            adjoint = None  # forward mode: not computed
+        row = {"node": node.label, "index": node.index,
+               "kind": node.kind, "op": node.op.name if node.op else None,
+               "definition": None if node.kind == INPUT else tape.definition(node.index),
+               "value": value, "adjoint": adjoint}
+        if arrays:
+            row["shape"] = list(shape(value))
+        rows.append(row)
     return rows
 
 
 def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
-    data = {"output": result.output, "value": result.value, "gradient": result.gradient}
+    """The value and gradient; with arrays, nested lists and ``"shapes"`` of the inputs and output.
+
+    A program without arrays has no ``"shapes"`` key: its JSON is what it always was.
+    """
+    data = {"output": result.output, "value": to_json(result.value),
+            "gradient": {name: to_json(g) for name, g in result.gradient.items()}}
+    if result.problem.arrays:
+        names = result.tape.names
+        data["shapes"] = {name: list(shape(result.values[names[name]]))
+                          for name in [*result.problem.wrt, result.output]}
     if result.mode != "reverse":
         data["mode"] = result.mode
         data["passes"] = result.passes
     if all_nodes:
-        data["nodes"] = node_rows(result)
+        data["nodes"] = [{**row, "value": to_json(row["value"]),
+                          "adjoint": None if row["adjoint"] is None else to_json(row["adjoint"])}
+                         for row in node_rows(result)]
     return data
 
 
@@ -48,27 +71,66 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
 
     out = result.output
     # A heading line rather than the table's title, which would wrap to the table's width.
-    heading = Text(f"{out} = {short(result.value)}", style="bold")
+    heading = Text(f"{out} = {grid(result.value)}", style="bold")
     if result.mode == "paths":
         heading.append(f"   (paths mode: {plural(result.passes, 'path product', number=f'{result.passes:,}')} "
                        "summed)")
     elif result.mode != "reverse":
-        heading.append(f"   ({result.mode} mode, {plural(result.passes, 'pass')})")
+        passes = plural(result.passes, 'pass')
+        if result.problem.arrays:
+            passes += ", one per input element"
+        heading.append(f"   ({result.mode} mode, {passes})")
     table = FitTable()
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
     for name, grad in result.gradient.items():
         value = result.values[result.tape.names[name]]
-        table.add_row(name, short(value), f"{derivative_label(out, name)} = {short(grad)}")
+        table.add_row(heading_of(name, value), grid(value), _equals(derivative_label(out, name), grad))
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
+    if result.problem.arrays:
+        table.fallback = blocks([(heading_of(name, result.values[result.tape.names[name]]),
+                                  result.values[result.tape.names[name]], derivative_label(out, name), grad)
+                                 for name, grad in result.gradient.items()])
     if not all_nodes:
         return Group(heading, table)
     nodes = FitTable(title=f"every node (adjoint = d{out}/d node)", title_style=None)
     for col, justify in [("node", "left"), ("definition", "left"), ("value", "right"), ("adjoint", "right")]:
         nodes.add_column(col, justify=justify)
-    for row in node_rows(result):
-        adjoint = "—" if row["adjoint"] is None else f"d{row['node']} = {short(row['adjoint'])}"
-        nodes.add_row(row["node"], row["definition"] or "input", short(row["value"]), adjoint)
+    rows = node_rows(result)
+    for row in rows:
+        adjoint = "—" if row["adjoint"] is None else _equals(f"d{row['node']}", row["adjoint"])
+        nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", grid(row["value"]),
+                      adjoint)
+    if result.problem.arrays:
+        nodes.fallback = Group(Text(nodes.title), blocks([
+            (heading_of(row["node"], row["value"]) + ("" if row["definition"] is None else f" = {row['definition']}"),
+             row["value"], f"d{row['node']}", row["adjoint"]) for row in rows]))
     return Group(heading, table, "", nodes)
+
+
+def blocks(items: list[tuple]):
+    """(heading, value, derivative label, derivative) as lines one under another, for a table too
+    wide for its terminal: a grid keeps its alignment and wraps only at spaces if it must."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    for head, value, label, derivative in items:
+        if not is_array(value) and not is_array(derivative):
+            text = Text.assemble((head, "bold"), f" = {short(value)}   ")
+            text.append("—" if derivative is None else f"{label} = {short(derivative)}")
+            parts.append(text)
+            continue
+        if parts:
+            parts.append(Text(""))
+        parts += [Text.assemble((head, "bold"), " =" if not is_array(value) else ""), Text(grid(value))]
+        parts += [Text("—" if derivative is None else f"{label} ="),
+                  Text("" if derivative is None else grid(derivative))]
+    return Group(*parts)
+
+
+def _equals(label: str, value) -> str:
+    """``df/dx = 1.5``; an array's grid goes on the lines below its label."""
+    return f"{label} =\n{grid(value)}" if is_array(value) else f"{label} = {short(value)}"

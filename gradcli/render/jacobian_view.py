@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 from gradcli.analyses.jacobian import JacobianResult, cheaper_mode
+from gradcli.core.values import shape_text
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
 from gradcli.render.words import plural
 
 
+def element_values(result: JacobianResult) -> dict[str, float]:
+    """Each row's value: an output's, or with arrays an output element's (``q[0]``)."""
+    from gradcli.core.values import flatten
+
+    return dict(zip(result.rows, (x for y in result.outputs for x in flatten(result.values[y]))))
+
+
 def jacobian_json(result: JacobianResult) -> dict:
-    return {"outputs": result.outputs, "inputs": result.inputs, "values": result.values,
+    """With arrays, outputs and inputs are the flattened element labels, and ``shapes`` says whose they are."""
+    data = {"outputs": result.rows, "inputs": result.columns,
+            "values": result.values if result.shapes is None else element_values(result),
             "jacobian": result.matrix, "mode": result.mode, "passes": result.passes,
             "passes_forward": result.passes_forward, "passes_reverse": result.passes_reverse}
+    if result.shapes is not None:
+        data["shapes"] = {name: list(s) for name, s in result.shapes.items()}
+    return data
 
 
 def cost_text(result: JacobianResult) -> str:
     """Both pass counts and which mode is cheaper for this shape (m outputs by n inputs)."""
     n, m = result.passes_forward, result.passes_reverse
-    text = (f"forward mode: {_passes(n)} (one column per input); "
-            f"reverse mode: {_passes(m)} (one row per output)")
-    shape = f"{plural(m, 'output')} × {plural(n, 'input')}"
+    each = " element" if result.shapes is not None else ""
+    text = (f"forward mode: {_passes(n)} (one column per input{each}); "
+            f"reverse mode: {_passes(m)} (one row per output{each})")
+    shape = f"{plural(m, 'output' + each)} × {plural(n, 'input' + each)}"
     if n == m:
         return text + f"; the same cost for {shape}"
     return text + f"; {cheaper_mode(n, m)} is cheaper for {shape}"
@@ -36,9 +50,14 @@ def jacobian_rich(result: JacobianResult):
     table = FitTable(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})")
     table.add_column("output")
     table.add_column("value", justify="right")
-    for x in result.inputs:
+    for x in result.columns:
         table.add_column(f"d·/d{x}", justify="right")
-    for y, row in zip(result.outputs, result.matrix):
-        table.add_row(y, short(result.values[y]), *[short(v) for v in row])
+    values = element_values(result)
+    for y, row in zip(result.rows, result.matrix):
+        table.add_row(y, short(values[y]), *[short(v) for v in row])
     legend = "d·/dx: the total derivative of each output with respect to the input x"
-    return Group(table, Text(legend, style="dim"), Text(cost_text(result), style="dim"))
+    lines = [Text(legend, style="dim")]
+    if result.shapes is not None:
+        shapes = ", ".join(f"{name} {shape_text(s)}" for name, s in result.shapes.items() if s)
+        lines.append(Text(f"arrays flattened in C order, one row or column per element: {shapes}", style="dim"))
+    return Group(table, *lines, Text(cost_text(result), style="dim"))

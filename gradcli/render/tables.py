@@ -38,6 +38,9 @@ class FitTable:
     caption: str | None = None
     keys: int = 1  # leading columns repeated in every part of a split table
     title_style: str | None = "bold"
+    # Shown instead when the table does not fit as it is: cells holding aligned grids of
+    # numbers (arrays) would be scrambled by wrapping, so the view gives them another form.
+    fallback: object = None
     columns: list[_Column] = field(default_factory=list)
     rows: list[_Row] = field(default_factory=list)
 
@@ -80,6 +83,8 @@ def layout(table: FitTable, width: int) -> list:
     every = list(range(len(table.columns)))
     if _span(natural) <= width:
         return [_rich_table(table, every, None)]
+    if table.fallback is not None:
+        return [table.fallback]
     if _span(least) <= width:
         return [_rich_table(table, every, _share(least, natural, width))]
     keys = list(range(min(table.keys, len(every) - 1)))

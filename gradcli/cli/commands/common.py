@@ -140,6 +140,13 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
     return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several)
 
 
+def scalar_only(problem, what: str) -> None:
+    """Stop with a usage error when a view that explains scalar programs only meets arrays."""
+    if problem.arrays:
+        raise UsageError(f"{what} works on scalar programs for now; eval, jacobian, check, descend and graph "
+                         "take arrays", kind="array-program")
+
+
 def emit_json(data: dict) -> None:
     import json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import emit_json, json_option, load_problem, program_options
+from gradcli.cli.commands.common import emit_json, json_option, load_problem, program_options, scalar_only
 
 HELP = """Write the backward pass out as a gradcli program.
 
@@ -43,6 +43,7 @@ def command(ctx, args, file, of, wrt, closed_form, latex, as_json):
     if latex and as_json:
         raise UsageError("--latex and --json both choose the output format: give one of them")
     problem = load_problem(ctx, args, file, of, wrt, require_values=False)
+    scalar_only(problem, "derive")
     result = derive(problem, closed_form=closed_form or as_json, latex=latex)
     if as_json:
         emit_json(derive_json(result))

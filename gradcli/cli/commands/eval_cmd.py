@@ -6,7 +6,7 @@ import click
 
 from gradcli.analyses.modes import MODES
 from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, with_warnings)
+                     program_options, scalar_only, with_warnings)
 
 EXAMPLES = """Evaluate a program and compute its gradient by a reverse sweep.
 
@@ -36,7 +36,10 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, as_json):
     from gradcli.analyses.modes import compute
     from gradcli.render.eval_view import eval_json, eval_rich
 
-    result = compute(load_problem(ctx, args, file, of, wrt), mode)
+    problem = load_problem(ctx, args, file, of, wrt)
+    if mode == "paths":
+        scalar_only(problem, "eval --mode paths")
+    result = compute(problem, mode)
     emit_warnings(result)
     if as_json:
         emit_json(with_warnings(eval_json(result, all_nodes), result))

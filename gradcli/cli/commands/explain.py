@@ -15,7 +15,7 @@ import click
 
 from gradcli.support.errors import UsageError
 from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, with_warnings)
+                     program_options, scalar_only, with_warnings)
 
 VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
 
@@ -124,6 +124,7 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, as_jso
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
     problem = load_problem(ctx, args, file, of, wrt)
+    scalar_only(problem, f"explain --{views[0]}")
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):
         compute, to_json, to_rich = VIEWS[name].load()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gradcli.cli.commands.common import emit_json, json_option, load_problem, print_rich, program_options
+from gradcli.cli.commands.common import emit_json, json_option, load_problem, print_rich, program_options, scalar_only
 
 HELP = """The Hessian: every second derivative of the output.
 
@@ -32,7 +32,9 @@ def command(ctx, args, file, of, wrt, closed_form, as_json):
     from gradcli.analyses.hessian import hessian
     from gradcli.render.hessian_view import hessian_json, hessian_rich
 
-    result = hessian(load_problem(ctx, args, file, of, wrt), closed_form=closed_form)
+    problem = load_problem(ctx, args, file, of, wrt)
+    scalar_only(problem, "hessian")
+    result = hessian(problem, closed_form=closed_form)
     if as_json:
         emit_json(hessian_json(result))
     else:
