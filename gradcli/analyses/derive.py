@@ -32,7 +32,6 @@ from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 from gradcli.core.ops import CONSTANTS
 from gradcli.autodiff.problem import Problem
 from gradcli.core.symbolic import Dag, Printer, latex_name, number_text, partial, render, sizes
-from gradcli.support.errors import UsageError
 
 CLOSED_FORM_LIMIT = 120  # nodes of an expression written out as a tree
 
@@ -139,7 +138,6 @@ def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Buil
 def derive(problem: Problem, closed_form: bool = False, latex: bool = False,
            limit: int = CLOSED_FORM_LIMIT) -> Derived:
     """The backward pass of ``problem`` as program text, and (if asked) each input's closed form."""
-    refuse_arrays(problem, "derive")
     tape = problem.tape
     taken = set(tape.names) | set(CONSTANTS)
     build = sweep(problem, closed=False, taken=taken)
@@ -149,13 +147,6 @@ def derive(problem: Problem, closed_form: bool = False, latex: bool = False,
     if closed_form:
         closed, closed_tex = closed_forms(problem, limit, latex)
     return Derived(problem, lines, forward_count, adjoints, closed, build, latex_lines, closed_tex)
-
-
-def refuse_arrays(problem: Problem, command: str) -> None:
-    """The symbolic sweep writes scalar expressions: a program with arrays is a usage error."""
-    if problem.arrays:
-        raise UsageError(f"gradcli {command} works on programs of numbers; this one has vectors or "
-                         "matrices (use gradcli eval for its gradient)", kind="arrays")
 
 
 def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT, latex: bool = False):

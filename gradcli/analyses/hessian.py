@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, refuse_arrays, sweep
+from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, sweep
 from gradcli.autodiff.engine import forward
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.forward import tangents
@@ -42,7 +42,6 @@ class HessianResult:
 
 
 def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FORM_LIMIT) -> HessianResult:
-    refuse_arrays(problem, "hessian")
     # The original program first, so that its own errors point at its text.
     value = evaluate(problem).value
     tape = problem.tape

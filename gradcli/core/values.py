@@ -28,8 +28,8 @@ np = _LazyNumpy()
 
 
 def is_array(v) -> bool:
-    """True for a numpy array (numpy's float64 scalars count as floats)."""
-    return not isinstance(v, (float, int))
+    """True for a numpy array (numpy's float64 scalars count as floats; None, a value not given, is none)."""
+    return v is not None and not isinstance(v, (float, int))
 
 
 def shape(v) -> Shape:
