@@ -157,6 +157,8 @@ Examples:
   gradcli eval 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
   gradcli eval -f samples/ng_chain.grad --all
   gradcli eval 'f = (x + y) * z' x=-2 y=5 z=-4 --json
+  gradcli eval 'q = W @ x; f = sum(q*q)' 'W=[[0.1, 0.5], [-0.3, 0.8]]' 'x=[0.2, 0.4]'
+  gradcli derive 'u = b*c; v = a + u; J = 3*v' --closed-form
 """
 
 
