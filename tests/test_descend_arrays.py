@@ -123,3 +123,86 @@ def test_an_array_output_is_refused():
     p.values = {"w": np.array([1.0, 2.0])}
     with pytest.raises(UsageError, match="the output L is an array of shape"):
         list(Descent(prepare(p, None, wrt_given=False), lr=0.1, steps=1))
+
+
+# ---------------------------------------------------------------- through the command line (array language)
+
+def _language_has_arrays() -> bool:
+    from gradcli.support.errors import GradError
+
+    try:
+        load("q = [1, 2] @ v", require_values=False)
+    except GradError:
+        return False
+    return True
+
+
+needs_language = pytest.mark.skipif(not _language_has_arrays(), reason="array literals and @ not in the language yet")
+SPIRALS = {n: f"samples/spirals_{n}.npy" for n in ("X", "Y", "W1", "b1", "W2", "b2")}
+
+
+def stream(*args):
+    from conftest import run
+
+    result = run("descend", *args, "--json")
+    assert result.code == 0, result.err
+    return [json.loads(line) for line in result.out.splitlines()]
+
+
+@needs_language
+def test_norm_wx_sample_gradient_is_the_worked_example():
+    """f = |W x|^2 at W = [[0.1, 0.5], [-0.3, 0.8]], x = [0.2, 0.4]: q = [0.22, 0.26], f = 0.116."""
+    from conftest import SAMPLES
+
+    first = stream("-f", str(SAMPLES / "norm_wx.grad"), "--wrt", "W,x", "--steps", "1", "--lr", "0.1")
+    W, x = np.array([[0.1, 0.5], [-0.3, 0.8]]), np.array([0.2, 0.4])
+    f = lambda W, x: float(np.sum((W @ x) ** 2))
+    assert first[0]["loss"] == pytest.approx(0.116, rel=1e-12)
+    np.testing.assert_allclose(first[0]["gradient"]["W"], [[0.088, 0.176], [0.104, 0.208]], rtol=1e-12)
+    np.testing.assert_allclose(first[0]["gradient"]["x"], [-0.112, 0.636], rtol=1e-12)
+    np.testing.assert_allclose(first[0]["gradient"]["W"], central(lambda a: f(a, x), W), rtol=1e-7)
+    np.testing.assert_allclose(first[1]["values"]["x"], x - 0.1 * np.array([-0.112, 0.636]), rtol=1e-12)
+
+
+@needs_language
+def test_spirals_train_above_95_percent(monkeypatch):
+    """The two-layer sample on the spirals; the accuracy is computed here, from the final weights."""
+    from conftest import ROOT, SAMPLES
+
+    monkeypatch.chdir(ROOT)
+    lines = stream("-f", str(SAMPLES / "two_layer.grad"), *(f"{n}=@{p}" for n, p in SPIRALS.items()),
+                   "--wrt", "W1,b1,W2,b2", "--lr", "0.5", "--steps", "2000")
+    d = {n: np.load(ROOT / p) for n, p in SPIRALS.items()}
+    X, Y = d["X"], d["Y"]
+
+    def scores(v):
+        return np.tanh(X @ np.array(v["W1"]) + np.array(v["b1"])) @ np.array(v["W2"]) + np.array(v["b2"])
+
+    def cross_entropy(S):
+        m = S.max(axis=1)
+        return float(np.mean(np.log(np.exp(S - m[:, None]).sum(axis=1)) + m - (S * Y).sum(axis=1)))
+
+    assert lines[0]["loss"] == pytest.approx(cross_entropy(scores(d)), rel=1e-12)
+    done = lines[-1]
+    assert done["loss"] == pytest.approx(cross_entropy(scores(done["values"])), rel=1e-10)
+    accuracy = np.mean(scores(done["values"]).argmax(axis=1) == Y.argmax(axis=1))
+    assert accuracy > 0.95
+    assert np.array(done["values"]["W1"]).shape == (2, 32) and set(done["values"]) == {"W1", "b1", "W2", "b2"}
+
+
+@needs_language
+def test_a_literal_of_data_columns_fills_a_vector(tmp_path):
+    """x = [x1, x2] with x1, x2 data columns: rows of y = 2 x1 - 3 x2 + 1 give back w = [2, -3], b = 1."""
+    rows = [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (2.0, -1.0), (-1.0, 0.5)]
+    path = tmp_path / "rows.csv"
+    path.write_text("x1,x2,y\n" + "".join(f"{a},{b},{2 * a - 3 * b + 1}\n" for a, b in rows))
+    lines = stream("x = [x1, x2]; L = (dot(w, x) + b - y)^2", "w=[0, 0]", "b=0", "--data", str(path),
+                   "--lr", "0.1", "--steps", "2000")
+    first = lines[0]
+    expected = [sum(-2 * (2 * a - 3 * c + 1) * v for (a, c), v in zip(rows, col)) / len(rows)
+                for col in ([a for a, _ in rows], [c for _, c in rows])]
+    np.testing.assert_allclose(first["gradient"]["w"], expected, rtol=1e-12)
+    assert set(first["values"]) == {"b", "w"}
+    done = lines[-1]
+    np.testing.assert_allclose(done["values"]["w"], [2, -3], atol=1e-8)
+    assert done["values"]["b"] == pytest.approx(1, abs=1e-8) and done["rows"] == len(rows)
