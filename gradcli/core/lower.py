@@ -45,9 +45,10 @@ def build_tape(program: Program) -> Tape:
     order = _order(program, statements, refs, defaults)
     del refs, free  # done with: free their memory before the nodes are made
     numbering = _Counter()
+    literals: dict[str, int] = {}  # a literal's spelling -> its node, shared by every occurrence
     for name in order:
         st = statements[name]
-        tape.names[name] = _lower(tape, st.expr, numbering, name)
+        tape.names[name] = _lower(tape, st.expr, numbering, name, literals)
         st.expr = None  # lowered: let the tree go, so a large program is not held twice
         # The tape keeps a copy without the tree: the parse's objects can then all be freed,
         # and the memory they held returned, once the program is dropped.
@@ -69,12 +70,17 @@ class _Counter:
         return self.n
 
 
-def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int:
+def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None, literals: dict | None = None) -> int:
     """Append ``expr``'s nodes in post-order; return the index of its value."""
     results: list[int] = []
+    literals = {} if literals is None else literals
     for e in walk(expr):
-        if e.kind == NUM:
-            results.append(tape.add(CONST, text=e.text, value=e.value, line=e.line, column=e.column))
+        if e.kind == NUM:  # one node per distinct literal: a million `0.5`s are one node
+            index = literals.get(e.text)
+            if index is None:
+                index = literals[e.text] = tape.add(CONST, text=e.text, value=e.value, line=e.line,
+                                                         column=e.column)
+            results.append(index)
         elif e.kind == NAME:
             index = tape.names.get(e.text)
             if index is None:  # a constant the program does not assign (build_tape checked)
