@@ -1,7 +1,11 @@
 """Scale: generated chain programs, whole process (parse, forward, reverse), time and peak memory.
 
-Goals: 100,000 nodes in at most 3 s; 1,000,000 nodes in at most 20 s
-and 600 MB.  Run it with the interpreter of a venv where gradcli is installed:
+Sizes count operations (constants not counted): the chain has 3 operations a
+statement.  Goals: 100,000 operations in at most 3 s; 1,000,000 operations in at
+most 600 MB and within 2x of a floor that parses the same text with Python's own
+compiler into a minimal tape and runs the two sweeps (benchmarks/floor_tape.py),
+timed side by side in the same run.  Run it with the interpreter of a venv where
+gradcli is installed:
 
     .venv/bin/python benchmarks/bench_scale.py [REPEATS]
 """
@@ -12,8 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from programs import chain
+from programs import chain_operations
 from timing import gradcli_command, medians
+
+HERE = Path(__file__).resolve().parent
 
 
 def main(repeats: int = 3) -> None:
@@ -21,16 +27,21 @@ def main(repeats: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         commands = {"python -c pass": [sys.executable, "-c", "pass"]}
         sizes = {}
-        for nodes in (100_000, 1_000_000):
-            path = Path(tmp) / f"chain_{nodes}.grad"
-            path.write_text(chain(nodes))
-            sizes[nodes] = path.stat().st_size
-            commands[f"{nodes:,} nodes"] = gradcli + ["eval", "-f", str(path), "x=0.5", "--json"]
+        for ops in (100_000, 1_000_000):
+            path = Path(tmp) / f"chain_{ops}.grad"
+            path.write_text(chain_operations(ops))
+            sizes[ops] = path.stat().st_size
+            commands[f"{ops:,} ops"] = gradcli + ["eval", "-f", str(path), "x=0.5", "--json"]
+            commands[f"{ops:,} ops floor"] = [sys.executable, str(HERE / "floor_tape.py"), str(path), "x=0.5"]
         results = medians(commands, repeats)
-    print(f"chain programs (t_i = sin(t_i-1) * 0.999 + t_i-2), gradcli eval --json, median of {repeats}")
+    print(f"chain programs (t_i = sin(t_i-1) * 0.999 + t_i-2: 3 operations a statement), "
+          f"gradcli eval --json against the floor (Python's compiler, a minimal tape), median of {repeats}")
     for name, (seconds, peak) in results.items():
         size = next((f"{sizes[n] / 1e6:5.1f} MB text" for n in sizes if name.startswith(f"{n:,}")), "")
-        print(f"  {name:<18} {seconds:8.2f} s   peak {peak:6.0f} MB   {size}")
+        print(f"  {name:<22} {seconds:8.2f} s   peak {peak:6.0f} MB   {size}")
+    for ops in sizes:
+        ratio = results[f"{ops:,} ops"][0] / results[f"{ops:,} ops floor"][0]
+        print(f"  {ops:,} ops: {ratio:.2f}x the floor's time")
 
 
 if __name__ == "__main__":

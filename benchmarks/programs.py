@@ -23,3 +23,11 @@ def ladder(layers: int) -> str:
         lines.append(f"b{i + 1} = 0.5*a{i} - b{i}")
     lines.append(f"y = a{layers} + b{layers}")
     return "\n".join(lines)
+
+
+def chain_operations(n_ops: int) -> str:
+    """The chain of ``chain`` with ``n_ops`` operations (3 a statement: sin, *, +; constants not counted)."""
+    statements = max(2, (n_ops - 2) // 3 + 2)  # t0 and t1 have one operation each
+    lines = ["t0 = sin(x)", "t1 = x*x"]
+    lines += [f"t{i} = sin(t{i - 1}) * 0.999 + t{i - 2}" for i in range(2, statements)]
+    return "\n".join(lines) + "\n"

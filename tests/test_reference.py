@@ -15,9 +15,6 @@ from conftest import SAMPLES, run
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(), parse_float=Decimal)
 
-# Programs that assign the name `e`, which gradcli still reads as the constant e.
-
-
 def tolerance(expected) -> float:
     """Half a unit in the last written digit; 1e-12 (relative, at least absolute) for an integer."""
     if isinstance(expected, Decimal):
@@ -26,13 +23,26 @@ def tolerance(expected) -> float:
 
 
 def close(actual, expected, extra: float = 0.0) -> bool:
+    """Numbers, or nested lists of them (an array), each to the digits it is written with."""
+    if isinstance(expected, list):
+        return (isinstance(actual, list) and len(actual) == len(expected)
+                and all(close(a, e, extra) for a, e in zip(actual, expected)))
     return abs(actual - float(expected)) <= tolerance(expected) + extra
 
 
-def samples(key: str | None = None):
-    """The samples (with the entry for each) whose expected numbers include `key`."""
+def samples(key: str | None = None, arrays: bool | None = None):
+    """The samples (with the entry for each) whose expected numbers include `key`
+    (and that have arrays, or not, when ``arrays`` says)."""
     return [pytest.param(name, entry, id=name)
-            for name, entry in EXPECTED.items() if key is None or key in entry]
+            for name, entry in EXPECTED.items() if (key is None or key in entry)
+            and (arrays is None or entry.get("arrays", False) == arrays)]
+
+
+def sample_modes():
+    """Every sample with published gradients, in each mode that takes it (paths: scalar programs)."""
+    return [pytest.param(name, entry, mode, id=f"{name}-{mode}")
+            for name, entry in EXPECTED.items() if "gradient" in entry
+            for mode in ("reverse", "forward", "paths") if mode != "paths" or not entry.get("arrays")]
 
 
 def eval_json(*args):
@@ -46,12 +56,12 @@ def test_every_sample_has_expected_numbers_and_an_entry_in_the_readme():
     readme = (SAMPLES / "README.md").read_text()
     for name, entry in EXPECTED.items():
         assert f"`{name}`" in readme
+        assert "gradient" in entry or "checked_by" in entry, name
         if "descend" in entry:
             assert (SAMPLES / entry["descend"].get("data", name)).exists()
 
 
-@pytest.mark.parametrize("mode", ["reverse", "forward", "paths"])
-@pytest.mark.parametrize("sample, expected", samples())
+@pytest.mark.parametrize("sample, expected, mode", sample_modes())
 def test_value_and_gradient(sample, expected, mode):
     data = eval_json("-f", str(SAMPLES / sample), "--mode", mode)
     assert data["output"] == expected["output"]
@@ -69,7 +79,7 @@ def test_intermediate_values_and_adjoints(sample, expected):
         assert close(nodes[name]["adjoint"], want["adjoint"]), name
 
 
-@pytest.mark.parametrize("sample, expected", samples())
+@pytest.mark.parametrize("sample, expected", samples("gradient", arrays=False))
 def test_table_shows_the_numbers(sample, expected):
     """The table prints 6 significant digits: allow that rounding on top of the source's."""
     result = run("eval", "-f", str(SAMPLES / sample))
@@ -106,7 +116,7 @@ def test_nudges(sample, expected):
         assert close(eval_json("-f", str(SAMPLES / sample), *bindings)["value"], nudge["value"]), bindings
 
 
-@pytest.mark.parametrize("sample, expected", samples())
+@pytest.mark.parametrize("sample, expected", samples("gradient"))
 def test_statements_in_any_order(sample, expected):
     reversed_text = "\n".join(reversed((SAMPLES / sample).read_text().splitlines()))
     result = run("eval", "-f", "-", "--of", expected["output"], "--json", input=reversed_text)

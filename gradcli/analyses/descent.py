@@ -1,9 +1,11 @@
-"""Gradient descent on a program's output: the training loop of the worked examples.
+"""Gradient descent on a program's output: forward pass, backward pass, ``w = w - lr * gradient``.
 
 Each step is a forward pass to the loss, a backward pass to the gradient of
 every variable being trained, then ``w = w - lr * gradient``.  The tape is built
-once; every step (and every data row) reruns ``engine.forward`` and
-``engine.reverse`` on that same tape.
+once; every step (and every data row) reruns the sweeps (``sweeps.forward`` and
+``sweeps.reverse``: the compiled scalar plan, or the array sweeps when the
+program has arrays) on that same tape.  A variable may be an array: its
+gradient has its shape and the update is elementwise.
 
 With data (``--data FILE``, CSV with a header row or JSON lines), each column
 binds the input of the same name row by row; the loss is the mean of the output
@@ -23,10 +25,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.autodiff import sweeps
+from gradcli.core.values import all_finite, brief, is_array, shape, zeros
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
-from gradcli.autodiff.problem import Problem
+from gradcli.autodiff.problem import Problem, require_scalar_output
 
 
 class Diverged(GradError):
@@ -53,12 +56,17 @@ class DataSet:
 class Step:
     step: int
     loss: float
-    values: dict[str, float]  # the variables being trained
-    gradient: dict[str, float]
+    values: dict  # the variables being trained: floats, or arrays
+    gradient: dict  # of the same shapes
 
     @property
     def norm(self) -> float:
-        return math.sqrt(sum(g * g for g in self.gradient.values()))
+        """The Euclidean norm of the whole gradient, every element of every variable."""
+        return math.sqrt(sum(_squares(g) for g in self.gradient.values()))
+
+
+def _squares(g) -> float:
+    return float((g * g).sum()) if is_array(g) else g * g
 
 
 @dataclass
@@ -70,7 +78,7 @@ class DescentResult:
     converged: bool  # stopped because the gradient's norm fell below ``until``
     until: float | None
     rows: int | None  # data rows, or None without data
-    fixed: dict[str, float]  # inputs held fixed (data columns excluded)
+    fixed: dict  # inputs held fixed (data columns excluded)
     interrupted: bool = False  # stopped by Ctrl-C: ``final`` is the last step reached
 
     @property
@@ -228,29 +236,40 @@ class Descent:
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
         self._columns = [tape.names[n] for n in data.columns] if data else []
+        self._arrays = problem.arrays
+        self._check_output = True  # an array output is refused once, before the first sweep
 
-    def _loss_and_gradient(self, inputs: dict[int, float]) -> tuple[float, list[float]]:
-        tape, out, wrt = self.problem.tape, self._out, self._wrt
+    def _sweep(self, inputs: dict) -> tuple[float, list]:
+        """The loss and the gradient of each variable at one point (one data row)."""
+        tape, out, arrays = self.problem.tape, self._out, self._arrays
+        vals = sweeps.forward(tape, inputs, arrays)
+        if arrays:
+            if self._check_output:
+                require_scalar_output(self.problem, vals)
+                self._check_output = False
+            # a variable no gradient reaches holds the symbolic zero None: zeros of its shape
+            adj = sweeps.reverse(tape, vals, out, arrays)
+            return float(vals[out]), [zeros(shape(vals[i])) if adj[i] is None else adj[i] for i in self._wrt]
+        adj = sweeps.reverse(tape, vals, out)
+        return vals[out], [adj[i] for i in self._wrt]
+
+    def _loss_and_gradient(self, inputs: dict) -> tuple[float, list]:
         if self.data is None:
-            vals = forward(tape, inputs)
-            adj = reverse(tape, vals, out)
-            return vals[out], [adj[i] for i in wrt]
+            return self._sweep(inputs)
         loss = 0.0
-        grad = [0.0] * len(wrt)
+        grad: list = [0.0] * len(self._wrt)
         columns = self._columns
         for r, row in enumerate(self.data.rows, start=1):
             for index, v in zip(columns, row):
                 inputs[index] = v
             try:
-                vals = forward(tape, inputs)
-                adj = reverse(tape, vals, out)
+                value, g = self._sweep(inputs)
             except EvaluationError as exc:
                 exc.message = f"data row {r}: {exc.message}"
                 exc.args = (exc.message,)
                 raise
-            loss += vals[out]
-            for k, i in enumerate(wrt):
-                grad[k] += adj[i]
+            loss += value
+            grad = [a + b for a, b in zip(grad, g)]
         n = len(self.data.rows)
         return loss / n, [g / n for g in grad]
 
@@ -269,7 +288,7 @@ class Descent:
                 if last is None:
                     raise
                 raise self._diverged(k, exc.message, last) from None
-            if not (math.isfinite(loss) and all(math.isfinite(g) for g in grad)):
+            if not (math.isfinite(loss) and all(all_finite(g) for g in grad)):
                 if last is None:
                     raise EvaluationError(f"the loss {short(loss)} or its gradient is not finite "
                                           "at the starting point")
@@ -300,7 +319,7 @@ class Descent:
         return self.result
 
     def _diverged(self, k: int, what: str, last: Step) -> Diverged:
-        values = ", ".join(f"{n}={short(v)}" for n, v in last.values.items())
+        values = ", ".join(f"{n}={brief(v)}" for n, v in last.values.items())
         return Diverged(f"descent diverged at step {k}: {what}; last finite values (step {last.step}, "
                         f"{self.problem.output}={short(last.loss)}): {values}; "
                         f"try a smaller --lr (now {short(self.lr)})")

@@ -3,21 +3,44 @@
 from __future__ import annotations
 
 from gradcli.analyses.descent import DescentResult, Step
+from gradcli.core.values import is_array, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
 from gradcli.render.words import plural
 
 
+def _json(values: dict) -> dict:
+    """Floats stay floats; arrays become nested lists."""
+    return {n: to_json(v) for n, v in values.items()}
+
+
 def step_json(step: Step) -> dict:
-    return {"step": step.step, "loss": step.loss, "values": step.values, "gradient": step.gradient}
+    return {"step": step.step, "loss": step.loss, "values": _json(step.values),
+            "gradient": _json(step.gradient)}
 
 
 def done_json(result: DescentResult) -> dict:
     final = result.final
     return {"done": True, "steps": result.steps, "converged": result.converged,
-            "loss": final.loss, "values": final.values, "gradient": final.gradient,
+            "loss": final.loss, "values": _json(final.values), "gradient": _json(final.gradient),
             "gradient_norm": final.norm, "lr": result.lr, "until": result.until, "rows": result.rows,
-            "start": {"loss": result.start.loss, "values": result.start.values}}
+            "start": {"loss": result.start.loss, "values": _json(result.start.values)}}
+
+
+SHOWN = 4  # an array with at most this many elements is shown whole; a larger one by its norm
+
+
+def cell(v) -> str:
+    """A value in the table: a number, a small array's elements, or a large array's norm."""
+    if not is_array(v):
+        return short(v)
+    if v.size <= SHOWN:
+        return _nested(v.tolist())
+    return f"norm {short(float((v * v).sum()) ** 0.5)}"
+
+
+def _nested(x) -> str:
+    return "[" + ", ".join(_nested(e) for e in x) + "]" if isinstance(x, list) else short(x)
 
 
 def stop_text(result: DescentResult) -> str:
@@ -36,15 +59,23 @@ def summary_rich(result: DescentResult):
     out = result.output
     why = stop_text(result)
     data = f", mean over {plural(result.rows, 'data row')}" if result.rows else ""
-    fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items())
+    fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items() if not is_array(v))
+    held = [n for n, v in result.fixed.items() if is_array(v)]
+    if held:
+        fixed = ", ".join(([fixed] if fixed else []) + held)
     table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
                      caption=why + data + (f"; held fixed: {fixed}" if fixed else ""))
-    for col, justify in [("", "left"), ("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]:
+    arrays = any(is_array(v) for v in result.final.values.values())
+    columns = [("", "left")] + ([("shape", "left")] if arrays else [])
+    columns += [("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]
+    for col, justify in columns:
         table.add_column(col, justify=justify)
     for name, value in result.final.values.items():
-        table.add_row(name, short(result.start.values[name]), short(value), short(result.final.gradient[name]))
+        shape = [shape_text(value.shape) if is_array(value) else "scalar"] if arrays else []
+        table.add_row(name, *shape, cell(result.start.values[name]), cell(value), cell(result.final.gradient[name]))
     table.add_section()
-    table.add_row(f"{out} (loss)", short(result.start.loss), short(result.final.loss), "", style="bold")
+    blank = [""] if arrays else []
+    table.add_row(f"{out} (loss)", *blank, short(result.start.loss), short(result.final.loss), "", style="bold")
     return table
 
 
