@@ -6,6 +6,7 @@ import click
 
 from gradcli.analyses.checking import ATOL, RTOL
 from gradcli.support.errors import ExitCode
+from gradcli.cli.commands.data_run import data_options, no_data_options
 from gradcli.cli.commands.common import (NON_NEGATIVE, POSITIVE, Command, emit_json, emit_warnings, json_option, load_problem,
                      print_rich, program_options, with_warnings)
 
@@ -37,9 +38,16 @@ Examples:
               help="Relative tolerance.")
 @click.option("--atol", type=NON_NEGATIVE, default=ATOL, show_default=True,
               help="Absolute tolerance.")
+@data_options
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, eps, rtol, atol, as_json):
+def command(ctx, args, file, of, wrt, eps, rtol, atol, data, data_format, out_format, as_json):
+    if data is not None:
+        from gradcli.cli.commands.data_run import run_data
+
+        return run_data(ctx, "check", args, file, of, wrt, data, data_format, out_format, as_json,
+                        eps=eps, rtol=rtol, atol=atol)
+    no_data_options(data_format, out_format)
     from gradcli.analyses.checking import check
     from gradcli.render.check_view import check_json, check_rich
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gradcli.analyses.modes import MODES
+from gradcli.cli.commands.data_run import data_options, no_data_options
 from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
                      program_options, scalar_only, with_warnings)
 
@@ -22,6 +23,7 @@ Examples:
   gradcli eval -f samples/sigmoid_neuron.grad --wrt w0,w1,w2 --json
   echo 'y = x^2' | gradcli eval -f - x=3
   gradcli eval -- '-x^2' x=3        (use -- before a program that starts with '-')
+  gradcli eval 'f = x^2*y' --data samples/points.csv --json   (one line per row)
 """
 
 
@@ -30,9 +32,20 @@ Examples:
 @click.option("--all", "all_nodes", is_flag=True, help="Show every node with its value and adjoint.")
 @click.option("--mode", type=click.Choice(MODES), default="reverse", show_default=True,
               help="How the gradient is computed.")
+@data_options
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, all_nodes, mode, as_json):
+def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_format, as_json):
+    if data is not None:
+        from gradcli.support.errors import UsageError
+
+        if all_nodes or mode != "reverse":
+            raise UsageError(f"{'--all' if all_nodes else '--mode ' + mode} does not go with --data: "
+                             "each row gets its value and gradient by one reverse sweep")
+        from gradcli.cli.commands.data_run import run_data
+
+        return run_data(ctx, "eval", args, file, of, wrt, data, data_format, out_format, as_json)
+    no_data_options(data_format, out_format)
     from gradcli.analyses.modes import compute
     from gradcli.render.eval_view import eval_json, eval_rich
 

@@ -107,9 +107,13 @@ def view_options(f):
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
 @click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
+@click.option("--data", "data", metavar="FILE", help="Take the inputs from one row of FILE (with --row).")
+@click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
+              help="The format of --data (default: detected from its first line).")
+@click.option("--row", type=click.IntRange(min=0), default=None, help="With --data: the row to explain (from 0).")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, as_json):
+def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, data_format, row, as_json):
     views = ctx.meta.get(VIEWS_ASKED, [])
     if not views:
         raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
@@ -123,7 +127,14 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, as_jso
         raise UsageError("--max-paths goes with --paths")
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
-    problem = load_problem(ctx, args, file, of, wrt)
+    if data is not None:
+        from gradcli.cli.commands.data_run import data_row
+
+        problem = data_row(ctx, args, file, of, wrt, data, data_format, row)
+    else:
+        if row is not None or data_format:
+            raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
+        problem = load_problem(ctx, args, file, of, wrt)
     scalar_only(problem, f"explain --{views[0]}")
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):

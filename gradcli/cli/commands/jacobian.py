@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gradcli.support.errors import UsageError
+from gradcli.cli.commands.data_run import data_options, no_data_options
 from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
                      program_options, split_names, with_warnings)
 
@@ -29,15 +30,24 @@ Examples:
 @program_options(outputs=True)
 @click.option("--mode", type=click.Choice(["forward", "reverse"]), default=None,
               help="Forward: a column per pass; reverse: a row per pass (default: the cheaper).")
+@data_options
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, mode, as_json):
+def command(ctx, args, file, of, wrt, mode, data, data_format, out_format, as_json):
     from gradcli.analyses.jacobian import jacobian
     from gradcli.render.jacobian_view import jacobian_json, jacobian_rich
 
     outputs = [name for value in of for name in split_names(value) or []]
     if of and not outputs:
         raise UsageError("--of needs output names, like --of y1,y2")
+    if data is not None:
+        if mode == "forward":
+            raise UsageError("--mode forward does not go with --data: each row's Jacobian is computed by "
+                             "reverse sweeps over the whole chunk")
+        from gradcli.cli.commands.data_run import run_data
+
+        return run_data(ctx, "jacobian", args, file, outputs, wrt, data, data_format, out_format, as_json)
+    no_data_options(data_format, out_format)
     result = jacobian(load_problem(ctx, args, file, outputs, wrt, several=True), mode)
     emit_warnings(result)
     if as_json:

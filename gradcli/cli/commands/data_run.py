@@ -1,0 +1,121 @@
+"""``--data FILE`` for eval, jacobian and check: the options, and the loop that streams the answers.
+
+Each chunk's lines are written and flushed as soon as the chunk is computed;
+a chunk closes early whenever input is idle, so a row piped in gets its answer
+at once.  At the end, rows that failed give exit 1 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from gradcli.support.errors import ExitCode, UsageError
+
+FORMATS = ("table", "json", "csv")
+SHOWN = 5  # rows at each end of the table
+
+
+def data_options(f):
+    f = click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
+                     help="With --data: json (one line per row, as --json), csv, or table (the default).")(f)
+    f = click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
+                     help="The format of --data (default: detected from its first line).")(f)
+    f = click.option("--data", "data", metavar="FILE",
+                     help="Rows of inputs: CSV or TSV with a header, or JSON lines ('-': standard input); "
+                          "one answer per row.")(f)
+    return f
+
+
+def no_data_options(data_format, out_format) -> None:
+    """--data-format and --format without --data: say so rather than ignore them."""
+    if data_format or out_format:
+        raise UsageError(f"--{'data-format' if data_format else 'format'} goes with --data FILE")
+
+
+def bound_names(args, file) -> list[str]:
+    texts = list(args) if file is not None else list(args[1:])
+    return [t.split("=", 1)[0].strip() for t in texts if "=" in t]
+
+
+def open_data(ctx, data: str, data_format: str | None, file):
+    from gradcli.support.data_rows import DataReader
+
+    if data == "-" and file is not None and getattr(file, "name", "") == "<stdin>":
+        raise UsageError("-f - and --data - both read standard input: give the program or the data in a file")
+    return DataReader(data, data_format)
+
+
+def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_format, as_json, **check_options):
+    """Evaluate every row of ``data`` and write the answers; exit 1 if any row failed."""
+    from gradcli.analyses.batch import JACOBIAN, prepare, run
+    from gradcli.cli.commands.common import load_problem
+
+    if as_json and out_format not in (None, "json"):
+        raise UsageError(f"--json and --format {out_format} ask for two outputs: give one")
+    out_format = "json" if as_json else (out_format or "table")
+    several = kind == JACOBIAN
+    problem = load_problem(ctx, args, file, list(of) if several else of, wrt, require_values=False,
+                           several=several)
+    reader = open_data(ctx, data, data_format, file)
+    batch = prepare(problem, reader, bound_names(args, file), kind, **check_options)
+    total, failed, first_failure = 0, 0, None
+    write = sys.stdout.write
+    first: list = []
+    last: list = []
+    started = time.perf_counter()
+    if out_format == "json":
+        from gradcli.render.batch_view import JsonLines
+
+        lines = JsonLines(batch)
+    elif out_format == "csv":
+        from gradcli.render.batch_view import csv_text, flat_header
+
+        write(csv_text([flat_header(batch)]))
+    for result in run(batch):
+        total += result.n
+        bad = sorted(result.errors) + sorted(i for i, c in result.checks.items() if not c.ok)
+        failed += len(bad)
+        if bad and first_failure is None:
+            i = bad[0]
+            message = result.errors[i]["message"] if i in result.errors else result.checks[i].failure().message
+            first_failure = f"row {result.start + i}: {message}"
+        if out_format == "json":
+            write("\n".join(lines.lines(result)) + "\n")
+        else:
+            from gradcli.render.batch_view import flat_rows
+
+            rows = flat_rows(batch, result)
+            if out_format == "csv":
+                write(csv_text(rows))
+            else:
+                first += rows[:SHOWN - len(first)]
+                last = (last + rows[-SHOWN:])[-SHOWN:]
+        sys.stdout.flush()
+    if out_format == "table":
+        from gradcli.cli.commands.common import print_rich
+        from gradcli.render.batch_view import rows_rich
+
+        print_rich(rows_rich(batch, first, last, total, failed, time.perf_counter() - started))
+    if failed:
+        from gradcli.cli.app import report
+        from gradcli.support.errors import GradError
+
+        error = GradError(f"{failed:,} of {total:,} row{'s' if total != 1 else ''} failed (first: {first_failure})",
+                          kind="rows-failed")
+        report(error, as_json=False)
+        ctx.exit(int(ExitCode.FAILED))
+
+
+def data_row(ctx, args, file, of, wrt, data: str, data_format, row):
+    """The problem with one row of ``data`` bound (``explain --data FILE --row N``)."""
+    from gradcli.analyses.batch import pick_row, prepare
+    from gradcli.cli.commands.common import load_problem
+
+    if row is None:
+        raise UsageError("--data needs --row N here: explain shows one point (rows count from 0)")
+    problem = load_problem(ctx, args, file, of, wrt, require_values=False)
+    batch = prepare(problem, open_data(ctx, data, data_format, file), bound_names(args, file))
+    return pick_row(batch, row)

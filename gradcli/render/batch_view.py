@@ -1,0 +1,169 @@
+"""Renderers for ``--data``: one JSON line per row, CSV rows, or a Rich table of the first and last rows.
+
+A JSON line is ``{"row": 0, "inputs": {...}, "value": ..., "gradient": {...}}``
+(jacobian: ``"values"`` and ``"jacobian"``; check: check's object for that
+row), with ``"extra": {...}`` holding the columns the program does not use,
+unchanged, and ``"error": {"kind", "message", "column"}`` in place of the
+numbers for a row that failed.  Lines are built from a format template filled
+column by column: a float's ``str`` is its shortest round-trip text, the same
+digits ``json.dumps`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring
+
+from gradcli.analyses.batch import CHECK, EVAL, JACOBIAN, Batch, RowsResult
+from gradcli.support.data_rows import MISSING
+from gradcli.support.numbers import short
+
+
+def _key(name: str) -> str:
+    """A JSON key inside a format template (braces doubled)."""
+    return encode_basestring(name).replace("{", "{{").replace("}", "}}")
+
+
+def _object(keys: list[str]) -> str:
+    return "{{" + ", ".join(f"{_key(k)}: {{}}" for k in keys) + "}}"
+
+
+def _extra_text(value) -> str:
+    return encode_basestring(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+class JsonLines:
+    def __init__(self, batch: Batch):
+        self.batch = batch
+        b = batch
+        template = '{{"row": {}, "inputs": ' + _object(b.inputs)
+        if b.kind == EVAL:
+            template += ', "value": {}, "gradient": ' + _object(b.wrt)
+        elif b.kind == JACOBIAN:
+            template += ', "values": ' + _object(b.outputs)
+            template += ', "jacobian": {{' + ", ".join(f"{_key(y)}: " + _object(b.wrt) for y in b.outputs) + "}}"
+        if b.extras:
+            template += ', "extra": {}'
+        self.template = template + "}}"
+
+    def extras(self, result: RowsResult) -> list[str]:
+        """Each row's ``{"id": ...}``: the columns the program does not use, as they came."""
+        if not self.batch.extras:
+            return []
+        keys = [encode_basestring(k) for k in self.batch.extras]
+        columns = [result.extras[k] for k in self.batch.extras]
+        return ["{" + ", ".join(f"{k}: {_extra_text(v)}" for k, v in zip(keys, cells) if v is not MISSING) + "}"
+                for cells in zip(*columns)]
+
+    def lines(self, result: RowsResult) -> list[str]:
+        b, n = self.batch, result.n
+        extras = self.extras(result)
+        rows = range(result.start, result.start + n)
+        if b.kind == CHECK:
+            return [self._check_line(result, i, extras) for i in range(n)]
+        missing = [None] * n
+        columns = [result.inputs[x] for x in b.inputs]
+        columns += [result.values.get(y, missing) for y in b.outputs]
+        columns += [result.derivatives.get((y, x), missing) for y in b.outputs for x in b.wrt]
+        if extras:
+            columns.append(extras)
+        lines = list(map(self.template.format, rows, *columns))
+        for i, error in result.errors.items():
+            lines[i] = self._error_line(result.start + i, error, extras[i] if extras else None)
+        return lines
+
+    @staticmethod
+    def _error_line(row: int, error: dict, extra: str | None) -> str:
+        text = f'{{"row": {row}, "error": {json.dumps(error, ensure_ascii=False)}'
+        return text + (f', "extra": {extra}}}' if extra is not None else "}")
+
+    def _check_line(self, result: RowsResult, i: int, extras: list[str]) -> str:
+        from gradcli.render.check_view import check_json
+
+        extra = extras[i] if extras else None
+        if i in result.errors:
+            return self._error_line(result.start + i, result.errors[i], extra)
+        data = check_json(result.checks[i])
+        line = {"row": result.start + i, "inputs": {x: result.inputs[x][i] for x in self.batch.inputs},
+                "ok": data.pop("ok"), "checks": data.pop("inputs"), **data}
+        text = json.dumps(line, ensure_ascii=False)
+        return text[:-1] + f', "extra": {extra}}}' if extra is not None else text
+
+
+def flat_header(batch: Batch) -> list[str]:
+    """The CSV columns: row, the extra columns, the inputs, the numbers, error."""
+    head = ["row", *batch.extras, *batch.inputs]
+    if batch.kind == CHECK:
+        head += ["ok", *(f"status {x}" for x in batch.wrt)]
+    else:
+        for y in batch.outputs:
+            head.append(y)
+        head += [f"d{y}/d{x}" for y in batch.outputs for x in batch.wrt]
+    return head + ["error"]
+
+
+def _cell(v):
+    if v is MISSING or v is None:
+        return ""
+    return json.dumps(v) if isinstance(v, (list, dict, bool)) else v
+
+
+def flat_rows(batch: Batch, result: RowsResult) -> list[list]:
+    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text)."""
+    out = []
+    width = len(flat_header(batch)) - 2 - len(batch.extras)  # the inputs' and numbers' cells
+    for i in range(result.n):
+        cells = [result.start + i, *(_cell(result.extras[k][i]) for k in batch.extras)]
+        error = result.errors.get(i)
+        if error is not None:
+            out.append(cells + [""] * width + [error["message"]])
+            continue
+        cells += [_cell(result.inputs[x][i]) for x in batch.inputs]
+        if batch.kind == CHECK:
+            check = result.checks[i]
+            cells += [check.ok, *(c.status for c in check.inputs)]
+            cells.append("" if check.ok else check.failure().message)
+        else:
+            cells += [_cell(result.values[y][i]) for y in batch.outputs]
+            cells += [_cell(result.derivatives[(y, x)][i]) for y in batch.outputs for x in batch.wrt]
+            cells.append("")
+        out.append(cells)
+    return out
+
+
+def csv_text(rows: list[list]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def rows_rich(batch: Batch, first: list[list], last: list[list], total: int, failed: int, seconds: float):
+    """The first and last rows as a table, then one summary line."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from gradcli.render.tables import FitTable
+
+    head = flat_header(batch)
+    if not failed:
+        head = head[:-1]
+    table = FitTable()
+    for k, name in enumerate(head):
+        table.add_column(name, justify="left" if name in ("error", *batch.extras) else "right")
+    shown = first + [r for r in last if r[0] > (first[-1][0] if first else -1)]
+    for k, cells in enumerate(shown):
+        if k and cells[0] != shown[k - 1][0] + 1:
+            table.add_row(*(["…"] + [""] * (len(head) - 1)))
+        table.add_row(*(_text(c) for c in cells[:len(head)]))
+    rate = f", {total / seconds:,.0f} rows/s" if seconds > 0 and total >= 1000 else ""
+    summary = f"{total:,} row{'s' if total != 1 else ''}, {failed:,} failed{rate}"
+    return Group(table, Text(summary))
+
+
+def _text(v) -> str:
+    if isinstance(v, float):
+        return short(v)
+    return str(v)
