@@ -105,8 +105,8 @@ def test_steps_zero_and_until_zero_gradient():
 @pytest.mark.parametrize("content, args, words", [
     ("x,y,z\n1,2,3\n", [], "column z is not a name in the program"),
     ("x,L\n1,2\n", [], "column L is computed by the program"),
-    ("x,y\n1,abc\n", [], "column y: 'abc' is not a finite number"),
-    ("x,y\n1,2,3\n", [], "3 values for 2 columns"),
+    ("x,y\n1,abc\n", [], "data row 1: column y: 'abc' is not a finite number"),
+    ("x,y\n1,2,3\n", [], "data row 1: the row has 3 cells, the header 2"),
     ("1,2\n", [], "header of input names"),
     ("x,y\n", [], "no data rows"),
     ("x,y\n1,2\n", ["--wrt", "w,x"], "--wrt x: this is a data column"),
@@ -149,3 +149,49 @@ def test_until_not_reached_says_so():
     assert result.err == f"gradcli: warning: {message}\n"
     lines = stream("L = (w - 3)^2", "w=0", "--until", "1e-9", "--steps", "10")
     assert lines[-1]["converged"] is False and lines[-1]["gradient_norm"] == pytest.approx(6 * 0.8 ** 10)
+
+
+def test_data_rows_in_one_sweep_equal_the_row_loop():
+    """Every row at once (one array sweep a step) gives the row-by-row loop's mean loss and gradient."""
+    from gradcli.analyses.descent import Descent, prepare, read_data
+    from gradcli.autodiff.problem import load
+
+    data = read_data(LINE_DATA)
+    problem = prepare(load(open(LINE).read(), ["w=0.5", "b=-1"], require_values=False), data, wrt_given=False)
+    descent = Descent(problem, 0.1, 1, data=data)
+    assert descent._batch is not None
+    inputs = problem.input_values()
+    at_once = descent._rows_at_once(dict(inputs))
+    by_row = descent._row_by_row(dict(inputs))
+    assert at_once[0] == pytest.approx(by_row[0], rel=1e-14)
+    assert at_once[1] == pytest.approx(by_row[1], rel=1e-14)
+
+
+@pytest.mark.parametrize("name, text, extra", [
+    ("data.tsv", "x\ty\n1\t1\n2\t4\n3\t7\n", []),
+    ("data.jsonl", '{"x": 1, "y": 1}\n{"x": 2, "y": 4}\n{"x": 3, "y": 7}\n', []),
+    ("-", "x,y\n1,1\n2,4\n3,7\n", []),
+])
+def test_data_as_tsv_json_lines_or_standard_input(tmp_path, name, text, extra):
+    """y = 3x - 2 exactly: descent recovers w = 3, b = -2 whatever the format."""
+    if name != "-":
+        (tmp_path / name).write_text(text)
+    source = "-" if name == "-" else str(tmp_path / name)
+    result = run("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", source, "--steps", "3000",
+                 "--lr", "0.1", "--json", input=text if name == "-" else None)
+    assert result.code == 0, result.err
+    done = json.loads(result.out.splitlines()[-1])
+    assert done["values"]["w"] == pytest.approx(3.0, abs=1e-6)
+    assert done["values"]["b"] == pytest.approx(-2.0, abs=1e-6)
+
+
+def test_a_domain_error_names_its_data_row(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("x\n1\n2\n-3\n")
+    result = run("descend", "L = (w - log(x))^2", "w=0", "--data", str(path))
+    assert result.code == 1 and "data row 3" in result.err and "log(-3)" in result.err
+
+
+def test_steps_are_bounded():
+    result = run("descend", "L = -w", "w=0", "--steps", "99999999999999999999")
+    assert result.code == 2 and "gradcli: error:" in result.err and "--steps" in result.err

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from gradcli.autodiff import sweeps
+from gradcli.autodiff.row_sweeps import vectorizable
+from gradcli.support.data_rows import MISSING, DataReader
 from gradcli.core.values import all_finite, brief, is_array, shape, zeros
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
@@ -88,88 +89,48 @@ class DescentResult:
 
 # ---------------------------------------------------------------- data files
 
-def read_data(path: str | Path) -> DataSet:
-    """A CSV file with a header row, or JSON lines (one object per line), as columns of floats."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
-    first = text.lstrip()[:1]
-    data = _read_json_lines(path, text) if first == "{" else _read_csv(path, text)
-    if not data.rows:
-        raise DataError(f"{path}: no data rows")
-    return data
+def read_data(path: str, fmt: str | None = None) -> DataSet:
+    """Every row of ``--data FILE`` (CSV, TSV, JSON lines, or ``-`` for standard input) as floats.
+
+    The same reader as ``eval --data``; descent needs every row at each step, so
+    they are all held, and a bad cell is an error here rather than a row's error.
+    """
+    reader = DataReader(str(path), fmt)
+    name = reader.name
+    header = reader.header
+    if reader.format != "jsonl" and any(not c.isidentifier() for c in header):
+        bad = next(c for c in header if not c.isidentifier())
+        raise DataError(f"{name}: the first row must be a header of input names, but it has {bad!r}")
+    rows: list[list[float]] = []
+    for chunk in reader.chunks():
+        for k in range(chunk.n):
+            row = chunk.start + k + 1  # from 1, the header not counted
+            if k in chunk.broken:
+                raise DataError(f"{name}: data row {row}: {chunk.broken[k]['message']}")
+            values = []
+            for column in header:
+                cell = chunk.cells[column][k]
+                values.append(_number(name, row, column, cell))
+            extra = [c for c in chunk.cells if c not in header and chunk.cells[c][k] is not MISSING]
+            if extra:
+                raise DataError(f"{name}: data row {row}: the keys {', '.join(extra)} are not in the first "
+                                f"line's {', '.join(header)}")
+            rows.append(values)
+    if not rows:
+        raise DataError(f"{name}: no data rows")
+    return DataSet(name, header, rows)
 
 
-def _number(path: Path, line: int, column: str, cell) -> float:
+def _number(source: str, row: int, column: str, cell) -> float:
+    if cell is MISSING:
+        raise DataError(f"{source}: data row {row}: no value for column {column}")
     try:
-        value = float(cell)
+        value = float(cell.strip() if isinstance(cell, str) else cell)
     except (TypeError, ValueError):
         value = math.nan
     if isinstance(cell, bool) or not math.isfinite(value):
-        raise DataError(f"{path}:{line}: column {column}: {cell!r} is not a finite number")
+        raise DataError(f"{source}: data row {row}: column {column}: {cell!r} is not a finite number")
     return value
-
-
-def _read_csv(path: Path, text: str) -> DataSet:
-    import csv
-
-    reader = csv.reader(text.splitlines())
-    header: list[str] | None = None
-    rows: list[list[float]] = []
-    for line, cells in enumerate(reader, start=1):
-        cells = [c.strip() for c in cells]
-        if not any(cells):
-            continue
-        if header is None:
-            header = cells
-            if any(not c.isidentifier() for c in header):
-                bad = next(c for c in header if not c.isidentifier())
-                raise DataError(f"{path}:{line}: the first row must be a header of input names, "
-                                f"but it has {bad!r}")
-            _no_duplicates(path, line, header)
-            continue
-        if len(cells) != len(header):
-            raise DataError(f"{path}:{line}: {len(cells)} value{'s' if len(cells) != 1 else ''} for "
-                                f"{len(header)} column{'s' if len(header) != 1 else ''}")
-        rows.append([_number(path, line, name, cell) for name, cell in zip(header, cells)])
-    if header is None:
-        raise DataError(f"{path}: empty: expected a header row of input names, then rows of numbers")
-    return DataSet(str(path), header, rows)
-
-
-def _read_json_lines(path: Path, text: str) -> DataSet:
-    import json
-
-    columns: list[str] | None = None
-    rows: list[list[float]] = []
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{line}: not a JSON object ({exc.msg})") from None
-        if not isinstance(obj, dict) or not obj:
-            raise DataError(f"{path}:{line}: each line must be a JSON object like {{\"x\": 1, \"y\": 2}}")
-        if columns is None:
-            columns = list(obj)
-        elif set(obj) != set(columns):
-            raise DataError(f"{path}:{line}: the keys {', '.join(obj)} differ from the first line's "
-                            f"{', '.join(columns)}")
-        rows.append([_number(path, line, name, obj[name]) for name in columns])
-    return DataSet(str(path), columns or [], rows)
-
-
-def _no_duplicates(path: Path, line: int, header: list[str]) -> None:
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise DataError(f"{path}:{line}: column {name} appears twice")
-        seen.add(name)
 
 
 # ---------------------------------------------------------------- setting up
@@ -238,6 +199,12 @@ class Descent:
         self._columns = [tape.names[n] for n in data.columns] if data else []
         self._arrays = problem.arrays
         self._check_output = True  # an array output is refused once, before the first sweep
+        # A program of scalar ops over data rows: every row at once, one sweep per step.
+        self._batch = None
+        if data is not None and not self._arrays and vectorizable(tape):
+            from gradcli.core.values import np
+
+            self._batch = [np.array([row[k] for row in data.rows]) for k in range(len(data.columns))]
 
     def _sweep(self, inputs: dict) -> tuple[float, list]:
         """The loss and the gradient of each variable at one point (one data row)."""
@@ -256,6 +223,34 @@ class Descent:
     def _loss_and_gradient(self, inputs: dict) -> tuple[float, list]:
         if self.data is None:
             return self._sweep(inputs)
+        if self._batch is not None:
+            try:
+                return self._rows_at_once(inputs)
+            except EvaluationError:
+                pass  # the row loop below finds the row, and says which
+        return self._row_by_row(inputs)
+
+    def _rows_at_once(self, inputs: dict) -> tuple[float, list]:
+        """The mean loss and gradient over the rows in one forward pass and one reverse sweep.
+
+        Each data column is bound to the array of its rows; every op is elementwise, so the
+        rows do not mix, and seeding the output with 1/n gives the mean gradient (a variable,
+        one number for every row, receives the sum over the rows: ``values.unbroadcast``).
+        """
+        from gradcli.autodiff import array_sweeps
+        from gradcli.core.values import np
+
+        batch = dict(inputs)
+        for index, column in zip(self._columns, self._batch):
+            batch[index] = column
+        tape, out = self.problem.tape, self._out
+        n = len(self.data.rows)
+        vals = array_sweeps.forward(tape, batch)
+        adj = array_sweeps.reverse(tape, vals, out, seed=np.full(n, 1.0 / n))
+        return float(np.mean(vals[out])), [0.0 if adj[i] is None else float(adj[i]) for i in self._wrt]
+
+    def _row_by_row(self, inputs: dict) -> tuple[float, list]:
+        """The mean loss and gradient over the rows, a sweep per row (a program with arrays)."""
         loss = 0.0
         grad: list = [0.0] * len(self._wrt)
         columns = self._columns

@@ -16,9 +16,10 @@ w = w - lr * gradient, repeat.
 --wrt chooses the inputs to train (default: every input that is not a data
 column); the others stay fixed.  Step 0 is the start; --steps N makes N
 updates; --until TOL stops early once the gradient's norm is below TOL.
-With --data FILE (CSV with a header row, or JSON lines) each column binds
-the input of the same name row by row; the loss is the mean of the output
-over the rows.  --json streams one JSON line per step, then {"done": true, ...}.
+With --data FILE (CSV or TSV with a header row, JSON lines, or - for
+standard input) each column binds the input of the same name row by row;
+the loss is the mean of the output over the rows, computed for every row
+at once in one sweep per step.  --json streams one JSON line per step, then {"done": true, ...}.
 If the loss becomes nan or infinite, descent stops with exit status 1.
 
 \b
@@ -33,17 +34,25 @@ Examples:
 @click.command("descend", cls=Command, help=HELP)
 @program_options
 @click.option("--lr", type=POSITIVE, default=0.1, show_default=True, help="The learning rate.")
-@click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True,
-              help="How many updates at most.")
+@click.option("--steps", type=click.IntRange(min=0, max=10_000_000), default=100, show_default=True,
+              help="How many updates at most (up to 10,000,000).")
 @click.option("--until", type=NON_NEGATIVE, metavar="TOL", help="Stop once the gradient's norm is below TOL.")
-@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="Training data: CSV with a header row, or JSON lines; columns bind inputs.")
+@click.option("--data", "data_file", metavar="FILE",
+              help="Training data: CSV or TSV with a header row, or JSON lines ('-': standard input); "
+                   "columns bind inputs.")
+@click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]),
+              help="The format of --data (default: detected from its first line).")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, lr, steps, until, data_file, as_json):
+def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, as_json):
     from gradcli.analyses.descent import Descent, prepare, read_data
+    from gradcli.support.errors import UsageError
 
-    data = read_data(data_file) if data_file else None
+    if data_format and not data_file:
+        raise UsageError("--data-format goes with --data FILE")
+    if data_file == "-" and file is not None and file.name == "<stdin>":
+        raise UsageError("-f - and --data - both read standard input: give one of them a file")
+    data = read_data(data_file, data_format) if data_file else None
     problem = prepare(load_problem(ctx, args, file, of, wrt, require_values=False), data, wrt_given=bool(wrt))
     descent = Descent(problem, lr, steps, until, data)
     if as_json:
