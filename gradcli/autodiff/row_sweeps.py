@@ -25,30 +25,27 @@ def vectorizable(tape: Tape) -> bool:
                for node in tape.nodes)
 
 
-def _mark(bad, v) -> None:
-    if is_array(v):
-        finite = np.isfinite(v)
-        if not finite.all():
-            bad |= ~finite
-    elif v != v or v in (float("inf"), float("-inf")):
-        bad |= True
-
-
 def forward_rows(tape: Tape, inputs: dict[int, object], n: int):
-    """Every node's value over ``n`` rows (an array, or a float where no input reaches), and the bad rows."""
+    """Every node's value over ``n`` rows (an array, or a float where no input reaches), and the bad rows.
+
+    A row is bad when any node's value is not finite there.  Rather than test every
+    node, the values are summed row by row as they are made: a sum stays finite only
+    if every term is (an infinity or a nan never cancels back to a finite number),
+    so one test at the end finds the same rows.
+    """
     nodes = tape.nodes
     vals: list = [node.value if node.kind == CONST else 0.0 for node in nodes]
     for index, value in inputs.items():
         vals[index] = value
-    bad = np.zeros(n, dtype=bool)
+    total = np.zeros(n)
     with np.errstate(all="ignore"):
         for node in nodes:
             if node.kind != OPERATION:
                 continue
-            rule = node.op.array
-            v = rule.forward(node.params, *[vals[a] for a in node.args])
+            v = node.op.array.forward(node.params, *[vals[a] for a in node.args])
             vals[node.index] = v
-            _mark(bad, v)
+            total += v
+        bad = ~np.isfinite(total)
     return vals, bad
 
 
@@ -57,27 +54,29 @@ def reverse_rows(tape: Tape, vals: list, output: int, n: int, bad):
 
     Every edge that carries gradient is evaluated, as in the scalar sweep, so a
     row with an infinite partial there is marked even if the gradient arriving is 0.
+    The adjoints are summed row by row as in ``forward_rows``, and tested once.
     """
     nodes = tape.nodes
     req = tape.requires_grad()
     cone = tape.cone([output])
     adj: list = [None] * len(nodes)
     adj[output] = np.ones(n)
+    total = np.zeros(n)
     with np.errstate(all="ignore"):
         for i in range(output, -1, -1):
             node = nodes[i]
             if node.kind != OPERATION or not cone[i] or not req[i]:
                 continue
             g = adj[i] if adj[i] is not None else np.zeros(n)
-            if adj[i] is not None:
-                _mark(bad, g)
+            total += g
             rule = node.op.array
             args = [vals[a] for a in node.args]
             for j, a in enumerate(node.args):
                 if req[a]:
                     contribution = rule.vjp(j, node.params, g, vals[i], args)
                     adj[a] = contribution if adj[a] is None else adj[a] + contribution
-    for index in tape.inputs:
-        if adj[index] is not None:
-            _mark(bad, adj[index])
+        for index in tape.inputs:
+            if adj[index] is not None:
+                total += adj[index]
+        bad |= ~np.isfinite(total)
     return adj

@@ -57,6 +57,11 @@ def broadcast_shape(params, *shapes):
                          "(each axis must be equal, or 1)") from None
 
 
+def one(*args) -> float:
+    """The partial 1 (of a sum, with respect to either operand): its VJP passes ``g`` on unchanged."""
+    return 1.0
+
+
 def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) -> ArrayRule:
     """The rule of a scalar op applied element by element (with numpy broadcasting).
 
@@ -81,6 +86,8 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
                          jvp, broadcast_shape, (), variadic=True)
 
     def make_vjp(p):
+        if p is one:  # a partial of 1 (a sum's operands): the gradient passes through as it is
+            return lambda params, g, ans, *args: g
         return lambda params, g, ans, *args: g * p(*args, ans)
 
     def jvp(params, tangents, ans, *args):

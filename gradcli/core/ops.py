@@ -266,7 +266,15 @@ def _np_atan_partial(x, out):
     return np.where(big, t * t / (1.0 + t * t), 1.0 / (1.0 + x * x))
 
 
+def _np_pow(a, b):
+    if isinstance(b, float) and b == 2.0:  # the common square, without the general power
+        return a * a
+    return np.power(a, b)
+
+
 def _np_pow_da(a, b, out):
+    if isinstance(b, float):  # a constant exponent: no elementwise test for b = 0
+        return 0.0 * a if b == 0.0 else (2.0 * a if b == 2.0 else b * np.power(a, b - 1.0))
     return np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
 
 
@@ -300,8 +308,6 @@ def _np_softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _one(*args):
-    return 1.0
 
 
 def _positive(x):
@@ -314,9 +320,9 @@ def _unit_open(x):
 
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", 2, lambda a, b: a + b, (lambda a, b, o: 1.0, lambda a, b, o: 1.0),
-       ("1", "1"), "+", INFIX, 10, array=elementwise("add", _one, _one)),
+       ("1", "1"), "+", INFIX, 10, array=elementwise("add", arrays.one, arrays.one)),
     Op("sub", 2, lambda a, b: a - b, (lambda a, b, o: 1.0, lambda a, b, o: -1.0),
-       ("1", "-1"), "-", INFIX, 10, array=elementwise("subtract", _one, lambda a, b, o: -1.0)),
+       ("1", "-1"), "-", INFIX, 10, array=elementwise("subtract", arrays.one, lambda a, b, o: -1.0)),
     Op("mul", 2, lambda a, b: a * b, (lambda a, b, o: b, lambda a, b, o: a),
        ("{b}", "{a}"), "*", INFIX, 20, never_zero=True,
        array=elementwise("multiply", lambda a, b, o: b, lambda a, b, o: a)),
@@ -328,7 +334,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        array=elementwise("negative", lambda x, o: -1.0)),
     Op("pow", 2, _pow, (_pow_da, _pow_db),
        ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"), "^", INFIX, 40,
-       domain=lambda a, b: a > 0.1, never_zero=True, array=elementwise("power", _np_pow_da, _np_pow_db)),
+       domain=lambda a, b: a > 0.1, never_zero=True, array=elementwise(_np_pow, _np_pow_da, _np_pow_db)),
     _unary("exp", math.exp, lambda x, o: o, "exp({x})", never_zero=True,
            array=elementwise("exp", lambda x, o: o)),
     _unary("exp2", lambda x: math.pow(2.0, x), lambda x, o: o * _LN2, "exp2({x})*log(2)",
@@ -397,7 +403,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
     # name keeps its place in every view (paths to y end at y) with a partial of 1.
     Op("copy", 1, lambda x: x, (lambda x, o: 1.0,), ("1",), "", ALIAS,
-       array=elementwise(lambda x: x, _one)),
+       array=elementwise(lambda x: x, arrays.one)),
 ]}
 
 # Ops on arrays.  They have no scalar partials (``partials`` is empty): their rules are

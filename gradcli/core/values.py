@@ -21,7 +21,9 @@ class _LazyNumpy:
         import numpy
 
         globals()["np"] = numpy
-        return getattr(numpy, name)
+        value = getattr(numpy, name)
+        setattr(self, name, value)  # modules that imported the proxy look it up once
+        return value
 
 
 np = _LazyNumpy()
