@@ -15,7 +15,6 @@ from gradcli.autodiff import sweeps
 from gradcli.autodiff.engine import underflow_warnings
 from gradcli.core.shapes import node_shapes
 from gradcli.core.values import brief, is_array, shape, shape_text, zeros
-from gradcli.support.files import read_value
 from gradcli.support.errors import BindingError, EvaluationError, ProgramError, UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
@@ -210,6 +209,8 @@ def parse_bindings(bindings) -> dict:
             if name in values:
                 raise BindingError(f"binding {text!r}: '{name}' is bound twice", kind="binding")
             try:
+                from gradcli.support.files import read_value  # numpy and the readers: only for @FILE
+
                 values[name] = read_value(file_binding.group(2).strip())
             except BindingError as exc:
                 raise BindingError(f"binding {text!r}: {exc.message}", kind=exc.kind) from None

@@ -23,7 +23,6 @@ numpy is imported only when one of these runs (``values.np`` is lazy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import reduce
 from typing import Callable
 
@@ -34,14 +33,19 @@ class ShapeError(Exception):
     """Operands whose shapes do not fit the op: the message says how."""
 
 
-@dataclass(frozen=True)
 class ArrayRule:
-    forward: Callable
-    vjps: tuple[Callable, ...]  # one per operand; a variadic op's single entry takes j first
-    jvp: Callable
-    shape: Callable
-    formulas: tuple[str, ...]  # over {a}, {b}, {x}, {out} and g, the gradient arriving
-    variadic: bool = False
+    """One op's rules on arrays (a plain class: start-up pays nothing to define it)."""
+
+    __slots__ = ("forward", "vjps", "jvp", "shape", "formulas", "variadic")
+
+    def __init__(self, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
+                 formulas: tuple[str, ...], variadic: bool = False):
+        self.forward = forward
+        self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
+        self.jvp = jvp
+        self.shape = shape
+        self.formulas = formulas  # over {a}, {b}, {x}, {out} and g, the gradient arriving
+        self.variadic = variadic
 
     def vjp(self, j: int, params, g, ans, args):
         if self.variadic:

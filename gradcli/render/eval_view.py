@@ -6,8 +6,6 @@ from gradcli.core.tape import CONST, INPUT
 from gradcli.core.values import is_array, shape, to_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
-from gradcli.core.array_text import grid, heading as heading_of
-from gradcli.render.tables import FitTable
 from gradcli.render.words import plural
 
 
@@ -66,6 +64,8 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 
 
 def eval_rich(result: Gradient, all_nodes: bool = False):
+    from gradcli.core.array_text import grid, heading as heading_of
+    from gradcli.render.tables import FitTable
     from rich.console import Group
     from rich.text import Text
 
@@ -113,6 +113,7 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
 def blocks(items: list[tuple]):
     """(heading, value, derivative label, derivative) as lines one under another, for a table too
     wide for its terminal: a grid keeps its alignment and wraps only at spaces if it must."""
+    from gradcli.core.array_text import grid
     from rich.console import Group
     from rich.text import Text
 
@@ -133,4 +134,5 @@ def blocks(items: list[tuple]):
 
 def _equals(label: str, value) -> str:
     """``df/dx = 1.5``; an array's grid goes on the lines below its label."""
+    from gradcli.core.array_text import grid
     return f"{label} =\n{grid(value)}" if is_array(value) else f"{label} = {short(value)}"
