@@ -25,26 +25,47 @@ def vectorizable(tape: Tape) -> bool:
                for node in tape.nodes)
 
 
+def _checked_nodes(tape: Tape) -> list[int]:
+    """The nodes whose values the forward pass must test: those an infinity could vanish from.
+
+    A non-finite value that flows only through ops that keep it (``Op.keeps_nonfinite``:
+    sums, products, sin, ...) reaches a node nothing uses, so only those nodes, and the
+    operands of ops that can hide it (exp(-inf) = 0, 1/inf = 0), need a test.
+    """
+    checked = getattr(tape, "_row_checks", None)
+    if checked is None:
+        used = [False] * len(tape.nodes)
+        flag = [False] * len(tape.nodes)
+        for node in tape.nodes:
+            if node.kind == OPERATION:
+                for a in node.args:
+                    used[a] = True
+                    if not node.op.keeps_nonfinite:
+                        flag[a] = True
+        checked = [node.index for node in tape.nodes
+                   if node.kind == OPERATION and (flag[node.index] or not used[node.index])]
+        tape._row_checks = checked
+    return checked
+
+
 def forward_rows(tape: Tape, inputs: dict[int, object], n: int):
     """Every node's value over ``n`` rows (an array, or a float where no input reaches), and the bad rows.
 
-    A row is bad when any node's value is not finite there.  Rather than test every
-    node, the values are summed row by row as they are made: a sum stays finite only
-    if every term is (an infinity or a nan never cancels back to a finite number),
-    so one test at the end finds the same rows.
+    A row is bad when any node's value is not finite there.  Only the nodes an
+    infinity could vanish from are tested (``_checked_nodes``); their values are
+    summed row by row (a sum stays finite only if every term is), and tested once.
     """
     nodes = tape.nodes
     vals: list = [node.value if node.kind == CONST else 0.0 for node in nodes]
     for index, value in inputs.items():
         vals[index] = value
-    total = np.zeros(n)
     with np.errstate(all="ignore"):
         for node in nodes:
-            if node.kind != OPERATION:
-                continue
-            v = node.op.array.forward(node.params, *[vals[a] for a in node.args])
-            vals[node.index] = v
-            total += v
+            if node.kind == OPERATION:
+                vals[node.index] = node.op.array.forward(node.params, *[vals[a] for a in node.args])
+        total = np.zeros(n)
+        for i in _checked_nodes(tape):
+            total += vals[i]
         bad = ~np.isfinite(total)
     return vals, bad
 
@@ -54,27 +75,27 @@ def reverse_rows(tape: Tape, vals: list, output: int, n: int, bad):
 
     Every edge that carries gradient is evaluated, as in the scalar sweep, so a
     row with an infinite partial there is marked even if the gradient arriving is 0.
-    The adjoints are summed row by row as in ``forward_rows``, and tested once.
+    Only the inputs' adjoints are tested: a contribution is ``g * partial``, and an
+    infinity or nan there (inf * 0 is nan) reaches an input's adjoint by every path.
     """
     nodes = tape.nodes
     req = tape.requires_grad()
     cone = tape.cone([output])
     adj: list = [None] * len(nodes)
     adj[output] = np.ones(n)
-    total = np.zeros(n)
     with np.errstate(all="ignore"):
         for i in range(output, -1, -1):
             node = nodes[i]
             if node.kind != OPERATION or not cone[i] or not req[i]:
                 continue
             g = adj[i] if adj[i] is not None else np.zeros(n)
-            total += g
             rule = node.op.array
             args = [vals[a] for a in node.args]
             for j, a in enumerate(node.args):
                 if req[a]:
                     contribution = rule.vjp(j, node.params, g, vals[i], args)
                     adj[a] = contribution if adj[a] is None else adj[a] + contribution
+        total = np.zeros(n)
         for index in tape.inputs:
             if adj[index] is not None:
                 total += adj[index]

@@ -61,6 +61,9 @@ class Op:
     never_zero: bool = False
     # The rule on arrays: VJPs, JVP, shape (core/arrays.py).  A scalar op is elementwise.
     array: ArrayRule | None = None
+    # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
+    # an infinity cannot vanish through this op (as exp(-inf) = 0 or 1/inf = 0 make it vanish).
+    keeps_nonfinite: bool = False
 
     @property
     def scalar(self) -> bool:
@@ -424,6 +427,11 @@ OPS.update({op.name: op for op in [
     Op("index", 1, None, (), (), "[]", INDEX, array=arrays.INDEX),  # x[1, 0]
     Op("stack", None, None, (), (), "[]", LITERAL, array=arrays.STACK),  # [x1*x2, sin(x1)]
 ]})
+# Ops through which an infinity or a nan always survives (the row sweeps test only where one could vanish).
+for _name in ("add", "sub", "mul", "neg", "sin", "cos", "tan", "log", "log10", "log2", "sqrt", "cbrt",
+              "asin", "acos", "sinh", "cosh", "abs", "copy"):
+    object.__setattr__(OPS[_name], "keeps_nonfinite", True)
+
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.
 SCALAR_OPS = {name: op for name, op in OPS.items() if op.scalar}
 # Functions that reduce over an axis: ``sum(S, 1)`` or ``sum(S, axis=1)``.
