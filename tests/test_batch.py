@@ -188,3 +188,20 @@ def test_a_piped_row_is_answered_while_the_producer_waits():
 
 def test_readme_points_sample_exists():
     assert (SAMPLES / "points.csv").read_text().startswith("x,y")
+
+
+@pytest.mark.parametrize("program, bad", [
+    ("f = exp(log(x)) + y", "0"),  # log(0) = -inf vanishes in exp(-inf) = 0: still the row's error
+    ("f = 1/(x/(x - 2) + 1) + y", "2"),  # 2/0 = inf vanishes in 1/inf = 0
+    ("f = tanh(exp(x)) * y", "1000"),  # exp(1000) = inf vanishes in tanh(inf) = 1
+    ("f = sqrt(x - 2) * y", "2"),  # the derivative of sqrt at 0 is infinite: found in the gradient
+])
+def test_a_bad_value_that_vanishes_downstream_is_still_found(tmp_path, program, bad):
+    """Each row's verdict is the single-point one, even where an infinity disappears later."""
+    path = tmp_path / "rows.csv"
+    path.write_text(f"x,y\n3,3\n{bad},3\n")
+    result = run("eval", program, "--data", str(path), "--json")
+    got = lines(result.out)
+    assert "error" not in got[0] and result.code == 1
+    alone = run("eval", program, f"x={bad}", "y=3", "--json")
+    assert alone.code == 1 and got[1]["error"]["kind"] == alone.json()["error"]["kind"]

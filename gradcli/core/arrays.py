@@ -61,6 +61,15 @@ def broadcast_shape(params, *shapes):
                          "(each axis must be equal, or 1)") from None
 
 
+def _numpy_float(v):
+    """A Python float as numpy's: 1/0 is then inf (a test finds it), not a ZeroDivisionError."""
+    return np.float64(v) if type(v) is float else v
+
+
+def _numpy_floats(args) -> list:
+    return [np.float64(a) if type(a) is float else a for a in args]
+
+
 def one(*args) -> float:
     """The partial 1 (of a sum, with respect to either operand): its VJP passes ``g`` on unchanged."""
     return 1.0
@@ -83,18 +92,20 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
         part = partials[0]
 
         def jvp(params, tangents, ans, *args):
+            args, ans = _numpy_floats(args), _numpy_float(ans)
             return _sum_terms([None if t is None else t * part(j, args, ans) for j, t in enumerate(tangents)])
 
         return ArrayRule(lambda params, *args: forward(*args),
-                         (lambda j, params, g, ans, *args: g * part(j, args, ans),),
+                         (lambda j, params, g, ans, *args: g * part(j, _numpy_floats(args), _numpy_float(ans)),),
                          jvp, broadcast_shape, (), variadic=True)
 
     def make_vjp(p):
         if p is one:  # a partial of 1 (a sum's operands): the gradient passes through as it is
             return lambda params, g, ans, *args: g
-        return lambda params, g, ans, *args: g * p(*args, ans)
+        return lambda params, g, ans, *args: g * p(*_numpy_floats(args), _numpy_float(ans))
 
     def jvp(params, tangents, ans, *args):
+        args, ans = _numpy_floats(args), _numpy_float(ans)
         return _sum_terms([None if t is None else t * partials[j](*args, ans) for j, t in enumerate(tangents)])
 
     return ArrayRule(lambda params, *args: forward(*args), tuple(make_vjp(p) for p in partials), jvp,
