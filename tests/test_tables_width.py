@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES, run
-from test_array_commands import arrays  # noqa: F401  (the fixture: inputs with array values)
 from gradcli.support.numbers import short
 
 NEURON = ["-f", str(SAMPLES / "sigmoid_neuron.grad")]
@@ -130,10 +129,9 @@ def flat(v):
 
 
 @pytest.mark.parametrize("width", [40, 60, 80, 200])
-def test_an_array_eval_keeps_every_number_whole(arrays, monkeypatch, width):
+def test_an_array_eval_keeps_every_number_whole(monkeypatch, width):
     """Grids in the eval table (or one under another when the table does not fit) never cut a number."""
-    arrays(W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
-    args = ["eval", "q = dot(W, x); f = sum(q*q)", "--all"]
+    args = ["eval", "q = W @ x; f = sum(q*q)", "W=[[0.1, 0.5], [-0.3, 0.8]]", "x=[0.2, 0.4]", "--all"]
     data = run(*args, "--json").json()
     expected = [x for v in eval_numbers(data) for x in flat(v)]
     monkeypatch.setenv("COLUMNS", str(width))
