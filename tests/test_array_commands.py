@@ -221,7 +221,7 @@ def test_bindings_from_npy_and_csv_files(tmp_path):
     rng = np.random.default_rng(3)
     w, x = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, 4)
     np.save(tmp_path / "W.npy", w)
-    (tmp_path / "x.csv").write_text("\n".join(repr(v) for v in x) + "\n")  # one column: a vector
+    (tmp_path / "x.csv").write_text("\n".join(repr(float(v)) for v in x) + "\n")  # one column: a vector
     data = run("eval", NORM, f"W=@{tmp_path / 'W.npy'}", f"x=@{tmp_path / 'x.csv'}", "--json").json()
     q = w @ x
     assert data["value"] == pytest.approx(float(q @ q), rel=1e-14)
