@@ -21,6 +21,8 @@ Examples:
   gradcli eval 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
   gradcli eval 'log(x1) + x1*x2 - sin(x2)' x1=2 x2=5 --all
   gradcli eval -f samples/sigmoid_neuron.grad --wrt w0,w1,w2 --json
+  gradcli eval -f samples/norm_wx.grad                      (vectors and matrices)
+  gradcli eval 'f = sum(tanh(W @ x + b))' W=@W.npy 'x=[0.2, 0.4]' b=0.1
   echo 'y = x^2' | gradcli eval -f - x=3
   gradcli eval -- '-x^2' x=3        (use -- before a program that starts with '-')
   gradcli eval 'f = x^2*y' --data samples/points.csv --json   (one line per row)
