@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gradcli.core.edges import local_partials
+from gradcli.core.values import is_array, shape, unbroadcast
 from gradcli.core.tape import OPERATION
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
@@ -26,7 +27,7 @@ class Operand:
     node: str  # the operand's label
     index: int
     formula: str  # the local partial, symbolic: "-1/v7^2"
-    local: float | None  # its value (None: undefined where no gradient flows)
+    local: float | None  # its value (None: undefined where no gradient flows, or an array program's edge)
     contribution: float  # upstream x local, handed down to the operand
 
 
@@ -56,6 +57,7 @@ class StepsResult:
     gradient: dict[str, float]
     received: dict[str, list[Received]] = field(default_factory=dict)  # per input in wrt
     sweep: Gradient | None = None
+    arrays: bool = False  # values, upstreams and contributions may be arrays; rules are tensor-level
 
 
 def backward_steps(problem: Problem) -> StepsResult:
@@ -73,10 +75,13 @@ def backward_steps(problem: Problem) -> StepsResult:
         g = adj[i]
         labels = [tape.nodes[a].label for a in node.args]
         operands = []
-        for j, a, local in local_partials(tape, vals, i, req, strict=False):  # no gradient to a constant
-            contribution = g * local if local is not None else 0.0
-            operands.append(Operand(labels[j], a, node.op.formula(j, labels, node.label), local,
-                                    contribution))
+        edges = (_array_edges(tape, vals, i, g, req) if problem.arrays
+                 else local_partials(tape, vals, i, req, strict=False))  # no gradient to a constant
+        for j, a, local, *handed in edges:
+            contribution = handed[0] if handed else (g * local if local is not None else 0.0)
+            formula = (node.op.tensor_formula(j, labels, node.label, g=f"d{node.label}", params=node.params)
+                       if problem.arrays else node.op.formula(j, labels, node.label))
+            operands.append(Operand(labels[j], a, formula, local, contribution))
             if received[a] is None:
                 received[a] = []
             received[a].append(Received(node.label, contribution))
@@ -84,5 +89,18 @@ def backward_steps(problem: Problem) -> StepsResult:
                           received[i] or [], operands))
     names = tape.names
     return StepsResult(problem.output, sweep.value, steps, sweep.gradient,
-                       {name: received[names[name]] or [] for name in problem.wrt}, sweep)
+                       {name: received[names[name]] or [] for name in problem.wrt}, sweep, problem.arrays)
 
+
+def _array_edges(tape, vals, i, g, req):
+    """``(j, operand, None, downstream)`` for each edge into node i of an array program: the VJP
+    at the tensor level, summed back to the operand's shape (no scalar local partial exists)."""
+    node = tape.nodes[i]
+    args = [vals[a] for a in node.args]
+    for j, a in enumerate(node.args):
+        if not req[a]:
+            continue
+        if node.op.scalar and not any(is_array(v) for v in (*args, g)):
+            yield j, a, None, g * node.op.partial(j, args, vals[i])
+        else:
+            yield j, a, None, unbroadcast(node.op.array.vjp(j, node.params, g, vals[i], args), shape(vals[a]))

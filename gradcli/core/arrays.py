@@ -44,7 +44,7 @@ class ArrayRule:
         self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
         self.jvp = jvp
         self.shape = shape
-        self.formulas = formulas  # over {a}, {b}, {x}, {out} and g, the gradient arriving
+        self.formulas = formulas  # over {a}, {b}, {x}, {out} and {g}, the gradient arriving
         self.variadic = variadic
 
     def vjp(self, j: int, params, g, ans, args):
@@ -162,7 +162,7 @@ def _matmul_shape(params, sa, sb):
 
 
 MATMUL = ArrayRule(lambda params, a, b: _matmul(a, b), (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp,
-                   _matmul_shape, ("g @ {b}ᵀ", "{a}ᵀ @ g"))
+                   _matmul_shape, ("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"))
 
 
 # ---------------------------------------------------------------- reductions
@@ -201,7 +201,7 @@ def _sum_forward(params, x):
 
 SUM = ArrayRule(_sum_forward, (lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
                 lambda params, tangents, ans, x: None if tangents[0] is None else _sum_forward(params, tangents[0]),
-                _reduced_shape, ("g broadcast to the shape of {x}",))
+                _reduced_shape, ("{g} broadcast to the shape of {x}",))
 
 
 def _count(params, x):
@@ -213,7 +213,7 @@ MEAN = ArrayRule(lambda params, x: _scalar(np.mean(x, axis=_axis(params))),
                  (lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
                  lambda params, tangents, ans, x: (None if tangents[0] is None
                                                    else _sum_forward(params, tangents[0]) / _count(params, x)),
-                 _reduced_shape, ("g / n broadcast to the shape of {x}",))
+                 _reduced_shape, ("{g} / n broadcast to the shape of {x}",))
 
 
 def _extreme_rule(pick: Callable) -> ArrayRule:
@@ -228,7 +228,7 @@ def _extreme_rule(pick: Callable) -> ArrayRule:
                      (lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
                      lambda params, tangents, ans, x: (None if tangents[0] is None
                                                        else _sum_forward(params, tangents[0] * mask(params, ans, x))),
-                     _reduced_shape, ("g to the element that is the {out} (split at a tie)",))
+                     _reduced_shape, ("{g} to the element that is the {out} (split at a tie)",))
 
 
 AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis))
@@ -253,7 +253,7 @@ LOGSUMEXP = ArrayRule(_logsumexp,
                       (lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
                       lambda params, tangents, ans, x: (None if tangents[0] is None
                                                         else _sum_forward(params, tangents[0] * _softmax(params, x))),
-                      _reduced_shape, ("g * softmax({x})",))
+                      _reduced_shape, ("{g} * softmax({x})",))
 
 
 def _softmax_vjp(params, g, ans, x):
@@ -265,7 +265,7 @@ SOFTMAX = ArrayRule(_softmax, (_softmax_vjp,),
                     lambda params, tangents, ans, x: (None if tangents[0] is None
                                                       else _softmax_vjp(params, tangents[0], ans, x)),
                     lambda params, s: (_reduced_shape(params, s), s)[1],
-                    ("{out} * (g - sum(g * {out}))",))
+                    ("{out} * ({g} - sum({g} * {out}))",))
 
 
 # ---------------------------------------------------------------- products, norm, transpose
@@ -288,14 +288,14 @@ DOT = ArrayRule(lambda params, a, b: float(np.dot(a, b)),
                 lambda params, tangents, ans, a, b: _sum_terms(
                     [None if tangents[0] is None else float(np.dot(tangents[0], b)),
                      None if tangents[1] is None else float(np.dot(a, tangents[1]))]),
-                _vector_pair("dot"), ("g * {b}", "g * {a}"))
+                _vector_pair("dot"), ("{g} * {b}", "{g} * {a}"))
 
 OUTER = ArrayRule(lambda params, a, b: np.outer(a, b),
                   (lambda params, g, ans, a, b: g @ b, lambda params, g, ans, a, b: g.T @ a),
                   lambda params, tangents, ans, a, b: _sum_terms(
                       [None if tangents[0] is None else np.outer(tangents[0], b),
                        None if tangents[1] is None else np.outer(a, tangents[1])]),
-                  _vector_pair("outer"), ("g @ {b}", "gᵀ @ {a}"))
+                  _vector_pair("outer"), ("{g} @ {b}", "{g}ᵀ @ {a}"))
 
 
 def _norm_shape(params, s):
@@ -309,7 +309,7 @@ def _norm_shape(params, s):
 NORM = ArrayRule(lambda params, x: float(np.sqrt(np.sum(x * x))),
                  (lambda params, g, ans, x: g * x / ans,),
                  lambda params, tangents, ans, x: None if tangents[0] is None else float(np.sum(tangents[0] * x)) / ans,
-                 _norm_shape, ("g * {x} / {out}",))
+                 _norm_shape, ("{g} * {x} / {out}",))
 
 
 def _transpose_shape(params, s):
@@ -319,7 +319,7 @@ def _transpose_shape(params, s):
 TRANSPOSE = ArrayRule(lambda params, x: np.transpose(x),
                       (lambda params, g, ans, x: np.transpose(g),),
                       lambda params, tangents, ans, x: None if tangents[0] is None else np.transpose(tangents[0]),
-                      _transpose_shape, ("gᵀ",))
+                      _transpose_shape, ("{g}ᵀ",))
 
 
 def _sum_terms(terms):
@@ -348,7 +348,7 @@ def _index_vjp(params, g, ans, x):
 
 INDEX = ArrayRule(lambda params, x: _scalar(x[tuple(params)]), (_index_vjp,),
                   lambda params, tangents, ans, x: None if tangents[0] is None else _scalar(tangents[0][tuple(params)]),
-                  _index_shape, ("g placed at [{params}], 0 elsewhere",))
+                  _index_shape, ("{g} placed at [{params}], 0 elsewhere",))
 
 
 def _stack_shape(params, *shapes):
@@ -368,4 +368,4 @@ def _stack_jvp(params, tangents, ans, *args):
 
 STACK = ArrayRule(lambda params, *args: np.stack([np.asarray(a, dtype=float) for a in args]),
                   (lambda j, params, g, ans, *args: _scalar(g[j]),),
-                  _stack_jvp, _stack_shape, ("g[{i}]",), variadic=True)
+                  _stack_jvp, _stack_shape, ("{g}[{i}]",), variadic=True)

@@ -70,19 +70,23 @@ class Op:
         """True for an op with scalar partials (every op but the array ones: @, sum, ...)."""
         return bool(self.partials)
 
-    def tensor_formula(self, j: int, labels: list[str], out_label: str = "") -> str:
-        """The rule handing the gradient ``g`` to operand ``j`` at the tensor level: ``g @ xᵀ``, ``g * cos(x)``."""
+    def tensor_formula(self, j: int, labels: list[str], out_label: str = "", g: str = "g",
+                       params: tuple = ()) -> str:
+        """The rule handing the gradient ``g`` to operand ``j`` at the tensor level: ``g @ xᵀ``, ``g * cos(x)``.
+
+        ``g`` names the gradient arriving (``dq`` in a backward pass written out).
+        """
         if self.array is not None and self.array.formulas:
             template = self.array.formulas[0 if self.array.variadic else j]
             names = {"x": labels[0], "a": labels[0], "b": labels[-1], "i": str(j), "out": out_label,
-                     "params": ""}
+                     "params": ", ".join(str(p) for p in params), "g": g}
             return template.format(**names)
         local = self.formula(j, labels, out_label)
         if local == "1":
-            return "g"
+            return g
         if local == "-1":
-            return "-g"
-        return f"g * {local}" if _atomic(local) else f"g * ({local})"
+            return f"-{g}"
+        return f"{g} * {local}" if _atomic(local) else f"{g} * ({local})"
 
     def partial(self, j: int, vals, out: float) -> float:
         """The local partial of this op's output with respect to operand ``j``."""

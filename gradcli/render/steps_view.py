@@ -7,27 +7,46 @@ the same and says both in its caption.
 
 from __future__ import annotations
 
+from gradcli.core.values import is_array, shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.analyses.steps import Received, StepsResult
 from gradcli.render.tables import FitTable
 
 
 def _received_json(terms: list[Received]) -> list[dict]:
-    return [{"from": t.source, "contribution": t.contribution} for t in terms]
+    return [{"from": t.source, "contribution": to_json(t.contribution)} for t in terms]
 
 
 def steps_json(result: StepsResult) -> dict:
+    """The scalar schema; in an array program the numbers are nested lists, and each step and
+    operand has its ``shape`` (``formula`` is then the rule at the tensor level, ``local`` null)."""
+    steps = []
+    for s in result.steps:
+        step = {"node": s.node, "op": s.op, "definition": s.definition, "value": to_json(s.value),
+                "upstream": to_json(s.upstream), "received": _received_json(s.received),
+                "operands": [{"node": o.node, "formula": o.formula, "local": o.local,
+                              "contribution": to_json(o.contribution)} for o in s.operands]}
+        if result.arrays:
+            step["shape"] = list(shape(s.value))
+            for o, data in zip(s.operands, step["operands"]):
+                data["shape"] = list(shape(o.contribution))
+        steps.append(step)
     return {
         "output": result.output,
-        "value": result.value,
-        "steps": [{"node": s.node, "op": s.op, "definition": s.definition, "value": s.value,
-                   "upstream": s.upstream, "received": _received_json(s.received),
-                   "operands": [{"node": o.node, "formula": o.formula, "local": o.local,
-                                 "contribution": o.contribution} for o in s.operands]}
-                  for s in result.steps],
-        "gradient": result.gradient,
+        "value": to_json(result.value),
+        "steps": steps,
+        "gradient": {name: to_json(g) for name, g in result.gradient.items()},
         "received": {name: _received_json(terms) for name, terms in result.received.items()},
     }
+
+
+def show(x) -> str:
+    """A number as the other views write it; an array as an aligned grid."""
+    if is_array(x):
+        from gradcli.core.array_text import grid
+
+        return grid(x)
+    return short(x)
 
 
 def upstream_text(node: str, upstream: float, terms: list[Received], sources: bool = False) -> str:
@@ -35,7 +54,7 @@ def upstream_text(node: str, upstream: float, terms: list[Received], sources: bo
 
     ``sources`` names the sender of a single term too: ``dw0 = -0.196612 (from v1)``.
     """
-    text = f"d{node} = {short(upstream)}"
+    text = f"d{node} = {show(upstream)}"
     if not terms:
         return text + " (seed)"
     if len(terms) == 1 and sources:
@@ -48,7 +67,7 @@ def upstream_text(node: str, upstream: float, terms: list[Received], sources: bo
 
 def _signed(x: float, position: int) -> str:
     # "a + -0.2" reads badly: wrap a negative term after the first in parentheses
-    s = short(x)
+    s = show(x)
     return f"({s})" if position and s.startswith("-") else s
 
 
@@ -57,22 +76,33 @@ def steps_rich(result: StepsResult):
     from rich.text import Text
 
     out = result.output
-    table = FitTable(title=f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)",
-                     caption=f"∂v/∂u: the local partial of node v with respect to its operand u;\n"
-                             f"dX: d{out}/dX, the total derivative (adjoint) of {out} with respect to X")
+    if result.arrays:
+        title = f"backward pass: {out} = {short(result.value)}   (each operand's gradient, by the rule at the tensor level)"
+        caption = (f"dX: d{out}/dX, the gradient of {out} with respect to X; it has X's shape.\n"
+                   "dW += dq @ xᵀ: what node q hands W (sums where a node feeds several)")
+    else:
+        title = f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)"
+        caption = (f"∂v/∂u: the local partial of node v with respect to its operand u;\n"
+                   f"dX: d{out}/dX, the total derivative (adjoint) of {out} with respect to X")
+    table = FitTable(title=title, caption=caption)
     table.add_column("node")
     table.add_column("upstream")
     table.add_column("local partial")
     table.add_column("downstream")
     for step in result.steps:
-        head = Text(f"{step.node} = {step.definition}\n", style="bold")
-        head.append(f"= {short(step.value)}", style="")
+        dims = shape(step.value)
+        head = Text(f"{step.node} = {step.definition}" + (f"  {shape_text(dims)}" if dims else "") + "\n",
+                    style="bold")
+        head.append(f"= {show(step.value)}", style="")
         upstream = upstream_text(step.node, step.upstream, step.received)
         if not step.operands:
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
             d = f"∂{step.node}/∂{operand.node}"
-            if operand.local is None:
+            if result.arrays:  # the rule at the tensor level hands an array down: dW = dq @ xᵀ
+                local = f"d{operand.node} += {operand.formula}"
+                down = f"{show(operand.contribution)}\n→ {operand.node}"
+            elif operand.local is None:
                 local = f"{d} = {operand.formula}: undefined"
                 down = "0 (no gradient flows)"
             else:

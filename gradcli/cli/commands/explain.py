@@ -63,6 +63,8 @@ VIEWS = {view.name: view for view in [
 ]}
 
 
+ARRAY_VIEWS = {"steps"}  # the views that explain array programs too
+
 HELP = """Explain how the gradient comes about.
 
 \b
@@ -135,7 +137,9 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, 
         if row is not None or data_format:
             raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
         problem = load_problem(ctx, args, file, of, wrt)
-    scalar_only(problem, f"explain --{views[0]}")
+    for name in views:
+        if name not in ARRAY_VIEWS:
+            scalar_only(problem, f"explain --{name}")
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):
         compute, to_json, to_rich = VIEWS[name].load()
