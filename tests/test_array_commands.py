@@ -30,15 +30,29 @@ def bindings(**values) -> list[str]:
 # ---------------------------------------------------------------- eval
 
 
+REF_BINDINGS = ["W=[[0.1, 0.5], [-0.3, 0.8]]", "x=[0.2, 0.4]"]
+REF_DEFAULTS = "W = [[0.1, 0.5], [-0.3, 0.8]]; x = [0.2, 0.4]; "  # literals in the program as defaults
+
+
+@pytest.mark.parametrize("program, B", [(NORM, REF_BINDINGS), (REF_DEFAULTS + NORM, [])], ids=["bindings", "defaults"])
 @pytest.mark.parametrize("mode, passes", [("reverse", None), ("forward", 6)])
-def test_eval_reference_example(mode, passes):
-    B = bindings(W=W, x=X)
-    data = run("eval", NORM, *B, "--mode", mode, "--json").json()
+def test_eval_reference_example(program, B, mode, passes):
+    data = run("eval", program, *B, "--mode", mode, "--json").json()
     assert data["value"] == pytest.approx(0.116)
     assert data["gradient"]["W"] == [pytest.approx(row) for row in DF_DW]
     assert data["gradient"]["x"] == pytest.approx(DF_DX)
     assert data["shapes"] == {"W": [2, 2], "x": [2], "f": []}
     assert data.get("passes") == passes  # forward mode: one pass per input element
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_indexing_and_an_axis_sum(mode):
+    """f = (W x)[1] + sum(rowsums(W) * x) = 0.26 + 0.32; df/dx = W[1] + rowsums(W);
+    df/dW[i,k] = [i=1] x_k + x_i (worked by hand)."""
+    data = run("eval", "f = (W @ x)[1] + sum(sum(W, 1) * x)", *REF_BINDINGS, "--mode", mode, "--json").json()
+    assert data["value"] == pytest.approx(0.58)
+    assert data["gradient"]["x"] == pytest.approx([0.3, 1.3])
+    assert data["gradient"]["W"] == [pytest.approx([0.2, 0.2]), pytest.approx([0.6, 0.8])]
 
 
 def test_forward_and_reverse_agree_element_by_element():
@@ -132,15 +146,22 @@ def test_check_failing_names_the_worst_element():
     assert result.err.startswith("gradcli: error: gradient check failed for 3 of 3 elements; worst: x[0]")
 
 
-def test_check_samples_a_fixed_thousand_beyond_a_thousand_elements():
-    B = bindings(x=np.linspace(-1, 1, 1200).reshape(30, 40), b=1.5)
-    first = run("check", "f = sum(tanh(x*b))", *B, "--json").json()
-    again = run("check", "f = sum(tanh(x*b))", *B, "--json").json()
-    assert (first["elements"], first["checked"], first["sampled"]) == (1201, 1000, True)
+def test_check_samples_a_fixed_thousand_of_a_40_by_30_matrix():
+    rng = np.random.default_rng(7)
+    w, x = rng.uniform(-0.3, 0.3, (40, 30)), rng.uniform(-1, 1, 30)
+    B, program = bindings(W=w, x=x), "f = sum(tanh(W @ x))"
+    first = run("check", program, *B, "--json").json()
+    again = run("check", program, *B, "--json").json()
+    assert (first["elements"], first["checked"], first["sampled"]) == (1230, 1000, True)
     assert list(first["inputs"]) == list(again["inputs"])  # the same sample every run
     assert first["ok"]
-    out = run("check", "f = sum(tanh(x*b))", *B).out
-    assert "fixed random sample of 1,000 of the 1,201 input elements" in out
+    s = 1 - np.tanh(w @ x) ** 2  # d sum(tanh(q))/dq
+    exact = {**{f"W[{i},{k}]": s[i] * x[k] for i, k in np.ndindex(w.shape)},
+             **{f"x[{k}]": float(w[:, k] @ s) for k in range(30)}}
+    for name, element in first["inputs"].items():
+        assert element["numeric"] == pytest.approx(exact[name], rel=1e-6, abs=1e-9), name
+    out = run("check", program, *B).out
+    assert "fixed random sample of 1,000 of the 1,230 input elements" in out
 
 
 # ---------------------------------------------------------------- graph
@@ -216,13 +237,26 @@ def test_a_check_step_leaving_the_domain_names_the_element():
 # ---------------------------------------------------------------- files and broadcasting
 
 
-def test_bindings_from_npy_and_csv_files(tmp_path):
+def write(path, value):
+    """Write an array as .npy, .csv (one number per cell, a vector as one column) or .json."""
+    if path.suffix == ".npy":
+        np.save(path, value)
+    elif path.suffix == ".csv":
+        rows = value.reshape(len(value), -1)
+        path.write_text("".join(",".join(repr(float(v)) for v in row) + "\n" for row in rows))
+    else:
+        path.write_text(json.dumps(value.tolist()))
+
+
+@pytest.mark.parametrize("w_file, x_file", [("W.npy", "x.csv"), ("W.csv", "x.npy"), ("W.json", "x.json")])
+def test_bindings_from_files(tmp_path, w_file, x_file):
     rng = np.random.default_rng(3)
     w, x = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, 4)
-    np.save(tmp_path / "W.npy", w)
-    (tmp_path / "x.csv").write_text("\n".join(repr(float(v)) for v in x) + "\n")  # one column: a vector
-    data = run("eval", NORM, f"W=@{tmp_path / 'W.npy'}", f"x=@{tmp_path / 'x.csv'}", "--json").json()
+    write(tmp_path / w_file, w)
+    write(tmp_path / x_file, x)
+    data = run("eval", NORM, f"W=@{tmp_path / w_file}", f"x=@{tmp_path / x_file}", "--json").json()
     q = w @ x
+    assert data["shapes"] == {"W": [3, 4], "x": [4], "f": []}
     assert data["value"] == pytest.approx(float(q @ q), rel=1e-14)
     assert np.allclose(data["gradient"]["W"], 2 * np.outer(q, x), rtol=1e-13)
     assert np.allclose(data["gradient"]["x"], 2 * w.T @ q, rtol=1e-13)
