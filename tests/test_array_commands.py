@@ -193,7 +193,6 @@ def test_graph_of_a_large_array_shows_its_shape_not_its_values():
 @pytest.mark.parametrize("args, what", [
     (["eval", "--mode", "paths"], "eval --mode paths"),
     (["explain", "--paths"], "explain --paths"),
-    (["explain", "--trace"], "explain --trace"),
     (["explain", "--graph"], "explain --graph"),
     (["hessian"], "hessian"),
     (["derive"], "derive"),

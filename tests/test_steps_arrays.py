@@ -56,6 +56,23 @@ def test_what_each_input_received_sums_to_its_gradient(b):
         assert np.allclose(step["upstream"], nodes[step["node"]]["adjoint"], rtol=1e-13), step["node"]
 
 
-def test_other_views_still_refuse_arrays():
+def test_paths_and_graph_still_refuse_arrays():
     result = run("explain", "--paths", "-f", NORM_WX)
     assert result.code == 2 and "works on scalar programs for now" in result.err
+
+
+def test_the_trace_has_array_values_and_adjoints():
+    data = run("explain", "--trace", "-f", NORM_WX, "--adjoint", "--json").json()
+    rows = {r["name"] or r["trace_name"]: r for r in data["trace"]}
+    assert rows["q"]["shape"] == [2] and rows["q"]["value"] == pytest.approx([0.22, 0.26])
+    assert rows["q"]["adjoint"] == pytest.approx([0.44, 0.52])
+    assert np.allclose(rows["W"]["adjoint"], [[0.088, 0.176], [0.104, 0.208]])
+    assert rows["x"]["adjoint"] == pytest.approx([-0.112, 0.636])
+    assert rows["q"]["definition"] == "v_-1@v_0"
+    out = run("explain", "--trace", "-f", NORM_WX, "--adjoint").out
+    assert "[0.22 0.26]" in out and "[0.44 0.52]" in out
+
+
+def test_a_tangent_seed_on_arrays_points_to_the_jacobian():
+    result = run("explain", "--trace", "-f", NORM_WX, "--tangent", "x")
+    assert result.code == 2 and "gradcli jacobian --mode forward" in result.err

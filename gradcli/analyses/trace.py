@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from gradcli.support.errors import UsageError
 from gradcli.autodiff.forward import tangents
 from gradcli.core.tape import INPUT, OPERATION, Tape
+from gradcli.core.values import shape, zeros
 from gradcli.autodiff.problem import Problem, evaluate
 
 
@@ -76,7 +77,7 @@ def trace_labels(tape: Tape, output: int | None = None) -> list[str]:
 
 def definition(node, labels: list[str]) -> str:
     """An operation over its operands' trace texts: ``log(v_-1)``, ``v_-1*v_0``, ``v_0*(-2)``."""
-    return node.op.render([labels[a] for a in node.args])
+    return node.op.render([labels[a] for a in node.args], node.params)
 
 
 def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool = False) -> TraceResult:
@@ -85,6 +86,9 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     if tangent is not None and tangent not in inputs:
         raise UsageError(f"--tangent {tangent}: '{tangent}' is not an input of the program "
                          f"(inputs: {', '.join(inputs) or 'none'})", kind="usage")
+    if tangent is not None and problem.arrays:
+        raise UsageError("--tangent seeds one number: on a program with arrays use gradcli jacobian "
+                         "--mode forward, which seeds every element", kind="usage")
     sweep = evaluate(problem)  # values and adjoints; its errors are eval's errors
     vals = sweep.values
     out = problem.output_index
@@ -103,8 +107,9 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
             k, text = node.number, definition(node, labels)
         else:
             continue
+        g = sweep.adjoints[i]
         rows.append(TraceRow(i, k, labels[i], node.name, text, vals[i],
                              tan[i] if tan is not None else None,
-                             sweep.adjoints[i] if adjoint else None))
+                             (zeros(shape(vals[i])) if g is None else g) if adjoint else None))
     return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint)
 

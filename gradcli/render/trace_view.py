@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gradcli.core.values import is_array, shape, to_json
+from gradcli.render.steps_view import show
 from gradcli.support.numbers import short
 from gradcli.analyses.trace import TraceResult
 from gradcli.render.tables import FitTable
@@ -11,11 +13,13 @@ def trace_json(result: TraceResult) -> dict:
     rows = []
     for row in result.rows:
         item = {"index": row.index, "trace_name": row.trace_name, "name": row.name,
-                "definition": row.definition, "value": row.value}
+                "definition": row.definition, "value": to_json(row.value)}
+        if is_array(row.value):
+            item["shape"] = list(shape(row.value))
         if result.tangent_seed is not None:
             item["tangent"] = row.tangent
         if result.adjoint:
-            item["adjoint"] = row.adjoint
+            item["adjoint"] = to_json(row.adjoint)
         rows.append(item)
     data = {"output": result.output, "value": result.value, "trace": rows}
     if result.tangent_seed is not None:
@@ -38,11 +42,11 @@ def trace_rich(result: TraceResult):
         table.add_column(f"adjoint d{out}/d·", justify="right")
     output_row = result.output_row
     for row in result.rows:
-        cells = [row.trace_name, row.name or "", row.definition or "input", short(row.value)]
+        cells = [row.trace_name, row.name or "", row.definition or "input", show(row.value)]
         if seed is not None:
             cells.append(short(row.tangent))
         if result.adjoint:
-            cells.append(short(row.adjoint))
+            cells.append(show(row.adjoint))
         style = "bold" if row is output_row else None
         table.add_row(*cells, style=style)
         if row.index == 0 and len(result.rows) > 1:
@@ -51,7 +55,7 @@ def trace_rich(result: TraceResult):
     if seed is not None:
         notes.append(f"forward mode, one pass seeded at {seed}: d{out}/d{seed} = {short(output_row.tangent)}")
     if result.adjoint:
-        grads = ", ".join(f"d{out}/d{r.name} = {short(r.adjoint)}" for r in result.rows if r.index <= 0)
+        grads = ", ".join(f"d{out}/d{r.name} = {show(r.adjoint)}" for r in result.rows if r.index <= 0)
         notes.append(f"reverse mode, one sweep: {grads}")
     table.caption = "\n".join(notes)
     return table
