@@ -56,7 +56,16 @@ def test_what_each_input_received_sums_to_its_gradient(b):
         assert np.allclose(step["upstream"], nodes[step["node"]]["adjoint"], rtol=1e-13), step["node"]
 
 
-def test_paths_and_graph_still_refuse_arrays():
+def test_the_graph_tree_shows_shapes_values_and_gradients():
+    data = run("explain", "--graph", "-f", NORM_WX, "--json").json()
+    nodes = {n["node"]: n for n in data["nodes"]}
+    assert nodes["q"]["shape"] == [2] and nodes["q"]["adjoint"] == pytest.approx([0.44, 0.52])
+    assert np.allclose(nodes["W"]["adjoint"], [[0.088, 0.176], [0.104, 0.208]])
+    out = run("explain", "--graph", "-f", NORM_WX).out
+    assert "q = W@x  matmul (2,)  value [0.22 0.26]  df/dq = [0.44 0.52]" in out
+
+
+def test_paths_still_refuse_arrays():
     result = run("explain", "--paths", "-f", NORM_WX)
     assert result.code == 2 and "works on scalar programs for now" in result.err
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 
 from gradcli.core.tape import CONST, INPUT, OPERATION
+from gradcli.core.values import is_array, shape, shape_text, to_json, zeros
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 
@@ -37,13 +38,17 @@ def graph_json(result: Gradient) -> dict:
         if not needed or node.kind == CONST:
             continue
         i = node.index
-        nodes.append({"node": node.label, "index": i, "kind": node.kind,
-                      "op": node.op.name if node.op else None,
-                      "definition": tape.definition(i) if node.kind == OPERATION else None,
-                      "args": [tape.nodes[a].label for a in node.args],
-                      "value": result.values[i],
-                      "adjoint": result.adjoints[i] if req[i] else None})
-    return {"output": result.output, "value": result.value, "nodes": nodes}
+        g = result.adjoints[i]
+        item = {"node": node.label, "index": i, "kind": node.kind,
+                "op": node.op.name if node.op else None,
+                "definition": tape.definition(i) if node.kind == OPERATION else None,
+                "args": [tape.nodes[a].label for a in node.args],
+                "value": to_json(result.values[i]),
+                "adjoint": (to_json(zeros(shape(result.values[i])) if g is None else g) if req[i] else None)}
+        if is_array(result.values[i]):
+            item["shape"] = list(shape(result.values[i]))
+        nodes.append(item)
+    return {"output": result.output, "value": to_json(result.value), "nodes": nodes}
 
 
 def node_text(result: Gradient, index: int, req: list[bool]):
@@ -56,10 +61,24 @@ def node_text(result: Gradient, index: int, req: list[bool]):
         return Text.assemble((node.label, "bold"), ("  constant", "dim"))
     head = node.label if node.kind == INPUT else f"{node.label} = {tape.definition(index)}"
     kind = "input" if node.kind == INPUT else node.op.name
-    text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {short(result.values[index])}")
+    value = result.values[index]
+    if is_array(value):
+        kind += f" {shape_text(shape(value))}"
+    text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {_inline(value)}")
     if req[index]:
-        text.append(f"  d{result.output}/d{node.label} = {short(result.adjoints[index])}", style="cyan")
+        g = result.adjoints[index]
+        text.append(f"  d{result.output}/d{node.label} = {_inline(zeros(shape(value)) if g is None else g)}",
+                    style="cyan")
     return text
+
+
+def _inline(v) -> str:
+    """A number, or an array on one line (small ones whole, large ones as numpy elides them)."""
+    if not is_array(v):
+        return short(v)
+    from gradcli.core.array_text import grid
+
+    return " ".join(grid(v).split())
 
 
 def graph_rich(result: Gradient):
