@@ -65,9 +65,42 @@ def test_the_graph_tree_shows_shapes_values_and_gradients():
     assert "q = W@x  matmul (2,)  value [0.22 0.26]  df/dq = [0.44 0.52]" in out
 
 
-def test_paths_still_refuse_arrays():
-    result = run("explain", "--paths", "-f", NORM_WX)
-    assert result.code == 2 and "works on scalar programs for now" in result.err
+@pytest.mark.parametrize("b", ["b=0.3", "b=[0.1, -0.2, 0.4]"])
+def test_path_contributions_sum_to_the_gradient(b):
+    """At the array level each path's contribution has the input's shape, and they add up to the
+    reverse sweep's gradient (h*h feeds h twice, so every path through it is doubled)."""
+    program = "h = tanh(W @ x + b); f = sum(h*h) + mean(h)"
+    bindings = ["W=[[0.5, -1.0], [0.25, 0.75], [-0.6, 0.2]]", "x=[0.3, -0.8]", b]
+    data = run("explain", "--paths", program, *bindings, "--json").json()
+    gradient = run("eval", program, *bindings, "--json").json()["gradient"]
+    for name, item in data["inputs"].items():
+        assert item["path_count"] == 3  # through h*h twice, and through mean(h)
+        total = sum(np.asarray(p["product"]) for p in item["paths"])
+        assert np.shape(total) == np.shape(gradient[name])
+        assert np.allclose(total, gradient[name], rtol=1e-13) and np.allclose(item["listed_sum"], total)
+    via_paths = run("eval", program, *bindings, "--mode", "paths", "--json").json()
+    for name in gradient:
+        assert np.allclose(via_paths["gradient"][name], gradient[name], rtol=1e-13)
+
+
+def test_the_reference_paths_and_their_rules():
+    data = run("explain", "--paths", "-f", NORM_WX, "--json").json()["inputs"]
+    w = data["W"]
+    assert w["path_count"] == 2 and w["shape"] == [2, 2]
+    assert w["paths"][0]["formulas"] == ["dq @ xᵀ", "dv2 * q", "df broadcast to the shape of v2"]
+    assert np.allclose(w["paths"][0]["product"], [[0.044, 0.088], [0.052, 0.104]])  # half of dW each
+    out = run("explain", "--paths", "-f", NORM_WX).out
+    assert "dW ← dq @ xᵀ" in out and "check: = the reverse sweep's df/dW ✓" in out
+
+
+def test_the_largest_contributions_are_listed_and_the_rest_summed():
+    program = "h = tanh(W @ x + b); f = sum(h*h) + mean(h)"
+    bindings = ["W=[[0.5, -1.0], [0.25, 0.75], [-0.6, 0.2]]", "x=[0.3, -0.8]", "b=0.3"]
+    item = run("explain", "--paths", program, *bindings, "--max-paths", "1", "--json").json()["inputs"]["W"]
+    assert item["capped"] and len(item["paths"]) == 1 and item["omitted"]["count"] == 2
+    gradient = run("eval", program, *bindings, "--json").json()["gradient"]["W"]
+    assert np.allclose(np.asarray(item["listed_sum"]) + np.asarray(item["omitted"]["sum"]), gradient)
+
 
 
 def test_the_trace_has_array_values_and_adjoints():

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.edges import local_partials
+from gradcli.core.values import is_array, norm_of, shape, unbroadcast
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -58,11 +59,14 @@ class PathGraph:
     order in which paths are enumerated.
     """
 
-    def __init__(self, tape: Tape, values: list[float], output: int):
+    def __init__(self, tape: Tape, values: list[float], output: int, tensor: bool = False):
         nodes = tape.nodes
         self.tape = tape
         self.values = values
         self.output = output
+        # An array program: an edge's rule is a VJP (no scalar partial), and a path's
+        # contribution is the chain of VJPs applied to the output's seed.
+        self.tensor = tensor
         req = tape.requires_grad()
         reach = [False] * len(nodes)  # reaches the output along edges that carry gradient
         reach[output] = True
@@ -78,7 +82,9 @@ class PathGraph:
         for i in range(output + 1):
             if not reach[i] or nodes[i].kind != OPERATION:
                 continue
-            for j, a, local in local_partials(tape, values, i, req):
+            edges = ((j, a, None) for j, a in enumerate(nodes[i].args) if req[a]) if tensor \
+                else local_partials(tape, values, i, req)
+            for j, a, local in edges:
                 self.out[a].append(len(self.edges))
                 self.edges.append(Edge(a, i, j, local))
         self._formulas: dict[int, str] = {}
@@ -122,17 +128,40 @@ class PathGraph:
             edge = self.edges[e]
             nodes = self.tape.nodes
             node = nodes[edge.dst]
-            text = node.op.formula(edge.operand, [nodes[a].label for a in node.args], node.label)
+            labels = [nodes[a].label for a in node.args]
+            text = (node.op.tensor_formula(edge.operand, labels, node.label, g=f"d{node.label}",
+                                           params=node.params) if self.tensor
+                    else node.op.formula(edge.operand, labels, node.label))
             self._formulas[e] = text
         return text
 
     def product(self, path_edges: list[int]) -> float:
-        """A path's product, multiplied from the output back to the input."""
+        """A path's product, multiplied from the output back to the input.
+
+        On arrays, the path's contribution: the output's seed handed back edge by edge
+        through each edge's VJP alone (an array of the input's shape).
+        """
         edges = self.edges
+        if self.tensor:
+            return self._vjp_chain(path_edges)
         prod = 1.0
         for e in reversed(path_edges):
             prod = edges[e].partial * prod
         return prod
+
+    def _vjp_chain(self, path_edges: list[int]):
+        nodes, vals = self.tape.nodes, self.values
+        g = 1.0
+        for e in reversed(path_edges):
+            edge = self.edges[e]
+            node = nodes[edge.dst]
+            args = [vals[a] for a in node.args]
+            if node.op.scalar and not any(is_array(v) for v in (*args, g)):
+                g = g * node.op.partial(edge.operand, args, vals[edge.dst])
+            else:
+                g = unbroadcast(node.op.array.vjp(edge.operand, node.params, g, vals[edge.dst], args),
+                                shape(vals[edge.src]))
+        return g
 
     def all_paths(self, start: int):
         """Yield every path from ``start`` to the output as a list of edge ids, in enumeration order."""
@@ -314,6 +343,8 @@ class PathsResult:
     graph: PathGraph
     inputs: list[InputPaths] = field(default_factory=list)
     max_paths: int = 20
+    arrays: bool = False  # contributions are arrays, ranked by their norm
+    searched: int | None = None  # on arrays: how many paths an input's listing was chosen from, at most
 
 
 def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
@@ -329,6 +360,8 @@ def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
 
 
 def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
+    if problem.arrays:
+        return _array_paths(problem, max_paths)
     tape = problem.tape
     sweep = evaluate(problem)
     adjoints = sweep.adjoints
@@ -345,6 +378,39 @@ def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
             listing = list(graph.all_paths(s))
         result.inputs.append(InputPaths(name, s, adjoints[s], counts[s],
                                         [_path(graph, s, p) for p in listing], s in best))
+    return result
+
+
+ARRAY_SEARCH = 10_000  # on arrays, the largest contributions are chosen among this many paths
+
+
+def _array_paths(problem: Problem, max_paths: int) -> PathsResult:
+    """Paths at the array level: each path's contribution is the chain of VJPs along it, applied to
+    the output's seed (an array of the input's shape); the contributions sum to the gradient.
+
+    Counts are exact.  The listing is the ``max_paths`` contributions with the largest norm,
+    chosen among the first ``ARRAY_SEARCH`` paths of each input (the k-best program of scalar
+    paths ranks products, which norms of arrays are not); the omitted remainder is the gradient
+    minus the listed sum.
+    """
+    tape = problem.tape
+    sweep = evaluate(problem)
+    graph = PathGraph(tape, sweep.values, problem.output_index, tensor=True)
+    starts = [tape.names[name] for name in problem.wrt]
+    counts = graph.counts(starts)
+    result = PathsResult(sweep, graph, max_paths=max_paths, arrays=True, searched=ARRAY_SEARCH)
+    gradient = sweep.gradient
+    for name, s in zip(problem.wrt, starts):
+        paths = []
+        for k, edges in enumerate(graph.all_paths(s)):
+            if k == ARRAY_SEARCH:
+                break
+            contribution = graph.product(edges)
+            paths.append(Path(edges, [s] + [graph.edges[e].dst for e in edges], [], contribution))
+        capped = counts[s] > max_paths
+        if capped:
+            paths = sorted(paths, key=lambda p: -norm_of(p.product))[:max_paths]
+        result.inputs.append(InputPaths(name, s, gradient[name], counts[s], paths, capped))
     return result
 
 
@@ -368,6 +434,8 @@ def path_sum_gradient(problem: Problem) -> Gradient:
 
 
 def _path_sum_gradient(problem: Problem) -> Gradient:
+    if problem.arrays:
+        return _array_path_sum(problem)
     tape = problem.tape
     output = problem.output_index
     values = forward(tape, problem.input_values())
@@ -382,4 +450,24 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
         adjoints[s] = graph.path_sum(s) if counts[s] else 0.0
     total = sum(counts[s] for s in starts)
     return Gradient(problem, values, adjoints, mode="paths", passes=total,
+                    extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})
+
+
+def _array_path_sum(problem: Problem) -> Gradient:
+    """``eval --mode paths`` on arrays: each input's gradient as the sum of its paths' contributions."""
+    tape = problem.tape
+    sweep = evaluate(problem)  # values, the output's check, and the intermediates' adjoints (eval --all)
+    graph = PathGraph(tape, sweep.values, problem.output_index, tensor=True)
+    starts = [tape.names[name] for name in problem.wrt]
+    counts = graph.counts(starts)
+    adjoints = list(sweep.adjoints)
+    for name, s in zip(problem.wrt, starts):
+        if counts[s] > PATH_LIMIT:
+            raise too_many_paths(name, counts[s], problem.output)
+        total = None
+        for edges in graph.all_paths(s):
+            contribution = graph.product(edges)
+            total = contribution if total is None else total + contribution
+        adjoints[s] = total
+    return Gradient(problem, sweep.values, adjoints, mode="paths", passes=sum(counts[s] for s in starts),
                     extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})

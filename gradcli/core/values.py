@@ -162,3 +162,8 @@ def is_zero(v) -> bool:
 def all_finite_floats(xs: list[float]) -> bool:
     """Every float finite, in one C-speed pass (a sum that overflows only sends callers to look closer)."""
     return math.isfinite(sum(xs))
+
+
+def norm_of(v) -> float:
+    """The Euclidean (Frobenius) norm of an array, the absolute value of a number."""
+    return float(np.sqrt(np.sum(v * v))) if is_array(v) else abs(v)

@@ -8,12 +8,15 @@ of that sum against the reverse sweep.
 
 from __future__ import annotations
 
+from gradcli.core.values import shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.analyses.paths import InputPaths, Path, PathsResult, count_text
 from gradcli.render.words import plural
 
 # One line: the README explains the formula at length.
 BAUER = "Bauer's formula: d{out}/dx = the sum over paths x → {out} of the product of the edge partials ∂v/∂u"
+ARRAY_BAUER = ("On arrays: d{out}/dX = the sum over paths X → {out} of each path's contribution, the "
+               "output's seed handed back through each edge's rule (its VJP) alone")
 EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edges
 
 
@@ -23,16 +26,18 @@ def paths_json(result: PathsResult) -> dict:
     inputs = {}
     for item in result.inputs:
         inputs[item.name] = {
-            "gradient": item.gradient,
+            "gradient": to_json(item.gradient),
             "path_count": item.path_count,
             "capped": item.capped,
             "paths": [{"nodes": [labels[v] for v in path.nodes],
                        "partials": path.partials,
                        "formulas": [graph.formula(e) for e in path.edges],
-                       "product": path.product} for path in item.paths],
-            "listed_sum": item.listed_sum,
-            "omitted": {"count": item.omitted_count, "sum": item.omitted_sum},
+                       "product": to_json(path.product)} for path in item.paths],
+            "listed_sum": to_json(item.listed_sum),
+            "omitted": {"count": item.omitted_count, "sum": to_json(item.omitted_sum)},
         }
+        if result.arrays:  # the rules are VJPs (no scalar partials); products are contributions
+            inputs[item.name]["shape"] = list(shape(item.gradient))
     return {"output": result.sweep.output, "value": result.sweep.value, "max_paths": result.max_paths,
             "inputs": inputs}
 
@@ -43,9 +48,9 @@ def paths_rich(result: PathsResult):
 
     out = result.sweep.output
     parts = [Text(f"{out} = {short(result.sweep.value)}", style="bold"),
-             Text(BAUER.format(out=out), style="italic"), Text("")]
+             Text((ARRAY_BAUER if result.arrays else BAUER).format(out=out), style="italic"), Text("")]
     for item in result.inputs:
-        parts += [_input_tree(result, item), Text("")]
+        parts += [(_array_input_tree if result.arrays else _input_tree)(result, item), Text("")]
     if not result.inputs:
         parts.append(Text("(no inputs)"))
     return Group(*parts)
@@ -167,3 +172,47 @@ def _check(terms: str, total: float, gradient: float, derivative: str):
                     f"(to rounding: {total!r} vs {gradient!r})", style="green")
     return Text(f"check: {terms} = {short(total)}, but the reverse sweep's {derivative} = {short(gradient)}",
                 style="red")
+
+
+def _array_input_tree(result: PathsResult, item: InputPaths):
+    """One input of an array program: each path's rules (VJPs) and contribution, and their sum."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from gradcli.core.array_text import grid
+
+    out = result.sweep.output
+    derivative = f"d{out}/d{item.name}"
+    nodes = result.sweep.tape.nodes
+    head = Text(f"{item.name} {shape_text(shape(item.gradient))}", style="bold")
+    if item.path_count == 0:
+        head.append(f": no path to {out}: gradient 0", style="not bold")
+        return Tree(head)
+    head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
+                style="not bold")
+    if item.capped:
+        among = f" among the first {result.searched:,}" if item.path_count > result.searched else ""
+        head.append(f"; the {len(item.paths)} with the largest contribution (by norm){among}", style="not bold")
+    tree = Tree(head)
+    for number, path in enumerate(item.paths, 1):
+        branch = tree.add(Text(f"path {number}: " + " → ".join(nodes[v].label for v in path.nodes)))
+        for e in reversed(path.edges):
+            edge = result.graph.edges[e]
+            where = f"{nodes[edge.dst].label} = {result.sweep.tape.definition(edge.dst)}"
+            if nodes[edge.dst].args.count(edge.src) > 1:
+                where += f", operand {edge.operand + 1}"
+            branch.add(Text(f"d{nodes[edge.src].label} ← {result.graph.formula(e)}   ({where})"))
+        branch.add(Text(f"contribution {grid(path.product)}", style="bold"))
+    total = item.listed_sum
+    if item.capped:
+        tree.add(Text(f"… {plural(item.omitted_count, 'more path', number=count_text(item.omitted_count))}, "
+                      f"not listed: they sum to {grid(item.omitted_sum)}"))
+        total = item.gradient
+    else:
+        tree.add(Text(f"sum over {plural(len(item.paths), 'path')}: {grid(total)}"))
+    import numpy as np
+
+    same = np.allclose(total, item.gradient, rtol=1e-9, atol=1e-12)
+    tree.add(Text(f"check: = the reverse sweep's {derivative} {'✓' if same else '✗ ' + grid(item.gradient)}",
+                  style="green" if same else "red"))
+    return tree

@@ -143,8 +143,8 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
 def scalar_only(problem, what: str) -> None:
     """Stop with a usage error when a view that explains scalar programs only meets arrays."""
     if problem.arrays:
-        raise UsageError(f"{what} works on scalar programs for now; eval, jacobian, check, descend, graph "
-                         "and explain --steps, --trace and --graph take arrays", kind="array-program")
+        raise UsageError(f"{what} works on scalar programs for now; every other command takes arrays",
+                         kind="array-program")
 
 
 def emit_json(data: dict) -> None:

@@ -7,7 +7,7 @@ import click
 from gradcli.analyses.modes import MODES
 from gradcli.cli.commands.data_run import data_options, no_data_options
 from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, scalar_only, with_warnings)
+                     program_options, with_warnings)
 
 EXAMPLES = """Evaluate a program and compute its gradient by a reverse sweep.
 
@@ -52,8 +52,6 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_fo
     from gradcli.render.eval_view import eval_json, eval_rich
 
     problem = load_problem(ctx, args, file, of, wrt)
-    if mode == "paths":
-        scalar_only(problem, "eval --mode paths")
     result = compute(problem, mode)
     emit_warnings(result)
     if as_json:

@@ -63,7 +63,7 @@ VIEWS = {view.name: view for view in [
 ]}
 
 
-ARRAY_VIEWS = {"steps", "trace", "graph"}  # the views that explain array programs too
+ARRAY_VIEWS = {"paths", "steps", "trace", "graph"}  # the views that explain array programs too
 
 HELP = """Explain how the gradient comes about.
 
