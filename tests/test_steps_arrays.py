@@ -118,3 +118,54 @@ def test_the_trace_has_array_values_and_adjoints():
 def test_a_tangent_seed_on_arrays_points_to_the_jacobian():
     result = run("explain", "--trace", "-f", NORM_WX, "--tangent", "x")
     assert result.code == 2 and "gradcli jacobian --mode forward" in result.err
+
+
+# ---- element level: one element's scalar paths ----
+
+
+def test_one_element_of_w_written_out():
+    """CS231n: write out one element's gradient.  q[0] = W[0,0] x[0] + W[0,1] x[1], so
+    ∂q0/∂W01 = x1 = 0.4, and q[0] reaches f through q*q twice: df/dW[0,1] = 2 * 0.4 * 0.22 = 0.176."""
+    data = run("explain", "--paths", "-f", NORM_WX, "--element", "W[0,1]", "--json").json()
+    item = data["inputs"]["W[0,1]"]
+    assert item["gradient"] == pytest.approx(0.176) and item["path_count"] == 2
+    assert item["paths"][0]["nodes"] == ["W[0,1]", "q[0]", "v2[0]", "f"]
+    assert item["paths"][0]["formulas"][0] == "x[1]" and item["paths"][0]["partials"][0] == pytest.approx(0.4)
+    assert item["listed_sum"] == pytest.approx(0.176)
+    out = run("explain", "--paths", "-f", NORM_WX, "--element", "W[0,1]").out
+    assert "∂q[0]/∂W[0,1] = x[1] = 0.4" in out and "df/dW[0,1] ✓" in out
+
+
+def brute_force_paths(shapes):
+    """Element paths from x[0] to q_L[0] in q_l = W_l @ q_(l-1): every term W[i,k] q[k] of a matrix
+    product is an edge q[k] -> q_l[i] (a zero weight too), so count by multiplying all-ones matrices."""
+    reach = np.zeros(shapes[0][1], dtype=object)
+    reach[0] = 1
+    for rows, cols in shapes:
+        reach = np.ones((rows, cols), dtype=object) @ reach
+    return int(reach[0])
+
+
+def test_element_counts_match_an_independent_count():
+    """A 3-layer matmul chain: the element-level path count equals a count by matrix products,
+    and the listed products (zero weights give zero products) sum to that element of the gradient."""
+    w1 = [[1.0, 0.0, 2.0], [0.5, 1.0, 0.0], [0.0, 1.5, 1.0]]
+    w2 = [[1.0, 1.0, 0.0], [0.0, 2.0, 1.0], [1.0, 0.0, 1.0]]
+    program = "q1 = W1 @ x; q2 = W2 @ q1; q3 = W1 @ q2; f = sum(q3)"
+    args = [f"W1={w1}", f"W2={w2}", "x=[1.0, 2.0, 3.0]"]
+    data = run("explain", "--paths", program, *args, "--of", "q3[0]", "--element", "x[0]", "--json").json()
+    item = data["inputs"]["x[0]"]
+    assert item["path_count"] == brute_force_paths([(3, 3)] * 3) == 9
+    expected = (np.array(w1) @ np.array(w2) @ np.array(w1))[0, 0]  # dq3[0]/dx[0]
+    assert item["gradient"] == pytest.approx(expected) and item["listed_sum"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--element", "W[2,0]"], "W has shape (2, 2)"),
+    (["--of", "q[5]"], "q has shape (2,)"),
+    (["--element", "z[0]"], "not an input f reads"),
+    (["--element", "W[0,1]", "--steps"], "go with --paths alone"),
+])
+def test_element_errors(args, words):
+    result = run("explain", "--paths", "-f", NORM_WX, *args)
+    assert result.code == 2 and words in result.err and "Traceback" not in result.err

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.edges import local_partials
@@ -41,8 +42,7 @@ from gradcli.autodiff.problem import Gradient, Problem, evaluate
 PATH_LIMIT = 1_000_000
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """``src`` is operand ``operand`` of ``dst``; ``partial`` is d dst / d src at the forward values."""
 
     src: int
@@ -162,6 +162,22 @@ class PathGraph:
                 g = unbroadcast(node.op.array.vjp(edge.operand, node.params, g, vals[edge.dst], args),
                                 shape(vals[edge.src]))
         return g
+
+    def label(self, v: int) -> str:
+        """A node's label as the views print it."""
+        return self.tape.nodes[v].label
+
+    def value(self, v: int):
+        return self.values[v]
+
+    def where(self, e: int) -> str:
+        """What computes edge ``e``'s destination: ``y = u*u, operand 2``."""
+        edge = self.edges[e]
+        node = self.tape.nodes[edge.dst]
+        text = f"{node.label} = {self.tape.definition(edge.dst)}"
+        if node.args.count(edge.src) > 1:
+            text += f", operand {edge.operand + 1}"
+        return text
 
     def all_paths(self, start: int):
         """Yield every path from ``start`` to the output as a list of edge ids, in enumeration order."""

@@ -20,16 +20,15 @@ ARRAY_BAUER = ("On arrays: d{out}/dX = the sum over paths X → {out} of each pa
 EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edges
 
 
-def paths_json(result: PathsResult) -> dict:
+def paths_json(result: PathsResult, keyed_by_element: bool = False) -> dict:
     graph = result.graph
-    labels = [node.label for node in result.sweep.tape.nodes]
     inputs = {}
     for item in result.inputs:
         inputs[item.name] = {
             "gradient": to_json(item.gradient),
             "path_count": item.path_count,
             "capped": item.capped,
-            "paths": [{"nodes": [labels[v] for v in path.nodes],
+            "paths": [{"nodes": [graph.label(v) for v in path.nodes],
                        "partials": path.partials,
                        "formulas": [graph.formula(e) for e in path.edges],
                        "product": to_json(path.product)} for path in item.paths],
@@ -38,6 +37,8 @@ def paths_json(result: PathsResult) -> dict:
         }
         if result.arrays:  # the rules are VJPs (no scalar partials); products are contributions
             inputs[item.name]["shape"] = list(shape(item.gradient))
+        if keyed_by_element:  # the scalar schema, one entry per input element
+            del inputs[item.name]["capped"]
     return {"output": result.sweep.output, "value": result.sweep.value, "max_paths": result.max_paths,
             "inputs": inputs}
 
@@ -62,7 +63,8 @@ def _input_tree(result: PathsResult, item: InputPaths):
 
     out = result.sweep.output
     derivative = f"d{out}/d{item.name}"
-    head = Text(f"{item.name} = {short(result.sweep.values[item.index])}", style="bold")
+    head = Text(f"{item.name} = {short(result.graph.value(item.index))}" if item.index >= 0 else item.name,
+                style="bold")
     if item.path_count == 0:
         head.append(f": no path to {out}: gradient 0", style="not bold")
         return Tree(head)
@@ -94,15 +96,15 @@ def _input_tree(result: PathsResult, item: InputPaths):
 def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
     from rich.text import Text
 
-    nodes = result.sweep.tape.nodes
+    label = result.graph.label
     n = len(path.edges)
     hidden = n - EDGES_SHOWN - 1  # nodes between the first and the last EDGES_SHOWN // 2 edges
     if hidden > 0:
         half = EDGES_SHOWN // 2
-        route = " → ".join([nodes[v].label for v in path.nodes[:half + 1]] + [f"… {plural(hidden, 'node')} …"]
-                           + [nodes[v].label for v in path.nodes[n - half:]])
+        route = " → ".join([label(v) for v in path.nodes[:half + 1]] + [f"… {plural(hidden, 'node')} …"]
+                           + [label(v) for v in path.nodes[n - half:]])
     else:
-        route = " → ".join(nodes[v].label for v in path.nodes)
+        route = " → ".join(label(v) for v in path.nodes)
     branch = tree.add(Text(f"path {number}: {route}"))
     if n == 0:
         branch.add(Text("the input is the output: no edges, product 1"))
@@ -128,18 +130,15 @@ def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
 def _edge_text(result: PathsResult, e: int):
     from rich.text import Text
 
-    graph, tape = result.graph, result.sweep.tape
+    graph = result.graph
     edge = graph.edges[e]
-    dst, src = tape.nodes[edge.dst], tape.nodes[edge.src]
     value = short(edge.partial)
     formula = graph.formula(e)
-    text = Text(f"∂{dst.label}/∂{src.label} = ")
+    text = Text(f"∂{graph.label(edge.dst)}/∂{graph.label(edge.src)} = ")
     if formula != value:
         text.append(f"{formula} = ")
     text.append(value, style="bold")
-    where = f"{dst.label} = {tape.definition(edge.dst)}"
-    if dst.args.count(edge.src) > 1:
-        where += f", operand {edge.operand + 1}"
+    where = graph.where(e)
     text.append(f"   ({where})", style="dim")
     return text
 

@@ -109,13 +109,17 @@ def view_options(f):
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
 @click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
+@click.option("--element", metavar="'W[0,1]'",
+              help="With --paths on arrays: the scalar paths of one input element (and --of 'q[0]' "
+                   "picks one output element).")
 @click.option("--data", "data", metavar="FILE", help="Take the inputs from one row of FILE (with --row).")
 @click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
               help="The format of --data (default: detected from its first line).")
 @click.option("--row", type=click.IntRange(min=0), default=None, help="With --data: the row to explain (from 0).")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, data_format, row, as_json):
+def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, element, data, data_format, row,
+            as_json):
     views = ctx.meta.get(VIEWS_ASKED, [])
     if not views:
         raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
@@ -129,6 +133,15 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, 
         raise UsageError("--max-paths goes with --paths")
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
+    output_index = None
+    if of is not None and "[" in of:  # one element of an array output: the element-level paths
+        from gradcli.analyses.element_paths import parse_element
+
+        of, output_index = parse_element(of, "--of")
+    if (element is not None or output_index is not None) and views != ["paths"]:
+        raise UsageError("--element and --of 'q[0]' go with --paths alone")
+    if (element is not None or output_index is not None) and latex:
+        raise UsageError("--latex writes the sum over an input's paths; with --element, use --json or the tree")
     if data is not None:
         from gradcli.cli.commands.data_run import data_row
 
@@ -140,6 +153,19 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, 
     for name in views:
         if name not in ARRAY_VIEWS:
             scalar_only(problem, f"explain --{name}")
+    if element is not None or output_index is not None:
+        from gradcli.analyses.element_paths import element_paths
+        from gradcli.render.paths_view import paths_json, paths_rich
+
+        if not problem.arrays:
+            raise UsageError("--element names an element of an array; on numbers, explain --paths lists "
+                             "every path already")
+        result = element_paths(problem, output_index or (), element, max_paths)
+        if as_json:
+            emit_json(paths_json(result, keyed_by_element=True))
+        else:
+            print_rich(paths_rich(result))
+        return
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):
         compute, to_json, to_rich = VIEWS[name].load()
