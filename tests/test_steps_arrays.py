@@ -169,3 +169,8 @@ def test_element_counts_match_an_independent_count():
 def test_element_errors(args, words):
     result = run("explain", "--paths", "-f", NORM_WX, *args)
     assert result.code == 2 and words in result.err and "Traceback" not in result.err
+
+
+def test_latex_paths_are_for_numbers():
+    result = run("explain", "--paths", "-f", NORM_WX, "--latex")
+    assert result.code == 2 and "explain --paths --latex works on scalar programs" in result.err

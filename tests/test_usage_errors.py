@@ -142,3 +142,20 @@ def test_graph_warns_on_stderr(warned):
 def test_no_warnings_key_without_warnings(command):
     result = run(*command, "-f", str(SAMPLES / "sigmoid_neuron.grad"), "--json")
     assert result.code == 0 and "warnings" not in result.json() and result.err == ""
+
+
+def test_a_bug_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """An unexpected exception (a bug) still ends in one `gradcli: error:` line and exit 1."""
+    import gradcli.analyses.modes as modes
+    from gradcli.cli.app import main
+
+    def broken(problem, mode="reverse"):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(modes, "compute", broken)
+    monkeypatch.delenv("GRADCLI_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", "y = x^2", "x=3"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert err.startswith("gradcli: error: internal error (RuntimeError: boom)") and "Traceback" not in err

@@ -96,6 +96,12 @@ class LazyGroup(click.Group):
         except BrokenPipeError:
             _quiet_broken_pipe()
             code = ExitCode.OK
+        except Exception as exc:  # a bug: one line for the user, the traceback with GRADCLI_DEBUG=1
+            if os.environ.get("GRADCLI_DEBUG"):
+                raise
+            click.echo(f"gradcli: error: internal error ({type(exc).__name__}: {exc}); this is a bug in "
+                       "gradcli: GRADCLI_DEBUG=1 shows where", err=True)
+            code = ExitCode.FAILED
         code = int(code) if isinstance(code, int) else int(ExitCode.OK)
         if not standalone_mode:
             return code

@@ -189,7 +189,9 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
         return Tree(head)
     head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
                 style="not bold")
-    if item.capped:
+    if item.capped and not item.paths:
+        head.append("; none listed (--max-paths 0)", style="not bold")
+    elif item.capped:
         among = f" among the first {result.searched:,}" if item.path_count > result.searched else ""
         head.append(f"; the {len(item.paths)} with the largest contribution (by norm){among}", style="not bold")
     tree = Tree(head)

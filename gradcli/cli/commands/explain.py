@@ -153,6 +153,8 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, elemen
     for name in views:
         if name not in ARRAY_VIEWS:
             scalar_only(problem, f"explain --{name}")
+    if latex:
+        scalar_only(problem, "explain --paths --latex")
     if element is not None or output_index is not None:
         from gradcli.analyses.element_paths import element_paths
         from gradcli.render.paths_view import paths_json, paths_rich
