@@ -37,12 +37,18 @@ def _scalar_call(op, args) -> bool:
     return op.scalar and not any(is_array(a) for a in args)
 
 
+def initial_values(tape: Tape, inputs: dict) -> list:
+    """The values known before a forward pass: the constants' and the inputs' (0.0 elsewhere)."""
+    vals: list = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
+    for index, value in inputs.items():
+        vals[index] = value
+    return vals
+
+
 def forward(tape: Tape, inputs: dict) -> list:
     """Every node's value (floats and arrays), given each input node's value by index."""
     nodes = tape.nodes
-    vals: list = [node.value if node.kind == CONST else 0.0 for node in nodes]
-    for index, value in inputs.items():
-        vals[index] = value
+    vals = initial_values(tape, inputs)
     with np.errstate(all="ignore"):
         for node in nodes:
             if node.kind != OPERATION:

@@ -15,6 +15,7 @@ scalar functions disagree at an edge of the domain, give the scalar result).
 
 from __future__ import annotations
 
+from gradcli.autodiff.array_sweeps import initial_values
 from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import is_array, np
 
@@ -56,9 +57,7 @@ def forward_rows(tape: Tape, inputs: dict[int, object], n: int):
     summed row by row (a sum stays finite only if every term is), and tested once.
     """
     nodes = tape.nodes
-    vals: list = [node.value if node.kind == CONST else 0.0 for node in nodes]
-    for index, value in inputs.items():
-        vals[index] = value
+    vals = initial_values(tape, inputs)
     with np.errstate(all="ignore"):
         for node in nodes:
             if node.kind == OPERATION:
