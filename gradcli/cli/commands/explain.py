@@ -108,6 +108,9 @@ def view_options(f):
               help="With --paths: list at most N paths per input (the largest |product| first).")
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
+@click.option("--element", "elements", metavar="X[i,j]", multiple=True,
+              help="With --paths: the paths of one element of the gradient, on the graph of single elements "
+                   "(repeatable); --of q[0] picks an element of an array output.")
 @click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
 @click.option("--data", "data", metavar="FILE", help="Take the inputs from one row of FILE (with --row).")
 @click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
@@ -115,7 +118,8 @@ def view_options(f):
 @click.option("--row", type=click.IntRange(min=0), default=None, help="With --data: the row to explain (from 0).")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, data_format, row, as_json):
+def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, latex, data, data_format, row,
+            as_json):
     views = ctx.meta.get(VIEWS_ASKED, [])
     if not views:
         raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
@@ -129,6 +133,15 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, 
         raise UsageError("--max-paths goes with --paths")
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
+    of_index = None
+    if of is not None and "[" in of:
+        from gradcli.analyses.element_paths import split_element
+
+        of, of_index = split_element(of, "--of")
+    if (elements or of_index is not None) and (views != ["paths"] or latex):
+        what = f"--element {elements[0]}" if elements else f"--of {of}[...]"
+        raise UsageError(f"{what} goes with --paths alone (the paths of single elements); for the other "
+                         "views, name the element in the program, like 'f = q[0]'")
     if data is not None:
         from gradcli.cli.commands.data_run import data_row
 
@@ -137,6 +150,19 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, data, 
         if row is not None or data_format:
             raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
         problem = load_problem(ctx, args, file, of, wrt)
+    if elements or of_index is not None:
+        from gradcli.analyses.element_paths import explain_element_paths
+        from gradcli.render.paths_view import element_paths_json, element_paths_rich
+
+        if not problem.arrays:
+            raise UsageError("--element and --of X[i]: the program has no arrays; explain --paths already "
+                             "shows it element by element")
+        result = explain_element_paths(problem, list(elements), of_index, max_paths)
+        if as_json:
+            emit_json(element_paths_json(result))
+        else:
+            print_rich(element_paths_rich(result))
+        return
     for name in views:
         if name not in ARRAY_VIEWS:
             scalar_only(problem, f"explain --{name}")
