@@ -69,7 +69,8 @@ HELP = """Explain how the gradient comes about.
 
 \b
   --paths  every input-to-output path, the local partial on each edge,
-           their product, and the sum over paths (Bauer's formula)
+           their product, and the sum over paths (Bauer's formula);
+           --element 'W[0,1]' on arrays: one element's paths, element by element
   --steps  the backward pass node by node: upstream x local = downstream
   --trace  the evaluation trace (Wengert list); --tangent X adds the
            forward-mode column, --adjoint the reverse-mode one
@@ -83,6 +84,7 @@ Several views are shown one after another, in the order given
 Examples:
   gradcli explain --paths 'y = log(x1) + x1*x2 - sin(x2)' x1=2 x2=5
   gradcli explain --steps -f samples/sigmoid_neuron.grad
+  gradcli explain --paths --element 'W[0,1]' -f samples/norm_wx.grad
   gradcli explain --trace -f samples/baydin_trace.grad --tangent x1 --adjoint
   gradcli explain --graph 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
 """
