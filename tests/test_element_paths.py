@@ -119,6 +119,11 @@ def test_a_deep_matmul_chain_counts_and_lists_the_top_20_fast(tmp_path):
     products = [abs(p.product) for p in item.paths]
     assert products == sorted(products, reverse=True)
     assert elapsed < 1.0
+    # without --element, h2[0]'s input elements (W2[0,:], all of W1, x: 100 + 10^4 + 100) are too many to list
+    (tmp_path / "p.grad").write_text(program)
+    result = run("explain", "--paths", "--of", "h2[0]", "-f", str(tmp_path / "p.grad"), *bindings,
+                 f"x=@{tmp_path / 'x.npy'}")
+    assert result.code == 2 and "reads 10,200 input elements" in result.err and "--element W1[0,0]" in result.err
 
 
 @pytest.mark.parametrize("args, message", [

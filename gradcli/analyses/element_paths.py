@@ -31,6 +31,8 @@ from gradcli.support.gcpause import paused_gc
 
 ElementEdge = namedtuple("ElementEdge", "src dst operand partial")  # like paths.Edge, lighter for 10^5 edges
 
+EVERY_ELEMENT = 50  # without --element, every input element is explained, up to this many
+
 _ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*\])?\s*")
 
 
@@ -210,6 +212,10 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
     if not elements:  # every input element in the cone, in input order
         wrt = {tape.names[name]: name for name in problem.wrt}
         starts = [(wrt[i], flat_index(shape(values[i]), f)) for i, f in graph.keys if i in wrt]
+        if len(starts) > EVERY_ELEMENT:
+            raise UsageError(f"{element_label(problem.output, of_index)} reads {len(starts):,} input elements, "
+                             f"more than the {EVERY_ELEMENT} listed unasked: name the ones to explain with "
+                             f"--element, like --element {element_label(*starts[0])}")
     result = ElementPathsResult(element_label(problem.output, of_index), element(values[output], of_index)
                                 if out_shape else float(values[output]), graph, max_paths=max_paths)
     nodes = []
