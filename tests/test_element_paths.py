@@ -134,6 +134,7 @@ def test_a_deep_matmul_chain_counts_and_lists_the_top_20_fast(tmp_path):
     (("--paths", "--of", "f[0]", REF), "f is a number"),
     (("--paths", "--element", "x[0]", "y = x * x", "x=2"), "no arrays"),
     (("--paths", "--element", "x[0]", "--of", "q", REF), "pick one element with --of"),
+    (("--paths", "--latex", REF), "--element 'W[0,1]'"),
 ])
 def test_element_errors_are_one_line(args, message):
     result = run("explain", *args)

@@ -165,6 +165,9 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         else:
             print_rich(element_paths_rich(result))
         return
+    if latex and problem.arrays:
+        raise UsageError("--latex writes scalar path products; on a program with arrays use "
+                         "--paths --element 'W[0,1]' for one element's products")
     for name in views:
         if name not in ARRAY_VIEWS:
             scalar_only(problem, f"explain --{name}")
