@@ -163,8 +163,8 @@ def test_element_counts_match_an_independent_count():
 @pytest.mark.parametrize("args, words", [
     (["--element", "W[2,0]"], "W has shape (2, 2)"),
     (["--of", "q[5]"], "q has shape (2,)"),
-    (["--element", "z[0]"], "not an input f reads"),
-    (["--element", "W[0,1]", "--steps"], "go with --paths alone"),
+    (["--element", "z[0]"], "not an input differentiated here"),
+    (["--element", "W[0,1]", "--steps"], "goes with --paths alone"),
 ])
 def test_element_errors(args, words):
     result = run("explain", "--paths", "-f", NORM_WX, *args)
@@ -173,4 +173,4 @@ def test_element_errors(args, words):
 
 def test_latex_paths_are_for_numbers():
     result = run("explain", "--paths", "-f", NORM_WX, "--latex")
-    assert result.code == 2 and "explain --paths --latex works on scalar programs" in result.err
+    assert result.code == 2 and "--latex writes scalar path products" in result.err

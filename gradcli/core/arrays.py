@@ -36,16 +36,21 @@ class ShapeError(Exception):
 class ArrayRule:
     """One op's rules on arrays (a plain class: start-up pays nothing to define it)."""
 
-    __slots__ = ("forward", "vjps", "jvp", "shape", "formulas", "variadic")
+    __slots__ = ("forward", "vjps", "jvp", "shape", "formulas", "variadic", "elements")
 
     def __init__(self, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
-                 formulas: tuple[str, ...], variadic: bool = False):
+                 formulas: tuple[str, ...], variadic: bool = False, elements: Callable | None = None):
         self.forward = forward
         self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
         self.jvp = jvp
         self.shape = shape
         self.formulas = formulas  # over {a}, {b}, {x}, {out} and {g}, the gradient arriving
         self.variadic = variadic
+        # The rule element by element (None for an elementwise op: its scalar partials are the rule):
+        # ``elements(params, k, ans, args, label)`` lists, for the result's element at index ``k``,
+        # each operand element it reads as (j, index, partial, formula).  ``label(j, index)`` writes
+        # operand j's element (j = -1: the result's); without it the formulas are None (not built).
+        self.elements = elements
 
     def vjp(self, j: int, params, g, ans, args):
         if self.variadic:
@@ -112,6 +117,13 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
                      broadcast_shape, ())
 
 
+def _text(label, j, index, text=None):
+    """A formula's text when labels are asked for: ``label(j, index)``, or ``text`` as given."""
+    if label is None:
+        return None
+    return text if text is not None else label(j, index)
+
+
 # ---------------------------------------------------------------- matmul
 
 
@@ -161,8 +173,21 @@ def _matmul_shape(params, sa, sb):
     return sa[:-1] + sb[1:]
 
 
+def _matmul_elements(params, k, ans, args, label=None):
+    """``out[i,c] = sum_t a[i,t] * b[t,c]``: ∂out[i,c]/∂a[i,t] = b[t,c], ∂out[i,c]/∂b[t,c] = a[i,t]."""
+    a, b = args
+    i = k[0] if a.ndim == 2 else None
+    c = k[-1] if b.ndim == 2 else None
+    row = (a[i] if i is not None else a).tolist()
+    col = (b[:, c] if c is not None else b).tolist()
+    ia = [((i, t) if i is not None else (t,)) for t in range(len(row))]
+    ib = [((t, c) if c is not None else (t,)) for t in range(len(row))]
+    return ([(0, ia[t], col[t], _text(label, 1, ib[t])) for t in range(len(row))]
+            + [(1, ib[t], row[t], _text(label, 0, ia[t])) for t in range(len(row))])
+
+
 MATMUL = ArrayRule(lambda params, a, b: _matmul(a, b), (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp,
-                   _matmul_shape, ("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"))
+                   _matmul_shape, ("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"), elements=_matmul_elements)
 
 
 # ---------------------------------------------------------------- reductions
@@ -199,9 +224,33 @@ def _sum_forward(params, x):
     return _scalar(np.sum(x, axis=_axis(params)))
 
 
+def _along(params, k, x) -> list[tuple]:
+    """The indices of x that a reduction's result element ``k`` reads: all of x, or one line along the axis."""
+    axis = _axis(params)
+    if axis is None:
+        return [tuple(int(n) for n in t) for t in np.ndindex(*np.shape(x))]
+    axis %= np.ndim(x)
+    return [k[:axis] + (t,) + k[axis:] for t in range(np.shape(x)[axis])]
+
+
+def _reduce_elements(partial: Callable, formula: Callable):
+    """Element rule of a reduction: ``partial(x, out, t, line)`` and ``formula(label, x, out, t, k, line)``
+    for the element ``t`` of x on the ``line`` that the result's element ``k`` (value ``out``) reads."""
+
+    def elements(params, k, ans, args, label=None):
+        x = args[0]
+        line = _along(params, k, x)
+        out = float(ans[k]) if np.ndim(ans) else float(ans)
+        return [(0, t, float(partial(x, out, t, line)), formula(label, x, out, t, k, line) if label else None)
+                for t in line]
+
+    return elements
+
+
 SUM = ArrayRule(_sum_forward, (lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
                 lambda params, tangents, ans, x: None if tangents[0] is None else _sum_forward(params, tangents[0]),
-                _reduced_shape, ("{g} broadcast to the shape of {x}",))
+                _reduced_shape, ("{g} broadcast to the shape of {x}",),
+                elements=_reduce_elements(lambda x, out, t, line: 1.0, lambda label, x, out, t, k, line: "1"))
 
 
 def _count(params, x):
@@ -213,7 +262,9 @@ MEAN = ArrayRule(lambda params, x: _scalar(np.mean(x, axis=_axis(params))),
                  (lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
                  lambda params, tangents, ans, x: (None if tangents[0] is None
                                                    else _sum_forward(params, tangents[0]) / _count(params, x)),
-                 _reduced_shape, ("{g} / n broadcast to the shape of {x}",))
+                 _reduced_shape, ("{g} / n broadcast to the shape of {x}",),
+                 elements=_reduce_elements(lambda x, out, t, line: 1.0 / len(line),
+                                           lambda label, x, out, t, k, line: f"1/{len(line)}"))
 
 
 def _extreme_rule(pick: Callable) -> ArrayRule:
@@ -224,11 +275,22 @@ def _extreme_rule(pick: Callable) -> ArrayRule:
         axis = _axis(params)
         return hit / (np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit))
 
+    def ties(x, out, line):
+        return sum(1 for t in line if x[t] == out)
+
+    def partial(x, out, t, line):
+        return 1.0 / ties(x, out, line) if x[t] == out else 0.0
+
+    def formula(label, x, out, t, k, line):
+        n = ties(x, out, line)
+        return "0" if x[t] != out else ("1" if n == 1 else f"1/{n}")
+
     return ArrayRule(lambda params, x: _scalar(pick(x, axis=_axis(params))),
                      (lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
                      lambda params, tangents, ans, x: (None if tangents[0] is None
                                                        else _sum_forward(params, tangents[0] * mask(params, ans, x))),
-                     _reduced_shape, ("{g} to the element that is the {out} (split at a tie)",))
+                     _reduced_shape, ("{g} to the element that is the {out} (split at a tie)",),
+                     elements=_reduce_elements(partial, formula))
 
 
 AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis))
@@ -253,7 +315,10 @@ LOGSUMEXP = ArrayRule(_logsumexp,
                       (lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
                       lambda params, tangents, ans, x: (None if tangents[0] is None
                                                         else _sum_forward(params, tangents[0] * _softmax(params, x))),
-                      _reduced_shape, ("{g} * softmax({x})",))
+                      _reduced_shape, ("{g} * softmax({x})",),
+                      elements=_reduce_elements(lambda x, out, t, line: np.exp(x[t] - out),
+                                                lambda label, x, out, t, k, line:
+                                                f"exp({label(0, t)} - {label(-1, k)})"))
 
 
 def _softmax_vjp(params, g, ans, x):
@@ -261,11 +326,31 @@ def _softmax_vjp(params, g, ans, x):
     return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
 
 
+def _softmax_elements(params, k, ans, args, label=None):
+    """``out[k] = exp(x[k]) / sum exp(x[t])`` over k's line: ∂out[k]/∂x[t] = out[k] * ([k = t] - out[t])."""
+    x = args[0]
+    axis = _axis(params)
+    if axis is None:
+        line = _along(params, (), x)
+    else:
+        axis %= x.ndim
+        line = _along((axis,), k[:axis] + k[axis + 1:], x)
+    s = float(ans[k])
+    out = []
+    for t in line:
+        st = float(ans[t])
+        if t == k:
+            out.append((0, t, s * (1.0 - st), label and f"{label(-1, k)}*(1 - {label(-1, k)})"))
+        else:
+            out.append((0, t, -s * st, label and f"-{label(-1, k)}*{label(-1, t)}"))
+    return out
+
+
 SOFTMAX = ArrayRule(_softmax, (_softmax_vjp,),
                     lambda params, tangents, ans, x: (None if tangents[0] is None
                                                       else _softmax_vjp(params, tangents[0], ans, x)),
                     lambda params, s: (_reduced_shape(params, s), s)[1],
-                    ("{out} * ({g} - sum({g} * {out}))",))
+                    ("{out} * ({g} - sum({g} * {out}))",), elements=_softmax_elements)
 
 
 # ---------------------------------------------------------------- products, norm, transpose
@@ -288,14 +373,20 @@ DOT = ArrayRule(lambda params, a, b: float(np.dot(a, b)),
                 lambda params, tangents, ans, a, b: _sum_terms(
                     [None if tangents[0] is None else float(np.dot(tangents[0], b)),
                      None if tangents[1] is None else float(np.dot(a, tangents[1]))]),
-                _vector_pair("dot"), ("{g} * {b}", "{g} * {a}"))
+                _vector_pair("dot"), ("{g} * {b}", "{g} * {a}"),
+                elements=lambda params, k, ans, args, label=None: (
+                    [(0, (t,), float(args[1][t]), _text(label, 1, (t,))) for t in range(len(args[0]))]
+                    + [(1, (t,), float(args[0][t]), _text(label, 0, (t,))) for t in range(len(args[0]))]))
 
 OUTER = ArrayRule(lambda params, a, b: np.outer(a, b),
                   (lambda params, g, ans, a, b: g @ b, lambda params, g, ans, a, b: g.T @ a),
                   lambda params, tangents, ans, a, b: _sum_terms(
                       [None if tangents[0] is None else np.outer(tangents[0], b),
                        None if tangents[1] is None else np.outer(a, tangents[1])]),
-                  _vector_pair("outer"), ("{g} @ {b}", "{g}ᵀ @ {a}"))
+                  _vector_pair("outer"), ("{g} @ {b}", "{g}ᵀ @ {a}"),
+                  elements=lambda params, k, ans, args, label=None: [
+                      (0, k[:1], float(args[1][k[1]]), _text(label, 1, k[1:])),
+                      (1, k[1:], float(args[0][k[0]]), _text(label, 0, k[:1]))])
 
 
 def _norm_shape(params, s):
@@ -309,7 +400,9 @@ def _norm_shape(params, s):
 NORM = ArrayRule(lambda params, x: float(np.sqrt(np.sum(x * x))),
                  (lambda params, g, ans, x: g * x / ans,),
                  lambda params, tangents, ans, x: None if tangents[0] is None else float(np.sum(tangents[0] * x)) / ans,
-                 _norm_shape, ("{g} * {x} / {out}",))
+                 _norm_shape, ("{g} * {x} / {out}",),
+                 elements=_reduce_elements(lambda x, out, t, line: x[t] / out,
+                                           lambda label, x, out, t, k, line: f"{label(0, t)}/{label(-1, k)}"))
 
 
 def _transpose_shape(params, s):
@@ -319,7 +412,8 @@ def _transpose_shape(params, s):
 TRANSPOSE = ArrayRule(lambda params, x: np.transpose(x),
                       (lambda params, g, ans, x: np.transpose(g),),
                       lambda params, tangents, ans, x: None if tangents[0] is None else np.transpose(tangents[0]),
-                      _transpose_shape, ("{g}ᵀ",))
+                      _transpose_shape, ("{g}ᵀ",),
+                      elements=lambda params, k, ans, args, label=None: [(0, k[::-1], 1.0, _text(label, 0, (), "1"))])
 
 
 def _sum_terms(terms):
@@ -348,7 +442,10 @@ def _index_vjp(params, g, ans, x):
 
 INDEX = ArrayRule(lambda params, x: _scalar(x[tuple(params)]), (_index_vjp,),
                   lambda params, tangents, ans, x: None if tangents[0] is None else _scalar(tangents[0][tuple(params)]),
-                  _index_shape, ("{g} placed at [{params}], 0 elsewhere",))
+                  _index_shape, ("{g} placed at [{params}], 0 elsewhere",),
+                  elements=lambda params, k, ans, args, label=None: [
+                      (0, tuple(p % n for p, n in zip(params, np.shape(args[0]))) + tuple(k), 1.0,
+                       _text(label, 0, (), "1"))])
 
 
 def _stack_shape(params, *shapes):
@@ -368,4 +465,6 @@ def _stack_jvp(params, tangents, ans, *args):
 
 STACK = ArrayRule(lambda params, *args: np.stack([np.asarray(a, dtype=float) for a in args]),
                   (lambda j, params, g, ans, *args: _scalar(g[j]),),
-                  _stack_jvp, _stack_shape, ("{g}[{i}]",), variadic=True)
+                  _stack_jvp, _stack_shape, ("{g}[{i}]",), variadic=True,
+                  elements=lambda params, k, ans, args, label=None: [(k[0], tuple(k[1:]), 1.0,
+                                                                      _text(label, 0, (), "1"))])

@@ -217,3 +217,92 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
     tree.add(Text(f"check: = the reverse sweep's {derivative} {'✓' if same else '✗ ' + grid(item.gradient)}",
                   style="green" if same else "red"))
     return tree
+
+
+def element_paths_json(result) -> dict:
+    """The scalar paths JSON, each input keyed by its element's label (``"W[0,1]"``)."""
+    graph = result.graph
+    inputs = {}
+    for item in result.inputs:
+        inputs[item.name] = {
+            "gradient": item.gradient,
+            "path_count": item.path_count,
+            "capped": item.capped,
+            "paths": [{"nodes": [graph.label(v) for v in path.nodes],
+                       "partials": path.partials,
+                       "formulas": [graph.formula(e) for e in path.edges],
+                       "product": path.product} for path in item.paths],
+            "listed_sum": item.listed_sum,
+            "omitted": {"count": item.omitted_count, "sum": item.omitted_sum},
+        }
+    return {"output": result.output, "value": result.value, "max_paths": result.max_paths, "inputs": inputs}
+
+
+def element_paths_rich(result):
+    """One tree per input element: its paths through the element graph, edge by edge, and their sum."""
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
+
+    graph, out = result.graph, result.output
+    parts = [Text(f"{out} = {short(result.value)}", style="bold"),
+             Text(BAUER.format(out=out) + ", on the graph of single elements", style="italic"), Text("")]
+    for item in result.inputs:
+        derivative = f"d{out}/d{item.name}"
+        head = Text(item.name, style="bold")
+        if item.path_count == 0:
+            head.append(f": no path to {out}: gradient 0", style="not bold")
+            parts += [Tree(head), Text("")]
+            continue
+        head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
+                    style="not bold")
+        if item.capped:
+            head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
+        tree = Tree(head)
+        for number, path in enumerate(item.paths, 1):
+            n = len(path.edges)
+            branch = tree.add(Text(f"path {number}: " + " → ".join(graph.label(v) for v in path.nodes)))
+            for k in (range(n) if n <= EDGES_SHOWN else [*range(EDGES_SHOWN // 2), None,
+                                                          *range(n - EDGES_SHOWN // 2, n)]):
+                if k is None:
+                    branch.add(Text(f"… {plural(n - EDGES_SHOWN, 'more edge')} …", style="dim"))
+                    continue
+                branch.add(_element_edge_text(graph, path.edges[k]))
+            if n == 1:
+                product = f"product {short(path.product)}"
+            elif n <= EDGES_SHOWN:
+                product = "product " + " × ".join(_factor(p) for p in path.partials) + f" = {short(path.product)}"
+            else:
+                product = f"product of the {n} partials = {short(path.product)}"
+            branch.add(Text(product, style="bold"))
+        if item.capped:
+            omitted = plural(item.omitted_count, "more path" if item.paths else "path",
+                             number=count_text(item.omitted_count))
+            tree.add(Text(f"… {omitted}, not listed: they sum to {short(item.omitted_sum)} "
+                          f"(the reverse sweep's {derivative} minus the listed sum)"))
+            tree.add(Text(f"all paths: listed {short(item.listed_sum)} + omitted {short(item.omitted_sum)} = "
+                          f"{short(item.gradient)} = the reverse sweep's {derivative}", style="green"))
+        else:
+            total = item.listed_sum
+            tree.add(Text(f"sum over {plural(len(item.paths), 'path')}: {short(total)}"))
+            tree.add(_check(_sum_text([p.product for p in item.paths]), total, item.gradient, derivative))
+        parts += [tree, Text("")]
+    return Group(*parts)
+
+
+def _element_edge_text(graph, e: int):
+    from rich.text import Text
+
+    edge = graph.edges[e]
+    value = short(edge.partial)
+    formula = graph.formula(e)
+    text = Text(f"∂{graph.label(edge.dst)}/∂{graph.label(edge.src)} = ")
+    if formula != value:
+        text.append(f"{formula} = ")
+    text.append(value, style="bold")
+    i, node = graph.keys[edge.dst][0], graph.tape.nodes[graph.keys[edge.dst][0]]
+    where = f"{node.label} = {graph.tape.definition(i)}"
+    if node.args.count(graph.keys[edge.src][0]) > 1:
+        where += f", operand {edge.operand + 1}"
+    text.append(f"   ({where})", style="dim")
+    return text

@@ -69,7 +69,8 @@ HELP = """Explain how the gradient comes about.
 
 \b
   --paths  every input-to-output path, the local partial on each edge,
-           their product, and the sum over paths (Bauer's formula)
+           their product, and the sum over paths (Bauer's formula);
+           --element 'W[0,1]' on arrays: one element's paths, element by element
   --steps  the backward pass node by node: upstream x local = downstream
   --trace  the evaluation trace (Wengert list); --tangent X adds the
            forward-mode column, --adjoint the reverse-mode one
@@ -83,6 +84,7 @@ Several views are shown one after another, in the order given
 Examples:
   gradcli explain --paths 'y = log(x1) + x1*x2 - sin(x2)' x1=2 x2=5
   gradcli explain --steps -f samples/sigmoid_neuron.grad
+  gradcli explain --paths --element 'W[0,1]' -f samples/norm_wx.grad
   gradcli explain --trace -f samples/baydin_trace.grad --tangent x1 --adjoint
   gradcli explain --graph 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
 """
@@ -108,17 +110,17 @@ def view_options(f):
               help="With --paths: list at most N paths per input (the largest |product| first).")
 @click.option("--tangent", metavar="INPUT", help="With --trace: add the forward-mode tangent column seeded at INPUT.")
 @click.option("--adjoint", is_flag=True, help="With --trace: add the reverse-mode adjoint column.")
+@click.option("--element", "elements", metavar="X[i,j]", multiple=True,
+              help="With --paths: the paths of one element of the gradient, on the graph of single elements "
+                   "(repeatable); --of q[0] picks an element of an array output.")
 @click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
-@click.option("--element", metavar="'W[0,1]'",
-              help="With --paths on arrays: the scalar paths of one input element (and --of 'q[0]' "
-                   "picks one output element).")
 @click.option("--data", "data", metavar="FILE", help="Take the inputs from one row of FILE (with --row).")
 @click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
               help="The format of --data (default: detected from its first line).")
 @click.option("--row", type=click.IntRange(min=0), default=None, help="With --data: the row to explain (from 0).")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, element, data, data_format, row,
+def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, latex, data, data_format, row,
             as_json):
     views = ctx.meta.get(VIEWS_ASKED, [])
     if not views:
@@ -133,15 +135,15 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, elemen
         raise UsageError("--max-paths goes with --paths")
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
-    output_index = None
-    if of is not None and "[" in of:  # one element of an array output: the element-level paths
-        from gradcli.analyses.element_paths import parse_element
+    of_index = None
+    if of is not None and "[" in of:
+        from gradcli.analyses.element_paths import split_element
 
-        of, output_index = parse_element(of, "--of")
-    if (element is not None or output_index is not None) and views != ["paths"]:
-        raise UsageError("--element and --of 'q[0]' go with --paths alone")
-    if (element is not None or output_index is not None) and latex:
-        raise UsageError("--latex writes the sum over an input's paths; with --element, use --json or the tree")
+        of, of_index = split_element(of, "--of")
+    if (elements or of_index is not None) and (views != ["paths"] or latex):
+        what = f"--element {elements[0]}" if elements else f"--of {of}[...]"
+        raise UsageError(f"{what} goes with --paths alone (the paths of single elements); for the other "
+                         "views, name the element in the program, like 'f = q[0]'")
     if data is not None:
         from gradcli.cli.commands.data_run import data_row
 
@@ -150,24 +152,25 @@ def command(ctx, args, file, of, wrt, max_paths, tangent, adjoint, latex, elemen
         if row is not None or data_format:
             raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
         problem = load_problem(ctx, args, file, of, wrt)
+    if elements or of_index is not None:
+        from gradcli.analyses.element_paths import explain_element_paths
+        from gradcli.render.paths_view import element_paths_json, element_paths_rich
+
+        if not problem.arrays:
+            raise UsageError("--element and --of X[i]: the program has no arrays; explain --paths already "
+                             "shows it element by element")
+        result = explain_element_paths(problem, list(elements), of_index, max_paths)
+        if as_json:
+            emit_json(element_paths_json(result))
+        else:
+            print_rich(element_paths_rich(result))
+        return
+    if latex and problem.arrays:
+        raise UsageError("--latex writes scalar path products; on a program with arrays use "
+                         "--paths --element 'W[0,1]' for one element's products")
     for name in views:
         if name not in ARRAY_VIEWS:
             scalar_only(problem, f"explain --{name}")
-    if latex:
-        scalar_only(problem, "explain --paths --latex")
-    if element is not None or output_index is not None:
-        from gradcli.analyses.element_paths import element_paths
-        from gradcli.render.paths_view import paths_json, paths_rich
-
-        if not problem.arrays:
-            raise UsageError("--element names an element of an array; on numbers, explain --paths lists "
-                             "every path already")
-        result = element_paths(problem, output_index or (), element, max_paths)
-        if as_json:
-            emit_json(paths_json(result, keyed_by_element=True))
-        else:
-            print_rich(paths_rich(result))
-        return
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):
         compute, to_json, to_rich = VIEWS[name].load()
