@@ -139,6 +139,16 @@ class ElementGraph(PathGraph):
         node = self.tape.nodes[i]
         return element_label(node.label, flat_index(shape(self.values[i]), f))
 
+    def where(self, e: int) -> str:
+        """The array node an element edge belongs to: ``q = W@x``, ``v2 = q*q, operand 2``."""
+        edge = self.edges[e]
+        i, src = self.keys[edge.dst][0], self.keys[edge.src][0]
+        node = self.tape.nodes[i]
+        text = f"{node.label} = {self.tape.definition(i)}"
+        if node.args.count(src) > 1:
+            text += f", operand {edge.operand + 1}"
+        return text
+
     def formula(self, e: int) -> str:
         """The edge's partial as text, over element labels (``x[1]``)."""
         text = self._formulas.get(e)

@@ -20,7 +20,7 @@ ARRAY_BAUER = ("On arrays: d{out}/dX = the sum over paths X → {out} of each pa
 EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edges
 
 
-def paths_json(result: PathsResult, keyed_by_element: bool = False) -> dict:
+def paths_json(result: PathsResult) -> dict:
     graph = result.graph
     inputs = {}
     for item in result.inputs:
@@ -37,8 +37,6 @@ def paths_json(result: PathsResult, keyed_by_element: bool = False) -> dict:
         }
         if result.arrays:  # the rules are VJPs (no scalar partials); products are contributions
             inputs[item.name]["shape"] = list(shape(item.gradient))
-        if keyed_by_element:  # the scalar schema, one entry per input element
-            del inputs[item.name]["capped"]
     return {"output": result.sweep.output, "value": result.sweep.value, "max_paths": result.max_paths,
             "inputs": inputs}
 
@@ -76,7 +74,7 @@ def _input_tree(result: PathsResult, item: InputPaths):
         head.append("; none listed (--max-paths 0)", style="not bold")
     tree = Tree(head)
     for number, path in enumerate(item.paths, 1):
-        _add_path(tree, result, number, path)
+        _add_path(tree, result.graph, number, path)
     if item.capped:
         more = "more " if item.paths else ""
         omitted = plural(item.omitted_count, f"{more}path", number=count_text(item.omitted_count))
@@ -93,10 +91,11 @@ def _input_tree(result: PathsResult, item: InputPaths):
     return tree
 
 
-def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
+def _add_path(tree, graph, number: int, path: Path) -> None:
+    """One path under ``tree``, edge by edge, and its product (a tape's graph or an element graph)."""
     from rich.text import Text
 
-    label = result.graph.label
+    label = graph.label
     n = len(path.edges)
     hidden = n - EDGES_SHOWN - 1  # nodes between the first and the last EDGES_SHOWN // 2 edges
     if hidden > 0:
@@ -117,7 +116,7 @@ def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
         if k is None:
             branch.add(Text(f"… {plural(n - EDGES_SHOWN, 'more edge')} …", style="dim"))
             continue
-        branch.add(_edge_text(result, path.edges[k]))
+        branch.add(_edge_text(graph, path.edges[k]))
     if n == 1:
         product = f"product {short(path.product)}"
     elif n <= EDGES_SHOWN:
@@ -127,10 +126,9 @@ def _add_path(tree, result: PathsResult, number: int, path: Path) -> None:
     branch.add(Text(product, style="bold"))
 
 
-def _edge_text(result: PathsResult, e: int):
+def _edge_text(graph, e: int):
     from rich.text import Text
 
-    graph = result.graph
     edge = graph.edges[e]
     value = short(edge.partial)
     formula = graph.formula(e)
@@ -260,21 +258,7 @@ def element_paths_rich(result):
             head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
         tree = Tree(head)
         for number, path in enumerate(item.paths, 1):
-            n = len(path.edges)
-            branch = tree.add(Text(f"path {number}: " + " → ".join(graph.label(v) for v in path.nodes)))
-            for k in (range(n) if n <= EDGES_SHOWN else [*range(EDGES_SHOWN // 2), None,
-                                                          *range(n - EDGES_SHOWN // 2, n)]):
-                if k is None:
-                    branch.add(Text(f"… {plural(n - EDGES_SHOWN, 'more edge')} …", style="dim"))
-                    continue
-                branch.add(_element_edge_text(graph, path.edges[k]))
-            if n == 1:
-                product = f"product {short(path.product)}"
-            elif n <= EDGES_SHOWN:
-                product = "product " + " × ".join(_factor(p) for p in path.partials) + f" = {short(path.product)}"
-            else:
-                product = f"product of the {n} partials = {short(path.product)}"
-            branch.add(Text(product, style="bold"))
+            _add_path(tree, graph, number, path)
         if item.capped:
             omitted = plural(item.omitted_count, "more path" if item.paths else "path",
                              number=count_text(item.omitted_count))
@@ -288,21 +272,3 @@ def element_paths_rich(result):
             tree.add(_check(_sum_text([p.product for p in item.paths]), total, item.gradient, derivative))
         parts += [tree, Text("")]
     return Group(*parts)
-
-
-def _element_edge_text(graph, e: int):
-    from rich.text import Text
-
-    edge = graph.edges[e]
-    value = short(edge.partial)
-    formula = graph.formula(e)
-    text = Text(f"∂{graph.label(edge.dst)}/∂{graph.label(edge.src)} = ")
-    if formula != value:
-        text.append(f"{formula} = ")
-    text.append(value, style="bold")
-    i, node = graph.keys[edge.dst][0], graph.tape.nodes[graph.keys[edge.dst][0]]
-    where = f"{node.label} = {graph.tape.definition(i)}"
-    if node.args.count(graph.keys[edge.src][0]) > 1:
-        where += f", operand {edge.operand + 1}"
-    text.append(f"   ({where})", style="dim")
-    return text
