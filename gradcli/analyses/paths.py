@@ -167,9 +167,6 @@ class PathGraph:
         """A node's label as the views print it."""
         return self.tape.nodes[v].label
 
-    def value(self, v: int):
-        return self.values[v]
-
     def where(self, e: int) -> str:
         """What computes edge ``e``'s destination: ``y = u*u, operand 2``."""
         edge = self.edges[e]

@@ -25,14 +25,6 @@ from gradcli.core.values import add, all_finite, first_not_finite, is_array, np,
 from gradcli.support.errors import EvaluationError
 
 
-def uses_arrays(tape: Tape, values) -> bool:
-    """True when an input's value, a constant, or an op is an array one: the array sweeps run."""
-    if any(is_array(v) for v in values):
-        return True
-    return any((node.kind == OPERATION and not node.op.scalar) or (node.kind == CONST and is_array(node.value))
-               for node in tape.nodes)
-
-
 def _scalar_call(op, args) -> bool:
     return op.scalar and not any(is_array(a) for a in args)
 

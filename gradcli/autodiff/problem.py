@@ -39,16 +39,12 @@ class Problem:
     def __post_init__(self):
         if not self.outputs:
             self.outputs = [self.output]
-        self._arrays = None
 
     @property
     def arrays(self) -> bool:
-        """True when a value, a constant or an op is an array one: the array sweeps run (with numpy)."""
-        if self._arrays is None:
-            from gradcli.autodiff.array_sweeps import uses_arrays
-
-            self._arrays = uses_arrays(self.tape, self.values.values())
-        return self._arrays
+        """True when the program has an array (a literal, an array op, an array default: ``tape.arrays``)
+        or an input is bound to one: the array sweeps run, with numpy."""
+        return self.tape.arrays or any(is_array(v) for v in self.values.values())
 
     @property
     def output_index(self) -> int:
@@ -149,10 +145,10 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
         tape.differentiate([tape.names[n] for n in wrt])
     else:
         wrt = inputs
-    arrays = tape.arrays or any(is_array(v) for v in values.values())
-    shapes = check_shapes(program_tape, tape, values, bound) if arrays else [()] * len(tape.nodes)
-    problem = Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names), shapes)
-    problem._arrays = arrays  # known now: the property need not look at every node again
+    problem = Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names))
+    # Shapes are checked before anything is computed; a scalar program has nothing to check.
+    problem.shapes = (check_shapes(program_tape, tape, values, bound) if problem.arrays
+                      else [()] * len(tape.nodes))
     return problem
 
 

@@ -61,8 +61,7 @@ def _input_tree(result: PathsResult, item: InputPaths):
 
     out = result.sweep.output
     derivative = f"d{out}/d{item.name}"
-    head = Text(f"{item.name} = {short(result.graph.value(item.index))}" if item.index >= 0 else item.name,
-                style="bold")
+    head = Text(f"{item.name} = {short(result.sweep.values[item.index])}", style="bold")
     if item.path_count == 0:
         head.append(f": no path to {out}: gradient 0", style="not bold")
         return Tree(head)
