@@ -15,7 +15,7 @@ import click
 
 from gradcli.support.errors import UsageError
 from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, scalar_only, with_warnings)
+                     program_options, with_warnings)
 
 VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
 
@@ -63,7 +63,6 @@ VIEWS = {view.name: view for view in [
 ]}
 
 
-ARRAY_VIEWS = {"paths", "steps", "trace", "graph"}  # the views that explain array programs too
 
 HELP = """Explain how the gradient comes about.
 
@@ -168,9 +167,6 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
     if latex and problem.arrays:
         raise UsageError("--latex writes scalar path products; on a program with arrays use "
                          "--paths --element 'W[0,1]' for one element's products")
-    for name in views:
-        if name not in ARRAY_VIEWS:
-            scalar_only(problem, f"explain --{name}")
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
     for k, name in enumerate(views):
         compute, to_json, to_rich = VIEWS[name].load()
