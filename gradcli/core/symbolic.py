@@ -183,13 +183,9 @@ def _mul(d: Dag, a, b):
         return b
     if d.is_const(b, 1.0):
         return a
-    na, nb = d.negative(a), d.negative(b)
-    if na is not None and nb is not None:
-        return d.mul(na, nb)
-    if na is not None:
-        return d.neg(d.mul(na, b))
-    if nb is not None:
-        return d.neg(d.mul(a, nb))
+    signed = _signs_out(d, a, b, d.mul)
+    if signed is not None:
+        return signed
     if d.is_const(b) and not d.is_const(a):  # constants first: 3*c
         return d.mul(b, a)
     if not d.is_const(a) and d.op[b] is _MUL and d.is_const(d.args[b][0]):  # a*(2*x) = 2*(a*x)
@@ -212,13 +208,19 @@ def _div(d: Dag, a, b):
         return a
     if d.is_const(a, 0.0):
         return d.const(0.0)
+    return _signs_out(d, a, b, d.div)
+
+
+def _signs_out(d: Dag, a, b, combine):
+    """Signs in front, for ``combine`` a product or a quotient: (-a)(-b) = ab, (-a)b = a(-b) = -(ab).
+    None when neither operand is negative."""
     na, nb = d.negative(a), d.negative(b)
     if na is not None and nb is not None:
-        return d.div(na, nb)
+        return combine(na, nb)
     if na is not None:
-        return d.neg(d.div(na, b))
+        return d.neg(combine(na, b))
     if nb is not None:
-        return d.neg(d.div(a, nb))
+        return d.neg(combine(a, nb))
     return None
 
 
