@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from gradcli.support.errors import ExitCode, GradError, UsageError
 from gradcli.core.array_text import grid
+from gradcli.core.edges import local_partials
 from gradcli.core.tape import CONST, INPUT
 from gradcli.core.values import is_array, shape, shape_text, size, to_json as value_json
 from gradcli.support.numbers import short
@@ -119,14 +120,13 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         definition = tape.definition(i)
         nodes.append(GraphNode(i, node.kind, node.label, f"{node.label} = {definition}", definition,
                                vals[i], adj[i], node_shape))
-        operands = [vals[a] for a in node.args]
         labels = [tape.nodes[a].label for a in node.args]
-        for j, a in enumerate(node.args):
-            if arrays:
+        if arrays:
+            for j, a in enumerate(node.args):
                 edges.append(GraphEdge(a, i, j, None, node.op.tensor_formula(j, labels, node.label), tensor=True))
-            else:
-                edges.append(GraphEdge(a, i, j, node.op.defined_partial(j, operands, vals[i]),
-                                       node.op.formula(j, labels, node.label)))
+        else:  # every edge, constants' too, with its partial (None where undefined)
+            for j, a, local in local_partials(tape, vals, i, strict=False):
+                edges.append(GraphEdge(a, i, j, local, node.op.formula(j, labels, node.label)))
     return AnnotatedGraph(result.output, out, result.value, nodes, edges, list(tape.inputs))
 
 

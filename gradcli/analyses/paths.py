@@ -32,7 +32,8 @@ from typing import NamedTuple
 
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.edges import local_partials
-from gradcli.core.values import is_array, norm_of, shape, unbroadcast
+from gradcli.autodiff.array_sweeps import edge_vjp
+from gradcli.core.values import norm_of
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -150,17 +151,10 @@ class PathGraph:
         return prod
 
     def _vjp_chain(self, path_edges: list[int]):
-        nodes, vals = self.tape.nodes, self.values
         g = 1.0
         for e in reversed(path_edges):
             edge = self.edges[e]
-            node = nodes[edge.dst]
-            args = [vals[a] for a in node.args]
-            if node.op.scalar and not any(is_array(v) for v in (*args, g)):
-                g = g * node.op.partial(edge.operand, args, vals[edge.dst])
-            else:
-                g = unbroadcast(node.op.array.vjp(edge.operand, node.params, g, vals[edge.dst], args),
-                                shape(vals[edge.src]))
+            g = edge_vjp(self.tape.nodes[edge.dst], edge.operand, g, self.values)
         return g
 
     def label(self, v: int) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gradcli.core.edges import local_partials
-from gradcli.core.values import is_array, shape, unbroadcast
+from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.tape import OPERATION
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
@@ -96,11 +96,6 @@ def _array_edges(tape, vals, i, g, req):
     """``(j, operand, None, downstream)`` for each edge into node i of an array program: the VJP
     at the tensor level, summed back to the operand's shape (no scalar local partial exists)."""
     node = tape.nodes[i]
-    args = [vals[a] for a in node.args]
     for j, a in enumerate(node.args):
-        if not req[a]:
-            continue
-        if node.op.scalar and not any(is_array(v) for v in (*args, g)):
-            yield j, a, None, g * node.op.partial(j, args, vals[i])
-        else:
-            yield j, a, None, unbroadcast(node.op.array.vjp(j, node.params, g, vals[i], args), shape(vals[a]))
+        if req[a]:
+            yield j, a, None, edge_vjp(node, j, g, vals)

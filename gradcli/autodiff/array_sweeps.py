@@ -93,23 +93,31 @@ def reverse(tape: Tape, vals: list, output: int, seed=None) -> list:
             g = adj[i]
             if node.kind != OPERATION or not cone[i] or not req[i] or g is None:
                 continue
-            op = node.op
-            args = [vals[a] for a in node.args]
-            scalar = _scalar_call(op, args) and not is_array(g)
             for j, a in enumerate(node.args):
                 if not req[a]:
                     continue
                 try:
-                    if scalar:
-                        contribution = g * op.partial(j, args, vals[i])
-                    else:
-                        contribution = unbroadcast(op.array.vjp(j, node.params, g, vals[i], args), shape(vals[a]))
+                    contribution = edge_vjp(node, j, g, vals)
                 except (ArithmeticError, ValueError):
                     raise partial_error(tape, vals, i, j) from None
                 if not all_finite(contribution):
                     raise partial_error(tape, vals, i, j)
                 adj[a] = add(adj[a], contribution)
     return adj
+
+
+def edge_vjp(node, j: int, g, vals: list):
+    """What the gradient ``g`` at ``node`` hands operand ``j``, in that operand's shape.
+
+    The one rule for an edge of an array program, used by the reverse sweep, the
+    backward steps and the path contributions: a scalar op on numbers multiplies by
+    its scalar partial (the same doubles as the scalar engine); anything else takes
+    the op's VJP, summed back to the operand's shape (``values.unbroadcast``).
+    """
+    args = [vals[a] for a in node.args]
+    if _scalar_call(node.op, args) and not is_array(g):
+        return g * node.op.partial(j, args, vals[node.index])
+    return unbroadcast(node.op.array.vjp(j, node.params, g, vals[node.index], args), shape(vals[node.args[j]]))
 
 
 def tangents(tape: Tape, vals: list, seeds: dict, needed: list[bool] | None = None) -> list:
