@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from gradcli.autodiff import sweeps
@@ -19,9 +20,9 @@ from gradcli.support.errors import BindingError, EvaluationError, ProgramError, 
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
 from gradcli.core.tape import INPUT, Tape
-from gradcli.core.lower import check_call, build_tape, constant_value
+from gradcli.core.lower import check_call, constant_value, lower_text
 from gradcli.lang.program import NAME, Program, walk
-from gradcli.lang.syntax import parse_binding, parse_program
+from gradcli.lang.syntax import parse_binding
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Problem:
     output: str
     wrt: list[str]  # inputs to differentiate with respect to, in display order
     outputs: list[str] = field(default_factory=list)  # several, for the Jacobian; else [output]
-    program_names: frozenset[str] = frozenset()  # every name of the program, the outputs' cone or not
+    program_names: Collection[str] = ()  # every name of the program, the outputs' cone or not
     # Each tape node's shape, indexed like tape.nodes (() for a number), checked by load;
     # None for a node that reads an input without a value.
     shapes: list = field(default_factory=list)
@@ -105,7 +106,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
     (the Jacobian) takes them all.
     """
     with paused_gc():
-        program_tape = build_tape(parse_program(text))
+        program_tape = lower_text(text)
     bound = parse_bindings(bindings)
     for name in bound:
         if name not in program_tape.names:
@@ -145,7 +146,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
         tape.differentiate([tape.names[n] for n in wrt])
     else:
         wrt = inputs
-    problem = Problem(tape, values, outputs[0], wrt, outputs, frozenset(program_tape.names))
+    problem = Problem(tape, values, outputs[0], wrt, outputs, program_tape.names.keys())
     # Shapes are checked before anything is computed; a scalar program has nothing to check.
     problem.shapes = (check_shapes(program_tape, tape, values, bound) if problem.arrays
                       else [()] * len(tape.nodes))

@@ -20,17 +20,37 @@ import math
 
 from gradcli.core.failures import value_error
 from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
-from gradcli.core.tape import CONST, INPUT, OPERATION, Tape, natural_key
+from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
 from gradcli.core.values import all_finite, as_value, first_not_finite, is_array
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
                                   source_line, walk)
-from gradcli.support.errors import EvaluationError, ProgramError
+from gradcli.lang.syntax import parse_program, read_statements
+from gradcli.support.errors import EvaluationError, GradError, ProgramError
 
 # The longest text an array constant is labelled with; a longer literal is shortened with ...
 LABEL_WIDTH = 40
 
+def lower_text(text: str) -> Tape:
+    """Parse a program's text and lower it, each statement as the parser reduces it.
+
+    A program whose statements use only names assigned above them (and inputs)
+    is lowered in that one pass, so only one statement's tree is ever held: at
+    10^6 operations the trees would take more memory than the tape.  Any other
+    program (a name used above the statement that assigns it, a cycle, an error)
+    is parsed again and lowered by ``build_tape``, which orders the statements
+    and reports errors its own way: both ways give the same tape and the same errors.
+    """
+    stream = _Stream(text)
+    try:
+        read_statements(text, stream.statement)
+    except _Reorder:
+        return build_tape(parse_program(text))
+    return stream.finish()
+
+
 def build_tape(program: Program) -> Tape:
-    tape = Tape(program.source)
+    lowering = _Lowering(program.source)
+    tape = lowering.tape
     statements: dict[str, Statement] = {}
     for st in program.statements:
         if st.target in statements:
@@ -46,75 +66,168 @@ def build_tape(program: Program) -> Tape:
     # Inputs: names never assigned, and names assigned an expression with no names in it.
     # A bare expression is always computed, never a default: `2*pi` alone evaluates it.
     defaults = {name: st for name, st in statements.items() if not refs[name] and not st.bare}
-    tape.referenced = {n for names in refs.values() for n in names}
-    free = {n for n in tape.referenced if n not in statements}
+    lowering.referenced = {n for names in refs.values() for n in names}
+    free = {n for n in lowering.referenced if n not in statements}
     for name in sorted(free | set(defaults), key=natural_key):
-        value = constant_value(defaults[name].expr, program.source) if name in defaults else None
-        index = tape.add(INPUT, name=name, value=value)
-        tape.inputs.append(index)
-        tape.names[name] = index
+        lowering.input(name, constant_value(defaults[name].expr, program.source) if name in defaults else None)
 
     order = _order(program, statements, refs, defaults)
     del refs, free  # done with: free their memory before the nodes are made
-    numbering = _Counter()
     for name in order:
-        st = statements[name]
-        tape.names[name] = _lower(tape, st.expr, numbering, name)
-        st.expr = None  # lowered: let the tree go, so a large program is not held twice
-        # The tape keeps a copy without the tree: the parse's objects can then all be freed,
-        # and the memory they held returned, once the program is dropped.
-        tape.statements[name] = Statement(st.target, None, st.line, st.column, st.bare)
-    tape.arrays = tape.arrays or any(tape.nodes[i].value is not None and is_array(tape.nodes[i].value)
-                                     for i in tape.inputs)
-    # Outputs: what nothing else uses.  An input given a value (a = 5) is an input, not an output.
-    tape.outputs = [st.target for st in program.statements
-                    if st.target not in defaults and st.target not in tape.referenced]
-    return tape
+        lowering.statement(statements[name])
+    return lowering.close([st.target for st in program.statements if st.target not in defaults])
 
 
-class _Counter:
-    __slots__ = ("n",)
+class _Lowering:
+    """Appends a program's nodes to a tape: inputs, then statements in evaluation order."""
 
-    def __init__(self):
-        self.n = 0
+    def __init__(self, source: str):
+        self.tape = Tape(source)
+        self.number = 0  # the last operation's number (v<number>)
+        # One node per number as spelled, and per constant name (pi, e): a program
+        # repeating 0.5 a million times reads one node, with an edge from each use.
+        self.constants: dict[str, int] = {}
+        self.referenced: set[str] = set()  # the names statements use (pi and e only if assigned)
 
-    def next(self) -> int:
-        self.n += 1
-        return self.n
+    def close(self, computed: list[str]) -> Tape:
+        """Set what the whole program decides: whether it has arrays, and its outputs.
 
+        ``computed`` lists the statements that are not inputs' defaults, in the order
+        of the text; the outputs are those nothing else uses.
+        """
+        tape = self.tape
+        tape.arrays = tape.arrays or any(tape.nodes[i].value is not None and is_array(tape.nodes[i].value)
+                                         for i in tape.inputs)
+        tape.outputs = [name for name in computed if name not in self.referenced]
+        return tape
 
-def _lower(tape: Tape, expr: Expr, numbering: _Counter, name: str | None) -> int:
-    """Append ``expr``'s nodes in post-order; return the index of its value."""
-    results: list[int] = []
-    for e in walk(expr):
-        if e.kind == NUM:
-            results.append(tape.add(CONST, text=e.text, value=e.value, line=e.line, column=e.column))
-        elif e.kind == ARRAY:
-            tape.arrays = True
-            results.append(tape.add(CONST, text=array_label(e.text), value=as_value(e.value),
-                                    line=e.line, column=e.column))
-        elif e.kind == NAME:
-            index = tape.names.get(e.text)
-            if index is None:  # a constant the program does not assign (build_tape checked)
-                index = tape.add(CONST, text=e.text, value=CONSTANTS[e.text], line=e.line, column=e.column)
-            results.append(index)
-        else:
-            op = OPS[FUNCTIONS[e.text]] if e.kind == CALL else OPS["stack"] if e.kind == LIST else OPS[e.text]
-            if not op.scalar:
+    def input(self, name: str, value=None) -> int:
+        tape = self.tape
+        index = tape.add(INPUT, name=name, value=value)
+        tape.inputs.append(index)
+        tape.names[name] = index
+        return index
+
+    def statement(self, st: Statement) -> None:
+        """Lower a statement whose names are all on the tape; its tree is then let go."""
+        tape = self.tape
+        tape.names[st.target] = self.expression(st.expr, st.target)
+        st.expr = None  # lowered: a large program's trees are not held beside its tape
+        tape.statements[st.target] = st
+
+    def expression(self, expr: Expr, name: str | None) -> int:
+        """Append ``expr``'s nodes in post-order; return the index of its value."""
+        tape = self.tape
+        nodes, names = tape.nodes, tape.names
+        results: list[int] = []
+        for e in walk(expr):
+            kind = e.kind
+            index = len(nodes)
+            if kind == NAME or kind == NUM:
+                known = names.get(e.text) if kind == NAME else None
+                if known is None:
+                    known = self.constants.get(e.text)
+                if known is not None:
+                    results.append(known)
+                    continue
+                # a number, or a constant the program does not assign (pi, e: checked before lowering)
+                value = e.value if kind == NUM else CONSTANTS[e.text]
+                node = Node(index, CONST, None, (), None, e.text, None, e.line, e.column, value)
+                self.constants[e.text] = index
+            elif kind == ARRAY:
                 tape.arrays = True
-            n = len(e.args)
-            args = tuple(results[-n:])
-            del results[-n:]
-            number = numbering.next()
-            node_name = name if e is expr else None
-            results.append(tape.add(OPERATION, op=op, args=args, name=node_name, number=number,
-                                    line=e.line, column=e.column, params=e.params))
-    if expr.kind != OP and expr.kind != CALL and expr.kind != LIST and name is not None:
-        # `y = x` (or a bare `5`): the statement's value is another node's.  It becomes a
-        # node of its own, so y keeps its name and its edge in every view (paths to y end at y).
-        return tape.add(OPERATION, op=OPS["copy"], args=(results[0],), name=name,
-                        number=numbering.next(), line=expr.line, column=expr.column)
-    return results[0]
+                node = Node(index, CONST, None, (), None, array_label(e.text), None, e.line, e.column,
+                            as_value(e.value))
+            else:
+                op = OPS[FUNCTIONS[e.text]] if kind == CALL else OPS["stack"] if kind == LIST else OPS[e.text]
+                if not op.scalar:
+                    tape.arrays = True
+                n = len(e.args)
+                args = tuple(results[-n:])
+                del results[-n:]
+                self.number += 1
+                node = Node(index, OPERATION, op, args, name if e is expr else None, None, self.number,
+                            e.line, e.column, None, e.params)
+            nodes.append(node)
+            results.append(index)
+        if expr.kind != OP and expr.kind != CALL and expr.kind != LIST and name is not None:
+            # `y = x` (or a bare `5`): the statement's value is another node's.  It becomes a
+            # node of its own, so y keeps its name and its edge in every view (paths to y end at y).
+            self.number += 1
+            return tape.add(OPERATION, op=OPS["copy"], args=(results[0],), name=name, number=self.number,
+                            line=expr.line, column=expr.column)
+        return results[0]
+
+
+class _Reorder(Exception):
+    """The statements cannot be lowered in the order of the text (or have an error): order them first."""
+
+
+class _Stream(_Lowering):
+    """Lowers statements in the order the parser reduces them (``lower_text``).
+
+    A name used before any statement assigns it is taken to be an input and gets its
+    node where it is first used; ``finish`` moves the inputs to the front.  Whatever
+    this cannot decide alone raises ``_Reorder``: a name assigned after it was used
+    (unless as an input's default value), pi or e assigned after use as constants, a
+    name assigned twice, and every error, which ``build_tape`` then reports.
+    """
+
+    def __init__(self, source: str):
+        super().__init__(source)
+        self.program = Program([], source)  # check_call's errors are only raised, then reordered
+        self.computed: list[str] = []  # statements that are not defaults, in the order of the text
+        self.assigned: set[str] = set()
+        self.constants_used: set[str] = set()  # pi or e, read as constants
+
+    def statement(self, st: Statement) -> None:
+        target, tape = st.target, self.tape
+        if target in self.assigned or target in self.constants_used:
+            raise _Reorder
+        self.assigned.add(target)
+        refs = []
+        try:
+            for name in _references(self.program, st):
+                if name in CONSTANTS and name not in self.assigned:
+                    self.constants_used.add(name)
+                else:
+                    refs.append(name)
+            if not refs and not st.bare:  # an input's default value: `a = 5`
+                value = constant_value(st.expr, tape.source)
+                index = tape.names.get(target)
+                if index is None:
+                    index = self.input(target)
+                tape.nodes[index].value = value
+                return
+        except GradError:
+            raise _Reorder from None
+        if target in tape.names or target in refs:  # used above (or by itself)
+            raise _Reorder
+        for name in refs:
+            if name not in tape.names:
+                self.input(name)
+        self.referenced.update(refs)
+        self.computed.append(target)
+        super().statement(st)
+
+    def finish(self) -> Tape:
+        """Move the inputs to the front, sorted by name (x2 before x10), and set the outputs."""
+        tape = self.tape
+        nodes = tape.nodes
+        inputs = sorted(tape.inputs, key=lambda i: natural_key(nodes[i].name))
+        if inputs != list(range(len(inputs))):
+            moved = [nodes[i] for i in inputs] + [node for node in nodes if node.kind != INPUT]
+            new = [0] * len(nodes)
+            for position, node in enumerate(moved):
+                new[node.index] = position
+            for node in moved:
+                node.index = new[node.index]
+                if node.args:
+                    node.args = tuple([new[a] for a in node.args])
+            tape.nodes = moved
+            tape.names = {name: new[i] for name, i in tape.names.items()}
+        tape.inputs = list(range(len(inputs)))
+        return self.close(self.computed)
 
 
 def array_label(text: str) -> str:
@@ -132,8 +245,9 @@ def constant_value(expr: Expr, source: str = ""):
     A float, or a numpy array when the expression has an array literal (shapes
     checked first, as for a program).
     """
-    tape = Tape(source)
-    index = _lower(tape, expr, _Counter(), None)
+    lowering = _Lowering(source)
+    tape = lowering.tape
+    index = lowering.expression(expr, None)
     if tape.arrays:
         return _array_constant(tape, index)
     vals = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]

@@ -59,7 +59,6 @@ class Tape:
         self.inputs: list[int] = []  # node indices of the inputs, in display order
         self.names: dict[str, int] = {}  # every name the program gives a node (and aliases)
         self.statements: dict[str, Statement] = {}  # name -> its statement (intermediates)
-        self.referenced: set[str] = set()  # names some statement uses
         # The statements no other statement uses, in the order of the text: the program's outputs.
         self.outputs: list[str] = []
         self.source = source
@@ -135,7 +134,6 @@ class Tape:
         tape.inputs = [new[i] for i in self.inputs if keep[i]]
         tape.names = {name: new[i] for name, i in self.names.items() if keep[i]}
         tape.statements = {name: st for name, st in self.statements.items() if name in tape.names}
-        tape.referenced = self.referenced
         tape.arrays = self.arrays
         tape.outputs = [name for name in self.outputs if name in tape.names]
         return tape

@@ -44,6 +44,8 @@ class _Build:
     def __init__(self):
         self.strings: dict[str, str] = {}  # names and number spellings, interned
         self.numbers: dict[str, float] = {}
+        self.each = None  # set by read_statements: called with each statement, which is then not kept
+        self.count = 0  # statements handed to ``each``
 
     def number(self, c):
         tok = c[0]
@@ -162,11 +164,19 @@ class _Build:
 
     def assign(self, c):
         tok = c[0]
-        return Statement(tok.value, c[2], tok.line, tok.column)
+        target = self.strings.setdefault(tok.value, tok.value)  # the same string as the name's uses
+        return self._statement(Statement(target, c[2], tok.line, tok.column))
 
     def bare(self, c):
         expr = c[0]
-        return Statement("f", expr, expr.line, expr.column, bare=True)
+        return self._statement(Statement("f", expr, expr.line, expr.column, bare=True))
+
+    def _statement(self, st: Statement) -> Statement | None:
+        if self.each is None:
+            return st
+        self.count += 1
+        self.each(st)
+        return None
 
     def program(self, c):
         return [s for s in c if isinstance(s, Statement)]
@@ -186,27 +196,45 @@ _BUILD = _Build()
 _PARSER = Parser(_BUILD)
 
 
-def _parse(text: str, start: str):
+def _parse(text: str, start: str, each=None):
+    _BUILD.each, _BUILD.count = each, 0
     try:
         with paused_gc():
             return _PARSER.parse(text, start=start)
     finally:
+        _BUILD.each = None
         _BUILD.strings.clear()
         _BUILD.numbers.clear()
 
 
 def parse_program(text: str) -> Program:
+    statements = _parse_statements(text)
+    return Program(statements, text)
+
+
+def read_statements(text: str, each) -> None:
+    """Parse a program, calling ``each(statement)`` as each statement is reduced, in the order of the text.
+
+    The parser keeps none of them: a caller that lowers each statement as it comes
+    never holds the whole program's trees.  Errors are parse_program's; an
+    exception raised by ``each`` stops the parse and propagates.
+    """
+    _parse_statements(text, each)
+
+
+def _parse_statements(text: str, each=None) -> list[Statement]:
     try:
-        statements = _parse(text, "program")
+        statements = _parse(text, "program", each)
     except (LexError, ParseError) as exc:
         raise _syntax_error(exc, text) from None
     except ProgramError as exc:  # raised by a rule as it was reduced: add the line of text
-        exc.source = source_line(text, exc.line)
+        if exc.source is None:
+            exc.source = source_line(text, exc.line)
         raise
-    if not statements:
+    if not (statements if each is None else _BUILD.count):
         raise ProgramError("the program is empty: write an expression, or statements like 'y = x^2'",
                            kind="empty")
-    return Program(statements, text)
+    return statements
 
 
 def parse_binding(text: str) -> tuple[str, Expr]:
@@ -278,4 +306,4 @@ def _describe_expected(expected: set[str]) -> str:
     return words[0] if words else ""
 
 
-__all__ = ["parse_program", "parse_binding", "CALL", "KEYWORD", "LIST", "NAME", "NUM", "OP"]
+__all__ = ["parse_program", "read_statements", "parse_binding", "CALL", "KEYWORD", "LIST", "NAME", "NUM", "OP"]
