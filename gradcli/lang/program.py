@@ -77,14 +77,18 @@ def source_line(text: str, line: int | None) -> str | None:
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-def walk(expr: Expr):
-    """Yield every node of ``expr`` in post-order (operands before the node), without recursion."""
-    stack = [(expr, False)]
+def walk(expr: Expr) -> list[Expr]:
+    """Every node of ``expr`` in post-order (operands before the node, left to right), without recursion.
+
+    Root first with the last operand next is the reverse of post-order, so one
+    stack and one reversal give it.
+    """
+    order = []
+    stack = [expr]
     while stack:
-        node, expanded = stack.pop()
-        if expanded or not node.args:
-            yield node
-        else:
-            stack.append((node, True))
-            for arg in reversed(node.args):
-                stack.append((arg, False))
+        e = stack.pop()
+        order.append(e)
+        if e.args:
+            stack.extend(e.args)
+    order.reverse()
+    return order
