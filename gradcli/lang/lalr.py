@@ -11,6 +11,18 @@ several times faster; tests/test_parser.py checks it against Lark itself.
 Each reduction calls the transformer method named by the rule's alias, or by
 the rule, with the rule's children: the parse tree is never built, and nothing
 recurses however deep the input nests.
+
+What makes the loop fast (a large program is millions of tokens):
+
+- Whitespace is lexed with the token after it: the master pattern starts with
+  the ignored blanks, so one regular-expression match yields one token.
+- Terminals and nonterminals are small integers (a terminal is the number of
+  its group in the master pattern), and the action table is lists.
+- Unit reductions (``?rule`` handing its one child up, like ``sum: product``)
+  only change the state, and which state they end in depends on the state
+  below, the nonterminal just reduced and the lookahead.  ``Parser`` follows
+  those chains once, at start-up, into the goto table: an operand climbs
+  atom -> power -> unary -> product -> sum -> expr in one step.
 """
 
 from __future__ import annotations
@@ -18,6 +30,8 @@ from __future__ import annotations
 import re
 
 from gradcli.lang import _tables
+
+_END = 0  # the terminal number of "$END" (group 0 never names a terminal)
 
 
 class Token:
@@ -59,42 +73,117 @@ class _Splice:
         self.items = items
 
 
+class _Stuck(Exception):
+    """The action table has no entry for this state and lookahead (turned into a ParseError)."""
+
+
+def _stuck(children):
+    raise _Stuck
+
+
+def _first(children):
+    return children[0]
+
+
 def _passes_through(origin, size, expand1, keep, splice) -> bool:
     return size == 1 and expand1 and keep[0] and not splice[0] and not origin.startswith("_")
 
 
+# What the lexer does with a terminal besides making it a token (bit flags).
+_NEWLINES, _IGNORED, _BAD = 1, 2, 4
+
+
 class Parser:
     def __init__(self, transformer, tables=_tables):
-        self.master = re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in tables.TERMINALS))
-        self.ignore = frozenset(tables.IGNORE)
-        self.newline_types = frozenset(tables.NEWLINE_TYPES)
-        self.states = tables.STATES
+        ignore = set(tables.IGNORE)
+        newline_types = set(tables.NEWLINE_TYPES)
+        # Blanks before a token are matched with it: an ignored terminal that holds no newline can
+        # lead the pattern, as no other terminal begins with one of its characters.  It stays an
+        # alternative too, for blanks at the end of the text; a last one-character alternative
+        # catches what no terminal matches (a lex error at exactly that character).
+        blanks = "|".join(regex for name, regex in tables.TERMINALS if name in ignore - newline_types)
+        alternatives = "|".join(f"(?P<{name}>{regex})" for name, regex in tables.TERMINALS)
+        self.master = re.compile(f"(?:{blanks})*(?:{alternatives}|(?P<_BAD>[\\s\\S]))" if blanks
+                                 else f"(?:{alternatives}|(?P<_BAD>[\\s\\S]))")
+        groups = self.master.groupindex
+        width = self.master.groups + 1
+        self.names = names = ["$END"] * width  # terminal number -> name
+        self.flags = flags = [0] * width
+        for name, number in groups.items():
+            names[number] = name
+            flags[number] = ((_NEWLINES if name in newline_types else 0) | (_IGNORED if name in ignore else 0)
+                             | (_BAD if name == "_BAD" else 0))
+        terminal = dict(groups, **{"$END": _END})
+
+        self.states = states = tables.STATES  # by name, for the errors' expected terminals
         self.start_states = tables.START_STATES
         self.end_states = tables.END_STATES
-        # A rule `a: b` that hands its one child up unchanged (Lark's ?rule) only changes state:
-        # its callback is None.  These unit reductions are most of the work in an expression.
-        self.rules = [(origin, size, None if _passes_through(origin, size, expand1, keep, splice)
-                       else self._callback(transformer, origin, alias, expand1, keep, splice))
-                      for origin, alias, expand1, size, keep, splice in tables.RULES]
+        nonterminals = {origin: i for i, origin in enumerate(dict.fromkeys(r[0] for r in tables.RULES))}
+        self.rules = rules = []  # (origin, size, callback or None for a unit reduction)
+        for origin, alias, expand1, size, keep, splice in tables.RULES:
+            unit = _passes_through(origin, size, expand1, keep, splice)
+            rules.append((origin, size, None if unit else self._callback(transformer, origin, alias, expand1,
+                                                                         keep, splice)))
+        # Actions as lists indexed by terminal number: a shift to state n is n >= 0, a reduction by
+        # rules[i] is -1 - i, no action is -1 - len(rules) (a pseudo-rule that raises _Stuck).
+        stuck = -1 - len(rules)
+        self.actions = actions = [[stuck] * width for _ in states]
+        for state, row in zip(states, actions):
+            for symbol, action in state.items():
+                if symbol in terminal:
+                    row[terminal[symbol]] = action
+        # The driver's rules, indexed by the action itself (a negative index counts from the end).
+        # A unit reduction never reaches the driver (the gotos below follow it), but stays correct.
+        self.reductions = [(size, nonterminals[origin], _first if callback is None else callback)
+                           for origin, size, callback in rules]
+        self.reductions.append((0, 0, _stuck))
+        self.reductions.reverse()
+        self.gotos = [self._gotos(state, actions, rules, nonterminals, width) for state in states]
+
+    @staticmethod
+    def _gotos(state: dict, actions, rules, nonterminals, width):
+        """Per nonterminal, per lookahead: the state after the goto and the unit reductions it leads to."""
+        gotos = [None] * len(nonterminals)
+        for symbol, target in state.items():
+            if symbol not in nonterminals:
+                continue
+            row = [target] * width
+            for kind in range(width):
+                top, action = target, actions[target][kind]
+                while action < 0 and -1 - action < len(rules) and rules[-1 - action][2] is None:
+                    top = state[rules[-1 - action][0]]
+                    action = actions[top][kind]
+                row[kind] = top
+            gotos[nonterminals[symbol]] = row
+        return gotos
 
     @staticmethod
     def _callback(transformer, origin, alias, expand1, keep, splice):
         method = getattr(transformer, alias or origin, None)
         shaping = not all(keep) or any(splice)
+        spliced = origin.startswith("_")
+        if not shaping and not expand1:  # most rules: straight to the transformer, or a splice
+            if spliced:
+                return _Splice
+            if method is not None:
+                return method
+        # The children kept, in order, with whether each is a _Splice to open.
+        plan = [(i, spliced_child) for i, (kept, spliced_child) in enumerate(zip(keep, splice))
+                if kept or spliced_child]
 
         def reduce(children):
             if shaping:
                 shaped = []
-                for child, kept, spliced in zip(children, keep, splice):
-                    if spliced:
+                for i, spliced_child in plan:
+                    if spliced_child:
                         if shaped:
-                            shaped.extend(child.items)
+                            shaped.extend(children[i].items)
                         else:  # left recursion (a list growing item by item): reuse, don't copy
-                            shaped = child.items
-                    elif kept:
-                        shaped.append(child)
+                            shaped = children[i].items
+                    else:
+                        shaped.append(children[i])
                 children = shaped
-            if origin.startswith("_"):
+            if spliced:
                 return _Splice(children)
             if expand1 and len(children) == 1:
                 return children[0]
@@ -103,55 +192,104 @@ class Parser:
         return reduce
 
     def tokens(self, text: str):
-        """The tokens of ``text`` with their line and column, then ``$END``."""
-        ignore, newline_types = self.ignore, self.newline_types
-        line, line_start, pos = 1, 0, 0
+        """The tokens of ``text`` with their line and column, then ``$END`` (``parse`` lexes the same way)."""
+        names, flags = self.names, self.flags
+        line, line_start = 1, 0
         for m in self.master.finditer(text):
-            start = m.start()
-            if start != pos:
-                break
-            pos = m.end()
-            kind = m.lastgroup
-            if kind not in ignore:
-                yield Token(kind, m.group(), line, start - line_start + 1, start)
-            if kind in newline_types:
-                value = m.group()
-                if "\n" in value:
+            kind = m.lastindex
+            start = m.start(kind)
+            flag = flags[kind]
+            if flag:
+                if flag & _BAD:
+                    raise LexError(start, line, start - line_start + 1)
+                value = m.group(kind)
+                token = Token(names[kind], value, line, start - line_start + 1, start)
+                if flag & _NEWLINES and "\n" in value:
                     line += value.count("\n")
                     line_start = start + value.rindex("\n") + 1
-        if pos != len(text):
-            raise LexError(pos, line, pos - line_start + 1)
-        yield Token("$END", "", line, pos - line_start + 1, pos)
+                if flag & _IGNORED:
+                    continue
+                yield token
+            else:
+                yield Token(names[kind], m.group(kind), line, start - line_start + 1, start)
+        yield Token("$END", "", line, len(text) - line_start + 1, len(text))
 
     def parse(self, text: str, start: str):
-        states, rules = self.states, self.rules
-        end_state = self.end_states[start]
-        state_stack = [self.start_states[start]]
-        value_stack: list = []
-        previous = None
-        for token in self.tokens(text):
-            kind = token.type
-            while True:
-                action = states[state_stack[-1]].get(kind)
-                if action is None:
-                    expected = [s for s in states[state_stack[-1]] if s.isupper()]
-                    raise ParseError(token, expected, previous)
-                if action >= 0:
-                    state_stack.append(action)
-                    value_stack.append(token)
-                    break
-                origin, size, reduce = rules[-1 - action]
-                if reduce is None:
-                    state_stack[-1] = states[state_stack[-2]][origin]
-                    continue
-                if size:
-                    children = value_stack[-size:]
-                    del value_stack[-size:]
-                    del state_stack[-size:]
+        names, flags, actions, reductions, gotos = self.names, self.flags, self.actions, self.reductions, self.gotos
+        state = self.start_states[start]
+        below: list = []  # below[i]: the state under values[i]
+        values: list = []
+        previous = token = None
+        line, line_start = 1, 0
+        try:
+            for m in self.master.finditer(text):
+                # The lexer, as in tokens() (inline: a generator costs a resumption per token).
+                kind = m.lastindex
+                pos = m.start(kind)
+                flag = flags[kind]
+                if flag:
+                    if flag & _BAD:
+                        raise LexError(pos, line, pos - line_start + 1)
+                    value = m.group(kind)
+                    token = Token(names[kind], value, line, pos - line_start + 1, pos)
+                    if flag & _NEWLINES and "\n" in value:
+                        line += value.count("\n")
+                        line_start = pos + value.rindex("\n") + 1
+                    if flag & _IGNORED:
+                        continue
                 else:
-                    children = []
-                value_stack.append(reduce(children))
-                state_stack.append(states[state_stack[-1]][origin])
-                if kind == "$END" and state_stack[-1] == end_state:
-                    return value_stack[-1]
-            previous = token
+                    token = Token(names[kind], m.group(kind), line, pos - line_start + 1, pos)
+                while True:
+                    action = actions[state][kind]
+                    if action >= 0:
+                        below.append(state)
+                        values.append(token)
+                        state = action
+                        break
+                    size, origin, reduce = reductions[action]
+                    if size == 1:
+                        under = below[-1]
+                        values[-1] = reduce([values[-1]])
+                    elif size:
+                        under = below[-size]
+                        del below[1 - size:]
+                        children = values[-size:]
+                        del values[1 - size:]
+                        values[-1] = reduce(children)
+                    else:
+                        under = state
+                        value = reduce([])
+                        below.append(state)
+                        values.append(value)
+                    state = gotos[under][origin][kind]
+                previous = token
+        except _Stuck:
+            raise ParseError(token, [s for s in self.states[state] if s.isupper()], previous) from None
+        return self._finish(text, start, state, below, values, previous, line, line_start)
+
+    def _finish(self, text, start, state, below, values, previous, line, line_start):
+        """Feed ``$END``: reduce until the start rule's end state (plain gotos, unit rules one by one)."""
+        states, rules, end_state = self.states, self.rules, self.end_states[start]
+        token = Token("$END", "", line, len(text) - line_start + 1, len(text))
+        while True:
+            action = self.actions[state][_END]
+            if action >= 0:  # the tables never shift $END; Lark would stop here too
+                return None
+            if -1 - action == len(rules):
+                raise ParseError(token, [s for s in states[state] if s.isupper()], previous)
+            origin, size, reduce = rules[-1 - action]
+            if reduce is None:
+                state = states[below[-1]][origin]
+                continue
+            if size:
+                under = below[-size]
+                children = values[-size:]
+                del below[-size:]
+                del values[-size:]
+            else:
+                under, children = state, []
+            below.append(under)
+            values.append(reduce(children))
+            state = states[under][origin]
+            if state == end_state:
+                return values[-1]
