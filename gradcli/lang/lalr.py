@@ -28,6 +28,7 @@ What makes the loop fast (a large program is millions of tokens):
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from gradcli.lang import _tables
 
@@ -64,13 +65,10 @@ class ParseError(Exception):
         self.token, self.expected, self.previous = token, expected, previous
 
 
-class _Splice:
+class _Splice(list):
     """The children of a ``_rule``: spliced into the parent's children, as Lark does."""
 
-    __slots__ = ("items",)
-
-    def __init__(self, items: list):
-        self.items = items
+    __slots__ = ()
 
 
 class _Stuck(Exception):
@@ -85,12 +83,30 @@ def _first(children):
     return children[0]
 
 
+def _one_class_repeated(regex: str) -> bool:
+    """``[...]+`` with no ``]`` or ``\\`` inside (those are left to the general form)."""
+    return regex.startswith("[") and regex.endswith("]+") and not any(c in regex[1:-2] for c in "[]\\")
+
+
 def _passes_through(origin, size, expand1, keep, splice) -> bool:
     return size == 1 and expand1 and keep[0] and not splice[0] and not origin.startswith("_")
 
 
 # What the lexer does with a terminal besides making it a token (bit flags).
 _NEWLINES, _IGNORED, _BAD = 1, 2, 4
+
+
+class _Later:
+    """Stands for state ``under``'s gotos until a parse first needs them (start-up stays short)."""
+
+    __slots__ = ("parser", "under")
+
+    def __init__(self, parser: "Parser", under: int):
+        self.parser, self.under = parser, under
+
+    def __getitem__(self, origin: int):
+        gotos = self.parser.gotos[self.under] = self.parser._gotos(self.under)
+        return gotos[origin]
 
 
 class Parser:
@@ -101,10 +117,13 @@ class Parser:
         # lead the pattern, as no other terminal begins with one of its characters.  It stays an
         # alternative too, for blanks at the end of the text; a last one-character alternative
         # catches what no terminal matches (a lex error at exactly that character).
-        blanks = "|".join(regex for name, regex in tables.TERMINALS if name in ignore - newline_types)
+        blanks = [regex for name, regex in tables.TERMINALS if name in ignore - newline_types]
+        if len(blanks) == 1 and _one_class_repeated(blanks[0]):  # [ \t]+ leads as [ \t]*: a faster loop
+            lead = blanks[0][:-1] + "*"
+        else:
+            lead = f"(?:{'|'.join(blanks)})*" if blanks else ""
         alternatives = "|".join(f"(?P<{name}>{regex})" for name, regex in tables.TERMINALS)
-        self.master = re.compile(f"(?:{blanks})*(?:{alternatives}|(?P<_BAD>[\\s\\S]))" if blanks
-                                 else f"(?:{alternatives}|(?P<_BAD>[\\s\\S]))")
+        self.master = re.compile(f"{lead}(?:{alternatives}|(?P<_BAD>[\\s\\S]))")
         groups = self.master.groupindex
         width = self.master.groups + 1
         self.names = names = ["$END"] * width  # terminal number -> name
@@ -124,36 +143,44 @@ class Parser:
             unit = _passes_through(origin, size, expand1, keep, splice)
             rules.append((origin, size, None if unit else self._callback(transformer, origin, alias, expand1,
                                                                          keep, splice)))
-        # Actions as lists indexed by terminal number: a shift to state n is n >= 0, a reduction by
+        # The action table is one list: state n's action on terminal k is at n * scale + k, and the
+        # driver numbers state n as n * scale.  A shift to state n is n * scale >= 0, a reduction by
         # rules[i] is -1 - i, no action is -1 - len(rules) (a pseudo-rule that raises _Stuck).
+        self.scale = scale = max(width, len(nonterminals))
         stuck = -1 - len(rules)
-        self.actions = actions = [[stuck] * width for _ in states]
-        for state, row in zip(states, actions):
+        self.actions = actions = [stuck] * (len(states) * scale)
+        for n, state in enumerate(states):
             for symbol, action in state.items():
                 if symbol in terminal:
-                    row[terminal[symbol]] = action
+                    actions[n * scale + terminal[symbol]] = action * scale if action >= 0 else action
         # The driver's rules, indexed by the action itself (a negative index counts from the end).
         # A unit reduction never reaches the driver (the gotos below follow it), but stays correct.
         self.reductions = [(size, nonterminals[origin], _first if callback is None else callback)
                            for origin, size, callback in rules]
         self.reductions.append((0, 0, _stuck))
         self.reductions.reverse()
-        self.gotos = [self._gotos(state, actions, rules, nonterminals, width) for state in states]
+        self.nonterminals = nonterminals
+        self.gotos: list = [None] * len(actions)  # indexed by the driver's state numbers
+        for n in range(len(states)):
+            self.gotos[n * scale] = _Later(self, n * scale)
 
-    @staticmethod
-    def _gotos(state: dict, actions, rules, nonterminals, width):
-        """Per nonterminal, per lookahead: the state after the goto and the unit reductions it leads to."""
+    def _gotos(self, under: int) -> list:
+        """Per nonterminal, per lookahead: the state after the goto from ``under`` and the unit
+        reductions it leads to, with the action there."""
+        actions, rules, nonterminals, scale = self.actions, self.rules, self.nonterminals, self.scale
+        state, width = self.states[under // scale], len(self.names)
         gotos = [None] * len(nonterminals)
         for symbol, target in state.items():
             if symbol not in nonterminals:
                 continue
-            row = [target] * width
+            row = [None] * width
             for kind in range(width):
-                top, action = target, actions[target][kind]
+                top = target * scale
+                action = actions[top + kind]
                 while action < 0 and -1 - action < len(rules) and rules[-1 - action][2] is None:
-                    top = state[rules[-1 - action][0]]
-                    action = actions[top][kind]
-                row[kind] = top
+                    top = state[rules[-1 - action][0]] * scale
+                    action = actions[top + kind]
+                row[kind] = top, action
             gotos[nonterminals[symbol]] = row
         return gotos
 
@@ -168,23 +195,29 @@ class Parser:
             if method is not None:
                 return method
         # The children kept, in order, with whether each is a _Splice to open.
-        plan = [(i, spliced_child) for i, (kept, spliced_child) in enumerate(zip(keep, splice))
-                if kept or spliced_child]
+        plan = [(i, opened) for i, (kept, opened) in enumerate(zip(keep, splice)) if kept or opened]
+        if spliced and len(plan) == 1 and plan[0][1]:  # `_a: _b` hands the splice up as it is
+            return itemgetter(plan[0][0])
+        first, opened_first = plan[0] if plan else (0, False)
+        rest = plan[1:]
+        start = _Splice if spliced else list
 
         def reduce(children):
             if shaping:
-                shaped = []
-                for i, spliced_child in plan:
-                    if spliced_child:
-                        if shaped:
-                            shaped.extend(children[i].items)
-                        else:  # left recursion (a list growing item by item): reuse, don't copy
-                            shaped = children[i].items
+                if not plan:
+                    shaped = start()
+                elif opened_first:  # left recursion (a list growing item by item): grow it, don't copy
+                    shaped = children[first] if spliced else list(children[first])
+                else:
+                    shaped = start((children[first],))
+                for i, opened in rest:
+                    if opened:
+                        shaped.extend(children[i])
                     else:
                         shaped.append(children[i])
                 children = shaped
             if spliced:
-                return _Splice(children)
+                return children if shaping else _Splice(children)
             if expand1 and len(children) == 1:
                 return children[0]
             return method(children) if method is not None else children
@@ -202,7 +235,7 @@ class Parser:
             if flag:
                 if flag & _BAD:
                     raise LexError(start, line, start - line_start + 1)
-                value = m.group(kind)
+                value = m[kind]
                 token = Token(names[kind], value, line, start - line_start + 1, start)
                 if flag & _NEWLINES and "\n" in value:
                     line += value.count("\n")
@@ -211,16 +244,17 @@ class Parser:
                     continue
                 yield token
             else:
-                yield Token(names[kind], m.group(kind), line, start - line_start + 1, start)
+                yield Token(names[kind], m[kind], line, start - line_start + 1, start)
         yield Token("$END", "", line, len(text) - line_start + 1, len(text))
 
     def parse(self, text: str, start: str):
         names, flags, actions, reductions, gotos = self.names, self.flags, self.actions, self.reductions, self.gotos
-        state = self.start_states[start]
+        scale = self.scale
+        state = self.start_states[start] * scale
         below: list = []  # below[i]: the state under values[i]
         values: list = []
         previous = token = None
-        line, line_start = 1, 0
+        line, line_start, new = 1, 0, object.__new__
         try:
             for m in self.master.finditer(text):
                 # The lexer, as in tokens() (inline: a generator costs a resumption per token).
@@ -230,7 +264,7 @@ class Parser:
                 if flag:
                     if flag & _BAD:
                         raise LexError(pos, line, pos - line_start + 1)
-                    value = m.group(kind)
+                    value = m[kind]
                     token = Token(names[kind], value, line, pos - line_start + 1, pos)
                     if flag & _NEWLINES and "\n" in value:
                         line += value.count("\n")
@@ -238,14 +272,15 @@ class Parser:
                     if flag & _IGNORED:
                         continue
                 else:
-                    token = Token(names[kind], m.group(kind), line, pos - line_start + 1, pos)
-                while True:
-                    action = actions[state][kind]
-                    if action >= 0:
-                        below.append(state)
-                        values.append(token)
-                        state = action
-                        break
+                    # Token(...) without the call to __init__: a third cheaper, for most tokens.
+                    token = new(Token)
+                    token.type = names[kind]
+                    token.value = m[kind]
+                    token.line = line
+                    token.column = pos - line_start + 1
+                    token.pos = pos
+                action = actions[state + kind]
+                while action < 0:
                     size, origin, reduce = reductions[action]
                     if size == 1:
                         under = below[-1]
@@ -261,25 +296,29 @@ class Parser:
                         value = reduce([])
                         below.append(state)
                         values.append(value)
-                    state = gotos[under][origin][kind]
+                    state, action = gotos[under][origin][kind]
+                below.append(state)
+                values.append(token)
+                state = action
                 previous = token
         except _Stuck:
-            raise ParseError(token, [s for s in self.states[state] if s.isupper()], previous) from None
+            raise ParseError(token, [s for s in self.states[state // scale] if s.isupper()], previous) from None
         return self._finish(text, start, state, below, values, previous, line, line_start)
 
     def _finish(self, text, start, state, below, values, previous, line, line_start):
         """Feed ``$END``: reduce until the start rule's end state (plain gotos, unit rules one by one)."""
-        states, rules, end_state = self.states, self.rules, self.end_states[start]
+        states, rules, scale = self.states, self.rules, self.scale
+        end_state = self.end_states[start] * scale
         token = Token("$END", "", line, len(text) - line_start + 1, len(text))
         while True:
-            action = self.actions[state][_END]
+            action = self.actions[state + _END]
             if action >= 0:  # the tables never shift $END; Lark would stop here too
                 return None
             if -1 - action == len(rules):
-                raise ParseError(token, [s for s in states[state] if s.isupper()], previous)
+                raise ParseError(token, [s for s in states[state // scale] if s.isupper()], previous)
             origin, size, reduce = rules[-1 - action]
             if reduce is None:
-                state = states[below[-1]][origin]
+                state = states[below[-1] // scale][origin] * scale
                 continue
             if size:
                 under = below[-size]
@@ -290,6 +329,6 @@ class Parser:
                 under, children = state, []
             below.append(under)
             values.append(reduce(children))
-            state = states[under][origin]
+            state = states[under // scale][origin] * scale
             if state == end_state:
                 return values[-1]
