@@ -14,21 +14,22 @@ recurses however deep the input nests.
 
 What makes the loop fast (a large program is millions of tokens):
 
-- Whitespace is lexed with the token after it: the master pattern starts with
-  the ignored blanks, so one regular-expression match yields one token.
-- Terminals and nonterminals are small integers (a terminal is the number of
-  its group in the master pattern), and the action table is lists.
-- Unit reductions (``?rule`` handing its one child up, like ``sum: product``)
-  only change the state, and which state they end in depends on the state
-  below, the nonterminal just reduced and the lookahead.  ``Parser`` follows
-  those chains once, at start-up, into the goto table: an operand climbs
-  atom -> power -> unary -> product -> sum -> expr in one step.
+- Blanks are lexed with the token after them (the master pattern begins with
+  them), so one match is one token; a last one-character alternative stands
+  for a character no terminal takes (a lex error).
+- A terminal is the number of its group in the master pattern, and the action
+  and goto tables are lists indexed by numbers, each state's built on first use.
+- Unit reductions (a ``?rule`` handing its one child up, like ``sum: product``)
+  change only the state, and where they end depends only on the state below,
+  the nonterminal reduced and the lookahead.  So the goto table holds where
+  the whole chain ends (``Parser._row``): an operand climbs atom -> power ->
+  unary -> product -> sum -> expr in one step.
 """
 
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+from itertools import repeat
 
 from gradcli.lang import _tables
 
@@ -89,24 +90,31 @@ def _one_class_repeated(regex: str) -> bool:
 
 
 def _passes_through(origin, size, expand1, keep, splice) -> bool:
-    return size == 1 and expand1 and keep[0] and not splice[0] and not origin.startswith("_")
+    """A rule that hands its one child up as it is: ``?a: b``, or ``_a: _b`` (a splice stays one)."""
+    if size != 1:
+        return False
+    if origin.startswith("_"):
+        return splice[0]
+    return expand1 and keep[0] and not splice[0]
 
+
+_new = tuple.__new__
 
 # What the lexer does with a terminal besides making it a token (bit flags).
 _NEWLINES, _IGNORED, _BAD = 1, 2, 4
 
 
-class _Later:
-    """Stands for state ``under``'s gotos until a parse first needs them (start-up stays short)."""
+class _Later(tuple):
+    """``(build, place, key)``: a part of the tables that no parse has needed yet.  On first use,
+    ``build(key)`` makes it and it takes this stand-in's place at ``place[key]``.  (A tuple, as
+    the parser makes hundreds at start-up: ``tuple.__new__`` is the cheapest way.)"""
 
-    __slots__ = ("parser", "under")
+    __slots__ = ()
 
-    def __init__(self, parser: "Parser", under: int):
-        self.parser, self.under = parser, under
-
-    def __getitem__(self, origin: int):
-        gotos = self.parser.gotos[self.under] = self.parser._gotos(self.under)
-        return gotos[origin]
+    def __getitem__(self, i: int):
+        build, place, key = self
+        part = place[key] = build(key)
+        return part[i]
 
 
 class Parser:
@@ -123,7 +131,7 @@ class Parser:
         else:
             lead = f"(?:{'|'.join(blanks)})*" if blanks else ""
         alternatives = "|".join(f"(?P<{name}>{regex})" for name, regex in tables.TERMINALS)
-        self.master = re.compile(f"{lead}(?:{alternatives}|(?P<_BAD>[\\s\\S]))")
+        self.master = re.compile(f"{lead}(?:{alternatives}|(?P<_bad>[\\s\\S]))")
         groups = self.master.groupindex
         width = self.master.groups + 1
         self.names = names = ["$END"] * width  # terminal number -> name
@@ -131,7 +139,7 @@ class Parser:
         for name, number in groups.items():
             names[number] = name
             flags[number] = ((_NEWLINES if name in newline_types else 0) | (_IGNORED if name in ignore else 0)
-                             | (_BAD if name == "_BAD" else 0))
+                             | (_BAD if name == "_bad" else 0))
         terminal = dict(groups, **{"$END": _END})
 
         self.states = states = tables.STATES  # by name, for the errors' expected terminals
@@ -143,46 +151,60 @@ class Parser:
             unit = _passes_through(origin, size, expand1, keep, splice)
             rules.append((origin, size, None if unit else self._callback(transformer, origin, alias, expand1,
                                                                          keep, splice)))
-        # The action table is one list: state n's action on terminal k is at n * scale + k, and the
-        # driver numbers state n as n * scale.  A shift to state n is n * scale >= 0, a reduction by
+        # Built state by state, when a parse first needs them: start-up and short parses stay short.
+        # actions[n][k]: state n's action on terminal k: a shift to state m is m >= 0, a reduction by
         # rules[i] is -1 - i, no action is -1 - len(rules) (a pseudo-rule that raises _Stuck).
-        self.scale = scale = max(width, len(nonterminals))
-        stuck = -1 - len(rules)
-        self.actions = actions = [stuck] * (len(states) * scale)
-        for n, state in enumerate(states):
-            for symbol, action in state.items():
-                if symbol in terminal:
-                    actions[n * scale + terminal[symbol]] = action * scale if action >= 0 else action
+        # gotos[n][nonterminal][k]: (state, action) after the goto and any unit reductions, see _row.
+        self.terminal, self.width, self.nonterminals = terminal, width, nonterminals
+        self.actions: list = [None] * len(states)
+        self.gotos: list = [None] * len(states)
+        for table, build in (self.actions, self._actions), (self.gotos, self._gotos):
+            table[:] = [_new(_Later, (build, table, n)) for n in range(len(states))]
         # The driver's rules, indexed by the action itself (a negative index counts from the end).
-        # A unit reduction never reaches the driver (the gotos below follow it), but stays correct.
+        # A unit reduction never reaches the driver (the gotos follow it), but would stay correct.
         self.reductions = [(size, nonterminals[origin], _first if callback is None else callback)
                            for origin, size, callback in rules]
         self.reductions.append((0, 0, _stuck))
         self.reductions.reverse()
-        self.nonterminals = nonterminals
-        self.gotos: list = [None] * len(actions)  # indexed by the driver's state numbers
-        for n in range(len(states)):
-            self.gotos[n * scale] = _Later(self, n * scale)
+        # Per action -1 - i: the origin of rules[i] if it is a unit reduction, else "" (also for no action).
+        self.units = [origin if callback is None else "" for origin, _, callback in rules] + [""]
+
+    def _actions(self, n: int) -> list:
+        terminal = self.terminal
+        row = [-1 - len(self.rules)] * self.width
+        for symbol, action in self.states[n].items():
+            if symbol in terminal:
+                row[terminal[symbol]] = action
+        return row
 
     def _gotos(self, under: int) -> list:
-        """Per nonterminal, per lookahead: the state after the goto from ``under`` and the unit
-        reductions it leads to, with the action there."""
-        actions, rules, nonterminals, scale = self.actions, self.rules, self.nonterminals, self.scale
-        state, width = self.states[under // scale], len(self.names)
+        """State ``under``'s gotos: per nonterminal, the row of what follows for each lookahead."""
+        state, nonterminals = self.states[under], self.nonterminals
+        targets = {nonterminals[symbol]: target for symbol, target in state.items() if symbol in nonterminals}
         gotos = [None] * len(nonterminals)
-        for symbol, target in state.items():
-            if symbol not in nonterminals:
-                continue
-            row = [None] * width
-            for kind in range(width):
-                top = target * scale
-                action = actions[top + kind]
-                while action < 0 and -1 - action < len(rules) and rules[-1 - action][2] is None:
-                    top = state[rules[-1 - action][0]] * scale
-                    action = actions[top + kind]
-                row[kind] = top, action
-            gotos[nonterminals[symbol]] = row
+
+        def row(origin):
+            return self._row(state, targets[origin])
+
+        for origin in targets:
+            gotos[origin] = _new(_Later, (row, gotos, origin))
         return gotos
+
+    def _row(self, state: dict, target: int) -> list:
+        """Per lookahead: the state after the goto to ``target`` and the unit reductions that follow
+        there (each to the goto from ``state`` on its nonterminal), with the action in the end."""
+        actions, units = self.actions, self.units
+        actions[target][0]  # built, if it was not yet
+        own = actions[target]
+        row = list(zip(repeat(target), own))
+        for kind, action in enumerate(own):
+            if action < 0 and units[-1 - action]:  # a unit reduction: follow the chain
+                top = target
+                while action < 0 and units[-1 - action]:
+                    top = state[units[-1 - action]]
+                    action = actions[top][kind]
+                row[kind] = top, action
+        return row
 
     @staticmethod
     def _callback(transformer, origin, alias, expand1, keep, splice):
@@ -196,8 +218,6 @@ class Parser:
                 return method
         # The children kept, in order, with whether each is a _Splice to open.
         plan = [(i, opened) for i, (kept, opened) in enumerate(zip(keep, splice)) if kept or opened]
-        if spliced and len(plan) == 1 and plan[0][1]:  # `_a: _b` hands the splice up as it is
-            return itemgetter(plan[0][0])
         first, opened_first = plan[0] if plan else (0, False)
         rest = plan[1:]
         start = _Splice if spliced else list
@@ -230,29 +250,26 @@ class Parser:
         line, line_start = 1, 0
         for m in self.master.finditer(text):
             kind = m.lastindex
-            start = m.start(kind)
+            pos = m.start(kind)
+            token = Token(names[kind], m[kind], line, pos - line_start + 1, pos)
             flag = flags[kind]
             if flag:
                 if flag & _BAD:
-                    raise LexError(start, line, start - line_start + 1)
-                value = m[kind]
-                token = Token(names[kind], value, line, start - line_start + 1, start)
-                if flag & _NEWLINES and "\n" in value:
-                    line += value.count("\n")
-                    line_start = start + value.rindex("\n") + 1
+                    raise LexError(pos, line, token.column)
+                if flag & _NEWLINES and "\n" in token.value:
+                    line += token.value.count("\n")
+                    line_start = pos + token.value.rindex("\n") + 1
                 if flag & _IGNORED:
                     continue
-                yield token
-            else:
-                yield Token(names[kind], m[kind], line, start - line_start + 1, start)
+            yield token
         yield Token("$END", "", line, len(text) - line_start + 1, len(text))
 
     def parse(self, text: str, start: str):
         names, flags, actions, reductions, gotos = self.names, self.flags, self.actions, self.reductions, self.gotos
-        scale = self.scale
-        state = self.start_states[start] * scale
+        state = self.start_states[start]
         below: list = []  # below[i]: the state under values[i]
         values: list = []
+        top = -1  # the index of the last value (indexing from the end is slower)
         previous = token = None
         line, line_start, new = 1, 0, object.__new__
         try:
@@ -260,65 +277,64 @@ class Parser:
                 # The lexer, as in tokens() (inline: a generator costs a resumption per token).
                 kind = m.lastindex
                 pos = m.start(kind)
+                token = new(Token)  # Token(...) without the call to __init__: a third cheaper
+                token.type = names[kind]
+                token.value = value = m[kind]
+                token.line = line
+                token.column = pos - line_start + 1
+                token.pos = pos
                 flag = flags[kind]
                 if flag:
                     if flag & _BAD:
-                        raise LexError(pos, line, pos - line_start + 1)
-                    value = m[kind]
-                    token = Token(names[kind], value, line, pos - line_start + 1, pos)
+                        raise LexError(pos, line, token.column)
                     if flag & _NEWLINES and "\n" in value:
                         line += value.count("\n")
                         line_start = pos + value.rindex("\n") + 1
                     if flag & _IGNORED:
                         continue
-                else:
-                    # Token(...) without the call to __init__: a third cheaper, for most tokens.
-                    token = new(Token)
-                    token.type = names[kind]
-                    token.value = m[kind]
-                    token.line = line
-                    token.column = pos - line_start + 1
-                    token.pos = pos
-                action = actions[state + kind]
+                action = actions[state][kind]
                 while action < 0:
                     size, origin, reduce = reductions[action]
                     if size == 1:
-                        under = below[-1]
-                        values[-1] = reduce([values[-1]])
+                        under = below[top]
+                        values[top] = reduce([values[top]])
                     elif size:
-                        under = below[-size]
-                        del below[1 - size:]
-                        children = values[-size:]
-                        del values[1 - size:]
-                        values[-1] = reduce(children)
+                        top = top + 1 - size
+                        cut = top + 1
+                        under = below[top]
+                        del below[cut:]
+                        children = values[top:]
+                        del values[cut:]
+                        values[top] = reduce(children)
                     else:
                         under = state
                         value = reduce([])
                         below.append(state)
                         values.append(value)
+                        top += 1
                     state, action = gotos[under][origin][kind]
                 below.append(state)
                 values.append(token)
                 state = action
+                top += 1
                 previous = token
         except _Stuck:
-            raise ParseError(token, [s for s in self.states[state // scale] if s.isupper()], previous) from None
+            raise ParseError(token, [s for s in self.states[state] if s.isupper()], previous) from None
         return self._finish(text, start, state, below, values, previous, line, line_start)
 
     def _finish(self, text, start, state, below, values, previous, line, line_start):
         """Feed ``$END``: reduce until the start rule's end state (plain gotos, unit rules one by one)."""
-        states, rules, scale = self.states, self.rules, self.scale
-        end_state = self.end_states[start] * scale
+        states, rules, end_state = self.states, self.rules, self.end_states[start]
         token = Token("$END", "", line, len(text) - line_start + 1, len(text))
         while True:
-            action = self.actions[state + _END]
+            action = self.actions[state][_END]
             if action >= 0:  # the tables never shift $END; Lark would stop here too
                 return None
             if -1 - action == len(rules):
-                raise ParseError(token, [s for s in states[state // scale] if s.isupper()], previous)
+                raise ParseError(token, [s for s in states[state] if s.isupper()], previous)
             origin, size, reduce = rules[-1 - action]
             if reduce is None:
-                state = states[below[-1] // scale][origin] * scale
+                state = states[below[-1]][origin]
                 continue
             if size:
                 under = below[-size]
@@ -329,6 +345,6 @@ class Parser:
                 under, children = state, []
             below.append(under)
             values.append(reduce(children))
-            state = states[under // scale][origin] * scale
+            state = states[under][origin]
             if state == end_state:
                 return values[-1]
