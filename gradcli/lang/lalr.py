@@ -106,8 +106,8 @@ _NEWLINES, _IGNORED, _BAD = 1, 2, 4
 
 class _Later(tuple):
     """``(build, place, key)``: a part of the tables that no parse has needed yet.  On first use,
-    ``build(key)`` makes it and it takes this stand-in's place at ``place[key]``.  (A tuple, as
-    the parser makes hundreds at start-up: ``tuple.__new__`` is the cheapest way.)"""
+    ``build(key)`` makes it and it takes this stand-in's place at ``place[key]``.  (A tuple: made
+    by ``tuple.__new__`` in C, the parser's start-up makes one per state.)"""
 
     __slots__ = ()
 
@@ -157,9 +157,9 @@ class Parser:
         # gotos[n][nonterminal][k]: (state, action) after the goto and any unit reductions, see _row.
         self.terminal, self.width, self.nonterminals = terminal, width, nonterminals
         self.actions: list = [None] * len(states)
-        self.gotos: list = [None] * len(states)
-        for table, build in (self.actions, self._actions), (self.gotos, self._gotos):
-            table[:] = [_new(_Later, (build, table, n)) for n in range(len(states))]
+        stand_ins = zip(repeat(self._actions), repeat(self.actions), range(len(states)))
+        self.actions[:] = map(_new, repeat(_Later), stand_ins)
+        self.gotos: list = [None] * len(states)  # each state's stand-in is placed with its actions
         # The driver's rules, indexed by the action itself (a negative index counts from the end).
         # A unit reduction never reaches the driver (the gotos follow it), but would stay correct.
         self.reductions = [(size, nonterminals[origin], _first if callback is None else callback)
@@ -170,6 +170,9 @@ class Parser:
         self.units = [origin if callback is None else "" for origin, _, callback in rules] + [""]
 
     def _actions(self, n: int) -> list:
+        """State n's row of the action table.  A goto from state n comes after a shift from it, so
+        after this: its gotos' stand-in is placed here."""
+        self.gotos[n] = _new(_Later, (self._gotos, self.gotos, n))
         terminal = self.terminal
         row = [-1 - len(self.rules)] * self.width
         for symbol, action in self.states[n].items():
@@ -208,14 +211,20 @@ class Parser:
 
     @staticmethod
     def _callback(transformer, origin, alias, expand1, keep, splice):
-        method = getattr(transformer, alias or origin, None)
-        shaping = not all(keep) or any(splice)
-        spliced = origin.startswith("_")
+        shaping = False in keep or True in splice
+        spliced = origin[0] == "_"
+        method = None if spliced else getattr(transformer, alias or origin, None)
         if not shaping and not expand1:  # most rules: straight to the transformer, or a splice
             if spliced:
                 return _Splice
             if method is not None:
                 return method
+        return Parser._shaper(method, spliced, shaping, expand1, keep, splice)
+
+    @staticmethod
+    def _shaper(method, spliced, shaping, expand1, keep, splice):
+        """A callback that shapes the children as Lark does (its own function: a closure's cells
+        would cost every rule at start-up)."""
         # The children kept, in order, with whether each is a _Splice to open.
         plan = [(i, opened) for i, (kept, opened) in enumerate(zip(keep, splice)) if kept or opened]
         first, opened_first = plan[0] if plan else (0, False)
