@@ -3,7 +3,7 @@
 Three ways to run grammar/gradcli.lark:
   1. Lark at run time, LALR with its table cache (cache=...), the transformer passed in;
   2. Lark's generated standalone parser (python -m lark.tools.standalone);
-  3. gradcli: Lark's tables exported at build time, driven by gradcli/lalr.py.
+  3. gradcli: Lark's tables exported at build time, driven by gradcli/lang/lalr.py.
 
 For each, the start-up cost (a fresh process: import and construct) and the
 parse throughput on a generated chain program with the same transformer.

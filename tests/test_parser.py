@@ -82,7 +82,11 @@ def programs(count=1200, seed=7):
              "a(b+1)", "(a)(b)", "2e", "2 e", "2e3x", "y = x²\nz = 3 § 2", "√", "2√", "x⁻",
              "y = W @ x + b", "W = [[0.1, 0.5], [-0.3, 0.8]]", "v = [x1*x2, sin(x1)]", "W[1, 0] + W[0][1]",
              "f(x)[0]", "(a + b)[-1]", "sum(S, 1) + max(S, axis=0)", "[[1, 2], [3]]", "x[1.5]", "[a=1]",
-             "a @ b @ c * d", "x[]", "[]", "2[1, 2]", "x[0", "sum(S, axis=)"]
+             "a @ b @ c * d", "x[]", "[]", "2[1, 2]", "x[0", "sum(S, axis=)",
+             # blanks are lexed with the token after them: at line starts, the end, before errors
+             "x = 1 \t\f\r\n  y = 2   ", "   ", "\t", "x   §", "x  y", "  # c\n x", "x\r", "x\r\n\r\n",
+             "\f\fx", "x =\t\t", "x\n\n   \n", "1 +\n 2", "  \n  ", "x # trailing", "(  x  )", "sin (x)",
+             "x\t§", "y = 2\r\n z", "# only a comment", "x\n   é", "  2  x  ", "x =  ;  y"]
     yield from fixed
     for _ in range(count):
         yield "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 14)))
@@ -119,3 +123,31 @@ def test_driver_agrees_with_lark(parsers, start):
         assert outcome(ours, text, start) == theirs, repr(text)
         agreed += 1
     assert agreed > 1000
+
+
+def lark_tokens(lexer, text):
+    out = []
+    try:
+        for t in lexer.lex(text):
+            out.append((t.type, t.value, t.line, t.column, t.start_pos))
+    except Exception as exc:  # lark's UnexpectedCharacters
+        return out, (exc.line, exc.column, exc.pos_in_stream)
+    return out, None
+
+
+def our_tokens(parser, text):
+    out = []
+    try:
+        for t in parser.tokens(text):
+            out.append((t.type, t.value, t.line, t.column, t.pos))
+    except LexError as exc:
+        return out, (exc.line, exc.column, exc.pos)
+    assert out[-1][:2] == ("$END", "")
+    return out[:-1], None
+
+
+def test_tokens_agree_with_lark():
+    """The lexer alone: every token's type, text and place, and where a lex error is."""
+    ours, lexer = Parser(_Build()), lark_parser()
+    for text in programs():
+        assert our_tokens(ours, text) == lark_tokens(lexer, text), repr(text)
