@@ -1,10 +1,12 @@
 """Lowering a parsed program to the tape.
 
-Statements may appear in any order in the text: they are ordered by an
-iterative depth-first search that visits them in textual order and pulls each
-statement's dependencies in before it.  Nothing here recurses.  Constant
-expressions (defaults, bindings) are evaluated by a small loop over the op
-table, so lowering needs no evaluator.
+Statements may appear in any order in the text.  ``lower_text`` lowers each
+statement as the parser reduces it while they come in an order that allows it
+(the usual case, and the one that matters for memory); otherwise ``build_tape``
+orders them by an iterative depth-first search that visits them in textual
+order and pulls each statement's dependencies in before it.  Nothing here
+recurses.  Constant expressions (defaults, bindings) are evaluated by a small
+loop over the op table, so lowering needs no evaluator.
 
 Arrays: a literal of numbers is one constant holding a numpy array; a literal
 with names stacks its elements (``stack`` nodes); ``x[1, 0]`` is an ``index``
@@ -30,6 +32,7 @@ from gradcli.support.errors import EvaluationError, GradError, ProgramError
 # The longest text an array constant is labelled with; a longer literal is shortened with ...
 LABEL_WIDTH = 40
 
+
 def lower_text(text: str) -> Tape:
     """Parse a program's text and lower it, each statement as the parser reduces it.
 
@@ -49,6 +52,7 @@ def lower_text(text: str) -> Tape:
 
 
 def build_tape(program: Program) -> Tape:
+    """Lower a whole parsed program: checks first, then the inputs, then the statements in dependency order."""
     lowering = _Lowering(program.source)
     tape = lowering.tape
     statements: dict[str, Statement] = {}
