@@ -136,3 +136,9 @@ def test_a_deep_matmul_chain_counts_and_lists_the_top_20(tmp_path):
 def test_element_errors_are_one_line(args, message):
     result = run("explain", *args)
     assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_max_paths_0_lists_none_and_still_sums():
+    text = run("explain", "--paths", "--element", "W[0,1]", "-f", NORM_WX, "--max-paths", "0").out
+    assert "W[0,1]: 2 paths to f; none listed (--max-paths 0)" in text
+    assert "omitted 0.176 = 0.176" in text  # 2 q[0] x[1], all of it in the omitted sum

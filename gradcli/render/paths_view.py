@@ -55,6 +55,19 @@ def paths_rich(result: PathsResult):
     return Group(*parts)
 
 
+def _count_paths(head, item, out: str, listed: str) -> bool:
+    """Add to an input's heading how many paths reach the output and which are listed; False when none does."""
+    if item.path_count == 0:
+        head.append(f": no path to {out}: gradient 0", style="not bold")
+        return False
+    head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
+                style="not bold")
+    if item.capped:
+        head.append(f"; the {len(item.paths)} {listed}" if item.paths else "; none listed (--max-paths 0)",
+                    style="not bold")
+    return True
+
+
 def _input_tree(result: PathsResult, item: InputPaths):
     from rich.text import Text
     from rich.tree import Tree
@@ -62,15 +75,8 @@ def _input_tree(result: PathsResult, item: InputPaths):
     out = result.sweep.output
     derivative = f"d{out}/d{item.name}"
     head = Text(f"{item.name} = {short(result.sweep.values[item.index])}", style="bold")
-    if item.path_count == 0:
-        head.append(f": no path to {out}: gradient 0", style="not bold")
+    if not _count_paths(head, item, out, "with the largest |product|, largest first"):
         return Tree(head)
-    head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
-                style="not bold")
-    if item.capped and item.paths:
-        head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
-    elif item.capped:
-        head.append("; none listed (--max-paths 0)", style="not bold")
     tree = Tree(head)
     for number, path in enumerate(item.paths, 1):
         _add_path(tree, result.graph, number, path)
@@ -181,16 +187,9 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
     derivative = f"d{out}/d{item.name}"
     nodes = result.sweep.tape.nodes
     head = Text(f"{item.name} {shape_text(shape(item.gradient))}", style="bold")
-    if item.path_count == 0:
-        head.append(f": no path to {out}: gradient 0", style="not bold")
+    among = f" among the first {result.searched:,}" if item.path_count > result.searched else ""
+    if not _count_paths(head, item, out, f"with the largest contribution (by norm){among}"):
         return Tree(head)
-    head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
-                style="not bold")
-    if item.capped and not item.paths:
-        head.append("; none listed (--max-paths 0)", style="not bold")
-    elif item.capped:
-        among = f" among the first {result.searched:,}" if item.path_count > result.searched else ""
-        head.append(f"; the {len(item.paths)} with the largest contribution (by norm){among}", style="not bold")
     tree = Tree(head)
     for number, path in enumerate(item.paths, 1):
         branch = tree.add(Text(f"path {number}: " + " → ".join(nodes[v].label for v in path.nodes)))
@@ -247,14 +246,9 @@ def element_paths_rich(result):
     for item in result.inputs:
         derivative = f"d{out}/d{item.name}"
         head = Text(item.name, style="bold")
-        if item.path_count == 0:
-            head.append(f": no path to {out}: gradient 0", style="not bold")
+        if not _count_paths(head, item, out, "with the largest |product|, largest first"):
             parts += [Tree(head), Text("")]
             continue
-        head.append(f": {plural(item.path_count, 'path', number=count_text(item.path_count))} to {out}",
-                    style="not bold")
-        if item.capped:
-            head.append(f"; the {len(item.paths)} with the largest |product|, largest first", style="not bold")
         tree = Tree(head)
         for number, path in enumerate(item.paths, 1):
             _add_path(tree, graph, number, path)
