@@ -4,10 +4,12 @@ from __future__ import annotations
 
 
 def chain(n_nodes: int) -> str:
-    """A chain of statements, each adding 4 tape nodes: t{i} = sin(t{i-1}) * 0.999 + t{i-2}.
+    """A chain of ``n_nodes // 4`` statements: t{i} = sin(t{i-1}) * 0.999 + t{i-2}.
 
-    The text is about 30 bytes a statement, 7.5 bytes a node: the shape of a
-    hand-written program with named intermediates.
+    Each statement is 4 nodes of text (three operations and a constant; the tape
+    holds the constant 0.999 once, so it has 3 nodes a statement).  The text is
+    about 30 bytes a statement: the shape of a hand-written program with named
+    intermediates.
     """
     statements = max(2, n_nodes // 4)
     lines = ["t0 = sin(x)", "t1 = x*x"]
