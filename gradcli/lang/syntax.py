@@ -44,8 +44,7 @@ class _Build:
     def __init__(self):
         self.strings: dict[str, str] = {}  # names and number spellings, interned
         self.numbers: dict[str, float] = {}
-        self.each = None  # set by read_statements: called with each statement, which is then not kept
-        self.count = 0  # statements handed to ``each``
+        self.each = None  # set by read_statements: called with each statement as it is reduced
 
     def number(self, c):
         tok = c[0]
@@ -171,12 +170,10 @@ class _Build:
         expr = c[0]
         return self._statement(Statement("f", expr, expr.line, expr.column, bare=True))
 
-    def _statement(self, st: Statement) -> Statement | None:
-        if self.each is None:
-            return st
-        self.count += 1
-        self.each(st)
-        return None
+    def _statement(self, st: Statement) -> Statement:
+        if self.each is not None:
+            self.each(st)
+        return st
 
     def program(self, c):
         return [s for s in c if isinstance(s, Statement)]
@@ -197,7 +194,7 @@ _PARSER = Parser(_BUILD)
 
 
 def _parse(text: str, start: str, each=None):
-    _BUILD.each, _BUILD.count = each, 0
+    _BUILD.each = each
     try:
         with paused_gc():
             return _PARSER.parse(text, start=start)
@@ -215,9 +212,9 @@ def parse_program(text: str) -> Program:
 def read_statements(text: str, each) -> None:
     """Parse a program, calling ``each(statement)`` as each statement is reduced, in the order of the text.
 
-    The parser keeps none of them: a caller that lowers each statement as it comes
-    never holds the whole program's trees.  Errors are parse_program's; an
-    exception raised by ``each`` stops the parse and propagates.
+    A caller that lowers each statement as it comes and lets go of its tree
+    (``st.expr = None``) never holds the whole program's trees.  Errors are
+    parse_program's; an exception raised by ``each`` stops the parse and propagates.
     """
     _parse_statements(text, each)
 
@@ -231,7 +228,7 @@ def _parse_statements(text: str, each=None) -> list[Statement]:
         if exc.source is None:
             exc.source = source_line(text, exc.line)
         raise
-    if not (statements if each is None else _BUILD.count):
+    if not statements:
         raise ProgramError("the program is empty: write an expression, or statements like 'y = x^2'",
                            kind="empty")
     return statements
