@@ -33,8 +33,9 @@ class Problem:
     wrt: list[str]  # inputs to differentiate with respect to, in display order
     outputs: list[str] = field(default_factory=list)  # several, for the Jacobian; else [output]
     program_names: Collection[str] = ()  # every name of the program, the outputs' cone or not
-    # Each tape node's shape, indexed like tape.nodes (() for a number), checked by load;
-    # None for a node that reads an input without a value.
+    # In a program with arrays, each tape node's shape, indexed like tape.nodes (() for a
+    # number), checked by load; None for a node that reads an input without a value.
+    # Empty for a program without arrays: every node is a number.
     shapes: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -148,8 +149,8 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
         wrt = inputs
     problem = Problem(tape, values, outputs[0], wrt, outputs, program_tape.names.keys())
     # Shapes are checked before anything is computed; a scalar program has nothing to check.
-    problem.shapes = (check_shapes(program_tape, tape, values, bound) if problem.arrays
-                      else [()] * len(tape.nodes))
+    if problem.arrays:
+        problem.shapes = check_shapes(program_tape, tape, values, bound)
     return problem
 
 
