@@ -40,21 +40,24 @@ def lower_text(text: str) -> Tape:
     is lowered in that one pass, so only one statement's tree is ever held: at
     10^6 operations the trees would take more memory than the tape.  Any other
     program (a name used above the statement that assigns it, a cycle, an error)
-    is parsed again and lowered by ``build_tape``, which orders the statements
-    and reports errors its own way: both ways give the same tape and the same errors.
+    is parsed again and lowered by ``build_tape``, which checks and orders the
+    statements first and reports errors its own way.
     """
-    stream = _Stream(text)
+    lowering = _Lowering(text)
     try:
-        read_statements(text, stream.statement)
-    except _Reorder:
+        read_statements(text, lowering.statement)
+    except (_Reorder, GradError):
         return build_tape(parse_program(text))
-    return stream.finish()
+    return lowering.finish(lowering.computed)
 
 
 def build_tape(program: Program) -> Tape:
-    """Lower a whole parsed program: checks first, then the inputs, then the statements in dependency order."""
-    lowering = _Lowering(program.source)
-    tape = lowering.tape
+    """Lower a whole parsed program: checks first, then the statements in an order that allows it.
+
+    Inputs' defaults come first (by name, so an error in one is reported in that
+    order), then the other statements in dependency order: each statement then
+    meets only names assigned above it, as ``_Lowering`` needs.
+    """
     statements: dict[str, Statement] = {}
     for st in program.statements:
         if st.target in statements:
@@ -66,24 +69,30 @@ def build_tape(program: Program) -> Tape:
     # pi and e are constants unless the program assigns them: then they are its own names.
     refs = {name: [n for n in _references(program, st) if n in statements or n not in CONSTANTS]
             for name, st in statements.items()}
-
     # Inputs: names never assigned, and names assigned an expression with no names in it.
     # A bare expression is always computed, never a default: `2*pi` alone evaluates it.
     defaults = {name: st for name, st in statements.items() if not refs[name] and not st.bare}
-    lowering.referenced = {n for names in refs.values() for n in names}
-    free = {n for n in lowering.referenced if n not in statements}
-    for name in sorted(free | set(defaults), key=natural_key):
-        lowering.input(name, constant_value(defaults[name].expr, program.source) if name in defaults else None)
-
     order = _order(program, statements, refs, defaults)
-    del refs, free  # done with: free their memory before the nodes are made
-    for name in order:
-        lowering.statement(statements[name])
-    return lowering.close([st.target for st in program.statements if st.target not in defaults])
+    lowering = _Lowering(program.source)
+    for name in sorted(defaults, key=natural_key) + order:
+        lowering.statement(statements[name], refs[name])
+    return lowering.finish([st.target for st in program.statements if st.target not in defaults])
+
+
+class _Reorder(Exception):
+    """The statements cannot be lowered in the order they come: ``build_tape`` orders them first."""
 
 
 class _Lowering:
-    """Appends a program's nodes to a tape: inputs, then statements in evaluation order."""
+    """Appends a program's nodes to a tape, a statement at a time, in the order they come.
+
+    A name used before any statement assigns it is an input; its node is placed
+    where it is first used, and ``finish`` moves the inputs to the front.  A
+    statement that assigns a name used above it (unless it gives an input its
+    default value), or pi or e after they were read as constants, or a name
+    already assigned, raises ``_Reorder``: the order of the text does not allow
+    lowering as read.
+    """
 
     def __init__(self, source: str):
         self.tape = Tape(source)
@@ -92,32 +101,75 @@ class _Lowering:
         # repeating 0.5 a million times reads one node, with an edge from each use.
         self.constants: dict[str, int] = {}
         self.referenced: set[str] = set()  # the names statements use (pi and e only if assigned)
+        self.computed: list[str] = []  # statements that are not defaults, in the order they came
+        self.assigned: set[str] = set()
+        self.constants_used: set[str] = set()  # pi or e, read as constants
 
-    def close(self, computed: list[str]) -> Tape:
-        """Set what the whole program decides: whether it has arrays, and its outputs.
+    def statement(self, st: Statement, refs: list[str] | None = None) -> None:
+        """Lower one statement; its tree is then let go.
+
+        ``refs`` are the names it uses (pi and e only where assigned), when the
+        caller has them; otherwise they are read from the tree, checking its calls.
+        """
+        target, tape = st.target, self.tape
+        if target in self.assigned or target in self.constants_used:
+            raise _Reorder
+        self.assigned.add(target)
+        if refs is None:
+            refs = []
+            for name in _references(Program([], tape.source), st):
+                if name in CONSTANTS and name not in self.assigned:
+                    self.constants_used.add(name)
+                else:
+                    refs.append(name)
+        if not refs and not st.bare:  # an input's default value: `a = 5`
+            value = constant_value(st.expr, tape.source)
+            index = tape.names.get(target)
+            tape.nodes[self._input(target) if index is None else index].value = value
+            return
+        if target in tape.names or target in refs:  # used above (or by itself)
+            raise _Reorder
+        for name in refs:
+            if name not in tape.names:
+                self._input(name)
+        self.referenced.update(refs)
+        self.computed.append(target)
+        tape.names[target] = self.expression(st.expr, target)
+        st.expr = None  # lowered: a large program's trees are not held beside its tape
+        tape.statements[target] = st
+
+    def _input(self, name: str) -> int:
+        index = self.tape.add(INPUT, name=name)
+        self.tape.inputs.append(index)
+        self.tape.names[name] = index
+        return index
+
+    def finish(self, computed: list[str]) -> Tape:
+        """Move the inputs to the front, sorted by name (x2 before x10), and set what the whole
+        program decides: whether it has arrays, and its outputs.
 
         ``computed`` lists the statements that are not inputs' defaults, in the order
         of the text; the outputs are those nothing else uses.
         """
         tape = self.tape
-        tape.arrays = tape.arrays or any(tape.nodes[i].value is not None and is_array(tape.nodes[i].value)
-                                         for i in tape.inputs)
+        nodes = tape.nodes
+        inputs = sorted(tape.inputs, key=lambda i: natural_key(nodes[i].name))
+        if inputs != list(range(len(inputs))):
+            moved = [nodes[i] for i in inputs] + [node for node in nodes if node.kind != INPUT]
+            new = [0] * len(nodes)
+            for position, node in enumerate(moved):
+                new[node.index] = position
+            for node in moved:
+                node.index = new[node.index]
+                if node.args:
+                    node.args = tuple([new[a] for a in node.args])
+            tape.nodes = moved
+            tape.names = {name: new[i] for name, i in tape.names.items()}
+        tape.inputs = list(range(len(inputs)))
+        tape.arrays = tape.arrays or any(nodes[i].value is not None and is_array(nodes[i].value)
+                                         for i in inputs)
         tape.outputs = [name for name in computed if name not in self.referenced]
         return tape
-
-    def input(self, name: str, value=None) -> int:
-        tape = self.tape
-        index = tape.add(INPUT, name=name, value=value)
-        tape.inputs.append(index)
-        tape.names[name] = index
-        return index
-
-    def statement(self, st: Statement) -> None:
-        """Lower a statement whose names are all on the tape; its tree is then let go."""
-        tape = self.tape
-        tape.names[st.target] = self.expression(st.expr, st.target)
-        st.expr = None  # lowered: a large program's trees are not held beside its tape
-        tape.statements[st.target] = st
 
     def expression(self, expr: Expr, name: str | None) -> int:
         """Append ``expr``'s nodes in post-order; return the index of its value."""
@@ -161,77 +213,6 @@ class _Lowering:
             return tape.add(OPERATION, op=OPS["copy"], args=(results[0],), name=name, number=self.number,
                             line=expr.line, column=expr.column)
         return results[0]
-
-
-class _Reorder(Exception):
-    """The statements cannot be lowered in the order of the text (or have an error): order them first."""
-
-
-class _Stream(_Lowering):
-    """Lowers statements in the order the parser reduces them (``lower_text``).
-
-    A name used before any statement assigns it is taken to be an input and gets its
-    node where it is first used; ``finish`` moves the inputs to the front.  Whatever
-    this cannot decide alone raises ``_Reorder``: a name assigned after it was used
-    (unless as an input's default value), pi or e assigned after use as constants, a
-    name assigned twice, and every error, which ``build_tape`` then reports.
-    """
-
-    def __init__(self, source: str):
-        super().__init__(source)
-        self.program = Program([], source)  # check_call's errors are only raised, then reordered
-        self.computed: list[str] = []  # statements that are not defaults, in the order of the text
-        self.assigned: set[str] = set()
-        self.constants_used: set[str] = set()  # pi or e, read as constants
-
-    def statement(self, st: Statement) -> None:
-        target, tape = st.target, self.tape
-        if target in self.assigned or target in self.constants_used:
-            raise _Reorder
-        self.assigned.add(target)
-        refs = []
-        try:
-            for name in _references(self.program, st):
-                if name in CONSTANTS and name not in self.assigned:
-                    self.constants_used.add(name)
-                else:
-                    refs.append(name)
-            if not refs and not st.bare:  # an input's default value: `a = 5`
-                value = constant_value(st.expr, tape.source)
-                index = tape.names.get(target)
-                if index is None:
-                    index = self.input(target)
-                tape.nodes[index].value = value
-                return
-        except GradError:
-            raise _Reorder from None
-        if target in tape.names or target in refs:  # used above (or by itself)
-            raise _Reorder
-        for name in refs:
-            if name not in tape.names:
-                self.input(name)
-        self.referenced.update(refs)
-        self.computed.append(target)
-        super().statement(st)
-
-    def finish(self) -> Tape:
-        """Move the inputs to the front, sorted by name (x2 before x10), and set the outputs."""
-        tape = self.tape
-        nodes = tape.nodes
-        inputs = sorted(tape.inputs, key=lambda i: natural_key(nodes[i].name))
-        if inputs != list(range(len(inputs))):
-            moved = [nodes[i] for i in inputs] + [node for node in nodes if node.kind != INPUT]
-            new = [0] * len(nodes)
-            for position, node in enumerate(moved):
-                new[node.index] = position
-            for node in moved:
-                node.index = new[node.index]
-                if node.args:
-                    node.args = tuple([new[a] for a in node.args])
-            tape.nodes = moved
-            tape.names = {name: new[i] for name, i in tape.names.items()}
-        tape.inputs = list(range(len(inputs)))
-        return self.close(self.computed)
 
 
 def array_label(text: str) -> str:
