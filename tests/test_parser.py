@@ -151,3 +151,32 @@ def test_tokens_agree_with_lark():
     ours, lexer = Parser(_Build()), lark_parser()
     for text in programs():
         assert our_tokens(ours, text) == lark_tokens(lexer, text), repr(text)
+
+
+class _EveryToken:
+    """A transformer whose every rule hands up the tokens under it, in order: the parse returns the
+    tokens ``parse`` lexed itself (its lexer is inlined for speed, apart from ``tokens``)."""
+
+    def __getattr__(self, name):
+        return _tokens_under
+
+
+def _tokens_under(children):
+    out = []
+    for child in children:
+        out.extend(child if isinstance(child, list) else [child])
+    return out
+
+
+def test_the_parse_lexes_as_tokens_does():
+    parser, lexer = Parser(_EveryToken()), Parser(_Build())
+    parsed = 0
+    for text in programs():
+        try:
+            seen = parser.parse(text, "program")
+        except (LexError, ParseError):
+            continue
+        tokens = [(t.type, t.value, t.line, t.column, t.pos) for t in lexer.tokens(text)][:-1]
+        assert [(t.type, t.value, t.line, t.column, t.pos) for t in seen] == tokens, repr(text)
+        parsed += 1
+    assert parsed > 300
