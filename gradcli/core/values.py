@@ -167,3 +167,10 @@ def all_finite_floats(xs: list[float]) -> bool:
 def norm_of(v) -> float:
     """The Euclidean (Frobenius) norm of an array, the absolute value of a number."""
     return float(np.sqrt(np.sum(v * v))) if is_array(v) else abs(v)
+
+
+def agrees(a, b) -> bool:
+    """Equal to rounding (every element, for arrays): a sum of path products against the reverse sweep."""
+    if is_array(a) or is_array(b):
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)

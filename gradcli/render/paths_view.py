@@ -8,7 +8,7 @@ of that sum against the reverse sweep.
 
 from __future__ import annotations
 
-from gradcli.core.values import shape, shape_text, to_json
+from gradcli.core.values import agrees, shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.analyses.paths import InputPaths, Path, PathsResult, count_text
 from gradcli.render.words import plural
@@ -163,13 +163,11 @@ def _sum_text(terms: list[float]) -> str:
 
 
 def _check(terms: str, total: float, gradient: float, derivative: str):
-    import math
-
     from rich.text import Text
 
     if total == gradient:
         return Text(f"check: {terms} = {short(total)} = the reverse sweep's {derivative} ✓", style="green")
-    if math.isclose(total, gradient, rel_tol=1e-9, abs_tol=1e-12):
+    if agrees(total, gradient):
         return Text(f"check: {terms} = {short(total)} = the reverse sweep's {derivative} ✓ "
                     f"(to rounding: {total!r} vs {gradient!r})", style="green")
     return Text(f"check: {terms} = {short(total)}, but the reverse sweep's {derivative} = {short(gradient)}",
@@ -207,9 +205,7 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
         total = item.gradient
     else:
         tree.add(Text(f"sum over {plural(len(item.paths), 'path')}: {grid(total)}"))
-    import numpy as np
-
-    same = np.allclose(total, item.gradient, rtol=1e-9, atol=1e-12)
+    same = agrees(total, item.gradient)
     tree.add(Text(f"check: = the reverse sweep's {derivative} {'✓' if same else '✗ ' + grid(item.gradient)}",
                   style="green" if same else "red"))
     return tree
