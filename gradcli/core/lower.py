@@ -104,6 +104,7 @@ class _Lowering:
         self.computed: list[str] = []  # statements that are not defaults, in the order they came
         self.assigned: set[str] = set()
         self.constants_used: set[str] = set()  # pi or e, read as constants
+        self.program = Program([], source)  # for check_call, whose errors send the text to build_tape
 
     def statement(self, st: Statement, refs: list[str] | None = None) -> None:
         """Lower one statement; its tree is then let go.
@@ -117,7 +118,7 @@ class _Lowering:
         self.assigned.add(target)
         if refs is None:
             refs = []
-            for name in _references(Program([], tape.source), st):
+            for name in _references(self.program, st):
                 if name in CONSTANTS and name not in self.assigned:
                     self.constants_used.add(name)
                 else:
