@@ -8,9 +8,7 @@ Prints the median time of 200 steps of the line fit (9 data rows) for each, and 
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 from gradcli.analyses.descent import Descent, prepare, read_data  # noqa: E402
 from gradcli.autodiff.engine import forward, reverse  # noqa: E402
 from gradcli.autodiff.problem import load  # noqa: E402
+from timing import median_time  # noqa: E402
 
 TEXT = (ROOT / "samples" / "line_fit.grad").read_text()
 DATA = read_data(ROOT / "samples" / "line_fit.csv")
@@ -49,19 +48,10 @@ def rebuilt() -> dict:
     return {"w": w, "b": b}
 
 
-def median_time(f) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     a, r = reused(), rebuilt()
     assert abs(a["w"] - r["w"]) < 1e-9 and abs(a["b"] - r["b"]) < 1e-9, (a, r)
-    t_reused, t_rebuilt = median_time(reused), median_time(rebuilt)
+    t_reused, t_rebuilt = median_time(reused, REPEATS), median_time(rebuilt, REPEATS)
     print(f"{STEPS} steps x {len(DATA.rows)} rows, median of {REPEATS}")
     print(f"  tape built once (gradcli descend): {t_reused * 1e3:8.1f} ms")
     print(f"  tape rebuilt every evaluation:     {t_rebuilt * 1e3:8.1f} ms")

@@ -10,15 +10,14 @@ of each mode on each shape and the ratio, so the pass counts can be seen as time
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gradcli.analyses.jacobian import jacobian  # noqa: E402
 from gradcli.autodiff.problem import load  # noqa: E402
+from timing import median_time  # noqa: E402
 
 
 def wide(n: int) -> tuple[str, list[str], list[str]]:
@@ -33,23 +32,14 @@ def tall(n: int) -> tuple[str, list[str], list[str]]:
     return "\n".join(lines), ["x=0.7"], [f"y{i}" for i in range(n)]
 
 
-def median_time(problem, outputs, mode, repeats=7) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        jacobian(problem, outputs, mode)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     print(f"{'shape':<22}{'forward':>12}{'reverse':>12}{'forward/reverse':>18}")
     for label, build in [(f"1 output x {n} inputs", wide), (f"{n} outputs x 1 input", tall)]:
         text, bindings, outputs = build(n)
-        problem = load(text, bindings)
-        fwd = median_time(problem, outputs, "forward")
-        rev = median_time(problem, outputs, "reverse")
+        problem = load(text, bindings, of=outputs, several=True)
+        fwd = median_time(lambda: jacobian(problem, "forward"))
+        rev = median_time(lambda: jacobian(problem, "reverse"))
         print(f"{label:<22}{fwd * 1e3:>10.2f}ms{rev * 1e3:>10.2f}ms{fwd / rev:>18.2f}")
 
 

@@ -16,10 +16,7 @@ cost about 10x, though the number of paths grows by 2^(9L)).
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,21 +26,11 @@ from gradcli.core.tape import OPERATION  # noqa: E402
 from gradcli.analyses.paths import PathGraph, explain_paths  # noqa: E402
 from gradcli.autodiff.problem import load  # noqa: E402
 from programs import ladder  # noqa: E402
+from timing import median_time as _median_time  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:
-    """Median wall time; the garbage collector is paused for every contender alike, as gradcli does."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return statistics.median(times)
+    return _median_time(fn, repeats, pause_gc=True)
 
 
 def setup(layers: int):

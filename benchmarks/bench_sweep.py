@@ -11,15 +11,14 @@ operator table instead; the goal is to stay within 1.5x of the baseline.
 from __future__ import annotations
 
 import math
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from programs import chain  # noqa: E402
+from timing import median_time  # noqa: E402
 
 from gradcli.autodiff.engine import forward, reverse  # noqa: E402
 from gradcli.support.gcpause import paused_gc  # noqa: E402
@@ -78,15 +77,6 @@ def baseline(code, a, b, const, x):
         elif c == SIN:
             adj[a[i]] += g * cos(v[a[i]])
     return v, adj
-
-
-def median_time(fn, repeats=7):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main(nodes: int = 200_000) -> None:

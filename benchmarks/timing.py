@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import statistics
@@ -64,3 +65,21 @@ def medians(commands: dict[str, list[str]], repeats: int, memory: bool = True) -
             times[name].append(t)
             peaks[name].append(m)
     return {name: (statistics.median(times[name]), statistics.median(peaks[name])) for name in commands}
+
+
+def median_time(fn, repeats: int = 7, pause_gc: bool = False) -> float:
+    """Median wall time of ``fn()`` in this process; with ``pause_gc`` the garbage collector is
+    paused for each run (for every contender alike, as gradcli does while it builds)."""
+    times = []
+    for _ in range(repeats):
+        if pause_gc:
+            gc.collect()
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        finally:
+            if pause_gc:
+                gc.enable()
+    return statistics.median(times)
