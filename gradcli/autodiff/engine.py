@@ -200,6 +200,45 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
     return adj
 
 
+def plan_tangents(tape: Tape, vals: list[float], seed: int, needed: list[bool] | None = None) -> list[float] | None:
+    """Forward mode over the compiled plan: every node's derivative with respect to node ``seed``.
+
+    The same partial functions as the reverse sweep, on the same edges (those that
+    carry gradient), each evaluated whatever the tangent it multiplies.  None when
+    a partial fails or anything is not finite: the caller then runs the checked
+    pass (``forward.checked_tangents``), which says where.
+    """
+    p = plan(tape)
+    tan = [0.0] * len(vals)
+    tan[seed] = 1.0
+    after_seed = bisect_right(p.index, seed)
+    steps = zip(p.index, p.a, p.b, p.pa, p.pb)
+    try:
+        for i, a, b, pa, pb in islice(steps, after_seed, None):
+            if needed is not None and not needed[i]:
+                continue
+            if b >= 0:
+                t = 0.0
+                if pa is not None:
+                    t += pa(vals[a], vals[b], vals[i]) * tan[a]
+                if pb is not None:
+                    t += pb(vals[a], vals[b], vals[i]) * tan[b]
+                tan[i] = t
+            elif b == _UNARY:
+                if pa is not None:
+                    tan[i] = 0.0 + pa(vals[a], vals[i]) * tan[a]
+            elif pa is not None:
+                operands = [vals[j] for j in a]
+                t = 0.0
+                for j, arg in enumerate(a):
+                    if p.req[arg]:
+                        t += pa.partial(j, operands, vals[i]) * tan[arg]
+                tan[i] = t
+    except (ArithmeticError, ValueError):
+        return None
+    return tan if all_finite_floats(tan) else None
+
+
 def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool],
                      cut_products: list[tuple[int, int]] | None = None) -> list[float]:
     """The reverse sweep checking every edge that carries gradient: raises an EvaluationError at the first bad one.
@@ -228,4 +267,4 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
     return adj
 
 
-__all__ = ["forward", "reverse", "CONST", "INPUT", "OPERATION"]
+__all__ = ["forward", "reverse", "plan_tangents", "CONST", "INPUT", "OPERATION"]

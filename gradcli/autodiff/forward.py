@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import math
 
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.engine import forward, plan_tangents
 from gradcli.core.edges import local_partials
 from gradcli.core.tape import OPERATION, Tape
 from gradcli.autodiff.problem import Gradient, Problem
-
 
 
 def tangents(tape: Tape, values: list[float], seed_index: int,
@@ -30,8 +29,17 @@ def tangents(tape: Tape, values: list[float], seed_index: int,
     ``needed`` limits the pass to the nodes it flags (others keep tangent 0).  A
     local partial that is infinite or undefined on an edge that carries
     gradient raises ``EvaluationError``, whatever the tangent it multiplies,
-    exactly where the reverse sweep stops (see engine's docstring).
+    exactly where the reverse sweep stops (see engine's docstring).  The pass
+    runs over the engine's compiled plan; only when it sees something that is not
+    finite does ``checked_tangents`` run, to say where.
     """
+    tan = plan_tangents(tape, values, seed_index, needed)
+    return checked_tangents(tape, values, seed_index, needed) if tan is None else tan
+
+
+def checked_tangents(tape: Tape, values: list[float], seed_index: int,
+                     needed: list[bool] | None = None) -> list[float]:
+    """The tangent pass edge by edge (``core/edges``): raises at the first bad partial."""
     nodes = tape.nodes
     req = tape.requires_grad()
     tan = [0.0] * len(nodes)
