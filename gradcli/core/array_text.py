@@ -16,27 +16,36 @@ EDGE = 3  # entries kept at each end of a long axis
 ELLIPSIS = "…"
 
 
-def kept(n: int) -> list[int | None]:
+def kept(n: int, edge: int = EDGE) -> list[int | None]:
     """The indices shown along an axis of length n; None where the middle is elided."""
-    if n <= 2 * EDGE:
+    if n <= 2 * edge:
         return list(range(n))
-    return [*range(EDGE), None, *range(n - EDGE, n)]
+    return [*range(edge), None, *range(n - edge, n)]
 
 
-def grid(v) -> str:
-    """The value as one line (a float, a short vector) or an aligned block of lines (a matrix)."""
+def grid(v, edge: int = EDGE) -> str:
+    """The value as one line (a float, a short vector) or an aligned block of lines (a matrix).
+
+    ``edge`` entries are kept at each end of a long last axis: fewer make a narrower block
+    for a narrow terminal, whose rows then still fit whole.
+    """
+    return "\n".join(grid_lines(v, edge))
+
+
+def grid_lines(v, edge: int = EDGE) -> list[str]:
+    """``grid``'s lines, all of one length, so that the block stays aligned however it is justified."""
     if not is_array(v):
-        return short(v)
+        return [short(v)]
     if v.ndim == 0:
-        return short(float(v))
+        return [short(float(v))]
     if v.size == 0:
-        return "[]" if v.ndim == 1 else f"empty {shape_text(v.shape)}"
-    axes = [kept(n) for n in v.shape]
+        return ["[]" if v.ndim == 1 else f"empty {shape_text(v.shape)}"]
+    axes = [kept(n) for n in v.shape[:-1]] + [kept(v.shape[-1], edge)]  # width is the last axis
     picked = v[np.ix_(*[[i for i in axis if i is not None] for axis in axes])]
     width = max(len(short(float(x))) for x in picked.ravel())
     lines = _block(v, axes, width)
     longest = max(len(line) for line in lines)
-    return "\n".join(line.ljust(longest) for line in lines)  # equal lines stay aligned when right-justified
+    return [line.ljust(longest) for line in lines]
 
 
 def _block(v, axes: list[list[int | None]], width: int) -> list[str]:
@@ -45,7 +54,7 @@ def _block(v, axes: list[list[int | None]], width: int) -> list[str]:
     Arrays have few axes: this recursion is over axes, never over a program.
     """
     if len(axes) == 1:
-        cells = [ELLIPSIS.rjust(width) if i is None else short(float(v[i])).rjust(width) for i in axes[0]]
+        cells = [ELLIPSIS if i is None else short(float(v[i])).rjust(width) for i in axes[0]]
         return ["[" + " ".join(cells) + "]"]
     lines: list[str] = []
     gap = [""] * (len(axes) - 2)  # numpy's blank lines between the blocks of a 3-d array

@@ -64,29 +64,29 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 
 
 def eval_rich(result: Gradient, all_nodes: bool = False):
-    from gradcli.core.array_text import grid, heading as heading_of
+    from gradcli.core.array_text import heading as heading_of
+    from gradcli.render.cells import Cell
     from gradcli.render.tables import FitTable
     from rich.console import Group
-    from rich.text import Text
 
     out = result.output
     # A heading line rather than the table's title, which would wrap to the table's width.
-    heading = Text(f"{out} = {grid(result.value)}", style="bold")
+    note = ""
     if result.mode == "paths":
-        heading.append(f"   (paths mode: {plural(result.passes, 'path product', number=f'{result.passes:,}')} "
-                       "summed)")
+        note = f"   (paths mode: {plural(result.passes, 'path product', number=f'{result.passes:,}')} summed)"
     elif result.mode != "reverse":
         passes = plural(result.passes, 'pass')
         if result.problem.arrays:
             passes += ", one per input element"
-        heading.append(f"   ({result.mode} mode, {passes})")
+        note = f"   ({result.mode} mode, {passes})"
+    heading = Cell(f"{out} = ", result.value, note, style="bold")
     table = FitTable()
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
     for name, grad in result.gradient.items():
         value = result.values[result.tape.names[name]]
-        table.add_row(heading_of(name, value), grid(value), _equals(derivative_label(out, name), grad))
+        table.add_row(heading_of(name, value), Cell(value), _equals(derivative_label(out, name), grad))
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
     if result.problem.arrays:
@@ -101,10 +101,10 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     rows = node_rows(result)
     for row in rows:
         adjoint = "—" if row["adjoint"] is None else _equals(f"d{row['node']}", row["adjoint"])
-        nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", grid(row["value"]),
+        nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", Cell(row["value"]),
                       adjoint)
     if result.problem.arrays:
-        nodes.fallback = Group(Text(nodes.title), blocks([
+        nodes.fallback = Group(blocks([
             (heading_of(row["node"], row["value"]) + ("" if row["definition"] is None else f" = {row['definition']}"),
              row["value"], f"d{row['node']}", row["adjoint"]) for row in rows]))
     return Group(heading, table, "", nodes)
@@ -112,27 +112,27 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
 
 def blocks(items: list[tuple]):
     """(heading, value, derivative label, derivative) as lines one under another, for a table too
-    wide for its terminal: a grid keeps its alignment and wraps only at spaces if it must."""
-    from gradcli.core.array_text import grid
+    wide for its terminal: a grid keeps its alignment and its rows stay whole."""
+    from gradcli.render.cells import Cell
     from rich.console import Group
     from rich.text import Text
 
     parts = []
     for head, value, label, derivative in items:
         if not is_array(value) and not is_array(derivative):
-            text = Text.assemble((head, "bold"), f" = {short(value)}   ")
-            text.append("—" if derivative is None else f"{label} = {short(derivative)}")
-            parts.append(text)
+            parts.append(Cell((head, "bold"), f" = {short(value)}   ",
+                              "—" if derivative is None else f"{label} = {short(derivative)}"))
             continue
         if parts:
             parts.append(Text(""))
-        parts += [Text.assemble((head, "bold"), " =" if not is_array(value) else ""), Text(grid(value))]
-        parts += [Text("—" if derivative is None else f"{label} ="),
-                  Text("" if derivative is None else grid(derivative))]
+        parts += [Cell((head, "bold"), " =" if not is_array(value) else ""), Cell(value)]
+        parts += [Cell("—" if derivative is None else f"{label} ="),
+                  Text("") if derivative is None else Cell(derivative)]
     return Group(*parts)
 
 
-def _equals(label: str, value) -> str:
+def _equals(label: str, value):
     """``df/dx = 1.5``; an array's grid goes on the lines below its label."""
-    from gradcli.core.array_text import grid
-    return f"{label} =\n{grid(value)}" if is_array(value) else f"{label} = {short(value)}"
+    from gradcli.render.cells import Cell
+
+    return Cell(f"{label} =\n", value) if is_array(value) else f"{label} = {short(value)}"

@@ -64,21 +64,20 @@ def node_text(result: Gradient, index: int, req: list[bool]):
     value = result.values[index]
     if is_array(value):
         kind += f" {shape_text(shape(value))}"
-    text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {_inline(value)}")
+    if not is_array(value):
+        text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {short(value)}")
+        if req[index]:
+            g = result.adjoints[index]
+            text.append(f"  d{result.output}/d{node.label} = {short(0.0 if g is None else g)}", style="cyan")
+        return text
+    from gradcli.render.cells import Cell
+
+    pieces = [(head, "bold"), (f"  {kind}", "dim"), "  value ", value]  # an array stays an aligned block
     if req[index]:
         g = result.adjoints[index]
-        text.append(f"  d{result.output}/d{node.label} = {_inline(zeros(shape(value)) if g is None else g)}",
-                    style="cyan")
-    return text
-
-
-def _inline(v) -> str:
-    """A number, or an array on one line (small ones whole, large ones as numpy elides them)."""
-    if not is_array(v):
-        return short(v)
-    from gradcli.core.array_text import grid
-
-    return " ".join(grid(v).split())
+        joint = "\n" if value.ndim > 1 else "  "  # after a matrix, on a line of its own
+        pieces += [(f"{joint}d{result.output}/d{node.label} = ", "cyan"), zeros(shape(value)) if g is None else g]
+    return Cell(*pieces)
 
 
 def graph_rich(result: Gradient):

@@ -179,7 +179,7 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
     from rich.text import Text
     from rich.tree import Tree
 
-    from gradcli.core.array_text import grid
+    from gradcli.render.cells import Cell
 
     out = result.sweep.output
     derivative = f"d{out}/d{item.name}"
@@ -197,17 +197,17 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
             if nodes[edge.dst].args.count(edge.src) > 1:
                 where += f", operand {edge.operand + 1}"
             branch.add(Text(f"d{nodes[edge.src].label} ← {result.graph.formula(e)}   ({where})"))
-        branch.add(Text(f"contribution {grid(path.product)}", style="bold"))
+        branch.add(Cell("contribution ", path.product, style="bold"))
     total = item.listed_sum
     if item.capped:
-        tree.add(Text(f"… {plural(item.omitted_count, 'more path', number=count_text(item.omitted_count))}, "
-                      f"not listed: they sum to {grid(item.omitted_sum)}"))
+        tree.add(Cell(f"… {plural(item.omitted_count, 'more path', number=count_text(item.omitted_count))}, "
+                      "not listed: they sum to ", item.omitted_sum))
         total = item.gradient
     else:
-        tree.add(Text(f"sum over {plural(len(item.paths), 'path')}: {grid(total)}"))
+        tree.add(Cell(f"sum over {plural(len(item.paths), 'path')}: ", total))
     same = agrees(total, item.gradient)
-    tree.add(Text(f"check: = the reverse sweep's {derivative} {'✓' if same else '✗ ' + grid(item.gradient)}",
-                  style="green" if same else "red"))
+    tail = ["✓"] if same else ["✗ ", item.gradient]
+    tree.add(Cell(f"check: = the reverse sweep's {derivative} ", *tail, style="green" if same else "red"))
     return tree
 
 

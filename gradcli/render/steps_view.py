@@ -54,15 +54,27 @@ def upstream_text(node: str, upstream: float, terms: list[Received], sources: bo
 
     ``sources`` names the sender of a single term too: ``dw0 = -0.196612 (from v1)``.
     """
-    text = f"d{node} = {show(upstream)}"
+    return upstream_cell(node, upstream, terms, sources).plain
+
+
+def upstream_cell(node: str, upstream, terms: list[Received], sources: bool = False):
+    """``upstream_text`` as a ``Cell``: arrays stay aligned blocks, each term of a sum of arrays on a line."""
+    from gradcli.render.cells import Cell
+
+    pieces = [f"d{node} = ", upstream]
     if not terms:
-        return text + " (seed)"
+        return Cell(*pieces, " (seed)")
     if len(terms) == 1 and sources:
-        return text + f" (from {terms[0].source})"
+        return Cell(*pieces, f" (from {terms[0].source})")
     if len(terms) > 1:
-        text += " = " + " + ".join(f"{_signed(t.contribution, i)} (from {t.source})"
-                                   for i, t in enumerate(terms))
-    return text
+        arrays = any(is_array(t.contribution) for t in terms)
+        for i, t in enumerate(terms):
+            joint = ("\n= " if arrays else " = ") if i == 0 else ("\n+ " if arrays else " + ")
+            if is_array(t.contribution):
+                pieces += [joint, t.contribution, f" (from {t.source})"]
+            else:
+                pieces += [joint + _signed(t.contribution, i) + f" (from {t.source})"]
+    return Cell(*pieces)
 
 
 def _signed(x: float, position: int) -> str:
@@ -73,7 +85,8 @@ def _signed(x: float, position: int) -> str:
 
 def steps_rich(result: StepsResult):
     from rich.console import Group
-    from rich.text import Text
+
+    from gradcli.render.cells import Cell
 
     out = result.output
     if result.arrays:
@@ -91,17 +104,16 @@ def steps_rich(result: StepsResult):
     table.add_column("downstream")
     for step in result.steps:
         dims = shape(step.value)
-        head = Text(f"{step.node} = {step.definition}" + (f"  {shape_text(dims)}" if dims else "") + "\n",
-                    style="bold")
-        head.append(f"= {show(step.value)}", style="")
-        upstream = upstream_text(step.node, step.upstream, step.received)
+        head = Cell((f"{step.node} = {step.definition}" + (f"  {shape_text(dims)}" if dims else ""), "bold"),
+                    "\n= ", step.value)
+        upstream = upstream_cell(step.node, step.upstream, step.received)
         if not step.operands:
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
             d = f"∂{step.node}/∂{operand.node}"
             if result.arrays:  # the rule at the tensor level hands an array down: dW = dq @ xᵀ
                 local = f"d{operand.node} += {operand.formula}"
-                down = f"{show(operand.contribution)}\n→ {operand.node}"
+                down = Cell(operand.contribution, f"\n→ {operand.node}")
             elif operand.local is None:
                 local = f"{d} = {operand.formula}: undefined"
                 down = "0 (no gradient flows)"
@@ -125,6 +137,6 @@ def steps_rich(result: StepsResult):
         elif not terms:
             text = f"d{name} = 0 ({out} does not depend on {name})"
         else:
-            text = upstream_text(name, grad, terms, sources=True)
+            text = upstream_cell(name, grad, terms, sources=True)
         grads.add_row(name, text)
     return Group(table, "", grads)

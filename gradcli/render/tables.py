@@ -10,6 +10,11 @@ only when it knows the width:
 3. else split into several tables, each repeating the ``keys`` leading columns
    (the row names) and holding as many further columns as fit;
 4. else folded: one block per row, one ``header: cell`` line per column.
+
+Cells are built here, once: a string becomes literal text (never Rich markup, its
+control characters escaped), and a ``Cell`` (text and arrays, see ``cells.py``)
+says how narrow it can go without splitting a number or a matrix row.  The title
+and caption are lines of their own, wrapped at the terminal's width.
 """
 
 from __future__ import annotations
@@ -48,27 +53,56 @@ class FitTable:
         self.columns.append(_Column(header, justify))
 
     def add_row(self, *cells, style: str | None = None) -> None:
-        self.rows.append(_Row(list(cells), style))
+        self.rows.append(_Row([_cell(c) for c in cells], style))
 
     def add_section(self) -> None:
         if self.rows:
             self.rows[-1].section_after = True
 
     def __rich_console__(self, console, options):
+        if self.title:
+            yield literal(self.title, self.title_style or "table.title")
         yield from layout(self, options.max_width)
+        if self.caption:
+            yield _caption(self.caption)
+
+
+def _cell(cell):
+    """A cell as shown: a ``Cell`` as it is, anything else as literal text."""
+    from gradcli.render.cells import Cell, literal
+
+    return cell if isinstance(cell, Cell) else literal(cell if cell is not None else "")
+
+
+def literal(text, style: str | None = None):
+    from gradcli.render.cells import literal as make
+
+    return make(text, style)
+
+
+def _caption(caption):
+    return literal(caption, "table.caption") if isinstance(caption, str) else caption
 
 
 def _plain(cell) -> str:
     return cell if isinstance(cell, str) else getattr(cell, "plain", str(cell))
 
 
-def _widths(texts: list[str]) -> tuple[int, int]:
-    """(longest word, longest line) over the texts, in terminal cells."""
+def _widths(cells: list) -> tuple[int, int]:
+    """(least, natural) over the cells, in terminal cells: the longest word (a number, a matrix
+    row) and the longest line."""
     from rich.cells import cell_len
 
-    word = max((cell_len(w) for t in texts for w in t.split()), default=0)
-    line = max((cell_len(line) for t in texts for line in t.splitlines() or [""]), default=0)
-    return max(word, 1), max(line, 1)
+    word, line = 1, 1
+    for cell in cells:
+        if hasattr(cell, "widths"):
+            least, natural = cell.widths()
+            word, line = max(word, least), max(line, natural)
+            continue
+        text = _plain(cell)
+        word = max([word] + [cell_len(w) for w in text.split()])
+        line = max([line] + [cell_len(x) for x in text.splitlines()])
+    return word, line
 
 
 def _span(widths: list[int]) -> int:
@@ -77,7 +111,7 @@ def _span(widths: list[int]) -> int:
 
 def layout(table: FitTable, width: int) -> list:
     """The renderables that show ``table`` within ``width`` cells, every number whole."""
-    measured = [_widths([c.header] + [_plain(r.cells[k]) for r in table.rows]) for k, c in enumerate(table.columns)]
+    measured = [_widths([c.header] + [r.cells[k] for r in table.rows]) for k, c in enumerate(table.columns)]
     least = [m[0] for m in measured]
     natural = [m[1] for m in measured]
     every = list(range(len(table.columns)))
@@ -122,37 +156,37 @@ def _rich_table(table: FitTable, chosen: list[int], widths: list[int] | None, fi
                 last: bool = True):
     from rich.table import Table
 
-    rich = Table(title=table.title if first else None, caption=table.caption if last else None,
-                 title_justify="left", caption_justify="left", title_style=table.title_style)
+    rich = Table()
     for n, k in enumerate(chosen):
         column = table.columns[k]
-        rich.add_column(column.header, justify=column.justify, width=None if widths is None else widths[n],
-                        overflow="fold")
+        rich.add_column(literal(column.header), justify=column.justify,
+                        width=None if widths is None else widths[n], overflow="fold")
     for row in table.rows:
-        rich.add_row(*[row.cells[k] for k in chosen], style=row.style, end_section=row.section_after)
+        cells = [row.cells[k] for k in chosen]
+        if len(chosen) < len(table.columns) and not any(_plain(c).strip() for c in cells):
+            continue  # a row whose cells are all in another part of the split table
+        rich.add_row(*cells, style=row.style, end_section=row.section_after)
     return rich
 
 
 def _folded(table: FitTable, width: int):
-    """One block per row: ``header: cell`` lines that wrap at spaces, so numbers stay whole."""
+    """One block per row: ``header: cell`` lines that wrap at spaces, so numbers and matrix rows
+    stay whole."""
     from rich.console import Group
     from rich.text import Text
 
+    from gradcli.render.cells import Cell
+
     parts = []
-    if table.title:
-        parts.append(Text(table.title, style="bold"))
     for row in table.rows:
-        block = Text(style=row.style or "")
         for k, column in enumerate(table.columns):
             cell = row.cells[k]
-            text = cell.copy() if isinstance(cell, Text) else Text(_plain(cell))
-            if not text.plain.strip():
+            if not _plain(cell).strip():
                 continue
-            if block.plain:
-                block.append("\n")
-            block.append(f"{column.header or '·'}: " if k else "", style="dim")
-            block.append_text(text)
-        parts += [block, Text("")]
-    if table.caption:
-        parts.append(Text(table.caption, style="dim"))
+            label = (literal(f"{column.header or '·'}: ").plain, "dim") if k else ""
+            if isinstance(cell, Cell):
+                parts.append(cell.prefixed(label))
+            else:
+                parts.append(Text.assemble(label, cell, style=row.style or ""))
+        parts.append(Text(""))
     return Group(*parts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gradcli.core.values import is_array, shape, to_json
-from gradcli.render.steps_view import show
 from gradcli.support.numbers import short
 from gradcli.analyses.trace import TraceResult
 from gradcli.render.tables import FitTable
@@ -28,6 +27,8 @@ def trace_json(result: TraceResult) -> dict:
 
 
 def trace_rich(result: TraceResult):
+    from gradcli.render.cells import Cell
+
     out = result.output
     seed = result.tangent_seed
     title = f"evaluation trace of {out} = {short(result.value)}"
@@ -42,20 +43,22 @@ def trace_rich(result: TraceResult):
         table.add_column(f"adjoint d{out}/d·", justify="right")
     output_row = result.output_row
     for row in result.rows:
-        cells = [row.trace_name, row.name or "", row.definition or "input", show(row.value)]
+        cells = [row.trace_name, row.name or "", row.definition or "input", Cell(row.value)]
         if seed is not None:
             cells.append(short(row.tangent))
         if result.adjoint:
-            cells.append(show(row.adjoint))
+            cells.append(Cell(row.adjoint))
         style = "bold" if row is output_row else None
         table.add_row(*cells, style=style)
         if row.index == 0 and len(result.rows) > 1:
             table.add_section()  # inputs above the line, operations below, as in the tables
     notes = [f"{out} = {output_row.trace_name}"]
     if seed is not None:
-        notes.append(f"forward mode, one pass seeded at {seed}: d{out}/d{seed} = {short(output_row.tangent)}")
+        notes.append(f"\nforward mode, one pass seeded at {seed}: d{out}/d{seed} = {short(output_row.tangent)}")
     if result.adjoint:
-        grads = ", ".join(f"d{out}/d{r.name} = {show(r.adjoint)}" for r in result.rows if r.index <= 0)
-        notes.append(f"reverse mode, one sweep: {grads}")
-    table.caption = "\n".join(notes)
+        notes.append("\nreverse mode, one sweep: ")
+        inputs = [r for r in result.rows if r.index <= 0]
+        for k, r in enumerate(inputs):
+            notes += [f"d{out}/d{r.name} = ", r.adjoint, ", " if k < len(inputs) - 1 else ""]
+    table.caption = Cell(*notes, style="table.caption")
     return table
