@@ -33,8 +33,9 @@ def closed_form_lines(result: HessianResult) -> list[str]:
 
 def hessian_rich(result: HessianResult):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
+
+    from gradcli.render.tables import FitTable
 
     out = result.output
     passes = f"{result.passes} tangent pass{'es' if result.passes != 1 else ''}"
@@ -44,7 +45,7 @@ def hessian_rich(result: HessianResult):
                                                    for name, g in result.gradient.items())))
     parts.append(Text(f"Hessian of {out}: forward over reverse, {passes} over the backward pass",
                       style="bold"))
-    table = Table()
+    table = FitTable()
     table.add_column("")
     for name in result.inputs:
         table.add_column(f"∂/∂{name}", justify="right")
