@@ -99,8 +99,10 @@ class LazyGroup(click.Group):
         except Exception as exc:  # a bug: one line for the user, the traceback with GRADCLI_DEBUG=1
             if os.environ.get("GRADCLI_DEBUG"):
                 raise
-            click.echo(f"gradcli: error: internal error ({type(exc).__name__}: {exc}); this is a bug in "
-                       "gradcli: GRADCLI_DEBUG=1 shows where", err=True)
+            from gradcli.support.text import printable
+
+            click.echo(printable(f"gradcli: error: internal error ({type(exc).__name__}: {exc}); this is a bug "
+                                 "in gradcli: GRADCLI_DEBUG=1 shows where"), err=True)
             code = ExitCode.FAILED
         code = int(code) if isinstance(code, int) else int(ExitCode.OK)
         if not standalone_mode:
@@ -134,7 +136,13 @@ def _importable(module: str) -> bool:
 
 
 def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
-    """An error on stderr (with a caret under the column), and on stdout as JSON with --json."""
+    """An error on stderr (with a caret under the column), and on stdout as JSON with --json.
+
+    The message and the program line may hold user text: control characters are shown as
+    escapes (``\\x1b``), never sent to the terminal.
+    """
+    from gradcli.support.text import printable
+
     if as_json:
         import json
 
@@ -145,10 +153,11 @@ def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
     label = "error:"
     if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
         label = click.style(label, fg="red", bold=True)
-    click.echo(f"gradcli: {label} {where + ': ' if where else ''}{err.message}", err=True)
+    click.echo(f"gradcli: {label} {printable(where + ': ' if where else '')}{printable(err.message)}", err=True)
     if err.source is not None and err.column:
-        prefix = "".join(c if c == "\t" else " " for c in err.source[: err.column - 1])
-        click.echo(f"    {err.source}\n    {prefix}^", err=True)
+        line = err.source.expandtabs(4)  # tabs as spaces, so the caret lines up
+        prefix = " " * len(printable(err.source[: err.column - 1].expandtabs(4)))
+        click.echo(f"    {printable(line)}\n    {prefix}^", err=True)
 
 
 HELP = """gradcli computes gradients and explains them.

@@ -190,8 +190,10 @@ def emit_warnings(result) -> None:
     label = "warning:"
     if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
         label = click.style(label, fg="yellow", bold=True)
+    from gradcli.support.text import printable
+
     for text in warnings_of(result):
-        click.echo(f"gradcli: {label} {text}", err=True)
+        click.echo(f"gradcli: {label} {printable(text)}", err=True)
 
 
 def with_warnings(data: dict, result) -> dict:
