@@ -34,6 +34,16 @@ class _Block:
         return grid_lines(self.value, edge)
 
 
+class Whole:
+    """Text that is never broken at its spaces (a matrix row written ``[0.5, 0.5]``)."""
+
+    def __init__(self, text: str):
+        self.text = printable(text)
+
+    def lines(self, edge: int) -> list[str]:
+        return [self.text]
+
+
 def literal(text, style: str | None = None):
     """User text as a Rich ``Text``: never read as markup, control characters escaped."""
     from rich.text import Text
@@ -46,6 +56,11 @@ def literal(text, style: str | None = None):
     return Text(printable(str(text)), style=style or "")
 
 
+def value_cell(value):
+    """A float as its short text; an array as a ``Cell`` holding its block."""
+    return Cell(value) if is_array(value) and value.ndim > 0 else short(float(value))
+
+
 class Cell:
     """Pieces laid out for a width: text (``str`` or ``(str, style)``) and values (floats, arrays).
 
@@ -56,9 +71,13 @@ class Cell:
 
     def __init__(self, *pieces, style: str | None = None):
         self.style = style
+        self._laid: dict[int, tuple] = {}  # width -> (lines, paragraph of each line)
+        self._widths: tuple[int, int] | None = None
         self.pieces = []
         for piece in pieces:
-            if isinstance(piece, tuple):
+            if isinstance(piece, Whole):
+                self.pieces.append(piece)
+            elif isinstance(piece, tuple):
                 self.pieces.append((printable(piece[0]), piece[1]))
             elif isinstance(piece, str):
                 self.pieces.append((printable(piece), None))
@@ -77,11 +96,15 @@ class Cell:
     def plain(self) -> str:
         return "\n".join(line.plain for line in self.layout(WIDE))
 
+    def layout(self, width: int) -> list:
+        """The cell's lines (Rich ``Text``) within ``width`` where it can be done."""
+        return self._layout(width)[0]
+
     def _words(self) -> list:
         """Words (lists of fragments with no space between them) and hard breaks."""
         words: list = [[]]
         for piece in self.pieces:
-            if isinstance(piece, _Block):
+            if isinstance(piece, (_Block, Whole)):
                 words[-1].append(piece)
                 continue
             text, style = piece
@@ -97,21 +120,29 @@ class Cell:
 
     def widths(self) -> tuple[int, int]:
         """(least, natural): the narrowest width every word fits in, and the width laid out on one line."""
-        least = 1
-        for word in self._words():
-            if word:
-                least = max(least, _width(_place([], word, 1)))
-        return least, max(1, _width(self.layout(WIDE)))
+        if self._widths is None:
+            least = 1
+            for word in self._words():
+                if word:
+                    least = max(least, _width(_place([], word, 1)))
+            self._widths = (least, max(1, _width(self.layout(WIDE))))
+        return self._widths
 
-    def layout(self, width: int) -> list:
-        """The cell's lines (Rich ``Text``) within ``width`` where it can be done."""
+    def _layout(self, width: int) -> tuple[list, list[int]]:
+        if width not in self._laid:
+            self._laid[width] = self._lay_out(width)
+        return self._laid[width]
+
+    def _lay_out(self, width: int) -> tuple[list, list[int]]:
         from rich.text import Text
 
         lines = [Text()]
+        paragraphs = [0]  # the hard-broken paragraph each line belongs to
         start = True  # nothing on the current line yet
         for word in self._words():
             if word is _BREAK:
                 lines.append(Text())
+                paragraphs.append(paragraphs[-1] + 1)
                 start = True
                 continue
             if not word:  # a second space in a row: kept, but not at the start of a line
@@ -126,12 +157,13 @@ class Cell:
                 placed = [*lines, *_fitted(word, width)]
             else:
                 placed = lines[:-1] + (placed if _width(placed) <= width else _fitted(word, width, head))
+            paragraphs += [paragraphs[-1]] * (len(placed) - len(lines))
             lines = placed
             start = False
         if self.style:
             for line in lines:
                 line.stylize(self.style)
-        return lines
+        return lines, paragraphs
 
     def __rich_measure__(self, console, options):
         from rich.measure import Measurement
@@ -142,12 +174,15 @@ class Cell:
     def __rich_console__(self, console, options):
         from rich.text import Text
 
-        lines = [line.copy() for line in self.layout(options.max_width)]
-        used = _width(lines)
-        if options.justify in ("right", "center") and used < options.max_width:
-            shift = options.max_width - used if options.justify == "right" else (options.max_width - used) // 2
-            for line in lines:
-                line.pad_left(shift)  # the lines move together: a block stays aligned
+        laid, paragraphs = self._layout(options.max_width)
+        lines = [line.copy() for line in laid]
+        if options.justify in ("right", "center"):
+            for paragraph in sorted(set(paragraphs)):
+                these = [line for line, p in zip(lines, paragraphs) if p == paragraph]
+                room = options.max_width - _width(these)
+                shift = room if options.justify == "right" else room // 2
+                for line in these:
+                    line.pad_left(max(shift, 0))  # a paragraph's lines move together: a block stays aligned
         text = Text("\n").join(lines)
         text.justify, text.no_wrap, text.overflow = "left", True, "ignore"
         yield text
@@ -168,7 +203,7 @@ def _place(lines: list, word: list, edge: int) -> list:
 
     lines = lines or [Text()]
     for fragment in word:
-        if isinstance(fragment, _Block):
+        if isinstance(fragment, (_Block, Whole)):
             block = fragment.lines(edge)
             indent = lines[-1].cell_len
             lines[-1].append(block[0])

@@ -30,17 +30,29 @@ def done_json(result: DescentResult) -> dict:
 SHOWN = 4  # an array with at most this many elements is shown whole; a larger one by its norm
 
 
-def cell(v) -> str:
+def cell(v):
     """A value in the table: a number, a small array's elements, or a large array's norm."""
     if not is_array(v):
         return short(v)
     if v.size <= SHOWN:
-        return _nested(v.tolist())
+        from gradcli.render.cells import Cell
+
+        return Cell(*_nested(v.tolist()))
     return f"norm {short(float((v * v).sum()) ** 0.5)}"
 
 
-def _nested(x) -> str:
-    return "[" + ", ".join(_nested(e) for e in x) + "]" if isinstance(x, list) else short(x)
+def _nested(x) -> list:
+    """``[[0.5, 0.5], [0.5, 0.5]]`` as pieces of a ``Cell``: a line may break between rows, never inside one."""
+    from gradcli.render.cells import Whole
+
+    if not isinstance(x, list):
+        return [short(x)]
+    if not x or not isinstance(x[0], list):
+        return [Whole("[" + ", ".join(short(e) for e in x) + "]")]
+    pieces = ["["]
+    for k, row in enumerate(x):
+        pieces += ([", "] if k else []) + _nested(row)
+    return pieces + ["]"]
 
 
 def stop_text(result: DescentResult) -> str:

@@ -65,7 +65,7 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 
 def eval_rich(result: Gradient, all_nodes: bool = False):
     from gradcli.core.array_text import heading as heading_of
-    from gradcli.render.cells import Cell
+    from gradcli.render.cells import Cell, value_cell
     from gradcli.render.tables import FitTable
     from rich.console import Group
 
@@ -86,7 +86,7 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     table.add_column("gradient", justify="right")
     for name, grad in result.gradient.items():
         value = result.values[result.tape.names[name]]
-        table.add_row(heading_of(name, value), Cell(value), _equals(derivative_label(out, name), grad))
+        table.add_row(heading_of(name, value), value_cell(value), _equals(derivative_label(out, name), grad))
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
     if result.problem.arrays:
@@ -101,7 +101,7 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     rows = node_rows(result)
     for row in rows:
         adjoint = "—" if row["adjoint"] is None else _equals(f"d{row['node']}", row["adjoint"])
-        nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", Cell(row["value"]),
+        nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", value_cell(row["value"]),
                       adjoint)
     if result.problem.arrays:
         nodes.fallback = Group(blocks([

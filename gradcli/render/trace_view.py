@@ -27,7 +27,7 @@ def trace_json(result: TraceResult) -> dict:
 
 
 def trace_rich(result: TraceResult):
-    from gradcli.render.cells import Cell
+    from gradcli.render.cells import Cell, value_cell
 
     out = result.output
     seed = result.tangent_seed
@@ -43,11 +43,11 @@ def trace_rich(result: TraceResult):
         table.add_column(f"adjoint d{out}/d·", justify="right")
     output_row = result.output_row
     for row in result.rows:
-        cells = [row.trace_name, row.name or "", row.definition or "input", Cell(row.value)]
+        cells = [row.trace_name, row.name or "", row.definition or "input", value_cell(row.value)]
         if seed is not None:
             cells.append(short(row.tangent))
         if result.adjoint:
-            cells.append(Cell(row.adjoint))
+            cells.append(value_cell(row.adjoint))
         style = "bold" if row is output_row else None
         table.add_row(*cells, style=style)
         if row.index == 0 and len(result.rows) > 1:
