@@ -94,3 +94,15 @@ def test_a_caption_wraps_at_the_terminal_not_at_the_table(monkeypatch):
     monkeypatch.setenv("COLUMNS", "30")  # the folded table is narrower than its caption
     out = run("check", "f = x*2", "x=1", "--eps", "1").out
     assert "h = 1, rtol 1e-05, atol 1e-08" in out, out
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+@pytest.mark.parametrize("view", [["check"], ["descend", "--steps", "2", "--wrt", "W"]], ids=["check", "descend"])
+@pytest.mark.parametrize("dims", [(2, 2), (4, 1)], ids=["2x2", "4x1"])
+def test_check_and_descend_keep_rows_whole(monkeypatch, dims, view, width):
+    W, x = inputs(*dims)
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = run(*view, PROGRAM, f"W={literal(W)}", f"x={literal(x)}")
+    assert result.code in (0, 1), result.err
+    assert not split_rows(result.out), result.out
+    assert max(len(line) for line in result.out.splitlines()) <= width, result.out
