@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradcli.render.cells import Cell, literal
+
 BORDERS = 3  # per column: the rule on its left and one space of padding either side; plus 1 at the right
 
 
@@ -69,15 +71,7 @@ class FitTable:
 
 def _cell(cell):
     """A cell as shown: a ``Cell`` as it is, anything else as literal text."""
-    from gradcli.render.cells import Cell, literal
-
     return cell if isinstance(cell, Cell) else literal(cell if cell is not None else "")
-
-
-def literal(text, style: str | None = None):
-    from gradcli.render.cells import literal as make
-
-    return make(text, style)
 
 
 def _caption(caption):
@@ -95,7 +89,7 @@ def _widths(cells: list) -> tuple[int, int]:
 
     word, line = 1, 1
     for cell in cells:
-        if hasattr(cell, "widths"):
+        if isinstance(cell, Cell):
             least, natural = cell.widths()
             word, line = max(word, least), max(line, natural)
             continue
@@ -135,7 +129,7 @@ def layout(table: FitTable, width: int) -> list:
         chosen = keys + group
         fits = _span([natural[i] for i in chosen]) <= width
         widths = None if fits else _share([least[i] for i in chosen], [natural[i] for i in chosen], width)
-        parts.append(_rich_table(table, chosen, widths, first=n == 0, last=n == len(groups) - 1))
+        parts.append(_rich_table(table, chosen, widths))
         if n < len(groups) - 1:
             parts.append("")
     return parts
@@ -152,8 +146,7 @@ def _share(least: list[int], natural: list[int], width: int) -> list[int]:
     return widths
 
 
-def _rich_table(table: FitTable, chosen: list[int], widths: list[int] | None, first: bool = True,
-                last: bool = True):
+def _rich_table(table: FitTable, chosen: list[int], widths: list[int] | None):
     from rich.table import Table
 
     rich = Table()
@@ -174,8 +167,6 @@ def _folded(table: FitTable, width: int):
     stay whole."""
     from rich.console import Group
     from rich.text import Text
-
-    from gradcli.render.cells import Cell
 
     parts = []
     for row in table.rows:
