@@ -152,11 +152,7 @@ class Cell:
             head = lines[-1].copy()
             if not start:
                 head.append(" ")
-            placed = _place([head.copy()], word, EDGE)
-            if _width(placed) > width and not start:
-                placed = [*lines, *_fitted(word, width)]
-            else:
-                placed = lines[:-1] + (placed if _width(placed) <= width else _fitted(word, width, head))
+            placed = _fitted(word, width, lines, head, start)
             paragraphs += [paragraphs[-1]] * (len(placed) - len(lines))
             lines = placed
             start = False
@@ -188,13 +184,18 @@ class Cell:
         yield text
 
 
-def _fitted(word: list, width: int, head=None) -> list:
-    """``word`` on lines of its own (after ``head`` if given), its blocks as wide as ``width`` allows."""
+def _fitted(word: list, width: int, lines: list, head, start: bool) -> list:
+    """``lines`` with ``word`` after ``head`` (the last line and a space), or else on a line of its
+    own: with as many entries of its blocks as fit, then on the same line before a new one."""
     for edge in range(EDGE, 0, -1):
-        placed = _place([head.copy()] if head is not None else [], word, edge)
+        placed = lines[:-1] + _place([head.copy()], word, edge)
         if _width(placed) <= width:
             return placed
-    return _place([head] if head is not None else [], word, 1)
+        if not start:
+            placed = lines + _place([], word, edge)
+            if _width(placed) <= width:
+                return placed
+    return lines[:-1] + _place([head.copy()], word, 1) if start else lines + _place([], word, 1)
 
 
 def _place(lines: list, word: list, edge: int) -> list:
