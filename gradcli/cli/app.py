@@ -52,6 +52,9 @@ class LazyGroup(click.Group):
 
     def parse_args(self, ctx, args):
         ctx.meta[ARGV] = list(args)
+        if not args:  # `gradcli` alone asks what there is: the help, and success
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(int(ExitCode.OK))
         return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx, args):

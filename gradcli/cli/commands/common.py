@@ -41,8 +41,13 @@ def _remember_json(ctx: click.Context, param, value):
     return value
 
 
-json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json,
-                           help="Print one JSON object on stdout instead of tables.")
+def json_option_saying(help: str):
+    """--json with its help in the command's own words (what it prints: one object, or lines)."""
+    return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json, help=help)
+
+
+json_option = json_option_saying("Print one JSON object on stdout instead of tables.")
+JSON_ROWS = "Print one JSON object on stdout instead of tables (with --data, one JSON line per row)."
 
 
 def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
@@ -175,7 +180,10 @@ def print_rich(renderable) -> None:
 
 
 def warnings_of(result) -> list[str]:
-    """The result's warnings (a number cut to 0 by underflow, ...), or those of the sweep it holds."""
+    """The result's warnings (a number cut to 0 by underflow, ...), or those of the sweep it holds;
+    ``result`` may also be the list of warnings itself."""
+    if isinstance(result, list):
+        return [str(w) for w in result]
     for holder in (result, getattr(result, "sweep", None), getattr(result, "gradient", None)):
         found = getattr(holder, "warnings", None)
         if found and isinstance(found, (list, tuple)):
@@ -192,6 +200,20 @@ def emit_warnings(result) -> None:
         label = click.style(label, fg="yellow", bold=True)
     for text in warnings_of(result):
         click.echo(f"gradcli: {label} {text}", err=True)
+
+
+def point_warnings(problem) -> list[str]:
+    """The warnings of the gradient at the bound point, for a command that does not sweep it itself
+    (derive, descend's start): [] when an input has no value or the point does not evaluate."""
+    from gradcli.support.errors import GradError
+    from gradcli.autodiff.problem import evaluate
+
+    if problem.arrays or any(name not in problem.values for name in problem.tape.input_names()):
+        return []
+    try:
+        return list(evaluate(problem).warnings)
+    except GradError:
+        return []
 
 
 def with_warnings(data: dict, result) -> dict:
