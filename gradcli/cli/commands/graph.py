@@ -67,8 +67,9 @@ def command(ctx, args, file, of, fmt, output, as_json):
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
         return
+    from gradcli.support.files import write_file
+
     try:
-        with open(output, "wb") as f:
-            f.write(data)
+        write_file(output, data)
     except OSError as exc:
         raise UsageError(f"-o {output}: cannot write it ({exc.strerror})") from None
