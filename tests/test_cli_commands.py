@@ -101,3 +101,24 @@ def test_descend_help_says_json_lines():
     steps = [json.loads(line) for line in lines]
     assert [s.get("step") for s in steps[:3]] == [0, 1, 2] and steps[-1]["done"] is True
     assert steps[2]["values"]["w"] == pytest.approx(0.6 + 0.1 * 2 * (3 - 0.6))
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("args, words", [
+    (["-f", "samples/quadratic.grad", "-f", "samples/quadratic.grad"], "--file is given twice"),  # before -f opens
+    (["y = x^2", "x=1", "--bogus"], "no such option '--bogus'"),
+    ([], "no program"),
+    (["y = x^2", "x=1", "q"], "'q' is not a binding NAME=VALUE"),
+])
+def test_every_usage_error_is_json_under_json(name, args, words):
+    result = run(name, *args, "--json")
+    assert result.code == 2, (result.out, result.err)
+    error = json.loads(result.out)["error"]  # one object, the whole of stdout
+    assert words in error["message"] and result.err.startswith(f"gradcli: error: ") and words in result.err
+
+
+def test_explain_checks_every_view_before_printing_any():
+    result = run("explain", "--paths", "--trace", "--tangent", "q", "y = x*x", "x=3")
+    assert result.code == 2 and result.out == "" and "--tangent q: 'q' is not an input" in result.err
+    both = run("explain", "--paths", "--trace", "--tangent", "x", "y = x*x", "x=3")
+    assert both.code == 0 and "sum over 2 paths: 6" in both.out and "dy/dx = 6" in both.out

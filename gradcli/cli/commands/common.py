@@ -14,7 +14,9 @@ class Command(click.Command):
     """A click command that refuses an option given twice, where click would keep the last one."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        opts, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        if opts.get("as_json"):  # before any check here, so that its error is JSON too
+            ctx.meta[JSON_FLAG] = True
         seen: set[str] = set()
         for param in order:
             if not isinstance(param, click.Option) or param.multiple or param.count or param.is_flag:

@@ -167,18 +167,19 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         raise UsageError("--latex writes scalar path products; on a program with arrays use "
                          "--paths --element 'W[0,1]' for one element's products")
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
-    for k, name in enumerate(views):
+    # Every view is computed, its options checked, before any is printed: an error in the
+    # last view must not come after the first one's output.
+    shown = []
+    for name in views:
         compute, to_json, to_rich = VIEWS[name].load()
-        if latex:
-            from gradcli.render.paths_latex import paths_latex
+        shown.append((compute(problem, **options.get(name, {})), to_json, to_rich))
+    emit_warnings(shown[0][0])  # every view evaluates the same problem: its warnings once
+    if latex:
+        from gradcli.render.paths_latex import paths_latex
 
-            result = compute(problem, **options[name])
-            emit_warnings(result)
-            click.echo(paths_latex(result))
-            return
-        result = compute(problem, **options.get(name, {}))
-        if k == 0:
-            emit_warnings(result)  # every view evaluates the same problem: its warnings once
+        click.echo(paths_latex(shown[0][0]))
+        return
+    for k, (result, to_json, to_rich) in enumerate(shown):
         if as_json:
             emit_json(with_warnings(to_json(result), result))
         else:
