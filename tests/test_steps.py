@@ -112,7 +112,6 @@ def test_rich_output(monkeypatch):
 
 @pytest.mark.parametrize("args, words", [
     (["--steps", "y = x", "x=1", "--tangent", "x"], "--tangent and --adjoint go with --trace"),
-    (["y = x", "x=1"], "say what to explain"),
 ])
 def test_usage_errors(args, words):
     result = run("explain", *args)

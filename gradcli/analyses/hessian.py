@@ -14,7 +14,7 @@ small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, sweep
 from gradcli.autodiff.engine import forward
@@ -35,6 +35,7 @@ class HessianResult:
     asymmetry: float  # max |H_ij - H_ji| / max(1, |H_ij|, |H_ji|)
     passes: int
     closed_form: list[list[str | None]] | None = None
+    warnings: list[str] = field(default_factory=list)  # the gradient's, as the reverse sweep finds them
 
     @property
     def output(self) -> str:
@@ -43,7 +44,8 @@ class HessianResult:
 
 def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FORM_LIMIT) -> HessianResult:
     # The original program first, so that its own errors point at its text.
-    value = evaluate(problem).value
+    point = evaluate(problem)
+    value = point.value
     tape = problem.tape
     build = sweep(problem, closed=False, taken=set(tape.names) | set(CONSTANTS))
     adj_tape, inputs, grads = adjoint_tape(problem, build)
@@ -67,7 +69,7 @@ def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FOR
             a, b = matrix[i][j], matrix[j][i]
             asymmetry = max(asymmetry, abs(a - b) / max(1.0, abs(a), abs(b)))
     gradient = {name: values[grads[name]] for name in names}
-    result = HessianResult(problem, value, gradient, names, matrix, asymmetry, n)
+    result = HessianResult(problem, value, gradient, names, matrix, asymmetry, n, warnings=point.warnings)
     if closed_form:
         result.closed_form = closed_forms(problem, limit)
     return result

@@ -16,9 +16,9 @@ m output elements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.autodiff.engine import forward, reverse, underflow_warnings
 from gradcli.support.errors import UsageError
 from gradcli.autodiff.forward import tangents
 from gradcli.autodiff.problem import Problem
@@ -37,6 +37,7 @@ class JacobianResult:
     shapes: dict[str, tuple] | None = None  # each output's and input's shape, in a program with arrays
     rows: list[str] | None = None  # the output elements' labels (``q[0]``); None: the outputs
     columns: list[str] | None = None  # the input elements' labels (``W[1,0]``); None: the inputs
+    warnings: list[str] = field(default_factory=list)  # entries cut to 0 by underflow (as eval's)
 
     def __post_init__(self):
         self.rows = self.rows or list(self.outputs)
@@ -80,8 +81,10 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
             adj = reverse(tape, vals, y)
             matrix.append([adj[x] for x in cols])
         passes = len(rows)
+    warnings = [text for y, row in zip(rows, matrix)
+                for text in underflow_warnings(tape, vals, y, dict(zip(problem.wrt, row)))]
     return JacobianResult(list(outputs), list(problem.wrt), {y: vals[tape.names[y]] for y in outputs},
-                          matrix, mode, passes)
+                          matrix, mode, passes, warnings=warnings)
 
 
 def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:

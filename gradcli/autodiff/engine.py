@@ -134,12 +134,15 @@ def underflowed(node, vals: list[float]) -> bool:
 
 
 def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dict[str, float]) -> list[str]:
-    """Say which gradients are 0 only because a number underflowed on the way.
+    """Say which gradients are 0 only because a number underflowed somewhere on their paths.
 
     Only a gradient of exactly 0 is looked into (so this costs nothing
-    otherwise): if a value between the input and the output underflowed to 0,
-    or a product upstream x local of the chain rule did, the true gradient is
-    not 0 but too small for a double.
+    otherwise).  Its true value is nonzero, but too small for a double, when a
+    path from the input carries a nonzero product that rounded to 0: a value
+    that underflowed (``exp(-800)``, and what it multiplies), a local partial
+    that did (tanh's slope at 1000), or an upstream x local that did
+    (``_cut_adjoints``).  A value that underflowed between the input and the
+    output is said too, whatever the partials after it.
     """
     zeros = [name for name, g in gradient.items() if is_zero(g)]
     if not zeros:
@@ -147,14 +150,14 @@ def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dic
     nodes = tape.nodes
     cone = tape.cone([output])
     cut_values = [node.index for node in nodes if cone[node.index] and underflowed(node, vals)]
-    cut_products: list[tuple[int, int]] = []  # (node, operand) where upstream x local rounded to 0
-    _checked_reverse(tape, vals, output, tape.requires_grad(), cut_products)
+    cut = _cut_adjoints(tape, vals, output, tape.requires_grad())
     warnings = []
     for name in zeros:
-        region = tape.depends_on([tape.names[name]])
-        culprit = next((i for i in cut_values if region[i]), None)
+        index = tape.names[name]
+        culprit = cut.get(index)
         if culprit is None:
-            culprit = next((i for i, a in cut_products if region[a]), None)
+            region = tape.depends_on([index])
+            culprit = next((i for i in cut_values if region[i]), None)
         if culprit is not None:
             node = nodes[culprit]
             where = node.name or node.label
@@ -162,6 +165,76 @@ def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dic
                             f"(at {where} = {tape.definition(culprit)}): its true value is nonzero, "
                             "but too small for a double")
     return warnings
+
+
+def _cut_values(tape: Tape, vals: list[float], cone: list[bool]) -> dict[int, int]:
+    """Node -> where it underflowed, for each value that is 0.0 but not truly 0: an op that is never
+    0 from nonzero operands gave 0.0 from operands that are nonzero or themselves cut."""
+    cut: dict[int, int] = {}
+    for node in tape.nodes:
+        i = node.index
+        if not cone[i] or node.kind != OPERATION or not node.op.never_zero or not is_zero(vals[i]):
+            continue
+        zero_operands = [a for a in node.args if is_zero(vals[a])]
+        if all(a in cut for a in zero_operands):
+            cut[i] = cut[zero_operands[0]] if zero_operands else i
+    return cut
+
+
+def _cut_adjoints(tape: Tape, vals: list[float], output: int, req: list[bool]) -> dict[int, int]:
+    """Node -> where the cut happened, for each adjoint that is 0.0 though its true value is not.
+
+    One reverse sweep over the output's cone, checked as ``_checked_reverse``.  A
+    contribution upstream x local is truly nonzero when both factors are: a factor
+    is nonzero, or cut (an adjoint cut further up; a partial of 0.0 of an op whose
+    partials never vanish at operands that are nonzero or cut).  When such a
+    contribution is 0.0 and the adjoint it adds to stays 0.0, that adjoint is cut.
+    """
+    nodes = tape.nodes
+    cone = tape.cone([output])
+    cut_value = _cut_values(tape, vals, cone)
+    adj = [0.0] * len(nodes)
+    adj[output] = 1.0
+    cut: dict[int, int] = {}  # adjoints that are 0.0 only by underflow
+    lost: dict[int, int] = {}  # node -> where a truly nonzero contribution to it rounded to 0
+    for i in range(output, -1, -1):
+        node = nodes[i]
+        if not cone[i] or not req[i] or node.kind != OPERATION:
+            continue
+        g = adj[i]
+        if is_zero(g) and i in lost:
+            cut[i] = lost[i]
+        if is_zero(g) and i not in cut:
+            _sweep_partials(tape, vals, output, i, adj, req)
+            continue
+        zero_operands = [a for a in node.args if is_zero(vals[a])]
+        operands_nonzero = all(a in cut_value for a in zero_operands)
+        for j, a, local in local_partials(tape, vals, i, req):
+            product = g * local
+            adj[a] += product
+            if not _isfinite(adj[a]):
+                raise gradient_overflow(tape, vals, output, i, a)
+            if not is_zero(product) or a in lost:
+                continue
+            if i in cut:
+                lost[a] = cut[i]
+            elif not is_zero(local):
+                lost[a] = i  # upstream x local rounded to 0
+            elif node.op.slope_never_zero and operands_nonzero:
+                lost[a] = cut_value[zero_operands[0]] if zero_operands else i
+    for a, where in lost.items():
+        if is_zero(adj[a]) and nodes[a].kind == INPUT:
+            cut[a] = where
+    return cut
+
+
+def _sweep_partials(tape: Tape, vals: list[float], output: int, i: int, adj: list[float], req: list[bool]) -> None:
+    """Node ``i``'s contributions, its adjoint being truly 0: every partial is still checked."""
+    g = adj[i]
+    for _, a, local in local_partials(tape, vals, i, req):
+        adj[a] += g * local
+        if not _isfinite(adj[a]):
+            raise gradient_overflow(tape, vals, output, i, a)
 
 
 def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
@@ -239,14 +312,11 @@ def plan_tangents(tape: Tape, vals: list[float], seed: int, needed: list[bool] |
     return tan if all_finite_floats(tan) else None
 
 
-def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool],
-                     cut_products: list[tuple[int, int]] | None = None) -> list[float]:
+def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]) -> list[float]:
     """The reverse sweep checking every edge that carries gradient: raises an EvaluationError at the first bad one.
 
     It visits only the nodes the output depends on, and computes every partial
     there, whatever the gradient arriving (see the module's docstring).
-    ``cut_products`` collects the edges where a nonzero upstream x a nonzero
-    local partial rounded to 0.
     """
     nodes = tape.nodes
     cone = tape.cone([output])
@@ -258,10 +328,7 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
             continue
         g = adj[i]
         for j, a, local in local_partials(tape, vals, i, req):
-            product = g * local
-            if cut_products is not None and is_zero(product) and not is_zero(g) and not is_zero(local):
-                cut_products.append((i, a))
-            adj[a] += product
+            adj[a] += g * local
             if not _isfinite(adj[a]):
                 raise gradient_overflow(tape, vals, output, i, a)
     return adj

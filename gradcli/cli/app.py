@@ -7,11 +7,14 @@ Commands live in ``gradcli/cli/commands/`` and are imported only when invoked, s
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
 
+from gradcli.cli import streams
 from gradcli.support.errors import ExitCode, GradError
+from gradcli.support.interrupt import exit_on_interrupt, set_handler
 
 # name -> (module, one-line help).  The help is here so that `gradcli --help`
 # does not import every command.
@@ -52,6 +55,9 @@ class LazyGroup(click.Group):
 
     def parse_args(self, ctx, args):
         ctx.meta[ARGV] = list(args)
+        if not args:  # `gradcli` alone asks what there is: the help, and success
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(int(ExitCode.OK))
         return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx, args):
@@ -84,6 +90,25 @@ class LazyGroup(click.Group):
         """Every outcome becomes an exit code here: errors as one ``gradcli: error:`` line, never
         click's ``Usage: ... Error:`` block, Ctrl-C as 130, a closed pipe as a quiet 0."""
         args = sys.argv[1:] if args is None else list(args)
+        with streams.guarded():
+            # Ctrl-C while a command runs is a KeyboardInterrupt (descend shows where it got to);
+            # before and after, the entry point's handler exits 130 at once.
+            outside = set_handler(signal.default_int_handler)
+            try:
+                code = self._outcome(args, prog_name, complete_var, **extra)
+                if standalone_mode:
+                    _flush_or_quiet()
+            except streams.OutputError as exc:
+                code = _output_failed(exc)
+            finally:
+                if outside is not None:
+                    set_handler(outside)
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def _outcome(self, args, prog_name, complete_var, **extra) -> int:
+        """The run's exit code, every error said in gradcli's form."""
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
@@ -96,6 +121,8 @@ class LazyGroup(click.Group):
         except BrokenPipeError:
             _quiet_broken_pipe()
             code = ExitCode.OK
+        except streams.OutputError:
+            raise
         except Exception as exc:  # a bug: one line for the user, the traceback with GRADCLI_DEBUG=1
             if os.environ.get("GRADCLI_DEBUG"):
                 raise
@@ -104,11 +131,14 @@ class LazyGroup(click.Group):
             click.echo(printable(f"gradcli: error: internal error ({type(exc).__name__}: {exc}); this is a bug "
                                  "in gradcli: GRADCLI_DEBUG=1 shows where"), err=True)
             code = ExitCode.FAILED
-        code = int(code) if isinstance(code, int) else int(ExitCode.OK)
-        if not standalone_mode:
-            return code
-        _flush_or_quiet()
-        sys.exit(code)
+        return int(code) if isinstance(code, int) else int(ExitCode.OK)
+
+
+def _output_failed(exc: streams.OutputError) -> int:
+    """Standard output is closed or full: one line on standard error, exit 1."""
+    streams.discard_output()
+    click.echo(f"gradcli: error: cannot write the output: {exc.reason}", err=True)
+    return int(ExitCode.FAILED)
 
 
 def _click_error(exc: click.ClickException, as_json: bool) -> int:
@@ -143,10 +173,14 @@ def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
     """
     from gradcli.support.text import printable
 
+    unwritten = None
     if as_json:
         import json
 
-        click.echo(json.dumps(err.to_json()))
+        try:
+            click.echo(json.dumps(err.to_json()))
+        except streams.OutputError as exc:  # say the error on stderr all the same, then that
+            unwritten = exc
     where = err.location()
     if where and origin:
         where = f"{origin}:{where}"
@@ -158,6 +192,8 @@ def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
         line = err.source.expandtabs(4)  # tabs as spaces, so the caret lines up
         prefix = " " * len(printable(err.source[: err.column - 1].expandtabs(4)))
         click.echo(f"    {printable(line)}\n    {prefix}^", err=True)
+    if unwritten is not None:
+        raise unwritten
 
 
 HELP = """gradcli computes gradients and explains them.
@@ -184,7 +220,9 @@ def cli():
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point (``gradcli``, ``python -m gradcli``): see ``LazyGroup.main``."""
+    """Entry point (``gradcli``, ``python -m gradcli`` call it through gradcli/__main__.py, which
+    handles Ctrl-C before importing this module): see ``LazyGroup.main``."""
+    exit_on_interrupt()
     cli.main(args=argv, prog_name="gradcli")
 
 

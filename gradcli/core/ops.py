@@ -59,6 +59,10 @@ class Op:
     # True when the exact result is never zero unless an operand is: a 0.0 from
     # nonzero operands is then an underflow, which the forward pass reports.
     never_zero: bool = False
+    # True when each local partial is nonzero wherever every operand is (``b`` for a*b,
+    # sech^2 for tanh): a partial of 0.0 there is an underflow or a rounding, and the
+    # gradient through it is cut to 0 though its true value is not.
+    slope_never_zero: bool = False
     # The rule on arrays: VJPs, JVP, shape (core/arrays.py).  A scalar op is elementwise.
     array: ArrayRule | None = None
     # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
@@ -435,6 +439,12 @@ OPS.update({op.name: op for op in [
 for _name in ("add", "sub", "mul", "neg", "sin", "cos", "tan", "log", "log10", "log2", "sqrt", "cbrt",
               "asin", "acos", "sinh", "cosh", "abs", "copy"):
     object.__setattr__(OPS[_name], "keeps_nonfinite", True)
+
+# Ops whose partials are never 0 while their operands are not (not pow: d(a^b)/db is 0 at a = 1;
+# not sin or cos: their slopes vanish at nonzero points).
+for _name in ("add", "sub", "neg", "copy", "mul", "div", "exp", "exp2", "log", "log10", "log2", "sqrt", "cbrt",
+              "tan", "asin", "acos", "atan", "atan2", "hypot", "sinh", "cosh", "tanh", "sigmoid", "softplus"):
+    object.__setattr__(OPS[_name], "slope_never_zero", True)
 
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.
 SCALAR_OPS = {name: op for name, op in OPS.items() if op.scalar}

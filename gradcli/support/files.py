@@ -131,3 +131,51 @@ def _shape_at(data, where: tuple) -> tuple:
         out.append(len(item))
         item = item[k]
     return tuple(out)
+
+
+def write_file(path_text: str, data: bytes) -> None:
+    """Write ``data`` to the file ``path_text`` whole or not at all: every file gradcli writes.
+
+    The bytes go to a temporary file beside it, which then replaces it (``os.replace``,
+    atomic): a write that fails (a full disk, a file-size limit) leaves the old file as it
+    was, and writers racing for one name leave one of their files, never a mix.  The new
+    file gets the old one's permissions, or the umask's.  A target that is not a regular
+    file (``/dev/stdout``, a FIFO) is written in place: it cannot be replaced.  Raises
+    OSError; the caller says which option named the file.
+    """
+    import os
+    import stat
+    import tempfile
+
+    target = os.path.realpath(path_text)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "wb") as f:
+            f.write(data)
+        return
+    folder, name = os.path.split(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -7,7 +7,7 @@ import click
 from gradcli.analyses.checking import ATOL, RTOL
 from gradcli.support.errors import ExitCode
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (NON_NEGATIVE, POSITIVE, Command, emit_json, emit_warnings, json_option, load_problem,
+from gradcli.cli.commands.common import (JSON_ROWS, json_option_saying, NON_NEGATIVE, POSITIVE, Command, emit_json, emit_warnings, json_option, load_problem,
                      print_rich, program_options, with_warnings)
 
 HELP = """Check the gradient against central finite differences, input by input.
@@ -39,7 +39,7 @@ Examples:
 @click.option("--atol", type=NON_NEGATIVE, default=ATOL, show_default=True,
               help="Absolute tolerance.")
 @data_options
-@json_option
+@json_option_saying(JSON_ROWS)
 @click.pass_context
 def command(ctx, args, file, of, wrt, eps, rtol, atol, data, data_format, out_format, as_json):
     if data is not None:

@@ -14,7 +14,9 @@ class Command(click.Command):
     """A click command that refuses an option given twice, where click would keep the last one."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        opts, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        if opts.get("as_json"):  # before any check here, so that its error is JSON too
+            ctx.meta[JSON_FLAG] = True
         seen: set[str] = set()
         for param in order:
             if not isinstance(param, click.Option) or param.multiple or param.count or param.is_flag:
@@ -41,8 +43,13 @@ def _remember_json(ctx: click.Context, param, value):
     return value
 
 
-json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json,
-                           help="Print one JSON object on stdout instead of tables.")
+def json_option_saying(help: str):
+    """--json with its help in the command's own words (what it prints: one object, or lines)."""
+    return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json, help=help)
+
+
+json_option = json_option_saying("Print one JSON object on stdout instead of tables.")
+JSON_ROWS = "Print one JSON object on stdout instead of tables (with --data, one JSON line per row)."
 
 
 def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
@@ -175,7 +182,10 @@ def print_rich(renderable) -> None:
 
 
 def warnings_of(result) -> list[str]:
-    """The result's warnings (a number cut to 0 by underflow, ...), or those of the sweep it holds."""
+    """The result's warnings (a number cut to 0 by underflow, ...), or those of the sweep it holds;
+    ``result`` may also be the list of warnings itself."""
+    if isinstance(result, list):
+        return [str(w) for w in result]
     for holder in (result, getattr(result, "sweep", None), getattr(result, "gradient", None)):
         found = getattr(holder, "warnings", None)
         if found and isinstance(found, (list, tuple)):
@@ -194,6 +204,20 @@ def emit_warnings(result) -> None:
 
     for text in warnings_of(result):
         click.echo(f"gradcli: {label} {printable(text)}", err=True)
+
+
+def point_warnings(problem) -> list[str]:
+    """The warnings of the gradient at the bound point, for a command that does not sweep it itself
+    (derive, descend's start): [] when an input has no value or the point does not evaluate."""
+    from gradcli.support.errors import GradError
+    from gradcli.autodiff.problem import evaluate
+
+    if problem.arrays or any(name not in problem.values for name in problem.tape.input_names()):
+        return []
+    try:
+        return list(evaluate(problem).warnings)
+    except GradError:
+        return []
 
 
 def with_warnings(data: dict, result) -> dict:

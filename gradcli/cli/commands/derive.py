@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import emit_json, json_option, load_problem, program_options, scalar_only
+from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem,
+                                         point_warnings, program_options, scalar_only, with_warnings)
 
 HELP = """Write the backward pass out as a gradcli program.
 
@@ -29,7 +30,7 @@ Examples:
 """
 
 
-@click.command("derive", help=HELP)
+@click.command("derive", cls=Command, help=HELP)
 @program_options
 @click.option("--closed-form", "closed_form", is_flag=True,
               help="Each input's derivative as one expression in the inputs (while it stays small).")
@@ -45,8 +46,10 @@ def command(ctx, args, file, of, wrt, closed_form, latex, as_json):
     problem = load_problem(ctx, args, file, of, wrt, require_values=False)
     scalar_only(problem, "derive")
     result = derive(problem, closed_form=closed_form or as_json, latex=latex)
+    warnings = point_warnings(problem)  # with every input bound, the gradient there, as eval says it
+    emit_warnings(warnings)
     if as_json:
-        emit_json(derive_json(result))
+        emit_json(with_warnings(derive_json(result), warnings))
     elif latex:
         click.echo(derive_latex(result, closed_form))
     else:

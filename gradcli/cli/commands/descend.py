@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from gradcli.cli.commands.common import (Command, NON_NEGATIVE, POSITIVE, emit_json, json_option, load_problem, print_rich,
-                     program_options)
+from gradcli.cli.commands.common import (Command, NON_NEGATIVE, POSITIVE, emit_json, emit_warnings, json_option_saying,
+                                         load_problem, point_warnings, print_rich, program_options)
 
 HELP = """Minimise the output by gradient descent: forward pass, backward pass,
 w = w - lr * gradient, repeat.
@@ -19,7 +19,8 @@ updates; --until TOL stops early once the gradient's norm is below TOL.
 With --data FILE (CSV or TSV with a header row, JSON lines, or - for
 standard input) each column binds the input of the same name row by row;
 the loss is the mean of the output over the rows, computed for every row
-at once in one sweep per step.  --json streams one JSON line per step, then {"done": true, ...}.
+at once in one sweep per step.
+--json writes JSON lines: one object per step, then {"done": true, ...}.
 If the loss becomes nan or infinite, descent stops with exit status 1.
 
 \b
@@ -42,7 +43,7 @@ Examples:
                    "columns bind inputs.")
 @click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]),
               help="The format of --data (default: detected from its first line).")
-@json_option
+@json_option_saying("Print JSON lines on stdout: one object per step, then {\"done\": true, ...}.")
 @click.pass_context
 def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, as_json):
     from gradcli.analyses.descent import Descent, prepare, read_data
@@ -55,6 +56,8 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
     data = read_data(data_file, data_format) if data_file else None
     problem = prepare(load_problem(ctx, args, file, of, wrt, require_values=False), data, wrt_given=bool(wrt))
     descent = Descent(problem, lr, steps, until, data)
+    if data is None:
+        emit_warnings(point_warnings(problem))  # the start's gradient, as eval says it
     if as_json:
         from gradcli.render.descend_view import done_json, step_json
 

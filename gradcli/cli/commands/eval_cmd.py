@@ -6,7 +6,7 @@ import click
 
 from gradcli.analyses.modes import MODES
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+from gradcli.cli.commands.common import (JSON_ROWS, json_option_saying, Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
                      program_options, with_warnings)
 
 EXAMPLES = """Evaluate a program and compute its gradient by a reverse sweep.
@@ -35,7 +35,7 @@ Examples:
 @click.option("--mode", type=click.Choice(MODES), default="reverse", show_default=True,
               help="How the gradient is computed.")
 @data_options
-@json_option
+@json_option_saying(JSON_ROWS)
 @click.pass_context
 def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_format, as_json):
     if data is not None:

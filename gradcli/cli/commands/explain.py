@@ -18,6 +18,7 @@ from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json
                      program_options, with_warnings)
 
 VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
+DEFAULT_VIEW = "paths"  # with no view asked for: the sum over paths, what the gradient is made of
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,12 @@ HELP = """Explain how the gradient comes about.
   --graph  the computational graph as a tree, with values and adjoints
 
 \b
-Several views are shown one after another, in the order given
-(with --json, ask for one).
+With no view, --paths is shown.  Several views are shown one after
+another, in the order given (with --json, ask for one).
 
 \b
 Examples:
-  gradcli explain --paths 'y = log(x1) + x1*x2 - sin(x2)' x1=2 x2=5
+  gradcli explain 'y = log(x1) + x1*x2 - sin(x2)' x1=2 x2=5     (--paths)
   gradcli explain --steps -f samples/sigmoid_neuron.grad
   gradcli explain --paths --element 'W[0,1]' -f samples/norm_wx.grad
   gradcli explain --trace -f samples/baydin_trace.grad --tangent x1 --adjoint
@@ -121,9 +122,7 @@ def view_options(f):
 @click.pass_context
 def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, latex, data, data_format, row,
             as_json):
-    views = ctx.meta.get(VIEWS_ASKED, [])
-    if not views:
-        raise UsageError("say what to explain: --paths, --steps, --trace or --graph")
+    views = ctx.meta.get(VIEWS_ASKED) or [DEFAULT_VIEW]
     if as_json and len(views) > 1:
         raise UsageError(f"--json prints one object, but {len(views)} views were asked for "
                          f"({', '.join('--' + v for v in views)}): ask for one at a time")
@@ -168,18 +167,19 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         raise UsageError("--latex writes scalar path products; on a program with arrays use "
                          "--paths --element 'W[0,1]' for one element's products")
     options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
-    for k, name in enumerate(views):
+    # Every view is computed, its options checked, before any is printed: an error in the
+    # last view must not come after the first one's output.
+    shown = []
+    for name in views:
         compute, to_json, to_rich = VIEWS[name].load()
-        if latex:
-            from gradcli.render.paths_latex import paths_latex
+        shown.append((compute(problem, **options.get(name, {})), to_json, to_rich))
+    emit_warnings(shown[0][0])  # every view evaluates the same problem: its warnings once
+    if latex:
+        from gradcli.render.paths_latex import paths_latex
 
-            result = compute(problem, **options[name])
-            emit_warnings(result)
-            click.echo(paths_latex(result))
-            return
-        result = compute(problem, **options.get(name, {}))
-        if k == 0:
-            emit_warnings(result)  # every view evaluates the same problem: its warnings once
+        click.echo(paths_latex(shown[0][0]))
+        return
+    for k, (result, to_json, to_rich) in enumerate(shown):
         if as_json:
             emit_json(with_warnings(to_json(result), result))
         else:

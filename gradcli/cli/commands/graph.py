@@ -7,7 +7,8 @@ import sys
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import Command, emit_json, emit_warnings, json_option, load_problem, program_options
+from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, program_options,
+                                         with_warnings)
 
 HELP = """Write the annotated computational graph: every node with its name or
 operation and its value, every edge with its local partial, and every
@@ -52,12 +53,12 @@ def command(ctx, args, file, of, fmt, output, as_json):
     emit_warnings(result)
     graph = export.annotate(result)
     if fmt == "json" and output is None:
-        emit_json(export.to_json(graph))
+        emit_json(with_warnings(export.to_json(graph), result))
         return
     if fmt == "json":
         import json
 
-        data = (json.dumps(export.to_json(graph), ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json.dumps(with_warnings(export.to_json(graph), result), ensure_ascii=False) + "\n").encode("utf-8")
     elif fmt == "mermaid":
         data = export.to_mermaid(graph).encode("utf-8")
     else:
@@ -66,8 +67,9 @@ def command(ctx, args, file, of, fmt, output, as_json):
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
         return
+    from gradcli.support.files import write_file
+
     try:
-        with open(output, "wb") as f:
-            f.write(data)
+        write_file(output, data)
     except OSError as exc:
         raise UsageError(f"-o {output}: cannot write it ({exc.strerror})") from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from gradcli.cli.commands.common import emit_json, json_option, load_problem, print_rich, program_options, scalar_only
+from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+                                         program_options, scalar_only, with_warnings)
 
 HELP = """The Hessian: every second derivative of the output.
 
@@ -22,7 +23,7 @@ Examples:
 """
 
 
-@click.command("hessian", help=HELP)
+@click.command("hessian", cls=Command, help=HELP)
 @program_options
 @click.option("--closed-form", "closed_form", is_flag=True,
               help="Add each second derivative as a formula in the inputs (while it stays small).")
@@ -35,7 +36,8 @@ def command(ctx, args, file, of, wrt, closed_form, as_json):
     problem = load_problem(ctx, args, file, of, wrt)
     scalar_only(problem, "hessian")
     result = hessian(problem, closed_form=closed_form)
+    emit_warnings(result)
     if as_json:
-        emit_json(hessian_json(result))
+        emit_json(with_warnings(hessian_json(result), result))
     else:
         print_rich(hessian_rich(result))

@@ -6,7 +6,7 @@ import click
 
 from gradcli.support.errors import UsageError
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
+from gradcli.cli.commands.common import (JSON_ROWS, json_option_saying, Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
                      program_options, split_names, with_warnings)
 
 HELP = """The Jacobian of several outputs: one row per output, one column per input.
@@ -31,7 +31,7 @@ Examples:
 @click.option("--mode", type=click.Choice(["forward", "reverse"]), default=None,
               help="Forward: a column per pass; reverse: a row per pass (default: the cheaper).")
 @data_options
-@json_option
+@json_option_saying(JSON_ROWS)
 @click.pass_context
 def command(ctx, args, file, of, wrt, mode, data, data_format, out_format, as_json):
     from gradcli.analyses.jacobian import jacobian
