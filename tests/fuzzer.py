@@ -437,7 +437,7 @@ def run_process(case: Case, python: str = sys.executable) -> Outcome:
 def judge(case: Case, outcome: Outcome) -> list[str]:
     """Everything wrong with one run; empty when it behaved."""
     problems = list(outcome.problems)
-    if problems:
+    if problems or python_startup_interrupted(case, outcome):
         return problems
     code, out, err = outcome.code, outcome.out, outcome.err
     code = {-signal.SIGINT: 130, -signal.SIGTERM: 143}.get(code, code)  # as a shell reports a signal's end
@@ -477,6 +477,14 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
                     ("error" in data[-1]) != (code != 0):
                 problems.append(f"the JSON's last object and the exit code {code} disagree on failure")
     return problems
+
+
+def python_startup_interrupted(case: Case, outcome: Outcome) -> bool:
+    """Ctrl-C that lands while the interpreter itself starts (site, before the first line of gradcli
+    runs) is Python's to report: no frame of gradcli is in its traceback."""
+    err = outcome.err
+    return case.stream == "sigint" and ("KeyboardInterrupt" in err or "init_import_site" in err) \
+        and "gradcli" not in err.replace("gradcli: interrupted", "")
 
 
 def _ours(line: str) -> bool:

@@ -10,7 +10,8 @@ where it got to) and puts this handler back for the exit.
 from __future__ import annotations
 
 import os
-import signal
+
+import _signal  # the C module: ``signal`` builds enums first, tens of milliseconds without a handler
 
 INTERRUPTED = 130  # ExitCode.INTERRUPTED, without importing anything
 
@@ -25,13 +26,13 @@ def exit_interrupted(signum=None, frame=None) -> None:
 
 def exit_on_interrupt() -> None:
     """From now on Ctrl-C ends the process with 130 and one line, wherever it lands."""
-    signal.signal(signal.SIGINT, exit_interrupted)
+    _signal.signal(_signal.SIGINT, exit_interrupted)
 
 
 def set_handler(handler):
     """Install ``handler`` for SIGINT and return the one it replaces (None off the main thread,
     where only the main thread's handler applies, as under an in-process test runner)."""
     try:
-        return signal.signal(signal.SIGINT, handler)
+        return _signal.signal(_signal.SIGINT, handler)
     except ValueError:
         return None
