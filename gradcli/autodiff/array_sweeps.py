@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from gradcli.core.failures import partial_error, value_error
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import add, all_finite, first_not_finite, is_array, np, shape, unbroadcast, zeros
+from gradcli.core.values import add, all_finite, first_not_finite, is_array, np, settle, shape, unbroadcast, zeros
 from gradcli.support.errors import EvaluationError
 
 
@@ -48,7 +48,7 @@ def forward(tape: Tape, inputs: dict) -> list:
             i, op = node.index, node.op
             args = [vals[a] for a in node.args]
             try:
-                vals[i] = op.forward(*args) if _scalar_call(op, args) else op.array.forward(node.params, *args)
+                vals[i] = op.forward(*args) if _scalar_call(op, args) else settle(op.array.forward(node.params, *args))
             except (ArithmeticError, ValueError) as exc:
                 raise value_error(tape, vals, i, exc) from None
             if not all_finite(vals[i]):
@@ -149,7 +149,7 @@ def tangents(tape: Tape, vals: list, seeds: dict, needed: list[bool] | None = No
                             total += op.partial(j, args, vals[i]) * t
                     t_out = total
                 else:
-                    t_out = op.array.jvp(node.params, incoming, vals[i], *args)
+                    t_out = settle(op.array.jvp(node.params, incoming, vals[i], *args))
             except (ArithmeticError, ValueError):
                 raise partial_error(tape, vals, i, j) from None
             if t_out is not None and not all_finite(t_out):

@@ -23,7 +23,7 @@ import math
 from gradcli.core.failures import value_error
 from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
-from gradcli.core.values import all_finite, as_value, first_not_finite, is_array
+from gradcli.core.values import all_finite, as_value, first_not_finite, is_array, settle
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
                                   source_line, walk)
 from gradcli.lang.syntax import parse_program, read_statements
@@ -265,7 +265,7 @@ def _array_constant(tape: Tape, index: int):
                 if op.scalar and not any(is_array(a) for a in args):
                     vals[i] = op.forward(*args)
                 else:
-                    vals[i] = op.array.forward(node.params, *args)
+                    vals[i] = settle(op.array.forward(node.params, *args))
             except (ArithmeticError, ValueError) as exc:
                 raise value_error(tape, vals, i, exc) from None
             if not all_finite(vals[i]):

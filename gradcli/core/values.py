@@ -50,6 +50,21 @@ def as_value(x):
     return float(a) if a.ndim == 0 else a
 
 
+def settle(v):
+    """A value as the sweeps keep it: numpy's scalars and 0-d arrays become Python floats.
+
+    An array op on a scalar (``softmax(s)``, ``transpose(s)``) hands back a numpy
+    scalar or a 0-d array; a scalar op's rules are written for floats (``(x > 0) -
+    (x < 0)`` fails on numpy's booleans) and JSON takes no 0-d array, so every value,
+    gradient and tangent an array rule produces passes through here.
+    """
+    if type(v) is float or v is None:
+        return v
+    if isinstance(v, (float, int)) or getattr(v, "ndim", None) == 0:
+        return float(v)
+    return v
+
+
 def zeros(shape_: Shape):
     return np.zeros(shape_) if shape_ else 0.0
 
@@ -88,6 +103,7 @@ def unbroadcast(g, target: Shape):
     stretched operand is the sum over what it was stretched to.  The one place
     this happens: the reverse sweep calls it for every edge.
     """
+    g = settle(g)
     if shape(g) == target:
         return g
     if not is_array(g):
