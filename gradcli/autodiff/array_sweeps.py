@@ -19,9 +19,9 @@ elementwise op's VJP is ``g * partial``.
 
 from __future__ import annotations
 
-from gradcli.core.failures import partial_error, value_error
+from gradcli.core.failures import element_error, partial_error, value_error
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import add, all_finite, first_not_finite, is_array, np, settle, shape, unbroadcast, zeros
+from gradcli.core.values import add, all_finite, is_array, np, settle, shape, unbroadcast, zeros
 from gradcli.support.errors import EvaluationError
 
 
@@ -52,28 +52,8 @@ def forward(tape: Tape, inputs: dict) -> list:
             except (ArithmeticError, ValueError) as exc:
                 raise value_error(tape, vals, i, exc) from None
             if not all_finite(vals[i]):
-                raise _element_error(tape, vals, i)
+                raise element_error(tape, vals, i)
     return vals
-
-
-def _element_error(tape: Tape, vals: list, i: int) -> EvaluationError:
-    """A value that is not finite: name the operation and, for an array, the first bad element."""
-    where = first_not_finite(vals[i])
-    if not where:
-        return value_error(tape, vals, i, None)
-    node = tape.nodes[i]
-    args = [vals[a] for a in node.args]
-    labels = []
-    for a, v in zip(node.args, args):
-        label = tape.nodes[a].label
-        if is_array(v) and v.shape == vals[i].shape:
-            label += f"[{','.join(str(k) for k in where)}] = {float(v[where]):g}"
-        labels.append(label)
-    bad = float(vals[i][where])
-    problem = "is not a number (nan)" if bad != bad else "overflows"
-    return EvaluationError(f"{tape.definition(i)} {problem} at element [{','.join(str(k) for k in where)}] "
-                           f"({', '.join(labels)}; computing {node.name or node.label})",
-                           node.line, node.column, tape.source_line(node.line), kind="domain")
 
 
 def reverse(tape: Tape, vals: list, output: int, seed=None) -> list:

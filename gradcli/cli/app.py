@@ -136,9 +136,9 @@ def _importable(module: str) -> bool:
 def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
     """An error on stderr (with a caret under the column), and on stdout as JSON with --json."""
     if as_json:
-        import json
+        from gradcli.support.numbers import json_text
 
-        click.echo(json.dumps(err.to_json()))
+        click.echo(json_text(err.to_json()))
     where = err.location()
     if where and origin:
         where = f"{origin}:{where}"

@@ -181,8 +181,18 @@ def all_finite_floats(xs: list[float]) -> bool:
 
 
 def norm_of(v) -> float:
-    """The Euclidean (Frobenius) norm of an array, the absolute value of a number."""
-    return float(np.sqrt(np.sum(v * v))) if is_array(v) else abs(v)
+    """The Euclidean (Frobenius) norm of an array, the absolute value of a number.
+
+    Scaled by the largest magnitude first, as ``math.hypot`` is: the squares of
+    1e200 overflow, the norm of [1e200, 1e200] does not.
+    """
+    if not is_array(v):
+        return abs(float(v))
+    largest = float(np.max(np.abs(v))) if v.size else 0.0
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest
+    scaled = v / largest
+    return largest * float(np.sqrt(np.sum(scaled * scaled)))
 
 
 def agrees(a, b) -> bool:

@@ -84,9 +84,11 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
+    unread = result.problem.unread()
     for name, grad in result.gradient.items():
         value = result.values[result.tape.names[name]]
-        table.add_row(heading_of(name, value), grid(value), _equals(derivative_label(out, name), grad))
+        note = f" ({out} does not read {name})" if name in unread else ""
+        table.add_row(heading_of(name, value), grid(value), _equals(derivative_label(out, name), grad) + note)
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
     if result.problem.arrays:

@@ -15,3 +15,29 @@ def short(x: float, digits: int = 6) -> str:
 def exact(x: float) -> str:
     """The shortest text that reads back to the same double."""
     return repr(float(x))
+
+
+def json_text(data) -> str:
+    """``data`` as JSON text, the one way every command writes JSON.
+
+    JSON has no infinity or nan: a float that is not finite is written as the
+    string ``"inf"``, ``"-inf"`` or ``"nan"`` (what Python's ``float()`` reads
+    back), never as the bare ``Infinity``/``NaN`` that strict parsers reject.
+    """
+    import json
+
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a float that is not finite somewhere: rewrite it, then write
+        return json.dumps(finite_only(data), ensure_ascii=False, allow_nan=False)
+
+
+def finite_only(data):
+    """``data`` with each float that is not finite replaced by its string (``json_text``'s rule)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else ("nan" if data != data else ("inf" if data > 0 else "-inf"))
+    if isinstance(data, dict):
+        return {key: finite_only(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite_only(value) for value in data]
+    return data

@@ -55,9 +55,9 @@ def command(ctx, args, file, of, fmt, output, as_json):
         emit_json(export.to_json(graph))
         return
     if fmt == "json":
-        import json
+        from gradcli.support.numbers import json_text
 
-        data = (json.dumps(export.to_json(graph), ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json_text(export.to_json(graph)) + "\n").encode("utf-8")
     elif fmt == "mermaid":
         data = export.to_mermaid(graph).encode("utf-8")
     else:
