@@ -74,3 +74,11 @@ def test_an_input_without_a_value_is_still_not_asked_for():
     r = run("eval", PROGRAM, "d=2", "theta=1", "--of", "z2", "--json")
     assert r.code == 0, r.err
     assert list(r.json()["gradient"]) == ["d", "theta"]
+
+
+def test_data_rows_table_says_so(tmp_path):
+    data = tmp_path / "rows.csv"
+    data.write_text("a,d,theta\n1,2,3\n")
+    r = run("eval", PROGRAM, "--of", "z2", "--data", str(data))
+    assert r.code == 0, r.err
+    assert "dz2/da" in r.out and "z2 does not read a" in r.out

@@ -160,7 +160,9 @@ def rows_rich(batch: Batch, first: list[list], last: list[list], total: int, fai
         table.add_row(*(_text(c) for c in cells[:len(head)]))
     rate = f", {total / seconds:,.0f} rows/s" if seconds > 0 and total >= 1000 else ""
     summary = f"{total:,} row{'s' if total != 1 else ''}, {failed:,} failed{rate}"
-    return Group(table, Text(summary))
+    unread = [f"{y} does not read {x}" for y in batch.outputs for x in batch.problem.unread(y)]
+    notes = [Text(f"0 where an output does not read an input: {', '.join(unread)}", style="dim")] if unread else []
+    return Group(table, *notes, Text(summary))
 
 
 def _text(v) -> str:
