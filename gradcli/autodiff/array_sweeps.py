@@ -22,7 +22,6 @@ from __future__ import annotations
 from gradcli.core.failures import element_error, partial_error, value_error
 from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import add, all_finite, is_array, np, settle, shape, unbroadcast, zeros
-from gradcli.support.errors import EvaluationError
 
 
 def _scalar_call(op, args) -> bool:
