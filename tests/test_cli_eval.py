@@ -29,7 +29,7 @@ def test_json_floats_round_trip():
 
 @pytest.mark.parametrize("args, gradient", [
     (["--wrt", "a,c"], {"a": 3.0, "c": 9.0}),
-    (["--of", "u"], {"b": 2.0, "c": 3.0}),  # u reads only b and c
+    (["--of", "u"], {"a": 0.0, "b": 2.0, "c": 3.0}),  # u reads only b and c: du/da is 0
     (["--of", "v", "--wrt", "b"], {"b": 2.0}),
 ])
 def test_of_and_wrt(args, gradient):

@@ -146,14 +146,14 @@ class CheckResult:
         failures = self.failures
         if not failures:
             return None
-        return max(failures, key=lambda c: c.abs_error / c.tolerance if c.tolerance > 0 else math.inf)
+        return max(failures, key=_badness)
 
     @property
     def closest_to_failing(self) -> InputCheck | None:
         """The input (element) with the largest error for its tolerance, failing or not."""
         if not self.inputs:
             return None
-        return max(self.inputs, key=lambda c: c.abs_error / c.tolerance if c.tolerance > 0 else math.inf)
+        return max(self.inputs, key=_badness)
 
     @property
     def noun(self) -> str:
@@ -167,6 +167,12 @@ class CheckResult:
             f"gradient check failed for {n} of {len(self.inputs)} {self.noun}{'s' if len(self.inputs) != 1 else ''}; "
             f"worst: {worst.name}: analytic {short(worst.analytic)}, numeric {short(worst.numeric)} "
             f"(abs error {worst.abs_error:.3g}, rel error {worst.rel_error:.3g})")
+
+
+def _badness(c: InputCheck) -> float:
+    """The error over its tolerance; infinite when either is not a finite number (nan would not order)."""
+    ratio = c.abs_error / c.tolerance if c.tolerance > 0 else math.inf
+    return ratio if ratio == ratio else math.inf
 
 
 def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: float = ATOL) -> CheckResult:
@@ -185,7 +191,7 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
         index = tape.names[name]
         x = problem.values[name]
         h = eps if eps is not None else STEP * max(1.0, abs(x))
-        up, down = x + h, x - h
+        up, down = _step(name, x, h)
         vals_up = _nudged(problem, name, up, h)
         vals_down = _nudged(problem, name, down, h)
         f_up, f_down = vals_up[out], vals_down[out]
@@ -196,12 +202,7 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
         tolerance = asked + floor
         cone = [f and d for f, d in zip(feeds, tape.depends_on([index]))]
         kink = _kink_reason(tape, cone, kinked, vals_up, vals_down)
-        if kink:
-            status = KINK
-        elif abs(analytic - numeric) > tolerance:
-            status = FAIL
-        else:
-            status = NOISY if abs(analytic - numeric) > asked else PASS
+        status = KINK if kink else _verdict(analytic, numeric, asked, tolerance)
         result.inputs.append(InputCheck(name, x, analytic, numeric, (up - down) / 2, tolerance, floor,
                                         status, kink, _nudge(problem, name, x, grad.value)))
     return result
@@ -240,7 +241,8 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
             return copy
 
         h = eps if eps is not None else STEP * max(1.0, abs(x))
-        up, down = x + h, x - h
+        up, down = _step(label, x, h)
+
         def run(v):
             return array_forward(tape, problem.input_values({name: moved(v)}))
 
@@ -251,13 +253,33 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
         floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
         asked = atol + rtol * max(abs(analytic), abs(numeric))
         tolerance = asked + floor
-        if abs(analytic - numeric) > tolerance:
-            status = FAIL
-        else:
-            status = NOISY if abs(analytic - numeric) > asked else PASS
+        status = _verdict(analytic, numeric, asked, tolerance)
         result.inputs.append(InputCheck(label, x, analytic, numeric, (up - down) / 2, tolerance, floor,
                                         status, None, None))
     return result
+
+
+def _step(label: str, x: float, h: float) -> tuple[float, float]:
+    """x + h and x - h, or a usage error when the doubles cannot take that step: it vanishes in
+    rounding (x ± h == x: the difference quotient would divide by zero) or its span overflows."""
+    up, down = x + h, x - h
+    span = up - down
+    if span == 0.0:
+        raise UsageError(f"--eps {h!r}: the step vanishes at {label} = {short(x)} ({label} ± h rounds to "
+                         f"{label}): give a larger --eps")
+    if not math.isfinite(span):
+        raise UsageError(f"--eps {h!r}: the step overflows at {label} = {short(x)} ((x + h) - (x - h) is "
+                         f"{short(span)}): give a smaller --eps")
+    return up, down
+
+
+def _verdict(analytic: float, numeric: float, asked: float, tolerance: float) -> str:
+    """PASS, NOISY or FAIL; a comparison that could not be made (a difference quotient, error or
+    tolerance that is not finite: nan compares false with everything) fails, never passes."""
+    error = abs(analytic - numeric)
+    if not (math.isfinite(error) and math.isfinite(tolerance)) or error > tolerance:
+        return FAIL
+    return NOISY if error > asked else PASS
 
 
 def _at_kink(tape: Tape, index: int, vals: list[float]) -> bool:
@@ -283,7 +305,10 @@ def _jumps(node, up, down) -> bool:
     """A piecewise op switches piece between the two steps: a local partial jumps (relu, abs,
     max), or the value changes by more than the partials explain (sign, atan2 across its cut).
     Smooth pieces (hypot, atan2 elsewhere) move their partials and value only slightly."""
-    pu, pd = _partials(node, up), _partials(node, down)
+    try:
+        pu, pd = _partials(node, up), _partials(node, down)
+    except (ArithmeticError, ValueError):  # a partial undefined at one end (atan2 at (0, 0)): a kink there
+        return True
     if any(abs(u - d) > 0.25 * max(1.0, abs(u), abs(d)) for u, d in zip(pu, pd)):
         return True
     change = up[node.index] - down[node.index]

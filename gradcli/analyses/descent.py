@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.row_sweeps import vectorizable
 from gradcli.support.data_rows import MISSING, DataReader
-from gradcli.core.values import all_finite, brief, is_array, shape, zeros
+from gradcli.core.values import all_finite, brief, norm_of, shape, zeros
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Problem, require_scalar_output
@@ -62,12 +62,9 @@ class Step:
 
     @property
     def norm(self) -> float:
-        """The Euclidean norm of the whole gradient, every element of every variable."""
-        return math.sqrt(sum(_squares(g) for g in self.gradient.values()))
-
-
-def _squares(g) -> float:
-    return float((g * g).sum()) if is_array(g) else g * g
+        """The Euclidean norm of the whole gradient, every element of every variable (scaled: squares
+        of 1e200 overflow, the norm does not)."""
+        return math.hypot(*[norm_of(g) for g in self.gradient.values()])
 
 
 @dataclass
@@ -296,8 +293,25 @@ class Descent:
                 converged = True
                 break
             if k < self.steps:
-                x = [v - self.lr * g for v, g in zip(x, grad)]
+                x = self._update(x, grad)
+                self._require_finite(k + 1, x, last)
         self.result = self._summary(converged)
+
+    def _update(self, x: list, grad: list) -> list:
+        """``w - lr * gradient`` for every variable; an overflow there is found by ``_require_finite``."""
+        if not self._arrays:
+            return [v - self.lr * g for v, g in zip(x, grad)]
+        from gradcli.core.values import np
+
+        with np.errstate(all="ignore"):
+            return [v - self.lr * g for v, g in zip(x, grad)]
+
+    def _require_finite(self, k: int, x: list, last: Step) -> None:
+        """A variable the update took past the largest double (inf, or nan) is divergence, whatever
+        the loss there says (``-pow(z, -3)`` is 0 at z = -inf, with a gradient of 0)."""
+        for name, v in zip(self.problem.wrt, x):
+            if not all_finite(v):
+                raise self._diverged(k, f"the update takes {name} to {brief(v)}", last)
 
     def _summary(self, converged: bool, interrupted: bool = False) -> DescentResult:
         names = self.problem.wrt

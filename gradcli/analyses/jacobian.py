@@ -38,6 +38,7 @@ class JacobianResult:
     rows: list[str] | None = None  # the output elements' labels (``q[0]``); None: the outputs
     columns: list[str] | None = None  # the input elements' labels (``W[1,0]``); None: the inputs
     warnings: list[str] = field(default_factory=list)  # entries cut to 0 by underflow (as eval's)
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (output, input): the output does not read it
 
     def __post_init__(self):
         self.rows = self.rows or list(self.outputs)
@@ -59,8 +60,12 @@ def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
 
 def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     """Every output's derivative (``problem.outputs``, rows) with respect to every input in ``wrt`` (columns)."""
-    if problem.arrays:
-        return _array_jacobian(problem, mode)
+    result = _array_jacobian(problem, mode) if problem.arrays else _scalar_jacobian(problem, mode)
+    result.unread = [(y, x) for y in problem.outputs for x in problem.unread(y)]
+    return result
+
+
+def _scalar_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
     outputs = problem.outputs
     if mode is None:
         mode = cheaper_mode(len(problem.wrt), len(outputs))
@@ -71,10 +76,11 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in problem.wrt]
     if mode == "forward":
-        needed = tape.cone(rows)
-        columns = [tangents(tape, vals, x, needed) for x in cols]
+        needed = tape.cone(rows)  # an input no output reads: a column of zeros, no pass
+        zero = [0.0] * len(tape.nodes)
+        columns = [tangents(tape, vals, x, needed) if needed[x] else zero for x in cols]
         matrix = [[column[y] for column in columns] for y in rows]
-        passes = len(cols)
+        passes = sum(1 for x in cols if needed[x])
     else:
         matrix = []
         for y in rows:
@@ -120,6 +126,10 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
         columns = []  # one per input element: every output element's derivative
         for x in cols:
             for k in range(size(vals[x])):
+                if not needed[x]:  # no output reads it: zeros, no pass
+                    columns.append([0.0] * m)
+                    n -= 1
+                    continue
                 tan = array_sweeps.tangents(tape, vals, {x: one_hot(vals[x], k)}, needed)
                 columns.append([t for y in rows for t in elements(tan[y], vals[y])])
         matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]

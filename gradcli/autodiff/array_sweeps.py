@@ -19,10 +19,9 @@ elementwise op's VJP is ``g * partial``.
 
 from __future__ import annotations
 
-from gradcli.core.failures import partial_error, value_error
+from gradcli.core.failures import element_error, partial_error, value_error
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import add, all_finite, first_not_finite, is_array, np, shape, unbroadcast, zeros
-from gradcli.support.errors import EvaluationError
+from gradcli.core.values import add, all_finite, is_array, np, settle, shape, unbroadcast, zeros
 
 
 def _scalar_call(op, args) -> bool:
@@ -48,32 +47,12 @@ def forward(tape: Tape, inputs: dict) -> list:
             i, op = node.index, node.op
             args = [vals[a] for a in node.args]
             try:
-                vals[i] = op.forward(*args) if _scalar_call(op, args) else op.array.forward(node.params, *args)
+                vals[i] = op.forward(*args) if _scalar_call(op, args) else settle(op.array.forward(node.params, *args))
             except (ArithmeticError, ValueError) as exc:
                 raise value_error(tape, vals, i, exc) from None
             if not all_finite(vals[i]):
-                raise _element_error(tape, vals, i)
+                raise element_error(tape, vals, i)
     return vals
-
-
-def _element_error(tape: Tape, vals: list, i: int) -> EvaluationError:
-    """A value that is not finite: name the operation and, for an array, the first bad element."""
-    where = first_not_finite(vals[i])
-    if not where:
-        return value_error(tape, vals, i, None)
-    node = tape.nodes[i]
-    args = [vals[a] for a in node.args]
-    labels = []
-    for a, v in zip(node.args, args):
-        label = tape.nodes[a].label
-        if is_array(v) and v.shape == vals[i].shape:
-            label += f"[{','.join(str(k) for k in where)}] = {float(v[where]):g}"
-        labels.append(label)
-    bad = float(vals[i][where])
-    problem = "is not a number (nan)" if bad != bad else "overflows"
-    return EvaluationError(f"{tape.definition(i)} {problem} at element [{','.join(str(k) for k in where)}] "
-                           f"({', '.join(labels)}; computing {node.name or node.label})",
-                           node.line, node.column, tape.source_line(node.line), kind="domain")
 
 
 def reverse(tape: Tape, vals: list, output: int, seed=None) -> list:
@@ -149,7 +128,7 @@ def tangents(tape: Tape, vals: list, seeds: dict, needed: list[bool] | None = No
                             total += op.partial(j, args, vals[i]) * t
                     t_out = total
                 else:
-                    t_out = op.array.jvp(node.params, incoming, vals[i], *args)
+                    t_out = settle(op.array.jvp(node.params, incoming, vals[i], *args))
             except (ArithmeticError, ValueError):
                 raise partial_error(tape, vals, i, j) from None
             if t_out is not None and not all_finite(t_out):

@@ -18,6 +18,7 @@ import math
 
 from gradcli.autodiff.engine import forward, plan_tangents
 from gradcli.core.edges import local_partials
+from gradcli.core.failures import tangent_overflow
 from gradcli.core.tape import OPERATION, Tape
 from gradcli.autodiff.problem import Gradient, Problem
 
@@ -49,6 +50,8 @@ def checked_tangents(tape: Tape, values: list[float], seed_index: int,
         if node.kind != OPERATION or not req[i] or (needed is not None and not needed[i]):
             continue
         tan[i] = sum(local * tan[a] for _, a, local in local_partials(tape, values, i, req))
+        if not math.isfinite(tan[i]):
+            raise tangent_overflow(tape, values, seed_index, i)
     return tan
 
 
@@ -69,10 +72,13 @@ def forward_gradient(problem: Problem) -> Gradient:
     columns = {}
     for name in problem.wrt:
         seed = tape.names[name]
+        if not needed[seed]:
+            adjoints[seed] = 0.0  # the output does not read it: no pass
+            continue
         column = tangents(tape, values, seed, needed)
         adjoints[seed] = column[out]
         columns[name] = column
-    return Gradient(problem, values, adjoints, mode="forward", passes=len(problem.wrt),
+    return Gradient(problem, values, adjoints, mode="forward", passes=len(columns),
                     extra={"tangents": columns})
 
 
@@ -93,6 +99,9 @@ def _array_forward_gradient(problem: Problem) -> Gradient:
     for name in problem.wrt:
         seed = tape.names[name]
         value = values[seed]
+        if not needed[seed]:  # the output does not read it: 0, and no pass
+            adjoints[seed] = np.zeros(shape(value)) if is_array(value) else 0.0
+            continue
         if not is_array(value):
             t = array_sweeps.tangents(tape, values, {seed: 1.0}, needed)[out]
             adjoints[seed] = 0.0 if t is None else float(t)

@@ -52,6 +52,12 @@ class Problem:
     def output_index(self) -> int:
         return self.tape.names[self.output]
 
+    def unread(self, output: str | None = None) -> list[str]:
+        """The inputs in ``wrt`` that ``output`` (the output by default) does not read: their derivative is 0,
+        known without a pass."""
+        cone = self.tape.cone([self.tape.names[output or self.output]])
+        return [name for name in self.wrt if not cone[self.tape.names[name]]]
+
     def input_values(self, overrides: dict[str, float] | None = None) -> dict[int, float]:
         values = self.values if not overrides else {**self.values, **overrides}
         return {self.tape.names[name]: v for name, v in values.items()}
@@ -98,13 +104,15 @@ class Gradient:
 
 
 def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[str] | None = None,
-         wrt: list[str] | None = None, require_values: bool = True, several: bool = False) -> Problem:
+         wrt: list[str] | None = None, require_values: bool = True, several: bool = False,
+         keep: Collection[str] = ()) -> Problem:
     """The user's text as a Problem: only what the output reads is kept, evaluated and asked for.
 
     ``of`` names the output (a list of them with ``several``); by default the
     output is the statement no other statement uses.  With several such
     statements a single-output command stops and lists them; ``several=True``
-    (the Jacobian) takes them all.
+    (the Jacobian) takes them all.  An input with a value, or named in ``keep``
+    (the columns of --data), is kept even where the outputs do not read it.
     """
     with paused_gc():
         program_tape = lower_text(text)
@@ -120,7 +128,11 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
             raise BindingError(f"binding {name}=...: '{name}' is computed by the program (line {line}), "
                                "not an input", kind="binding")
     outputs = choose_outputs(program_tape, of, several)
-    tape = program_tape.restrict([program_tape.names[name] for name in outputs])
+    # An input with a value stays on the tape even when the outputs do not read it: its
+    # derivative is 0, listed, so the inputs are the same whichever output is picked.
+    valued = [i for i in program_tape.inputs if program_tape.nodes[i].name in keep
+              or bound.get(program_tape.nodes[i].name, program_tape.nodes[i].value) is not None]
+    tape = program_tape.restrict([program_tape.names[name] for name in outputs], valued)
     inputs = tape.input_names()
     values = {}
     for i in tape.inputs:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from gradcli.autodiff.array_sweeps import initial_values
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import is_array, np
+from gradcli.core.values import is_array, np, settle
 
 
 def vectorizable(tape: Tape) -> bool:
@@ -61,7 +61,7 @@ def forward_rows(tape: Tape, inputs: dict[int, object], n: int):
     with np.errstate(all="ignore"):
         for node in nodes:
             if node.kind == OPERATION:
-                vals[node.index] = node.op.array.forward(node.params, *[vals[a] for a in node.args])
+                vals[node.index] = settle(node.op.array.forward(node.params, *[vals[a] for a in node.args]))
         total = np.zeros(n)
         for i in _checked_nodes(tape):
             total += vals[i]

@@ -175,10 +175,10 @@ def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
 
     unwritten = None
     if as_json:
-        import json
+        from gradcli.support.numbers import json_text
 
         try:
-            click.echo(json.dumps(err.to_json()))
+            click.echo(json_text(err.to_json()))
         except streams.OutputError as exc:  # say the error on stderr all the same, then that
             unwritten = exc
     where = err.location()

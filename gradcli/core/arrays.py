@@ -26,7 +26,7 @@ from __future__ import annotations
 from functools import reduce
 from typing import Callable
 
-from gradcli.core.values import np, shape_text
+from gradcli.core.values import norm_of, np, shape_text
 
 
 class ShapeError(Exception):
@@ -397,7 +397,7 @@ def _norm_shape(params, s):
     return ()
 
 
-NORM = ArrayRule(lambda params, x: float(np.sqrt(np.sum(x * x))),
+NORM = ArrayRule(lambda params, x: norm_of(x),
                  (lambda params, g, ans, x: g * x / ans,),
                  lambda params, tangents, ans, x: None if tangents[0] is None else float(np.sum(tangents[0] * x)) / ans,
                  _norm_shape, ("{g} * {x} / {out}",),

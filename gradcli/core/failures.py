@@ -9,7 +9,7 @@ import math
 
 from gradcli.core.tape import Tape
 from gradcli.support.errors import EvaluationError
-from gradcli.core.values import brief
+from gradcli.core.values import brief, first_not_finite, is_array
 
 
 def operands_text(tape: Tape, vals: list[float], index: int) -> str:
@@ -35,6 +35,63 @@ def value_error(tape: Tape, vals: list[float], index: int, exc: Exception | None
                            node.line, node.column, tape.source_line(node.line), kind="domain")
 
 
+def element_error(tape: Tape, vals: list, i: int) -> EvaluationError:
+    """An array value that is not finite: name the operation and the first bad element.
+
+    The words are the scalar form's (``value_error``): the op's scalar function is
+    run on the bad element's operands, so ``1/x`` with a zero element "divides by
+    zero" as ``1/0`` does, and ``log`` of 0 "is undefined".
+    """
+    where = first_not_finite(vals[i])
+    if not where:
+        return value_error(tape, vals, i, None)
+    node = tape.nodes[i]
+    out_shape = vals[i].shape
+    labels, operands = [], []
+    for a in node.args:
+        v = vals[a]
+        label = tape.nodes[a].label
+        if is_array(v) and v.shape == out_shape:
+            label += f"[{','.join(str(k) for k in where)}] = {float(v[where]):g}"
+        labels.append(label)
+        operands.append(_element_of(v, out_shape, where))
+    bad = float(vals[i][where])
+    problem = _scalar_problem(node.op, operands) or ("is not a number (nan)" if bad != bad else "overflows")
+    return EvaluationError(f"{tape.definition(i)} {problem} at element [{','.join(str(k) for k in where)}] "
+                           f"({', '.join(labels)}; computing {node.name or node.label})",
+                           node.line, node.column, tape.source_line(node.line), kind="domain")
+
+
+def _element_of(v, out_shape: tuple, where: tuple):
+    """The operand element that meets the result's element ``where`` (broadcasting undone); None if the
+    operand is not broadcast elementwise (an op that is not elementwise)."""
+    if not is_array(v):
+        return float(v)
+    from gradcli.core.values import np
+
+    try:
+        return float(np.broadcast_to(v, out_shape)[where])
+    except ValueError:
+        return None
+
+
+def _scalar_problem(op, operands: list) -> str | None:
+    """What the scalar op says of these operands: the words of ``value_error``; None when it cannot tell."""
+    if not op.scalar or any(x is None for x in operands):
+        return None
+    try:
+        out = op.forward(*operands)
+    except ZeroDivisionError:
+        return "divides by zero"
+    except OverflowError:
+        return "overflows"
+    except (ArithmeticError, ValueError):
+        return "is undefined"
+    if out != out:
+        return "is not a number (nan)"
+    return None if math.isfinite(out) else "overflows"
+
+
 def gradient_overflow(tape: Tape, vals: list[float], output: int, index: int, operand: int) -> EvaluationError:
     nodes = tape.nodes
     node = nodes[index]
@@ -54,4 +111,14 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
         f"({formula}) is infinite or undefined",
+        node.line, node.column, tape.source_line(node.line), kind="derivative")
+
+
+def tangent_overflow(tape: Tape, vals: list[float], seed: int, index: int) -> EvaluationError:
+    """Forward mode's counterpart of ``gradient_overflow``: the tangent at ``index`` is not finite."""
+    nodes = tape.nodes
+    node = nodes[index]
+    return EvaluationError(
+        f"the derivative d{node.label}/d{nodes[seed].label} overflows going forward through "
+        f"{operands_text(tape, vals, index)} (in {tape.definition(index)}, computing {node.name or node.label})",
         node.line, node.column, tape.source_line(node.line), kind="derivative")

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import math
 
-from gradcli.core.failures import value_error
+from gradcli.core.failures import element_error, value_error
 from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
-from gradcli.core.values import all_finite, as_value, first_not_finite, is_array
+from gradcli.core.values import all_finite, as_value, is_array, settle
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
                                   source_line, walk)
 from gradcli.lang.syntax import parse_program, read_statements
-from gradcli.support.errors import EvaluationError, GradError, ProgramError
+from gradcli.support.errors import GradError, ProgramError
 
 # The longest text an array constant is labelled with; a longer literal is shortened with ...
 LABEL_WIDTH = 40
@@ -265,16 +265,11 @@ def _array_constant(tape: Tape, index: int):
                 if op.scalar and not any(is_array(a) for a in args):
                     vals[i] = op.forward(*args)
                 else:
-                    vals[i] = op.array.forward(node.params, *args)
+                    vals[i] = settle(op.array.forward(node.params, *args))
             except (ArithmeticError, ValueError) as exc:
                 raise value_error(tape, vals, i, exc) from None
             if not all_finite(vals[i]):
-                where = first_not_finite(vals[i])
-                if not where:
-                    raise value_error(tape, vals, i, None)
-                raise EvaluationError(f"{tape.definition(i)} is not finite at element "
-                                      f"[{', '.join(str(k) for k in where)}]",
-                                      node.line, node.column, tape.source_line(node.line), kind="domain")
+                raise element_error(tape, vals, i)
     return vals[index]
 
 

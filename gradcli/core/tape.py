@@ -113,14 +113,17 @@ class Tape:
         self._requires_grad = None
         self.__dict__.pop("_plan", None)
 
-    def restrict(self, outputs: list[int]) -> "Tape":
+    def restrict(self, outputs: list[int], leaves: list[int] = ()) -> "Tape":
         """The tape of what ``outputs`` depend on: every other node left out (this tape itself if none is).
 
         A statement the outputs do not use is then never evaluated, so it can
-        neither fail nor ask for a value.  Nodes keep their names and v<number>
-        labels; only their indices change.
+        neither fail nor ask for a value.  ``leaves`` are input nodes kept even
+        when the outputs do not read them (their derivative is 0, and listed).
+        Nodes keep their names and v<number> labels; only their indices change.
         """
         keep = self.cone(outputs)
+        for i in leaves:
+            keep[i] = True
         if all(keep):
             return self
         tape = Tape(self.source)

@@ -50,6 +50,21 @@ def as_value(x):
     return float(a) if a.ndim == 0 else a
 
 
+def settle(v):
+    """A value as the sweeps keep it: numpy's scalars and 0-d arrays become Python floats.
+
+    An array op on a scalar (``softmax(s)``, ``transpose(s)``) hands back a numpy
+    scalar or a 0-d array; a scalar op's rules are written for floats (``(x > 0) -
+    (x < 0)`` fails on numpy's booleans) and JSON takes no 0-d array, so every value,
+    gradient and tangent an array rule produces passes through here.
+    """
+    if type(v) is float or v is None:
+        return v
+    if isinstance(v, (float, int)) or getattr(v, "ndim", None) == 0:
+        return float(v)
+    return v
+
+
 def zeros(shape_: Shape):
     return np.zeros(shape_) if shape_ else 0.0
 
@@ -88,6 +103,7 @@ def unbroadcast(g, target: Shape):
     stretched operand is the sum over what it was stretched to.  The one place
     this happens: the reverse sweep calls it for every edge.
     """
+    g = settle(g)
     if shape(g) == target:
         return g
     if not is_array(g):
@@ -165,8 +181,18 @@ def all_finite_floats(xs: list[float]) -> bool:
 
 
 def norm_of(v) -> float:
-    """The Euclidean (Frobenius) norm of an array, the absolute value of a number."""
-    return float(np.sqrt(np.sum(v * v))) if is_array(v) else abs(v)
+    """The Euclidean (Frobenius) norm of an array, the absolute value of a number.
+
+    Scaled by the largest magnitude first, as ``math.hypot`` is: the squares of
+    1e200 overflow, the norm of [1e200, 1e200] does not.
+    """
+    if not is_array(v):
+        return abs(float(v))
+    largest = float(np.max(np.abs(v))) if v.size else 0.0
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest
+    scaled = v / largest
+    return largest * float(np.sqrt(np.sum(scaled * scaled)))
 
 
 def agrees(a, b) -> bool:

@@ -16,7 +16,7 @@ from json.encoder import encode_basestring
 
 from gradcli.analyses.batch import CHECK, EVAL, JACOBIAN, Batch, RowsResult
 from gradcli.support.data_rows import MISSING
-from gradcli.support.numbers import short
+from gradcli.support.numbers import json_text, short
 
 
 def _key(name: str) -> str:
@@ -29,7 +29,7 @@ def _object(keys: list[str]) -> str:
 
 
 def _extra_text(value) -> str:
-    return encode_basestring(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return encode_basestring(value) if isinstance(value, str) else json_text(value)
 
 
 class JsonLines:
@@ -74,7 +74,7 @@ class JsonLines:
 
     @staticmethod
     def _error_line(row: int, error: dict, extra: str | None) -> str:
-        text = f'{{"row": {row}, "error": {json.dumps(error, ensure_ascii=False)}'
+        text = f'{{"row": {row}, "error": {json_text(error)}'
         return text + (f', "extra": {extra}}}' if extra is not None else "}")
 
     def _check_line(self, result: RowsResult, i: int, extras: list[str]) -> str:
@@ -86,7 +86,7 @@ class JsonLines:
         data = check_json(result.checks[i])
         line = {"row": result.start + i, "inputs": {x: result.inputs[x][i] for x in self.batch.inputs},
                 "ok": data.pop("ok"), "checks": data.pop("inputs"), **data}
-        text = json.dumps(line, ensure_ascii=False)
+        text = json_text(line)
         return text[:-1] + f', "extra": {extra}}}' if extra is not None else text
 
 
@@ -160,7 +160,9 @@ def rows_rich(batch: Batch, first: list[list], last: list[list], total: int, fai
         table.add_row(*(_text(c) for c in cells[:len(head)]))
     rate = f", {total / seconds:,.0f} rows/s" if seconds > 0 and total >= 1000 else ""
     summary = f"{total:,} row{'s' if total != 1 else ''}, {failed:,} failed{rate}"
-    return Group(table, Text(summary))
+    unread = [f"{y} does not read {x}" for y in batch.outputs for x in batch.problem.unread(y)]
+    notes = [Text(f"0 where an output does not read an input: {', '.join(unread)}", style="dim")] if unread else []
+    return Group(table, *notes, Text(summary))
 
 
 def _text(v) -> str:

@@ -84,9 +84,11 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
+    unread = result.problem.unread()
     for name, grad in result.gradient.items():
         value = result.values[result.tape.names[name]]
-        table.add_row(heading_of(name, value), value_cell(value), _equals(derivative_label(out, name), grad))
+        note = f" ({out} does not read {name})" if name in unread else ""
+        table.add_row(heading_of(name, value), value_cell(value), _equals(derivative_label(out, name), grad, note))
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
     if result.problem.arrays:
@@ -131,8 +133,8 @@ def blocks(items: list[tuple]):
     return Group(*parts)
 
 
-def _equals(label: str, value):
+def _equals(label: str, value, note: str = ""):
     """``df/dx = 1.5``; an array's grid goes on the lines below its label."""
     from gradcli.render.cells import Cell
 
-    return Cell(f"{label} =\n", value) if is_array(value) else f"{label} = {short(value)}"
+    return Cell(f"{label} ={note}\n", value) if is_array(value) else f"{label} = {short(value)}{note}"

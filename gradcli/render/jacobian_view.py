@@ -60,4 +60,7 @@ def jacobian_rich(result: JacobianResult):
     if result.shapes is not None:
         shapes = ", ".join(f"{name} {shape_text(s)}" for name, s in result.shapes.items() if s)
         lines.append(Text(f"arrays flattened in C order, one row or column per element: {shapes}", style="dim"))
+    if result.unread:
+        lines.append(Text("0 where an output does not read an input: "
+                          + ", ".join(f"{y} does not read {x}" for y, x in result.unread), style="dim"))
     return Group(table, *lines, Text(cost_text(result), style="dim"))

@@ -44,12 +44,24 @@ def _array(rows):
 
 
 def _npy(path: Path, name: str):
+    import zipfile
+
     import numpy as np
 
     try:
         a = np.load(path, allow_pickle=False)
+    except EOFError:  # numpy's word for a file too short to hold the .npy header
+        raise BindingError(f"{name}: empty, or cut short: an .npy file starts with a header "
+                           "(write one with numpy.save)", kind="binding") from None
     except ValueError as exc:  # not an .npy file, or one holding Python objects
         raise BindingError(f"{name}: not a numeric .npy file ({exc})", kind="binding") from None
+    except zipfile.BadZipFile:  # starts like an .npz (a zip archive) but is not a readable one
+        raise BindingError(f"{name}: a damaged .npz (zip) archive, not an .npy file", kind="binding") from None
+    if isinstance(a, np.lib.npyio.NpzFile):
+        keys = ", ".join(a.files) or "none"
+        a.close()
+        raise BindingError(f"{name}: an .npz archive of arrays ({keys}), not an .npy file: save one "
+                           "array with numpy.save", kind="binding")
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
         raise BindingError(f"{name}: the array holds {getattr(a, 'dtype', 'no numbers')}, not numbers",
                            kind="binding")

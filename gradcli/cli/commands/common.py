@@ -129,7 +129,7 @@ def split_names(value: str | None) -> list[str] | None:
     return [n.strip() for n in value.split(",") if n.strip()]
 
 
-def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True, several=False):
+def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True, several=False, keep=()):
     """The problem from the command line; ``of`` is one output name or None (a list of names with ``several``)."""
     from gradcli.autodiff.problem import load
 
@@ -144,7 +144,8 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
         if "=" not in b:
             hint = " (an option? options go before '--')" if b.startswith("-") else ""
             raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
-    return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several)
+    return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several,
+                keep=keep)
 
 
 def scalar_only(problem, what: str) -> None:
@@ -155,9 +156,9 @@ def scalar_only(problem, what: str) -> None:
 
 
 def emit_json(data: dict) -> None:
-    import json
+    from gradcli.support.numbers import json_text
 
-    click.echo(json.dumps(data, ensure_ascii=False))
+    click.echo(json_text(data))
 
 
 def print_rich(renderable) -> None:

@@ -57,9 +57,9 @@ def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_fo
         raise UsageError(f"--json and --format {out_format} ask for two outputs: give one")
     out_format = "json" if as_json else (out_format or "table")
     several = kind == JACOBIAN
-    problem = load_problem(ctx, args, file, list(of) if several else of, wrt, require_values=False,
-                           several=several)
     reader = open_data(ctx, data, data_format, file)
+    problem = load_problem(ctx, args, file, list(of) if several else of, wrt, require_values=False,
+                           several=several, keep=reader.header)
     batch = prepare(problem, reader, bound_names(args, file), kind, **check_options)
     total, failed, first_failure = 0, 0, None
     write = sys.stdout.write
@@ -116,6 +116,7 @@ def data_row(ctx, args, file, of, wrt, data: str, data_format, row):
 
     if row is None:
         raise UsageError("--data needs --row N here: explain shows one point (rows count from 0)")
-    problem = load_problem(ctx, args, file, of, wrt, require_values=False)
-    batch = prepare(problem, open_data(ctx, data, data_format, file), bound_names(args, file))
+    reader = open_data(ctx, data, data_format, file)
+    problem = load_problem(ctx, args, file, of, wrt, require_values=False, keep=reader.header)
+    batch = prepare(problem, reader, bound_names(args, file))
     return pick_row(batch, row)

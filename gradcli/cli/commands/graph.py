@@ -56,9 +56,9 @@ def command(ctx, args, file, of, fmt, output, as_json):
         emit_json(with_warnings(export.to_json(graph), result))
         return
     if fmt == "json":
-        import json
+        from gradcli.support.numbers import json_text
 
-        data = (json.dumps(with_warnings(export.to_json(graph), result), ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json_text(with_warnings(export.to_json(graph), result)) + "\n").encode("utf-8")
     elif fmt == "mermaid":
         data = export.to_mermaid(graph).encode("utf-8")
     else:
