@@ -9,7 +9,7 @@ import math
 
 from gradcli.core.tape import Tape
 from gradcli.support.errors import EvaluationError
-from gradcli.core.values import brief
+from gradcli.core.values import brief, shape
 
 
 def operands_text(tape: Tape, vals: list[float], index: int) -> str:
@@ -50,7 +50,8 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
     operand = tape.nodes[node.args[j]].label
     labels = [tape.nodes[a].label for a in node.args]
     formula = (node.op.formula(j, labels, node.label) if node.op.scalar
-               else node.op.tensor_formula(j, labels, node.label))
+               else node.op.tensor_formula(j, labels, node.label, f"d{node.label}", node.params,
+                                           [shape(vals[a]) for a in node.args]))
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
         f"({formula}) is infinite or undefined",
