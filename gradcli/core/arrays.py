@@ -38,10 +38,11 @@ class ShapeError(Exception):
 class ArrayRule:
     """One op's rules on arrays (a plain class: start-up pays nothing to define it)."""
 
-    __slots__ = ("forward", "vjps", "jvp", "shape", "rule", "variadic", "elements")
+    __slots__ = ("forward", "vjps", "jvp", "shape", "rule", "variadic", "elements", "kinks", "pieces")
 
     def __init__(self, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
-                 rule: Callable | None, variadic: bool = False, elements: Callable | None = None):
+                 rule: Callable | None, variadic: bool = False, elements: Callable | None = None,
+                 kinks: Callable | None = None, pieces: Callable | None = None):
         self.forward = forward
         self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
         self.jvp = jvp
@@ -55,6 +56,14 @@ class ArrayRule:
         # each operand element it reads as (j, index, partial, formula).  ``label(j, index)`` writes
         # operand j's element (j = -1: the result's); without it the formulas are None (not built).
         self.elements = elements
+        # Where an op that is not elementwise has no derivative, for the gradient check (an
+        # elementwise op's are its scalar ``Op.kinks``, element by element; None: nowhere):
+        # ``kinks(params, ans, args, moved)`` is True when an operand element the check's step
+        # moves (``moved[j]``, a mask of operand j's shape) sits at a kink (a max tied with
+        # another); ``pieces(params, ans, args)`` says which piece the op is on (which element
+        # is the max): when it differs between x - h and x + h, the step straddles a kink.
+        self.kinks = kinks
+        self.pieces = pieces
 
     def vjp(self, j: int, params, g, ans, args):
         if self.variadic:
@@ -361,12 +370,23 @@ def _extreme_rule(pick: Callable, largest: bool) -> ArrayRule:
         n = ties(x, out, line)
         return "0" if x[t] != out else ("1" if n == 1 else f"1/{n}")
 
+    def hits(params, ans, args):
+        """Which elements of x are the result (the max of their line)."""
+        return args[0] == _spread(params, ans, args[0])
+
+    def kinks(params, ans, args, moved):
+        """A moved element that is its line's max, tied with another."""
+        hit = hits(params, ans, args)
+        axis = _axis(params)
+        count = np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit)
+        return bool(np.any(moved[0] & hit & (count > 1)))
+
     return ArrayRule(lambda params, x: _scalar(pick(x, axis=_axis(params))),
                      (lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
                      lambda params, tangents, ans, x: (None if tangents[0] is None
                                                        else _sum_forward(params, tangents[0] * mask(params, ans, x))),
                      _reduced_shape, rule,
-                     elements=_reduce_elements(partial, formula))
+                     elements=_reduce_elements(partial, formula), kinks=kinks, pieces=hits)
 
 
 AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis), largest=True)
