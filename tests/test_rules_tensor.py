@@ -19,13 +19,14 @@ import pytest
 
 from test_array_ops import RNG, cases, operand_values
 
+from gradcli.analyses.export import annotate
 from gradcli.analyses.paths import explain_paths
 from gradcli.analyses.steps import backward_steps
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.autodiff.problem import load
 from gradcli.core.lower import lower_text
-from gradcli.core.tape import INPUT, OPERATION, Tape
+from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 
 RESULT = "rule_value_"
 
@@ -164,7 +165,7 @@ VALUES = [f"{name}={np.round(np.random.default_rng(3).uniform(-1.5, 1.5, shape),
 @pytest.mark.parametrize("seed", range(40))
 def test_random_programs_rules_evaluate_to_the_sweeps_vjps(seed):
     """--steps: each operand's rule at the node's values and upstream gradient gives the downstream
-    the sweep handed it; --paths writes the same rules, edge for edge."""
+    the sweep handed it; --paths and the graph export write the same rules, edge for edge."""
     text = random_program(random.Random(seed))
     problem = load(text, [v for v in VALUES if v.split("=")[0] in lower_text(text).input_names()])
     result = backward_steps(problem)
@@ -179,3 +180,6 @@ def test_random_programs_rules_evaluate_to_the_sweeps_vjps(seed):
     graph = explain_paths(problem).graph
     for e, edge in enumerate(graph.edges):
         assert graph.formula(e) in shown[(edge.src, edge.dst)], (text, graph.formula(e))
+    for edge in annotate(result.sweep).edges:  # gradcli graph: every edge, a constant's too
+        if tape.nodes[edge.source].kind != CONST:
+            assert edge.formula in shown[(edge.source, edge.target)], (text, edge.formula)

@@ -72,7 +72,7 @@ class GraphEdge:
     target: int
     operand: int  # which operand of the target (x*x: 0 and 1)
     partial: float | None  # None where the local partial is undefined, and in a program with arrays
-    formula: str  # with arrays, the tensor-level rule handing g to the operand: g @ xᵀ
+    formula: str  # with arrays, the tensor-level rule handing dq to the operand: dq @ transpose(x)
     tensor: bool = False  # True in a program with arrays: the formula is what the edge shows
 
 
