@@ -171,7 +171,7 @@ def test_graph_nodes_show_shapes_values_and_tensor_rules():
     B = bindings(W=W, x=X)
     dot = run("graph", NORM, *B).out
     assert "q = W@x  (2,)" in dot and "[0.22 0.26]" in dot and "W  (2, 2)" in dot
-    assert 'n0 -> n2 [label="g @ xᵀ"' in dot and 'label="Wᵀ @ g"' in dot
+    assert 'n0 -> n2 [label="outer(dq, x)"' in dot and 'label="transpose(W) @ dq"' in dot
     data = run("graph", NORM, *B, "--format", "json").json()
     nodes = {n["label"]: n for n in data["nodes"]}
     assert nodes["W"]["shape"] == [2, 2] and nodes["f"]["shape"] == []

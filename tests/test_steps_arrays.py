@@ -25,7 +25,7 @@ def test_the_reference_derivation_step_by_step():
     q = steps["q"]
     assert q["upstream"] == pytest.approx([0.44, 0.52]) and q["shape"] == [2]  # dq = 2q
     rules = {o["node"]: o for o in q["operands"]}
-    assert rules["W"]["formula"] == "dq @ xᵀ" and rules["x"]["formula"] == "Wᵀ @ dq"
+    assert rules["W"]["formula"] == "outer(dq, x)" and rules["x"]["formula"] == "transpose(W) @ dq"
     assert np.allclose(rules["W"]["contribution"], [[0.088, 0.176], [0.104, 0.208]])  # W's shape
     assert rules["W"]["shape"] == [2, 2] and rules["x"]["shape"] == [2]
     assert np.allclose(rules["x"]["contribution"], [-0.112, 0.636])
@@ -34,7 +34,7 @@ def test_the_reference_derivation_step_by_step():
 
 def test_the_table_reads_like_the_derivation():
     out = run("explain", "--steps", "-f", NORM_WX).out
-    for text in ["q = W@x  (2,)", "dq = [0.44 0.52]", "dW += dq @ xᵀ", "dx += Wᵀ @ dq", "[[0.088 0.176]",
+    for text in ["q = W@x  (2,)", "dq = [0.44 0.52]", "dW += outer(dq, x)", "dx += transpose(W)", "[[0.088 0.176]",
                  "[0.104 0.208]]", "[-0.112  0.636]"]:
         assert text in out, text
 
@@ -87,10 +87,10 @@ def test_the_reference_paths_and_their_rules():
     data = run("explain", "--paths", "-f", NORM_WX, "--json").json()["inputs"]
     w = data["W"]
     assert w["path_count"] == 2 and w["shape"] == [2, 2]
-    assert w["paths"][0]["formulas"] == ["dq @ xᵀ", "dv2 * q", "df broadcast to the shape of v2"]
+    assert w["paths"][0]["formulas"] == ["outer(dq, x)", "dv2 * q", "df"]
     assert np.allclose(w["paths"][0]["product"], [[0.044, 0.088], [0.052, 0.104]])  # half of dW each
     out = run("explain", "--paths", "-f", NORM_WX).out
-    assert "dW ← dq @ xᵀ" in out and "check: = the reverse sweep's df/dW ✓" in out
+    assert "dW ← outer(dq, x)" in out and "check: = the reverse sweep's df/dW ✓" in out
 
 
 def test_the_largest_contributions_are_listed_and_the_rest_summed():

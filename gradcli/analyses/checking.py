@@ -30,8 +30,12 @@ a goes from 5 to 5.001 and J from 33 to 33.003, slope 3.
 With arrays, each element is an input of its own (labelled ``W[1,0]``, C
 order): every element is checked up to ``MAX_ELEMENTS`` in all, beyond that a
 fixed random sample of that many (the same sample every run), and the result
-says so.  Kinks are looked for in scalar programs only, and array programs get
-no nudges (one line per element would bury the table).
+says so.  Kinks are looked for element by element: an element whose step moves
+an element of a node that sits at a kink (relu(x) where that x is 0, a max tied
+with another), or that makes a node switch piece (``ArrayRule.kinks`` and
+``pieces`` for a reduction, the scalar op's ``kinks`` and partials elementwise),
+is flagged "kink".  Array programs get no nudges (one line per element would bury
+the table).
 """
 
 from __future__ import annotations
@@ -227,6 +231,7 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
         chosen = [every[k] for k in sorted(picked)]
     result = CheckResult(grad, rtol, atol, eps, elements=len(every), shapes=shapes)
     gradient = grad.gradient
+    feeds = tape.cone([out])
     for name, k in chosen:
         index = flat_index(shapes[name], k)
         label = element_label(name, index)
@@ -246,16 +251,17 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
         def run(v):
             return array_forward(tape, problem.input_values({name: moved(v)}))
 
-        f_up = _nudged(problem, label, up, h, run)[out]
-        f_down = _nudged(problem, label, down, h, run)[out]
+        vals_up, vals_down = _nudged(problem, label, up, h, run), _nudged(problem, label, down, h, run)
+        f_up, f_down = vals_up[out], vals_down[out]
         numeric = (f_up - f_down) / (up - down)
         analytic = element(gradient[name], index)
         floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
         asked = atol + rtol * max(abs(analytic), abs(numeric))
         tolerance = asked + floor
-        status = _verdict(analytic, numeric, asked, tolerance)
+        kink = _element_kink_reason(tape, feeds, grad.values, vals_up, vals_down)
+        status = KINK if kink else _verdict(analytic, numeric, asked, tolerance)
         result.inputs.append(InputCheck(label, x, analytic, numeric, (up - down) / 2, tolerance, floor,
-                                        status, None, None))
+                                        status, kink, None))
     return result
 
 
@@ -280,6 +286,76 @@ def _verdict(analytic: float, numeric: float, asked: float, tolerance: float) ->
     if not (math.isfinite(error) and math.isfinite(tolerance)) or error > tolerance:
         return FAIL
     return NOISY if error > asked else PASS
+
+
+def _element_kink_reason(tape: Tape, feeds: list[bool], vals, vals_up, vals_down) -> str | None:
+    """The scalar check's kink test on an array program, for the step of one input element.
+
+    Which elements the step reaches is read from the two runs themselves: an operand element
+    whose value differs between x - h and x + h.  A node is at a kink when such an element
+    meets one of the op's kinks at the checked point, and within the step when its piece
+    (or, elementwise, a local partial) differs between the two runs.
+    """
+    from gradcli.core.values import np
+
+    for node in tape.nodes:
+        i = node.index
+        if not feeds[i] or node.kind != OPERATION:
+            continue
+        op = node.op
+        if op.kinks is None and op.array.kinks is None:
+            continue
+        with np.errstate(all="ignore"):
+            moved = [np.asarray(vals_up[a]) != np.asarray(vals_down[a]) for a in node.args]
+            if not any(m.any() for m in moved):
+                continue
+            if op.scalar:
+                at, jumps = _elementwise_at_kink(node, vals, moved), _elementwise_jumps(node, vals_up, vals_down)
+            else:
+                args = [vals[a] for a in node.args]
+                at = op.array.kinks(node.params, vals[i], args, moved)
+                jumps = bool(np.any(op.array.pieces(node.params, vals_up[i], [vals_up[a] for a in node.args])
+                                    != op.array.pieces(node.params, vals_down[i],
+                                                       [vals_down[a] for a in node.args])))
+        if at:
+            return f"{tape.definition(i)} sits at a kink"
+        if jumps:
+            return f"{tape.definition(i)} has a kink within the step"
+    return None
+
+
+def _elementwise_at_kink(node, vals, moved) -> bool:
+    """An element of an elementwise op that the step reaches, at one of the op's scalar kinks."""
+    from gradcli.core.values import np
+
+    out_shape = np.shape(vals[node.index])
+    reached = np.zeros(out_shape, dtype=bool)
+    for m in moved:
+        reached = reached | np.broadcast_to(m, out_shape)
+    operands = [np.broadcast_to(np.asarray(vals[a], dtype=float), out_shape)[reached] for a in node.args]
+    return any(node.op.kinks(*(float(v) for v in point)) for point in zip(*operands))
+
+
+def _elementwise_jumps(node, up, down) -> bool:
+    """``_jumps`` element by element, with the op's numpy partials (its VJP of a gradient of ones)."""
+    from gradcli.core.values import np
+
+    pu, pd = _array_partials(node, up), _array_partials(node, down)
+    if any(np.any(np.abs(u - d) > 0.25 * np.maximum(1.0, np.maximum(np.abs(u), np.abs(d))))
+           for u, d in zip(pu, pd)):
+        return True
+    change = np.asarray(up[node.index]) - np.asarray(down[node.index])
+    explained = sum((u + d) / 2 * (np.asarray(up[a]) - np.asarray(down[a])) for u, d, a in zip(pu, pd, node.args))
+    return bool(np.any(np.abs(change - explained) > 0.25 * np.maximum(1.0, np.abs(change))))
+
+
+def _array_partials(node, vals) -> list:
+    from gradcli.core.values import np
+
+    ones = np.ones(np.shape(vals[node.index]))
+    args = [vals[a] for a in node.args]
+    return [np.asarray(node.op.array.vjp(j, node.params, ones, vals[node.index], args), dtype=float)
+            for j in range(len(args))]
 
 
 def _at_kink(tape: Tape, index: int, vals: list[float]) -> bool:

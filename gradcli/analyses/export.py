@@ -72,7 +72,7 @@ class GraphEdge:
     target: int
     operand: int  # which operand of the target (x*x: 0 and 1)
     partial: float | None  # None where the local partial is undefined, and in a program with arrays
-    formula: str  # with arrays, the tensor-level rule handing g to the operand: g @ xᵀ
+    formula: str  # with arrays, the tensor-level rule handing dq to the operand: dq @ transpose(x)
     tensor: bool = False  # True in a program with arrays: the formula is what the edge shows
 
 
@@ -123,7 +123,9 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         labels = [tape.nodes[a].label for a in node.args]
         if arrays:
             for j, a in enumerate(node.args):
-                edges.append(GraphEdge(a, i, j, None, node.op.tensor_formula(j, labels, node.label), tensor=True))
+                rule = node.op.tensor_formula(j, labels, node.label, f"d{node.label}", node.params,
+                                              [shape(vals[b]) for b in node.args])
+                edges.append(GraphEdge(a, i, j, None, rule, tensor=True))
         else:  # every edge, constants' too, with its partial (None where undefined)
             for j, a, local in local_partials(tape, vals, i, strict=False):
                 edges.append(GraphEdge(a, i, j, local, node.op.formula(j, labels, node.label)))
@@ -153,7 +155,7 @@ def _lines_html(text: str) -> str:
 
 def _edge_legend(g: AnnotatedGraph) -> str:
     if any(e.tensor for e in g.edges):
-        return "on the edges in blue the rule handing the gradient g to each operand"
+        return "on the edges in blue the rule handing dq, the gradient at node q, to each operand of q"
     return "local partials on the edges in blue"
 
 

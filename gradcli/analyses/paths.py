@@ -33,7 +33,7 @@ from typing import NamedTuple
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
-from gradcli.core.values import norm_of
+from gradcli.core.values import norm_of, shape
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -130,8 +130,8 @@ class PathGraph:
             nodes = self.tape.nodes
             node = nodes[edge.dst]
             labels = [nodes[a].label for a in node.args]
-            text = (node.op.tensor_formula(edge.operand, labels, node.label, g=f"d{node.label}",
-                                           params=node.params) if self.tensor
+            text = (node.op.tensor_formula(edge.operand, labels, node.label, f"d{node.label}", node.params,
+                                           [shape(self.values[a]) for a in node.args]) if self.tensor
                     else node.op.formula(edge.operand, labels, node.label))
             self._formulas[e] = text
         return text

@@ -11,7 +11,9 @@ Every op of the table has an ``ArrayRule`` (``Op.array``):
   (``None`` is a zero tangent), for forward mode (JAX's per-primitive jvp);
 * ``shape(params, *shapes)``: the result's shape, checked before any value is
   computed; raises ``ShapeError`` saying what does not fit;
-* ``formulas``: the rule per operand at the tensor level (``g @ xᵀ``).
+* ``rule(j, names)``: the rule handing ``g`` to operand j at the tensor level, as a
+  gradcli expression (``g @ transpose(x)``, ``expand_dims(g, 1) * softmax(S, 1)``) that
+  evaluates to that VJP, given the labels, params and operand shapes (``RuleNames``).
 
 A scalar op applied to arrays is elementwise: its rule is built from numpy
 versions of its forward function and partials (``elementwise``), and its VJP
@@ -36,21 +38,32 @@ class ShapeError(Exception):
 class ArrayRule:
     """One op's rules on arrays (a plain class: start-up pays nothing to define it)."""
 
-    __slots__ = ("forward", "vjps", "jvp", "shape", "formulas", "variadic", "elements")
+    __slots__ = ("forward", "vjps", "jvp", "shape", "rule", "variadic", "elements", "kinks", "pieces")
 
     def __init__(self, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
-                 formulas: tuple[str, ...], variadic: bool = False, elements: Callable | None = None):
+                 rule: Callable | None, variadic: bool = False, elements: Callable | None = None,
+                 kinks: Callable | None = None, pieces: Callable | None = None):
         self.forward = forward
         self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
         self.jvp = jvp
         self.shape = shape
-        self.formulas = formulas  # over {a}, {b}, {x}, {out} and {g}, the gradient arriving
+        # rule(j, names) -> the gradcli expression of operand j's VJP (None: an elementwise op,
+        # whose rule is g times its scalar partial, summed back to the operand's shape: Op.tensor_formula)
+        self.rule = rule
         self.variadic = variadic
         # The rule element by element (None for an elementwise op: its scalar partials are the rule):
         # ``elements(params, k, ans, args, label)`` lists, for the result's element at index ``k``,
         # each operand element it reads as (j, index, partial, formula).  ``label(j, index)`` writes
         # operand j's element (j = -1: the result's); without it the formulas are None (not built).
         self.elements = elements
+        # Where an op that is not elementwise has no derivative, for the gradient check (an
+        # elementwise op's are its scalar ``Op.kinks``, element by element; None: nowhere):
+        # ``kinks(params, ans, args, moved)`` is True when an operand element the check's step
+        # moves (``moved[j]``, a mask of operand j's shape) sits at a kink (a max tied with
+        # another); ``pieces(params, ans, args)`` says which piece the op is on (which element
+        # is the max): when it differs between x - h and x + h, the step straddles a kink.
+        self.kinks = kinks
+        self.pieces = pieces
 
     def vjp(self, j: int, params, g, ans, args):
         if self.variadic:
@@ -84,8 +97,9 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
     """The rule of a scalar op applied element by element (with numpy broadcasting).
 
     ``partials[j](*args, ans)`` is the numpy version of the op's scalar partial
-    (a variadic op has one, ``partial(j, args, ans)``).  The tensor-level
-    formula is ``g * (scalar formula)``: the op table writes it (``Op.tensor_formula``).
+    (a variadic op has one, ``partial(j, args, ans)``).  The tensor-level rule is
+    ``g * (scalar formula)`` summed back to the operand's shape: the op table writes it
+    (``Op.tensor_formula``).
     """
     if isinstance(forward, str):  # a numpy function's name: looked up when first called
         name = forward
@@ -102,7 +116,7 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
 
         return ArrayRule(lambda params, *args: forward(*args),
                          (lambda j, params, g, ans, *args: g * part(j, _numpy_floats(args), _numpy_float(ans)),),
-                         jvp, broadcast_shape, (), variadic=True)
+                         jvp, broadcast_shape, None, variadic=True)
 
     def make_vjp(p):
         if p is one:  # a partial of 1 (a sum's operands): the gradient passes through as it is
@@ -114,7 +128,7 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
         return _sum_terms([None if t is None else t * partials[j](*args, ans) for j, t in enumerate(tangents)])
 
     return ArrayRule(lambda params, *args: forward(*args), tuple(make_vjp(p) for p in partials), jvp,
-                     broadcast_shape, ())
+                     broadcast_shape, None)
 
 
 def _text(label, j, index, text=None):
@@ -122,6 +136,52 @@ def _text(label, j, index, text=None):
     if label is None:
         return None
     return text if text is not None else label(j, index)
+
+
+class RuleNames:
+    """What a tensor-level rule is written over: the operands' labels, the result's label ``out``,
+    the name ``g`` of the gradient arriving, the op's params, and the operands' shapes (the
+    spelling depends on them: ``outer(g, x)`` for a vector x, ``g @ transpose(x)`` for a matrix)."""
+
+    __slots__ = ("labels", "out", "g", "params", "shapes")
+
+    def __init__(self, labels: list[str], out: str, g: str, params: tuple, shapes: list[tuple]):
+        self.labels, self.out, self.g, self.params, self.shapes = labels, out, g, params, shapes
+
+    @property
+    def x(self) -> str:
+        return self.labels[0]
+
+    @property
+    def axis(self) -> int | None:
+        return _axis(self.params)
+
+    def spread(self, text: str) -> str:
+        """``text``, the shape of a reduction's result, with the reduced axis put back (length 1):
+        it then broadcasts over that axis into the operand, as numpy's ``dS += ...`` does."""
+        return text if self.axis is None or not self.shapes[0] else f"expand_dims({text}, {self.axis})"
+
+
+def summed_to(text: str, operand: tuple, result: tuple) -> str:
+    """The rule ``text`` (the result's shape) summed back to the shape of the operand it flows into:
+    over the axes broadcasting prepended (``sum(dout, 0)`` for the bias of ``X @ W + b``), and over
+    the axes of length 1 it stretched, kept (``expand_dims(sum(g, 1), 1)``).  As ``values.unbroadcast``."""
+    if tuple(operand) == tuple(result):
+        return text
+    if not operand:
+        return f"sum({text})"
+    lead = len(result) - len(operand)
+    for axis in range(len(result) - 1, lead - 1, -1):
+        if operand[axis - lead] == 1 and result[axis] != 1:
+            text = f"expand_dims(sum({text}, {axis}), {axis})"
+    for _ in range(lead):
+        text = f"sum({text}, 0)"
+    return text
+
+
+def _fixed(template: str) -> Callable:
+    """A rule whose spelling depends on no shape: a template over {a}, {b}, {x}, {out}, {g}."""
+    return lambda j, n: template.format(x=n.labels[0], a=n.labels[0], b=n.labels[-1], out=n.out, g=n.g)
 
 
 # ---------------------------------------------------------------- matmul
@@ -186,8 +246,19 @@ def _matmul_elements(params, k, ans, args, label=None):
             + [(1, ib[t], row[t], _text(label, 0, ia[t])) for t in range(len(row))])
 
 
+def _matmul_rule(j, n: RuleNames) -> str:
+    """``g @ transpose(b)`` and ``transpose(a) @ g`` for matrices; a vector operand makes one an outer
+    product (W @ x: ``outer(g, x)``) or, for two vectors (a dot product), ``g * b`` and ``g * a``."""
+    (a, b), (sa, sb), g = n.labels, n.shapes, n.g
+    if len(sa) == 1 and len(sb) == 1:
+        return f"{g} * {b}" if j == 0 else f"{g} * {a}"
+    if j == 0:
+        return f"outer({g}, {b})" if len(sb) == 1 else f"{g} @ transpose({b})"
+    return f"outer({a}, {g})" if len(sa) == 1 else f"transpose({a}) @ {g}"
+
+
 MATMUL = ArrayRule(lambda params, a, b: _matmul(a, b), (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp,
-                   _matmul_shape, ("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"), elements=_matmul_elements)
+                   _matmul_shape, _matmul_rule, elements=_matmul_elements)
 
 
 # ---------------------------------------------------------------- reductions
@@ -249,7 +320,7 @@ def _reduce_elements(partial: Callable, formula: Callable):
 
 SUM = ArrayRule(_sum_forward, (lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
                 lambda params, tangents, ans, x: None if tangents[0] is None else _sum_forward(params, tangents[0]),
-                _reduced_shape, ("{g} broadcast to the shape of {x}",),
+                _reduced_shape, lambda j, n: n.spread(n.g),
                 elements=_reduce_elements(lambda x, out, t, line: 1.0, lambda label, x, out, t, k, line: "1"))
 
 
@@ -258,17 +329,31 @@ def _count(params, x):
     return np.size(x) if axis is None else np.shape(x)[axis]
 
 
+def _count_of(n: RuleNames) -> int:
+    """How many elements a mean averages, from the operand's shape."""
+    shape = n.shapes[0]
+    return reduce(lambda p, k: p * k, shape, 1) if n.axis is None else shape[n.axis]
+
+
 MEAN = ArrayRule(lambda params, x: _scalar(np.mean(x, axis=_axis(params))),
                  (lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
                  lambda params, tangents, ans, x: (None if tangents[0] is None
                                                    else _sum_forward(params, tangents[0]) / _count(params, x)),
-                 _reduced_shape, ("{g} / n broadcast to the shape of {x}",),
+                 _reduced_shape, lambda j, n: f"{n.spread(n.g)} / {_count_of(n)}",
                  elements=_reduce_elements(lambda x, out, t, line: 1.0 / len(line),
                                            lambda label, x, out, t, k, line: f"1/{len(line)}"))
 
 
-def _extreme_rule(pick: Callable) -> ArrayRule:
+def _extreme_rule(pick: Callable, largest: bool) -> ArrayRule:
     """max or min over an axis: the gradient goes to the element(s) that are the result, split at ties."""
+
+    def rule(j, n: RuleNames) -> str:
+        """``1 - sign(out - x)`` is 1 where x is the max (0 below it), as the scalar max's formula;
+        its sum over the axis counts the ties."""
+        out = n.spread(n.out)
+        hit = f"1 - sign({out} - {n.x})" if largest else f"1 - sign({n.x} - {out})"
+        count = n.spread(_axis_call("sum", n, hit))
+        return f"{n.spread(n.g)} * ({hit}) / {count}"
 
     def mask(params, ans, x):
         hit = (x == _spread(params, ans, x)) * 1.0
@@ -285,16 +370,27 @@ def _extreme_rule(pick: Callable) -> ArrayRule:
         n = ties(x, out, line)
         return "0" if x[t] != out else ("1" if n == 1 else f"1/{n}")
 
+    def hits(params, ans, args):
+        """Which elements of x are the result (the max of their line)."""
+        return args[0] == _spread(params, ans, args[0])
+
+    def kinks(params, ans, args, moved):
+        """A moved element that is its line's max, tied with another."""
+        hit = hits(params, ans, args)
+        axis = _axis(params)
+        count = np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit)
+        return bool(np.any(moved[0] & hit & (count > 1)))
+
     return ArrayRule(lambda params, x: _scalar(pick(x, axis=_axis(params))),
                      (lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
                      lambda params, tangents, ans, x: (None if tangents[0] is None
                                                        else _sum_forward(params, tangents[0] * mask(params, ans, x))),
-                     _reduced_shape, ("{g} to the element that is the {out} (split at a tie)",),
-                     elements=_reduce_elements(partial, formula))
+                     _reduced_shape, rule,
+                     elements=_reduce_elements(partial, formula), kinks=kinks, pieces=hits)
 
 
-AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis))
-AMIN = _extreme_rule(lambda x, axis: np.min(x, axis=axis))
+AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis), largest=True)
+AMIN = _extreme_rule(lambda x, axis: np.min(x, axis=axis), largest=False)
 
 
 def _logsumexp(params, x):
@@ -315,10 +411,16 @@ LOGSUMEXP = ArrayRule(_logsumexp,
                       (lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
                       lambda params, tangents, ans, x: (None if tangents[0] is None
                                                         else _sum_forward(params, tangents[0] * _softmax(params, x))),
-                      _reduced_shape, ("{g} * softmax({x})",),
+                      _reduced_shape, lambda j, n: f"{n.spread(n.g)} * {_axis_call('softmax', n)}",
                       elements=_reduce_elements(lambda x, out, t, line: np.exp(x[t] - out),
                                                 lambda label, x, out, t, k, line:
                                                 f"exp({label(0, t)} - {label(-1, k)})"))
+
+
+def _axis_call(name: str, n: RuleNames, arg: str | None = None) -> str:
+    """``softmax(S)`` or ``softmax(S, 1)``: a function of the operand (or ``arg``), over the op's axis."""
+    arg = n.x if arg is None else arg
+    return f"{name}({arg})" if n.axis is None else f"{name}({arg}, {n.axis})"
 
 
 def _softmax_vjp(params, g, ans, x):
@@ -350,7 +452,34 @@ SOFTMAX = ArrayRule(_softmax, (_softmax_vjp,),
                     lambda params, tangents, ans, x: (None if tangents[0] is None
                                                       else _softmax_vjp(params, tangents[0], ans, x)),
                     lambda params, s: (_reduced_shape(params, s), s)[1],
-                    ("{out} * ({g} - sum({g} * {out}))",), elements=_softmax_elements)
+                    lambda j, n: f"{n.out} * ({n.g} - {n.spread(_axis_call('sum', n, f'{n.g} * {n.out}'))})",
+                    elements=_softmax_elements)
+
+
+def _expand_dims_shape(params, s):
+    if not params:
+        raise ShapeError("expand_dims needs the axis to insert: expand_dims(x, 0) or expand_dims(x, axis=1)")
+    axis = params[0]
+    if not -len(s) - 1 <= axis <= len(s):
+        raise ShapeError(f"expand_dims: axis {axis} is out of range for shape {shape_text(s)} "
+                         f"(a new axis goes at {-len(s) - 1} to {len(s)})")
+    axis %= len(s) + 1
+    return s[:axis] + (1,) + s[axis:]
+
+
+def _expand_dims(params, x):
+    return np.expand_dims(x, params[0])
+
+
+# ``expand_dims(x, 1)``: x with an axis of length 1 inserted, so that it broadcasts along that
+# axis (a row's value against each of its elements).  The rules of the reductions are written with it.
+EXPAND_DIMS = ArrayRule(_expand_dims, (lambda params, g, ans, x: _scalar(np.sum(g, axis=params[0])),),
+                        lambda params, tangents, ans, x: (None if tangents[0] is None
+                                                          else _expand_dims(params, tangents[0])),
+                        _expand_dims_shape, lambda j, n: f"sum({n.g}, {n.params[0]})",
+                        elements=lambda params, k, ans, args, label=None: [
+                            (0, tuple(k[:params[0] % len(k)] + k[params[0] % len(k) + 1:]), 1.0,
+                             _text(label, 0, (), "1"))])
 
 
 # ---------------------------------------------------------------- products, norm, transpose
@@ -373,7 +502,7 @@ DOT = ArrayRule(lambda params, a, b: float(np.dot(a, b)),
                 lambda params, tangents, ans, a, b: _sum_terms(
                     [None if tangents[0] is None else float(np.dot(tangents[0], b)),
                      None if tangents[1] is None else float(np.dot(a, tangents[1]))]),
-                _vector_pair("dot"), ("{g} * {b}", "{g} * {a}"),
+                _vector_pair("dot"), lambda j, n: _fixed(("{g} * {b}", "{g} * {a}")[j])(j, n),
                 elements=lambda params, k, ans, args, label=None: (
                     [(0, (t,), float(args[1][t]), _text(label, 1, (t,))) for t in range(len(args[0]))]
                     + [(1, (t,), float(args[0][t]), _text(label, 0, (t,))) for t in range(len(args[0]))]))
@@ -383,7 +512,7 @@ OUTER = ArrayRule(lambda params, a, b: np.outer(a, b),
                   lambda params, tangents, ans, a, b: _sum_terms(
                       [None if tangents[0] is None else np.outer(tangents[0], b),
                        None if tangents[1] is None else np.outer(a, tangents[1])]),
-                  _vector_pair("outer"), ("{g} @ {b}", "{g}ᵀ @ {a}"),
+                  _vector_pair("outer"), lambda j, n: _fixed(("{g} @ {b}", "transpose({g}) @ {a}")[j])(j, n),
                   elements=lambda params, k, ans, args, label=None: [
                       (0, k[:1], float(args[1][k[1]]), _text(label, 1, k[1:])),
                       (1, k[1:], float(args[0][k[0]]), _text(label, 0, k[:1]))])
@@ -400,7 +529,7 @@ def _norm_shape(params, s):
 NORM = ArrayRule(lambda params, x: norm_of(x),
                  (lambda params, g, ans, x: g * x / ans,),
                  lambda params, tangents, ans, x: None if tangents[0] is None else float(np.sum(tangents[0] * x)) / ans,
-                 _norm_shape, ("{g} * {x} / {out}",),
+                 _norm_shape, _fixed("{g} * {x} / {out}"),
                  elements=_reduce_elements(lambda x, out, t, line: x[t] / out,
                                            lambda label, x, out, t, k, line: f"{label(0, t)}/{label(-1, k)}"))
 
@@ -412,7 +541,7 @@ def _transpose_shape(params, s):
 TRANSPOSE = ArrayRule(lambda params, x: np.transpose(x),
                       (lambda params, g, ans, x: np.transpose(g),),
                       lambda params, tangents, ans, x: None if tangents[0] is None else np.transpose(tangents[0]),
-                      _transpose_shape, ("{g}ᵀ",),
+                      _transpose_shape, _fixed("transpose({g})"),
                       elements=lambda params, k, ans, args, label=None: [(0, k[::-1], 1.0, _text(label, 0, (), "1"))])
 
 
@@ -434,6 +563,25 @@ def _index_shape(params, s):
     return s[len(params):]
 
 
+def _zeros_text(shape: tuple) -> str:
+    """A literal of zeros: ``0``, ``[0, 0]``, ``[[0, 0], [0, 0]]``."""
+    text = "0"
+    for size in reversed(shape):
+        text = "[" + ", ".join([text] * size) + "]"
+    return text
+
+
+def _placed(n: RuleNames) -> str:
+    """``x[1]``'s rule for x of length 3: the literal ``[0, g, 0]``, the gradient at the index, 0 elsewhere."""
+    shape, index = n.shapes[0], n.params
+    text = n.g
+    for axis in range(len(index) - 1, -1, -1):
+        size, at = shape[axis], index[axis] % shape[axis]
+        zero = _zeros_text(shape[axis + 1:])
+        text = "[" + ", ".join(text if k == at else zero for k in range(size)) + "]"
+    return text
+
+
 def _index_vjp(params, g, ans, x):
     out = np.zeros(np.shape(x))
     out[tuple(params)] = g
@@ -442,7 +590,7 @@ def _index_vjp(params, g, ans, x):
 
 INDEX = ArrayRule(lambda params, x: _scalar(x[tuple(params)]), (_index_vjp,),
                   lambda params, tangents, ans, x: None if tangents[0] is None else _scalar(tangents[0][tuple(params)]),
-                  _index_shape, ("{g} placed at [{params}], 0 elsewhere",),
+                  _index_shape, lambda j, n: _placed(n),
                   elements=lambda params, k, ans, args, label=None: [
                       (0, tuple(p % n for p, n in zip(params, np.shape(args[0]))) + tuple(k), 1.0,
                        _text(label, 0, (), "1"))])
@@ -465,6 +613,6 @@ def _stack_jvp(params, tangents, ans, *args):
 
 STACK = ArrayRule(lambda params, *args: np.stack([np.asarray(a, dtype=float) for a in args]),
                   (lambda j, params, g, ans, *args: _scalar(g[j]),),
-                  _stack_jvp, _stack_shape, ("{g}[{i}]",), variadic=True,
+                  _stack_jvp, _stack_shape, lambda j, n: f"{n.g}[{j}]", variadic=True,
                   elements=lambda params, k, ans, args, label=None: [(k[0], tuple(k[1:]), 1.0,
                                                                       _text(label, 0, (), "1"))])

@@ -9,7 +9,7 @@ import math
 
 from gradcli.core.tape import Tape
 from gradcli.support.errors import EvaluationError
-from gradcli.core.values import brief, first_not_finite, is_array
+from gradcli.core.values import brief, first_not_finite, is_array, shape
 
 
 def operands_text(tape: Tape, vals: list[float], index: int) -> str:
@@ -107,7 +107,8 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
     operand = tape.nodes[node.args[j]].label
     labels = [tape.nodes[a].label for a in node.args]
     formula = (node.op.formula(j, labels, node.label) if node.op.scalar
-               else node.op.tensor_formula(j, labels, node.label))
+               else node.op.tensor_formula(j, labels, node.label, f"d{node.label}", node.params,
+                                           [shape(vals[a]) for a in node.args]))
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
         f"({formula}) is infinite or undefined",

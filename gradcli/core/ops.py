@@ -74,23 +74,26 @@ class Op:
         """True for an op with scalar partials (every op but the array ones: @, sum, ...)."""
         return bool(self.partials)
 
-    def tensor_formula(self, j: int, labels: list[str], out_label: str = "", g: str = "g",
-                       params: tuple = ()) -> str:
-        """The rule handing the gradient ``g`` to operand ``j`` at the tensor level: ``g @ xᵀ``, ``g * cos(x)``.
+    def tensor_formula(self, j: int, labels: list[str], out_label: str, g: str, params: tuple,
+                       shapes: list[tuple]) -> str:
+        """The rule handing the gradient ``g`` to operand ``j`` at the tensor level, as a gradcli
+        expression that evaluates to that operand's VJP: ``g @ transpose(x)``, ``sum(g * cos(x), 0)``.
 
-        ``g`` names the gradient arriving (``dq`` in a backward pass written out).
+        ``g`` names the gradient arriving (``dq`` in a backward pass written out); ``shapes`` are
+        the operands' shapes.  The value has the operand's shape, or broadcasts into it along an
+        axis a reduction removed (``dS += expand_dims(dv, 1)`` for ``v = sum(S, 1)``).
         """
-        if self.array is not None and self.array.formulas:
-            template = self.array.formulas[0 if self.array.variadic else j]
-            names = {"x": labels[0], "a": labels[0], "b": labels[-1], "i": str(j), "out": out_label,
-                     "params": ", ".join(str(p) for p in params), "g": g}
-            return template.format(**names)
+        rule = self.array.rule
+        if rule is not None:
+            return rule(j, arrays.RuleNames(labels, out_label, g, params, shapes))
         local = self.formula(j, labels, out_label)
         if local == "1":
-            return g
-        if local == "-1":
-            return f"-{g}"
-        return f"{g} * {local}" if _atomic(local) else f"{g} * ({local})"
+            text = g
+        elif local == "-1":
+            text = f"-{g}"
+        else:
+            text = f"{g} * {local}" if _atomic(local) else f"{g} * ({local})"
+        return arrays.summed_to(text, shapes[j], self.array.shape(params, *shapes))
 
     def partial(self, j: int, vals, out: float) -> float:
         """The local partial of this op's output with respect to operand ``j``."""
@@ -432,6 +435,7 @@ OPS.update({op.name: op for op in [
     Op("transpose", 1, None, (), (), "transpose", array=arrays.TRANSPOSE),
     Op("logsumexp", 1, None, (), (), "logsumexp", array=arrays.LOGSUMEXP),
     Op("softmax", 1, None, (), (), "softmax", array=arrays.SOFTMAX),
+    Op("expand_dims", 1, None, (), (), "expand_dims", array=arrays.EXPAND_DIMS),  # expand_dims(v, 1)
     Op("index", 1, None, (), (), "[]", INDEX, array=arrays.INDEX),  # x[1, 0]
     Op("stack", None, None, (), (), "[]", LITERAL, array=arrays.STACK),  # [x1*x2, sin(x1)]
 ]})
@@ -449,7 +453,7 @@ for _name in ("add", "sub", "neg", "copy", "mul", "div", "exp", "exp2", "log", "
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.
 SCALAR_OPS = {name: op for name, op in OPS.items() if op.scalar}
 # Functions that reduce over an axis: ``sum(S, 1)`` or ``sum(S, axis=1)``.
-AXIS_FUNCTIONS = {"sum", "mean", "amax", "amin", "logsumexp", "softmax"}
+AXIS_FUNCTIONS = {"sum", "mean", "amax", "amin", "logsumexp", "softmax", "expand_dims"}
 
 # What the user may write, mapped to table entries.  `ln` and `pow(a, b)` are
 # other spellings of `log` and `^`, not other operations.  The grammar also takes

@@ -92,7 +92,8 @@ def steps_rich(result: StepsResult):
     if result.arrays:
         title = f"backward pass: {out} = {short(result.value)}   (each operand's gradient, by the rule at the tensor level)"
         caption = (f"dX: d{out}/dX, the gradient of {out} with respect to X; it has X's shape.\n"
-                   "dW += dq @ xᵀ: what node q hands W (sums where a node feeds several)")
+                   "dA += rule: what node q hands its operand A (sums where a node feeds several);\n"
+                   "the rule is a gradcli expression, a smaller value spreads over A as numpy's += does")
     else:
         title = f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)"
         caption = (f"∂v/∂u: the local partial of node v with respect to its operand u;\n"
@@ -111,7 +112,7 @@ def steps_rich(result: StepsResult):
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
             d = f"∂{step.node}/∂{operand.node}"
-            if result.arrays:  # the rule at the tensor level hands an array down: dW = dq @ xᵀ
+            if result.arrays:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
                 local = f"d{operand.node} += {operand.formula}"
                 down = Cell(operand.contribution, f"\n→ {operand.node}")
             elif operand.local is None:
