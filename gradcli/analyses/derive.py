@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradcli.core.names import Names, hidden_prefix
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 from gradcli.core.ops import CONSTANTS
 from gradcli.autodiff.problem import Problem
@@ -70,17 +71,15 @@ class Derived:
         return "".join(f"{name} = {text}\n" for name, text in self.lines)
 
 
-def _fresh_name(base: str, taken: set[str]) -> str:
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    taken.add(name)
-    return name
+def sweep(problem: Problem, closed: bool, namer: Names | None = None) -> Build:
+    """The symbolic reverse sweep of the problem's output, over the inputs in ``problem.wrt``.
 
-
-def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Build:
-    """The symbolic reverse sweep of the problem's output, over the inputs in ``problem.wrt``."""
+    The program build names each adjoint ``d_<label>`` through ``namer``, the
+    inputs' first, so that input a's is ``d_a`` unless the program itself has that name.
+    """
     tape = problem.tape
+    if not closed:
+        input_adjoint = {name: namer.fresh(f"d_{name}") for name in problem.wrt}
     nodes = tape.nodes
     dag = Dag()
     node_of: list[int] = [0] * len(nodes)
@@ -110,7 +109,7 @@ def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Buil
         build.adjoint[i] = expr
         ref = expr
         if not closed:
-            build.names[i] = _fresh_name(f"d_{node.label}", taken)
+            build.names[i] = namer.fresh(f"d_{node.label}")
             build.symbol[i] = dag.sym(build.names[i])
             if not (dag.is_const(expr) and abs(dag.value[expr]) in (0.0, 1.0)):
                 ref = build.symbol[i]
@@ -130,7 +129,7 @@ def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Buil
         build.statements.append((i, expr))
         build.adjoint[i] = expr
         if not closed:
-            build.names[i] = _fresh_name(f"d_{name}", taken)
+            build.names[i] = input_adjoint[name]
             build.symbol[i] = dag.sym(build.names[i])
     return build
 
@@ -139,9 +138,10 @@ def derive(problem: Problem, closed_form: bool = False, latex: bool = False,
            limit: int = CLOSED_FORM_LIMIT) -> Derived:
     """The backward pass of ``problem`` as program text, and (if asked) each input's closed form."""
     tape = problem.tape
-    taken = set(tape.names) | set(CONSTANTS)
-    build = sweep(problem, closed=False, taken=taken)
-    lines, latex_lines, forward_count = _program_lines(problem, build, taken, latex)
+    namer = tape.namer()
+    namer.taken.update(CONSTANTS)
+    build = sweep(problem, closed=False, namer=namer)
+    lines, latex_lines, forward_count = _program_lines(problem, build, namer, latex)
     adjoints = {name: build.names[tape.names[name]] for name in problem.wrt}
     closed = closed_tex = None
     if closed_form:
@@ -164,7 +164,7 @@ def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT, latex: bool =
     return texts, (tex if latex else None)
 
 
-def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool):
+def _program_lines(problem: Problem, build: Build, namer: Names, latex: bool):
     """The statements: the program's own (and its values), then one per adjoint in sweep order.
 
     A DAG node used more than once gets a statement of its own, unless it is an
@@ -207,11 +207,12 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
         if all(not args[a] or a in names for a in args[i]):
             continue  # an operation on leaves: cheap to write twice
         if i in original:
-            names[i] = _fresh_name(original[i].label, taken)
+            names[i] = namer.fresh(original[i].label)
         else:
             temps.append(i)
+    temp = namer.family("t") if temps else "t"
     for k, i in enumerate(temps, 1):
-        names[i] = _fresh_name(f"t{k}", taken)
+        names[i] = namer.fresh(f"{temp}{k}")
     temp_set = set(temps)
 
     tex_names = {i: latex_name(n) for i, n in names.items()} if latex else {}
@@ -305,6 +306,7 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
         tape.inputs.append(index[dag.sym(name)])
         inputs[name] = index[dag.sym(name)]
     number = 0
+    prefix = hidden_prefix(problem.tape.own_names() | set(build.names.values()))
     # DAG numbers are topological, except that an adjoint's symbol may be made before
     # the consumers that use it and after its definition: both come before its users.
     for i in range(len(dag)):
@@ -317,7 +319,7 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
         else:
             number += 1
             index[i] = tape.add(OPERATION, op=dag.op[i], args=tuple(index[a] for a in dag.args[i]),
-                                number=number)
+                                number=number, prefix=prefix)
     # Names for error messages: the program's own, and each adjoint's.
     named = {build.node_of[node.index]: node.name for node in problem.tape.nodes
              if node.kind == OPERATION and node.name is not None}

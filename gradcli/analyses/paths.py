@@ -130,7 +130,7 @@ class PathGraph:
             nodes = self.tape.nodes
             node = nodes[edge.dst]
             labels = [nodes[a].label for a in node.args]
-            text = (node.op.tensor_formula(edge.operand, labels, node.label, g=f"d{node.label}",
+            text = (node.op.tensor_formula(edge.operand, labels, node.label, g=f"{self.tape.adjoint_prefix()}{node.label}",
                                            params=node.params) if self.tensor
                     else node.op.formula(edge.operand, labels, node.label))
             self._formulas[e] = text

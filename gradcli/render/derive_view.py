@@ -37,6 +37,8 @@ def _program_text(result: Derived) -> str:
     lines = ["# the program"]
     lines += [f"{name} = {text}" for name, text in result.lines[:k]]
     lines.append(f"# its backward pass, in sweep order: d_X = d{result.output}/dX")
+    lines += [f"# d_{name} is a name of the program: d{result.output}/d{name} is {adjoint} here"
+              for name, adjoint in result.adjoints.items() if adjoint != f"d_{name}"]
     lines += [f"{name} = {text}" for name, text in result.lines[k:]]
     return "\n".join(lines) + "\n"
 
