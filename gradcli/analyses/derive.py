@@ -71,6 +71,13 @@ class Derived:
         return "".join(f"{name} = {text}\n" for name, text in self.lines)
 
 
+def program_namer(problem: Problem) -> Names:
+    """The chooser of the derived program's names: none equals the program's, nor pi or e."""
+    namer = problem.tape.namer()
+    namer.taken.update(CONSTANTS)
+    return namer
+
+
 def sweep(problem: Problem, closed: bool, namer: Names | None = None) -> Build:
     """The symbolic reverse sweep of the problem's output, over the inputs in ``problem.wrt``.
 
@@ -138,8 +145,7 @@ def derive(problem: Problem, closed_form: bool = False, latex: bool = False,
            limit: int = CLOSED_FORM_LIMIT) -> Derived:
     """The backward pass of ``problem`` as program text, and (if asked) each input's closed form."""
     tape = problem.tape
-    namer = tape.namer()
-    namer.taken.update(CONSTANTS)
+    namer = program_namer(problem)
     build = sweep(problem, closed=False, namer=namer)
     lines, latex_lines, forward_count = _program_lines(problem, build, namer, latex)
     adjoints = {name: build.names[tape.names[name]] for name in problem.wrt}
@@ -333,4 +339,4 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
     return tape, inputs, gradient
 
 
-__all__ = ["derive", "sweep", "closed_forms", "adjoint_tape", "Derived", "CLOSED_FORM_LIMIT"]
+__all__ = ["derive", "sweep", "program_namer", "closed_forms", "adjoint_tape", "Derived", "CLOSED_FORM_LIMIT"]
