@@ -21,6 +21,7 @@ with minimal parentheses, stopping at nodes given a name.
 from __future__ import annotations
 
 import math
+import re
 
 from gradcli.core.ops import ALIAS, CONSTANTS, FUNCTIONS, INFIX, OPS, PREFIX, Op
 
@@ -289,8 +290,12 @@ def partial(dag: Dag, op: Op, j: int, args, out: int, simplify: bool = True) -> 
     return stack[0]
 
 
+_ELEMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[\d+(?:, ?\d+)*\]")
+
+
 def label_node(dag: Dag, label: str) -> int | None:
-    """A tape label as a node: a name, a literal's spelling (``2``, ``.5``, ``pi``); None if neither."""
+    """A tape label as a node: a name, an element of one (``x[1]``, as ``--element`` labels them),
+    a literal's spelling (``2``, ``.5``, ``pi``); None if none of these."""
     if label in CONSTANTS:
         return dag.const(CONSTANTS[label])
     if label[:1].isdigit() or label[:1] == ".":
@@ -298,8 +303,8 @@ def label_node(dag: Dag, label: str) -> int | None:
             return dag.const(float(label))
         except ValueError:
             return None
-    if label.replace("_", "a").isalnum() and not label[:1].isdigit():
-        return dag.sym(label)
+    if (label.replace("_", "a").isalnum() and not label[:1].isdigit()) or _ELEMENT.fullmatch(label):
+        return dag.sym(label)  # a name, or one element of a named array: x[1], W[1,0]
     return None
 
 
