@@ -75,6 +75,9 @@ def test_generated_names_stay_apart_from_the_programs(seed):
     statements = [target for target, _ in result.lines[result.forward_count:]]
     assert not set(statements) & program
     assert len(set(statements)) == len(statements)
+    for target, _ in result.lines[:result.forward_count]:  # hidden nodes and temporaries named
+        if target not in program:
+            assert_apart(target, program)
     # The derived program, evaluated by its adjoint's name, gives the central difference.
     names = list(problem.values)
     point = [problem.values[n] for n in names]
@@ -127,3 +130,13 @@ def test_an_input_dout_beside_a_statement_out_keeps_the_adjoints_apart(view):
     assert not re.search(r"(?<![\w/])ddout", shown)  # dy/ddout is a derivative, not an adjoint name
     assert not re.search(r"│\s+dout = ", shown)  # a cell opening with dout = : the adjoint of out, named as the input
     assert "d_out = 4" in shown and "d_dout = 5" in shown  # dy/dout = dout, dy/ddout = x*w + b
+
+
+@pytest.mark.parametrize("command, values", [(["derive", "--latex"], []),
+                                            (["derive", "--latex", "--closed-form"], []),
+                                            (["explain", "--paths", "--latex"], ["x1=1", "x_1=2"])])
+def test_latex_gives_x1_and_x_1_two_symbols(command, values):
+    shown = run(*command, "y = x1*x_1 + sin(x1)", *values).out
+    lhs = re.findall(r"\\frac\{\\partial y\}\{\\partial (.*)\} &=", shown)
+    inputs = [symbol for symbol in lhs if "v" not in symbol and symbol != "y"]
+    assert len(inputs) == 2 and len(set(inputs)) == 2, shown  # were x_{1} twice

@@ -32,7 +32,7 @@ from gradcli.core.names import Names, hidden_prefix
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 from gradcli.core.ops import CONSTANTS
 from gradcli.autodiff.problem import Problem
-from gradcli.core.symbolic import Dag, Printer, latex_name, number_text, partial, render, sizes
+from gradcli.core.symbolic import Dag, Printer, latex_name, latex_symbols, number_text, partial, render, sizes
 
 CLOSED_FORM_LIMIT = 120  # nodes of an expression written out as a tree
 
@@ -61,6 +61,10 @@ class Derived:
     build: Build
     latex_lines: list[tuple[str, str]] | None = None  # the same statements in LaTeX
     closed_latex: dict[str, str | None] | None = None
+
+    def symbol(self, name: str) -> str:
+        """A name of the program as the LaTeX writes it (x1 and x_1 never alike)."""
+        return latex_symbols(self.problem.tape.own_names()).get(name) or latex_name(name)
 
     @property
     def output(self) -> str:
@@ -162,11 +166,12 @@ def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT, latex: bool =
     size = sizes(dag, limit)
     texts: dict[str, str | None] = {}
     tex: dict[str, str | None] = {}
+    symbols = latex_symbols(problem.tape.own_names()) if latex else None
     for name in problem.wrt:
         root = build.adjoint[problem.tape.names[name]]
         small = size[root] <= limit
         texts[name] = render(dag, root) if small else None
-        tex[name] = render(dag, root, latex=True) if small and latex else None
+        tex[name] = render(dag, root, latex=True, symbols=symbols) if small and latex else None
     return texts, (tex if latex else None)
 
 
@@ -221,27 +226,30 @@ def _program_lines(problem: Problem, build: Build, namer: Names, latex: bool):
         names[i] = namer.fresh(f"{temp}{k}")
     temp_set = set(temps)
 
-    tex_names = {i: latex_name(n) for i, n in names.items()} if latex else {}
+    symbols = latex_symbols(set(tape.own_names()) | set(names.values()) | {node.label for node in nodes}) \
+        if latex else {}
+    symbol = symbols.get
+    tex_names = {i: symbol(n) for i, n in names.items()} if latex else {}
     if latex:
         for i, sym in build.symbol.items():
-            tex_names[sym] = _latex_adjoint(problem, nodes[i].label)
+            tex_names[sym] = _latex_adjoint(problem, nodes[i].label, symbols)
     lines: list[tuple[str, str]] = []
     tex_lines: list[tuple[str, str]] = []
 
     text = Printer(dag, names, latex=False).text
-    tex = Printer(dag, tex_names, latex=True).text if latex else None
+    tex = Printer(dag, tex_names, latex=True, symbols=symbols).text if latex else None
 
     def emit(name: str, node: int, define: bool) -> None:
         lines.append((name, text(node, define=define)))
         if latex:
-            tex_lines.append((latex_name(name), tex(node, define=define)))
+            tex_lines.append((symbol(name), tex(node, define=define)))
 
     for i in tape.inputs:
         name = nodes[i].name
         if name in problem.values:
             lines.append((name, number_text(problem.values[name])))
             if latex:
-                tex_lines.append((latex_name(name), number_text(problem.values[name])))
+                tex_lines.append((symbol(name), number_text(problem.values[name])))
     aliases = {}
     for name, index in tape.names.items():
         if nodes[index].name != name and nodes[index].label != name:
@@ -255,7 +263,7 @@ def _program_lines(problem: Problem, build: Build, namer: Names, latex: bool):
             target = node.name or names.get(build.node_of[node.index], node.label)
             lines.append((alias, target))
             if latex:
-                tex_lines.append((latex_name(alias), latex_name(target)))
+                tex_lines.append((symbol(alias), symbol(target)))
     forward_count = len(lines)
     emitted = set()
     for i, expr in build.statements:
@@ -278,12 +286,12 @@ def _program_lines(problem: Problem, build: Build, namer: Names, latex: bool):
         name = build.names[i]
         lines.append((name, text(expr)))
         if latex:
-            tex_lines.append((_latex_adjoint(problem, nodes[i].label), tex(expr)))
+            tex_lines.append((_latex_adjoint(problem, nodes[i].label, symbols), tex(expr)))
     return lines, (tex_lines if latex else None), forward_count
 
 
-def _latex_adjoint(problem: Problem, label: str) -> str:
-    return rf"\frac{{\partial {latex_name(problem.output)}}}{{\partial {latex_name(label)}}}"
+def _latex_adjoint(problem: Problem, label: str, symbols: dict[str, str]) -> str:
+    return rf"\frac{{\partial {symbols[problem.output]}}}{{\partial {symbols[label]}}}"
 
 
 def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], dict[str, int]]:

@@ -309,14 +309,14 @@ def label_node(dag: Dag, label: str) -> int | None:
 
 
 def simplified_formula(op: Op, j: int, labels: list[str], out_label: str, latex: bool = False,
-                       minimum: int = 0) -> str | None:
+                       minimum: int = 0, symbols: dict[str, str] | None = None) -> str | None:
     """An op's partial over tape labels, simplified (``2*x`` for ``2*x^(2-1)``); None if a label is odd."""
     dag = Dag()
     nodes = [label_node(dag, label) for label in labels]
     out = label_node(dag, out_label) if out_label else dag.sym("_out")
     if out is None or any(n is None for n in nodes):
         return None
-    return render(dag, partial(dag, op, j, nodes, out), latex=latex, minimum=minimum)
+    return render(dag, partial(dag, op, j, nodes, out), latex=latex, minimum=minimum, symbols=symbols)
 
 
 # Sizes and printing.
@@ -347,8 +347,9 @@ def number_text(v: float) -> str:
 class Printer:
     """Precedences and tokens for one output language (gradcli text or LaTeX)."""
 
-    def __init__(self, dag: Dag, names: dict[int, str], latex: bool):
+    def __init__(self, dag: Dag, names: dict[int, str], latex: bool, symbols: dict[str, str] | None = None):
         self.dag, self.names, self.latex = dag, names, latex
+        self.symbols = symbols or {}  # name -> its LaTeX symbol where latex_symbols chose one
         self._lead: dict[int, bool] = {}
 
     def precedence(self, i: int) -> int:
@@ -411,7 +412,9 @@ class Printer:
         dag = self.dag
         name = self.names.get(i, dag.name[i])
         if name is not None:
-            return latex_name(name) if self.latex and i not in self.names else name
+            if self.latex and i not in self.names:
+                return self.symbols.get(name) or latex_name(name)
+            return name
         v = dag.value[i]
         if self.latex:
             text = number_text(v)
@@ -484,8 +487,8 @@ class Printer:
 
 
 def render(dag: Dag, root: int, names: dict[int, str] | None = None, latex: bool = False,
-           minimum: int = 0, define: bool = False) -> str:
-    return Printer(dag, names or {}, latex).text(root, minimum, define)
+           minimum: int = 0, define: bool = False, symbols: dict[str, str] | None = None) -> str:
+    return Printer(dag, names or {}, latex, symbols).text(root, minimum, define)
 
 
 _LATEX_FUNCTIONS = {
@@ -519,4 +522,18 @@ def latex_name(name: str) -> str:
     return base
 
 
-__all__ = ["Dag", "Printer", "partial", "render", "sizes", "simplified_formula", "latex_name", "number_text"]
+def latex_symbols(names) -> dict[str, str]:
+    """Each name's LaTeX symbol, no two alike: where ``latex_name`` gives two names one symbol
+    (``x1`` and ``x_1`` are both x_{1}), each of them is written out as it is spelled."""
+    symbols = {name: latex_name(name) for name in names}
+    count: dict[str, int] = {}
+    for symbol in symbols.values():
+        count[symbol] = count.get(symbol, 0) + 1
+    for name, symbol in symbols.items():
+        if count[symbol] > 1:
+            symbols[name] = r"\mathit{" + name.replace("_", r"\_") + "}"
+    return symbols
+
+
+__all__ = ["Dag", "Printer", "partial", "render", "sizes", "simplified_formula", "latex_name", "latex_symbols",
+           "number_text"]
