@@ -27,8 +27,8 @@ _ALTERNATIVES = {"v": ("v", "w", "u", "h", "n"), "t": ("t", "s", "r", "q", "p")}
 
 
 def _members(prefix: str) -> re.Pattern:
-    """A program name that reads as a member of the family: v1, v_1, v_-1, v01."""
-    return re.compile(re.escape(prefix) + r"_?-?\d+")
+    """A line of the names that reads as a member of the family: v1, v_1, v_-1, v01."""
+    return re.compile("^" + re.escape(prefix) + r"_?-?\d+$", re.M)
 
 
 class Names:
@@ -44,12 +44,8 @@ class Names:
         known = self._families.get(preferred)
         if known is not None:
             return known
-        for prefix in _candidates(preferred):
-            pattern = _members(prefix)
-            if not any(pattern.fullmatch(name) for name in self.taken):
-                self._families[preferred] = prefix
-                return prefix
-        raise AssertionError("unreachable: the candidates never end")
+        prefix = self._families[preferred] = _free_family(preferred, self.taken)
+        return prefix
 
     def fresh(self, base: str) -> str:
         """``base`` if it is free, else ``base_2``, ``base_3``, ...: the name is then taken."""
@@ -71,6 +67,15 @@ class Names:
         return prefix
 
 
+def _free_family(preferred: str, names) -> str:
+    """The first candidate prefix none of whose members is among ``names``."""
+    lines = "\n".join(names)  # searched by the regex engine: a million names take milliseconds
+    for prefix in _candidates(preferred):
+        if not _members(prefix).search(lines):
+            return prefix
+    raise AssertionError("unreachable: the candidates never end")
+
+
 def _candidates(preferred: str):
     yield from _ALTERNATIVES.get(preferred, (preferred,))
     for k in count(2):
@@ -79,7 +84,7 @@ def _candidates(preferred: str):
 
 def hidden_prefix(program_names) -> str:
     """The prefix of unnamed operations' labels (v1, v2, ...) for a program with these names."""
-    return Names(program_names).family("v")
+    return _free_family("v", program_names)  # no copy of the names: a program may have millions
 
 
 __all__ = ["Names", "hidden_prefix"]
