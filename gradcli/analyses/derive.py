@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradcli.core.names import Names, hidden_prefix
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 from gradcli.core.ops import CONSTANTS
 from gradcli.autodiff.problem import Problem
-from gradcli.core.symbolic import Dag, Printer, latex_name, number_text, partial, render, sizes
+from gradcli.core.symbolic import Dag, Printer, latex_name, latex_symbols, number_text, partial, render, sizes
 
 CLOSED_FORM_LIMIT = 120  # nodes of an expression written out as a tree
 
@@ -61,6 +62,10 @@ class Derived:
     latex_lines: list[tuple[str, str]] | None = None  # the same statements in LaTeX
     closed_latex: dict[str, str | None] | None = None
 
+    def symbol(self, name: str) -> str:
+        """A name of the program as the LaTeX writes it (x1 and x_1 never alike)."""
+        return latex_symbols(self.problem.tape.own_names()).get(name) or latex_name(name)
+
     @property
     def output(self) -> str:
         return self.problem.output
@@ -70,17 +75,22 @@ class Derived:
         return "".join(f"{name} = {text}\n" for name, text in self.lines)
 
 
-def _fresh_name(base: str, taken: set[str]) -> str:
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    taken.add(name)
-    return name
+def program_namer(problem: Problem) -> Names:
+    """The chooser of the derived program's names: none equals the program's, nor pi or e."""
+    namer = problem.tape.namer()
+    namer.taken.update(CONSTANTS)
+    return namer
 
 
-def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Build:
-    """The symbolic reverse sweep of the problem's output, over the inputs in ``problem.wrt``."""
+def sweep(problem: Problem, closed: bool, namer: Names | None = None) -> Build:
+    """The symbolic reverse sweep of the problem's output, over the inputs in ``problem.wrt``.
+
+    The program build names each adjoint ``d_<label>`` through ``namer``, the
+    inputs' first, so that input a's is ``d_a`` unless the program itself has that name.
+    """
     tape = problem.tape
+    if not closed:
+        input_adjoint = {name: namer.fresh(f"d_{name}") for name in problem.wrt}
     nodes = tape.nodes
     dag = Dag()
     node_of: list[int] = [0] * len(nodes)
@@ -110,7 +120,7 @@ def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Buil
         build.adjoint[i] = expr
         ref = expr
         if not closed:
-            build.names[i] = _fresh_name(f"d_{node.label}", taken)
+            build.names[i] = namer.fresh(f"d_{node.label}")
             build.symbol[i] = dag.sym(build.names[i])
             if not (dag.is_const(expr) and abs(dag.value[expr]) in (0.0, 1.0)):
                 ref = build.symbol[i]
@@ -130,7 +140,7 @@ def sweep(problem: Problem, closed: bool, taken: set[str] | None = None) -> Buil
         build.statements.append((i, expr))
         build.adjoint[i] = expr
         if not closed:
-            build.names[i] = _fresh_name(f"d_{name}", taken)
+            build.names[i] = input_adjoint[name]
             build.symbol[i] = dag.sym(build.names[i])
     return build
 
@@ -139,9 +149,9 @@ def derive(problem: Problem, closed_form: bool = False, latex: bool = False,
            limit: int = CLOSED_FORM_LIMIT) -> Derived:
     """The backward pass of ``problem`` as program text, and (if asked) each input's closed form."""
     tape = problem.tape
-    taken = set(tape.names) | set(CONSTANTS)
-    build = sweep(problem, closed=False, taken=taken)
-    lines, latex_lines, forward_count = _program_lines(problem, build, taken, latex)
+    namer = program_namer(problem)
+    build = sweep(problem, closed=False, namer=namer)
+    lines, latex_lines, forward_count = _program_lines(problem, build, namer, latex)
     adjoints = {name: build.names[tape.names[name]] for name in problem.wrt}
     closed = closed_tex = None
     if closed_form:
@@ -156,15 +166,16 @@ def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT, latex: bool =
     size = sizes(dag, limit)
     texts: dict[str, str | None] = {}
     tex: dict[str, str | None] = {}
+    symbols = latex_symbols(problem.tape.own_names()) if latex else None
     for name in problem.wrt:
         root = build.adjoint[problem.tape.names[name]]
         small = size[root] <= limit
         texts[name] = render(dag, root) if small else None
-        tex[name] = render(dag, root, latex=True) if small and latex else None
+        tex[name] = render(dag, root, latex=True, symbols=symbols) if small and latex else None
     return texts, (tex if latex else None)
 
 
-def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool):
+def _program_lines(problem: Problem, build: Build, namer: Names, latex: bool):
     """The statements: the program's own (and its values), then one per adjoint in sweep order.
 
     A DAG node used more than once gets a statement of its own, unless it is an
@@ -207,34 +218,38 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
         if all(not args[a] or a in names for a in args[i]):
             continue  # an operation on leaves: cheap to write twice
         if i in original:
-            names[i] = _fresh_name(original[i].label, taken)
+            names[i] = namer.fresh(original[i].label)
         else:
             temps.append(i)
+    temp = namer.family("t") if temps else "t"
     for k, i in enumerate(temps, 1):
-        names[i] = _fresh_name(f"t{k}", taken)
+        names[i] = namer.fresh(f"{temp}{k}")
     temp_set = set(temps)
 
-    tex_names = {i: latex_name(n) for i, n in names.items()} if latex else {}
+    symbols = latex_symbols(set(tape.own_names()) | set(names.values()) | {node.label for node in nodes}) \
+        if latex else {}
+    symbol = symbols.get
+    tex_names = {i: symbol(n) for i, n in names.items()} if latex else {}
     if latex:
         for i, sym in build.symbol.items():
-            tex_names[sym] = _latex_adjoint(problem, nodes[i].label)
+            tex_names[sym] = _latex_adjoint(problem, nodes[i].label, symbols)
     lines: list[tuple[str, str]] = []
     tex_lines: list[tuple[str, str]] = []
 
     text = Printer(dag, names, latex=False).text
-    tex = Printer(dag, tex_names, latex=True).text if latex else None
+    tex = Printer(dag, tex_names, latex=True, symbols=symbols).text if latex else None
 
     def emit(name: str, node: int, define: bool) -> None:
         lines.append((name, text(node, define=define)))
         if latex:
-            tex_lines.append((latex_name(name), tex(node, define=define)))
+            tex_lines.append((symbol(name), tex(node, define=define)))
 
     for i in tape.inputs:
         name = nodes[i].name
         if name in problem.values:
             lines.append((name, number_text(problem.values[name])))
             if latex:
-                tex_lines.append((latex_name(name), number_text(problem.values[name])))
+                tex_lines.append((symbol(name), number_text(problem.values[name])))
     aliases = {}
     for name, index in tape.names.items():
         if nodes[index].name != name and nodes[index].label != name:
@@ -248,7 +263,7 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
             target = node.name or names.get(build.node_of[node.index], node.label)
             lines.append((alias, target))
             if latex:
-                tex_lines.append((latex_name(alias), latex_name(target)))
+                tex_lines.append((symbol(alias), symbol(target)))
     forward_count = len(lines)
     emitted = set()
     for i, expr in build.statements:
@@ -271,12 +286,12 @@ def _program_lines(problem: Problem, build: Build, taken: set[str], latex: bool)
         name = build.names[i]
         lines.append((name, text(expr)))
         if latex:
-            tex_lines.append((_latex_adjoint(problem, nodes[i].label), tex(expr)))
+            tex_lines.append((_latex_adjoint(problem, nodes[i].label, symbols), tex(expr)))
     return lines, (tex_lines if latex else None), forward_count
 
 
-def _latex_adjoint(problem: Problem, label: str) -> str:
-    return rf"\frac{{\partial {latex_name(problem.output)}}}{{\partial {latex_name(label)}}}"
+def _latex_adjoint(problem: Problem, label: str, symbols: dict[str, str]) -> str:
+    return rf"\frac{{\partial {symbols[problem.output]}}}{{\partial {symbols[label]}}}"
 
 
 def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], dict[str, int]]:
@@ -305,6 +320,7 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
         tape.inputs.append(index[dag.sym(name)])
         inputs[name] = index[dag.sym(name)]
     number = 0
+    prefix = hidden_prefix(problem.tape.own_names() | set(build.names.values()))
     # DAG numbers are topological, except that an adjoint's symbol may be made before
     # the consumers that use it and after its definition: both come before its users.
     for i in range(len(dag)):
@@ -317,7 +333,7 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
         else:
             number += 1
             index[i] = tape.add(OPERATION, op=dag.op[i], args=tuple(index[a] for a in dag.args[i]),
-                                number=number)
+                                number=number, prefix=prefix)
     # Names for error messages: the program's own, and each adjoint's.
     named = {build.node_of[node.index]: node.name for node in problem.tape.nodes
              if node.kind == OPERATION and node.name is not None}
@@ -331,4 +347,4 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
     return tape, inputs, gradient
 
 
-__all__ = ["derive", "sweep", "closed_forms", "adjoint_tape", "Derived", "CLOSED_FORM_LIMIT"]
+__all__ = ["derive", "sweep", "program_namer", "closed_forms", "adjoint_tape", "Derived", "CLOSED_FORM_LIMIT"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from gradcli.analyses.paths import InputPaths, Path, PathGraph
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.problem import Problem
-from gradcli.core.tape import OPERATION
+from gradcli.core.tape import CONST, OPERATION
 from gradcli.core.values import element, element_label, flat_index, is_array, shape, shape_text
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
@@ -161,6 +161,8 @@ class ElementGraph(PathGraph):
 
             def label(j, index):
                 n = i if j < 0 else node.args[j]
+                if nodes[n].kind == CONST and is_array(values[n]):  # an element of [1, 2]: its number
+                    return repr(float(element(values[n], index)))
                 return element_label(nodes[n].label, index)
 
             k = flat_index(shape(values[i]), f)

@@ -6,9 +6,11 @@ node's adjoint d(output)/d(node) in a second colour.  ``annotate`` computes it
 once from a ``Gradient``; the writers are pure functions of that result.
 
 The graph holds the output, every node it depends on, and every input (an input
-the output does not use has adjoint 0).  ``x*x`` has two edges from x.  Edges
-from constants carry their partial too; constants themselves carry no adjoint
-(they are not variables).  Nothing recurses, so graphs of 100,000 nodes work.
+the output does not use has adjoint 0).  ``x*x`` has two edges from x.  A
+constant is no variable: it has no adjoint, and its edges carry no partial (no
+gradient flows into a constant; a number on them would read as one).  The
+pictures draw a constant once per use, plainly, on an unlabelled dashed edge.
+Nothing recurses, so graphs of 100,000 nodes work.
 
 With arrays a node shows its shape (``q = W@x  (2,)``) and its value as a grid
 when it has at most ``SMALL`` elements; an edge shows the rule at the tensor
@@ -55,6 +57,7 @@ class GraphNode:
     value: float  # or an array
     adjoint: float | None  # None for constants (an array, in a program with arrays)
     shape: tuple | None = None  # in a program with arrays; None otherwise
+    constant: bool = False  # a constant, or an operation on constants only (-2, 2^3): no adjoint
 
     @property
     def id(self) -> str:
@@ -72,8 +75,9 @@ class GraphEdge:
     target: int
     operand: int  # which operand of the target (x*x: 0 and 1)
     partial: float | None  # None where the local partial is undefined, and in a program with arrays
-    formula: str  # with arrays, the tensor-level rule handing dq to the operand: dq @ transpose(x)
+    formula: str | None  # with arrays, the tensor-level rule handing dq to the operand: dq @ transpose(x)
     tensor: bool = False  # True in a program with arrays: the formula is what the edge shows
+    constant: bool = False  # from a constant (or a node on constants only): no partial, no formula
 
 
 @dataclass
@@ -107,6 +111,7 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         keep[i] = True
     vals, adj = result.values, result.adjoints
     arrays = result.problem.arrays
+    variable = tape.depends_on(tape.inputs)  # the rest is constant: no gradient flows into it
     nodes, edges = [], []
     for node in tape.nodes:
         i = node.index
@@ -115,21 +120,27 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         node_shape = shape(vals[i]) if arrays else None
         if node.kind == INPUT or node.kind == CONST:
             nodes.append(GraphNode(i, node.kind, node.label, node.label, None, vals[i],
-                                   None if node.kind == CONST else adj[i], node_shape))
+                                   None if node.kind == CONST else adj[i], node_shape, node.kind == CONST))
             continue
         definition = tape.definition(i)
         nodes.append(GraphNode(i, node.kind, node.label, f"{node.label} = {definition}", definition,
-                               vals[i], adj[i], node_shape))
+                               vals[i], adj[i] if variable[i] else None, node_shape, not variable[i]))
         labels = [tape.nodes[a].label for a in node.args]
         if arrays:
             for j, a in enumerate(node.args):
-                rule = node.op.tensor_formula(j, labels, node.label, f"d{node.label}", node.params,
-                                              [shape(vals[b]) for b in node.args])
-                edges.append(GraphEdge(a, i, j, None, rule, tensor=True))
-        else:  # every edge, constants' too, with its partial (None where undefined)
+                edges.append(_constant_edge(a, i, j) if not variable[a] else
+                             GraphEdge(a, i, j, None, node.op.tensor_formula(
+                                 j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
+                                 [shape(vals[b]) for b in node.args]), tensor=True))
+        else:  # every edge with its partial (None where undefined), a constant's with none
             for j, a, local in local_partials(tape, vals, i, strict=False):
-                edges.append(GraphEdge(a, i, j, local, node.op.formula(j, labels, node.label)))
+                edges.append(_constant_edge(a, i, j) if not variable[a] else
+                             GraphEdge(a, i, j, local, node.op.formula(j, labels, node.label)))
     return AnnotatedGraph(result.output, out, result.value, nodes, edges, list(tape.inputs))
+
+
+def _constant_edge(source: int, target: int, operand: int) -> GraphEdge:
+    return GraphEdge(source, target, operand, None, None, constant=True)
 
 
 def partial_text(edge: GraphEdge) -> str:
@@ -169,15 +180,25 @@ def to_dot(g: AnnotatedGraph) -> str:
         '  node [shape=box, style=rounded, fontname="Helvetica"];',
         f'  edge [fontname="Helvetica", fontcolor="{PARTIAL_COLOUR}"];',
     ]
+    constants = {n.index: n for n in g.nodes if n.kind == CONST}
     for n in g.nodes:
         if n.kind == CONST:
-            lines.append(f'  {n.id} [shape=plaintext, label=<{_lines_html(value_text(n.value))}>];')
-            continue
-        parts = [f"<b>{_html(n.heading)}</b>", _lines_html(value_text(n.value)),
-                 f'<font color="{ADJOINT_COLOUR}">{_lines_html(g.adjoint_text(n))}</font>']
+            continue  # drawn once per use, with its edge
+        parts = [f"<b>{_html(n.heading)}</b>", _lines_html(value_text(n.value))]
+        if not n.constant:
+            parts.append(f'<font color="{ADJOINT_COLOUR}">{_lines_html(g.adjoint_text(n))}</font>')
         extra = ", penwidth=2" if n.index == g.output_index else ""
         lines.append(f"  {n.id} [label=<{'<br/>'.join(parts)}>{extra}];")
-    for e in g.edges:
+    for k, e in enumerate(g.edges):
+        if e.constant and e.source not in constants:  # an operation on constants, drawn once
+            lines.append(f'  n{e.source} -> n{e.target} [style=dashed, color=gray, tooltip="constant: no gradient"];')
+            continue
+        if e.constant:
+            use = f"c{k}"
+            lines.append(f'  {use} [shape=plaintext, tooltip="constant", '
+                         f'label=<{_lines_html(value_text(constants[e.source].value))}>];')
+            lines.append(f'  {use} -> n{e.target} [style=dashed, color=gray, tooltip="constant: no gradient"];')
+            continue
         lines.append(f"  n{e.source} -> n{e.target} [label={_dot_string(partial_text(e))}, "
                      f"tooltip={_dot_string(e.formula)}];")
     inputs = [n.id for n in g.nodes if n.kind == INPUT]
@@ -204,14 +225,22 @@ def _mermaid_lines(text: str) -> str:
 def to_mermaid(g: AnnotatedGraph) -> str:
     """A ``flowchart LR`` that renders in Markdown (```mermaid blocks)."""
     lines = ["flowchart LR"]
+    constants = {n.index: n for n in g.nodes if n.kind == CONST}
     for n in g.nodes:
         if n.kind == CONST:
-            lines.append(f'  {n.id}(["{_mermaid_lines(value_text(n.value))}"])')
-            continue
-        text = (f"<b>{_mermaid(n.heading)}</b><br/>{_mermaid_lines(value_text(n.value))}<br/>"
-                f"<span style='color:{ADJOINT_COLOUR}'>{_mermaid_lines(g.adjoint_text(n))}</span>")
+            continue  # drawn once per use, with its edge
+        text = f"<b>{_mermaid(n.heading)}</b><br/>{_mermaid_lines(value_text(n.value))}"
+        if not n.constant:
+            text += f"<br/><span style='color:{ADJOINT_COLOUR}'>{_mermaid_lines(g.adjoint_text(n))}</span>"
         lines.append(f'  {n.id}["{text}"]')
-    for e in g.edges:
+    for k, e in enumerate(g.edges):
+        if e.constant and e.source not in constants:  # an operation on constants, drawn once
+            lines.append(f"  n{e.source} -.-> n{e.target}")
+            continue
+        if e.constant:
+            lines.append(f'  c{k}(["{_mermaid_lines(value_text(constants[e.source].value))}"])')
+            lines.append(f"  c{k} -.-> n{e.target}")
+            continue
         lines.append(f'  n{e.source} -->|"{_mermaid(partial_text(e))}"| n{e.target}')
     lines.append(f"  style n{g.output_index} stroke-width:3px")
     return "\n".join(lines) + "\n"
@@ -228,7 +257,7 @@ def to_json(g: AnnotatedGraph) -> dict:
                 "adjoint": None if n.adjoint is None else value_json(n.adjoint)}
         if n.shape is not None:
             item["shape"] = list(n.shape)
-            if n.kind != CONST and n.adjoint is None:
+            if not n.constant and n.adjoint is None:
                 item["adjoint"] = value_json(n.value * 0.0)  # the symbolic zero, written out
         nodes.append(item)
     return {

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, sweep
+from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, program_namer, sweep
 from gradcli.autodiff.engine import forward
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.forward import tangents
-from gradcli.core.ops import CONSTANTS
 from gradcli.autodiff.problem import Problem, evaluate
 from gradcli.core.symbolic import partial, render, sizes
 
@@ -47,7 +46,7 @@ def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FOR
     point = evaluate(problem)
     value = point.value
     tape = problem.tape
-    build = sweep(problem, closed=False, taken=set(tape.names) | set(CONSTANTS))
+    build = sweep(problem, closed=False, namer=program_namer(problem))
     adj_tape, inputs, grads = adjoint_tape(problem, build)
     names = problem.wrt
     n = len(names)

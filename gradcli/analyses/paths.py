@@ -130,7 +130,8 @@ class PathGraph:
             nodes = self.tape.nodes
             node = nodes[edge.dst]
             labels = [nodes[a].label for a in node.args]
-            text = (node.op.tensor_formula(edge.operand, labels, node.label, f"d{node.label}", node.params,
+            text = (node.op.tensor_formula(edge.operand, labels, node.label,
+                                           f"{self.tape.adjoint_prefix()}{node.label}", node.params,
                                            [shape(self.values[a]) for a in node.args]) if self.tensor
                     else node.op.formula(edge.operand, labels, node.label))
             self._formulas[e] = text

@@ -59,6 +59,7 @@ class StepsResult:
     received: dict[str, list[Received]] = field(default_factory=dict)  # per input in wrt
     sweep: Gradient | None = None
     arrays: bool = False  # values, upstreams and contributions may be arrays; rules are tensor-level
+    adjoint: str = "d"  # the adjoint notation's prefix: dx, or d_x where the program has a name dx
 
 
 def backward_steps(problem: Problem) -> StepsResult:
@@ -80,8 +81,8 @@ def backward_steps(problem: Problem) -> StepsResult:
                  else local_partials(tape, vals, i, req, strict=False))  # no gradient to a constant
         for j, a, local, *handed in edges:
             contribution = handed[0] if handed else (g * local if local is not None else 0.0)
-            formula = (node.op.tensor_formula(j, labels, node.label, f"d{node.label}", node.params,
-                                              [shape(vals[a]) for a in node.args])
+            formula = (node.op.tensor_formula(j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}",
+                                              node.params, [shape(vals[a]) for a in node.args])
                        if problem.arrays else node.op.formula(j, labels, node.label))
             operands.append(Operand(labels[j], a, formula, local, contribution))
             if received[a] is None:
@@ -91,7 +92,8 @@ def backward_steps(problem: Problem) -> StepsResult:
                           received[i] or [], operands))
     names = tape.names
     return StepsResult(problem.output, sweep.value, steps, sweep.gradient,
-                       {name: received[names[name]] or [] for name in problem.wrt}, sweep, problem.arrays)
+                       {name: received[names[name]] or [] for name in problem.wrt}, sweep, problem.arrays,
+                       tape.adjoint_prefix())
 
 
 def _array_edges(tape, vals, i, g, req):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from gradcli.support.errors import UsageError
 from gradcli.autodiff.forward import tangents
+from gradcli.core.names import hidden_prefix
 from gradcli.core.tape import INPUT, OPERATION, Tape
 from gradcli.core.values import shape, zeros
 from gradcli.autodiff.problem import Problem, evaluate
@@ -42,15 +43,17 @@ class TraceResult:
     output_node: int  # its tape index
     tangent_seed: str | None = None  # the input the tangent column is seeded at
     adjoint: bool = False
+    prefix: str = "v"  # the letter of the trace's names (v_-1, v3), another where the program has v1
 
     @property
     def output_row(self) -> TraceRow:
         return next(r for r in self.rows if r.node == self.output_node)
 
 
-def trace_name(k: int) -> str:
-    """``v_-1``, ``v_0`` for inputs (k <= 0), ``v3`` for operations."""
-    return f"v_{k}" if k <= 0 else f"v{k}"
+def trace_name(k: int, prefix: str = "v") -> str:
+    """``v_-1``, ``v_0`` for inputs (k <= 0), ``v3`` for operations (``w`` for ``v`` where the
+    program has names like v1: ``core/names.py``)."""
+    return f"{prefix}_{k}" if k <= 0 else f"{prefix}{k}"
 
 
 def trace_labels(tape: Tape, output: int | None = None) -> list[str]:
@@ -60,15 +63,16 @@ def trace_labels(tape: Tape, output: int | None = None) -> list[str]:
     they appear inline, as the text that computes them; the output is always a row.
     """
     labels = [node.label for node in tape.nodes]
+    prefix = hidden_prefix(tape.own_names())
     n = len(tape.inputs)
     for position, i in enumerate(tape.inputs):
-        labels[i] = trace_name(position - (n - 1))
+        labels[i] = trace_name(position - (n - 1), prefix)
     req = tape.requires_grad()
     for node in tape.nodes:
         if node.kind != OPERATION:
             continue
         if req[node.index] or node.index == output:
-            labels[node.index] = trace_name(node.number)
+            labels[node.index] = trace_name(node.number, prefix)
         else:
             text = definition(node, labels)
             labels[node.index] = f"({text})" if node.op.style == "infix" else text
@@ -111,5 +115,6 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
         rows.append(TraceRow(i, k, labels[i], node.name, text, vals[i],
                              tan[i] if tan is not None else None,
                              (zeros(shape(vals[i])) if g is None else g) if adjoint else None))
-    return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint)
+    return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint,
+                       hidden_prefix(tape.own_names()))
 

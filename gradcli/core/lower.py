@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from gradcli.core.failures import element_error, value_error
+from gradcli.core.names import hidden_prefix
 from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
 from gradcli.core.values import all_finite, as_value, is_array, settle
@@ -170,6 +171,8 @@ class _Lowering:
         tape.arrays = tape.arrays or any(nodes[i].value is not None and is_array(nodes[i].value)
                                          for i in inputs)
         tape.outputs = [name for name in computed if name not in self.referenced]
+        tape.program_names = frozenset(tape.names)
+        _label_hidden_nodes(tape)
         return tape
 
     def expression(self, expr: Expr, name: str | None) -> int:
@@ -214,6 +217,16 @@ class _Lowering:
             return tape.add(OPERATION, op=OPS["copy"], args=(results[0],), name=name, number=self.number,
                             line=expr.line, column=expr.column)
         return results[0]
+
+
+def _label_hidden_nodes(tape: Tape) -> None:
+    """Unnamed operations are v1, v2, ... unless the program has such names: then another letter."""
+    prefix = hidden_prefix(tape.program_names)
+    if prefix == "v":
+        return
+    for node in tape.nodes:
+        if node.kind == OPERATION and node.name is None:
+            node.prefix = prefix
 
 
 def array_label(text: str) -> str:

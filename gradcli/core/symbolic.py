@@ -21,6 +21,7 @@ with minimal parentheses, stopping at nodes given a name.
 from __future__ import annotations
 
 import math
+import re
 
 from gradcli.core.ops import ALIAS, CONSTANTS, FUNCTIONS, INFIX, OPS, PREFIX, Op
 
@@ -289,8 +290,12 @@ def partial(dag: Dag, op: Op, j: int, args, out: int, simplify: bool = True) -> 
     return stack[0]
 
 
+_ELEMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[\d+(?:, ?\d+)*\]")
+
+
 def label_node(dag: Dag, label: str) -> int | None:
-    """A tape label as a node: a name, a literal's spelling (``2``, ``.5``, ``pi``); None if neither."""
+    """A tape label as a node: a name, an element of one (``x[1]``, as ``--element`` labels them),
+    a literal's spelling (``2``, ``.5``, ``pi``); None if none of these."""
     if label in CONSTANTS:
         return dag.const(CONSTANTS[label])
     if label[:1].isdigit() or label[:1] == ".":
@@ -298,20 +303,20 @@ def label_node(dag: Dag, label: str) -> int | None:
             return dag.const(float(label))
         except ValueError:
             return None
-    if label.replace("_", "a").isalnum() and not label[:1].isdigit():
-        return dag.sym(label)
+    if (label.replace("_", "a").isalnum() and not label[:1].isdigit()) or _ELEMENT.fullmatch(label):
+        return dag.sym(label)  # a name, or one element of a named array: x[1], W[1,0]
     return None
 
 
 def simplified_formula(op: Op, j: int, labels: list[str], out_label: str, latex: bool = False,
-                       minimum: int = 0) -> str | None:
+                       minimum: int = 0, symbols: dict[str, str] | None = None) -> str | None:
     """An op's partial over tape labels, simplified (``2*x`` for ``2*x^(2-1)``); None if a label is odd."""
     dag = Dag()
     nodes = [label_node(dag, label) for label in labels]
     out = label_node(dag, out_label) if out_label else dag.sym("_out")
     if out is None or any(n is None for n in nodes):
         return None
-    return render(dag, partial(dag, op, j, nodes, out), latex=latex, minimum=minimum)
+    return render(dag, partial(dag, op, j, nodes, out), latex=latex, minimum=minimum, symbols=symbols)
 
 
 # Sizes and printing.
@@ -342,8 +347,9 @@ def number_text(v: float) -> str:
 class Printer:
     """Precedences and tokens for one output language (gradcli text or LaTeX)."""
 
-    def __init__(self, dag: Dag, names: dict[int, str], latex: bool):
+    def __init__(self, dag: Dag, names: dict[int, str], latex: bool, symbols: dict[str, str] | None = None):
         self.dag, self.names, self.latex = dag, names, latex
+        self.symbols = symbols or {}  # name -> its LaTeX symbol where latex_symbols chose one
         self._lead: dict[int, bool] = {}
 
     def precedence(self, i: int) -> int:
@@ -406,7 +412,9 @@ class Printer:
         dag = self.dag
         name = self.names.get(i, dag.name[i])
         if name is not None:
-            return latex_name(name) if self.latex and i not in self.names else name
+            if self.latex and i not in self.names:
+                return self.symbols.get(name) or latex_name(name)
+            return name
         v = dag.value[i]
         if self.latex:
             text = number_text(v)
@@ -479,8 +487,8 @@ class Printer:
 
 
 def render(dag: Dag, root: int, names: dict[int, str] | None = None, latex: bool = False,
-           minimum: int = 0, define: bool = False) -> str:
-    return Printer(dag, names or {}, latex).text(root, minimum, define)
+           minimum: int = 0, define: bool = False, symbols: dict[str, str] | None = None) -> str:
+    return Printer(dag, names or {}, latex, symbols).text(root, minimum, define)
 
 
 _LATEX_FUNCTIONS = {
@@ -514,4 +522,18 @@ def latex_name(name: str) -> str:
     return base
 
 
-__all__ = ["Dag", "Printer", "partial", "render", "sizes", "simplified_formula", "latex_name", "number_text"]
+def latex_symbols(names) -> dict[str, str]:
+    """Each name's LaTeX symbol, no two alike: where ``latex_name`` gives two names one symbol
+    (``x1`` and ``x_1`` are both x_{1}), each of them is written out as it is spelled."""
+    symbols = {name: latex_name(name) for name in names}
+    count: dict[str, int] = {}
+    for symbol in symbols.values():
+        count[symbol] = count.get(symbol, 0) + 1
+    for name, symbol in symbols.items():
+        if count[symbol] > 1:
+            symbols[name] = r"\mathit{" + name.replace("_", r"\_") + "}"
+    return symbols
+
+
+__all__ = ["Dag", "Printer", "partial", "render", "sizes", "simplified_formula", "latex_name", "latex_symbols",
+           "number_text"]

@@ -3,7 +3,8 @@
 Inputs come first (sorted by name, digits compared as numbers, so x2 < x10),
 then every constant and operation in evaluation order.  Every operand is an
 edge, so ``x*x`` has two edges from ``x``.  Operation nodes are numbered 1, 2,
-... in tape order; an unnamed one is labelled ``v<number>``.
+... in tape order; an unnamed one is labelled ``v<number>`` (another letter when
+the program has names like v1: ``core/names.py``).
 
 The tape is data: it knows its graph (cones, dependencies) but evaluates
 nothing; ``core/lower.py`` builds it from a program, ``autodiff/`` sweeps it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from gradcli.core.names import Names
 from gradcli.core.ops import Op
 from gradcli.lang.program import Statement, source_line
 
@@ -20,12 +22,12 @@ INPUT, CONST, OPERATION = "input", "const", "op"
 
 
 class Node:
-    __slots__ = ("index", "kind", "op", "args", "name", "text", "number", "line", "column", "value", "params")
+    __slots__ = ("index", "kind", "op", "args", "name", "text", "number", "line", "column", "value", "params", "prefix")
 
     def __init__(self, index: int, kind: str, op: Op | None = None, args: tuple[int, ...] = (),
                  name: str | None = None, text: str | None = None, number: int | None = None,
                  line: int | None = None, column: int | None = None, value: float | None = None,
-                 params: tuple = ()):
+                 params: tuple = (), prefix: str = "v"):
         self.index = index
         self.kind = kind
         self.op = op
@@ -37,15 +39,19 @@ class Node:
         self.column = column
         self.value = value  # a constant's value, or an input's default (a float, or an array)
         self.params = params  # what the text fixes for an op: an axis, the indices of x[1, 0]
+        self.prefix = prefix  # the letter of its label v<number>, another where the program uses v1
 
     @property
     def label(self) -> str:
-        """The name, the constant's spelling, or v<number> (computed: a million nodes need no strings)."""
+        """The name, the constant's spelling, or v<number> (computed: a million nodes need no strings).
+
+        The prefix is ``v`` unless the program has names like v1 (see ``core/names.py``).
+        """
         if self.name is not None:
             return self.name
         if self.text is not None:
             return self.text
-        return f"v{self.number}"
+        return f"{self.prefix}{self.number}"
 
     def __repr__(self) -> str:
         return f"Node({self.index}, {self.label!r}, {self.kind}, {self.args})"
@@ -68,6 +74,26 @@ class Tape:
         # True when the lowering made an array constant, an array op, or an input with an
         # array default: a program without arrays never pays for the shape check.
         self.arrays = False
+        # Every name the program has, kept when ``restrict`` leaves some out: generated names avoid them.
+        self.program_names: frozenset[str] | None = None
+
+    def own_names(self) -> frozenset[str]:
+        """The program's names (inputs, statements, aliases): no generated name may equal one."""
+        if self.program_names is not None:
+            return self.program_names
+        return frozenset(self.names)
+
+    def adjoint_prefix(self) -> str:
+        """How the tables write an adjoint: ``d`` (dx), or ``d_`` where d<label> is a program name."""
+        prefix = self.__dict__.get("_adjoint_prefix")
+        if prefix is None:
+            labels = (node.label for node in self.nodes if node.kind != CONST)
+            prefix = self._adjoint_prefix = self.namer().adjoint_prefix(labels)
+        return prefix
+
+    def namer(self) -> Names:
+        """A fresh chooser of generated names for this program."""
+        return Names(self.own_names())
 
     def add(self, kind: str, **fields) -> int:
         index = len(self.nodes)
@@ -133,11 +159,13 @@ class Tape:
                 continue
             index = new[node.index] = len(tape.nodes)
             tape.nodes.append(Node(index, node.kind, node.op, tuple(new[a] for a in node.args), node.name,
-                                   node.text, node.number, node.line, node.column, node.value, node.params))
+                                   node.text, node.number, node.line, node.column, node.value, node.params,
+                                   node.prefix))
         tape.inputs = [new[i] for i in self.inputs if keep[i]]
         tape.names = {name: new[i] for name, i in self.names.items() if keep[i]}
         tape.statements = {name: st for name, st in self.statements.items() if name in tape.names}
         tape.arrays = self.arrays
+        tape.program_names = self.own_names()
         tape.outputs = [name for name in self.outputs if name in tape.names]
         return tape
 

@@ -37,6 +37,8 @@ def _program_text(result: Derived) -> str:
     lines = ["# the program"]
     lines += [f"{name} = {text}" for name, text in result.lines[:k]]
     lines.append(f"# its backward pass, in sweep order: d_X = d{result.output}/dX")
+    lines += [f"# d_{name} is a name of the program: d{result.output}/d{name} is {adjoint} here"
+              for name, adjoint in result.adjoints.items() if adjoint != f"d_{name}"]
     lines += [f"{name} = {text}" for name, text in result.lines[k:]]
     return "\n".join(lines) + "\n"
 
@@ -44,12 +46,10 @@ def _program_text(result: Derived) -> str:
 def derive_latex(result: Derived, closed_form: bool) -> str:
     blocks = []
     if closed_form:
-        from gradcli.core.symbolic import latex_name
-
-        out = latex_name(result.output)
+        out = result.symbol(result.output)
         rows = []
         for name, text in result.closed_latex.items():
-            lhs = rf"\frac{{\partial {out}}}{{\partial {latex_name(name)}}}"
+            lhs = rf"\frac{{\partial {out}}}{{\partial {result.symbol(name)}}}"
             if text is None:
                 rows.append(f"% d{result.output}/d{name}: "
                             + TOO_LARGE.format(limit=CLOSED_FORM_LIMIT, name=result.adjoints[name]))

@@ -101,14 +101,15 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     for col, justify in [("node", "left"), ("definition", "left"), ("value", "right"), ("adjoint", "right")]:
         nodes.add_column(col, justify=justify)
     rows = node_rows(result)
+    d = result.tape.adjoint_prefix()
     for row in rows:
-        adjoint = "—" if row["adjoint"] is None else _equals(f"d{row['node']}", row["adjoint"])
+        adjoint = "—" if row["adjoint"] is None else _equals(f"{d}{row['node']}", row["adjoint"])
         nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", value_cell(row["value"]),
                       adjoint)
     if result.problem.arrays:
         nodes.fallback = Group(blocks([
             (heading_of(row["node"], row["value"]) + ("" if row["definition"] is None else f" = {row['definition']}"),
-             row["value"], f"d{row['node']}", row["adjoint"]) for row in rows]))
+             row["value"], f"{d}{row['node']}", row["adjoint"]) for row in rows]))
     return Group(heading, table, "", nodes)
 
 

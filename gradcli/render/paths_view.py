@@ -196,7 +196,7 @@ def _array_input_tree(result: PathsResult, item: InputPaths):
             where = f"{nodes[edge.dst].label} = {result.sweep.tape.definition(edge.dst)}"
             if nodes[edge.dst].args.count(edge.src) > 1:
                 where += f", operand {edge.operand + 1}"
-            branch.add(Text(f"d{nodes[edge.src].label} ← {result.graph.formula(e)}   ({where})"))
+            branch.add(Text(f"{result.sweep.tape.adjoint_prefix()}{nodes[edge.src].label} ← {result.graph.formula(e)}   ({where})"))
         branch.add(Cell("contribution ", path.product, style="bold"))
     total = item.listed_sum
     if item.capped:

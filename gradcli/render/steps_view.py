@@ -2,7 +2,9 @@
 
 A local partial on an edge is written ``∂v/∂u``; the course notes name the
 adjoint of x ``dx`` (meaning d(output)/dx, a total derivative).  The view does
-the same and says both in its caption.
+the same and says both in its caption.  Where the program itself has a name
+d<label> (an input ``dout`` beside a statement ``out``) the adjoints are written
+``d_x`` instead (``Tape.adjoint_prefix``).
 """
 
 from __future__ import annotations
@@ -49,19 +51,19 @@ def show(x) -> str:
     return short(x)
 
 
-def upstream_text(node: str, upstream: float, terms: list[Received], sources: bool = False) -> str:
+def upstream_text(node: str, upstream: float, terms: list[Received], sources: bool = False, d: str = "d") -> str:
     """``dv = 3``, or with several terms ``dv = 3 = 1 (from J) + 2 (from w)``; the output is the seed.
 
     ``sources`` names the sender of a single term too: ``dw0 = -0.196612 (from v1)``.
     """
-    return upstream_cell(node, upstream, terms, sources).plain
+    return upstream_cell(node, upstream, terms, sources, d).plain
 
 
-def upstream_cell(node: str, upstream, terms: list[Received], sources: bool = False):
+def upstream_cell(node: str, upstream, terms: list[Received], sources: bool = False, d: str = "d"):
     """``upstream_text`` as a ``Cell``: arrays stay aligned blocks, each term of a sum of arrays on a line."""
     from gradcli.render.cells import Cell
 
-    pieces = [f"d{node} = ", upstream]
+    pieces = [f"{d}{node} = ", upstream]
     if not terms:
         return Cell(*pieces, " (seed)")
     if len(terms) == 1 and sources:
@@ -88,16 +90,16 @@ def steps_rich(result: StepsResult):
 
     from gradcli.render.cells import Cell
 
-    out = result.output
+    out, d = result.output, result.adjoint
     if result.arrays:
         title = f"backward pass: {out} = {short(result.value)}   (each operand's gradient, by the rule at the tensor level)"
-        caption = (f"dX: d{out}/dX, the gradient of {out} with respect to X; it has X's shape.\n"
-                   "dA += rule: what node q hands its operand A (sums where a node feeds several);\n"
+        caption = (f"{d}X: d{out}/dX, the gradient of {out} with respect to X; it has X's shape.\n"
+                   f"{d}A += rule: what node q hands its operand A (sums where a node feeds several);\n"
                    "the rule is a gradcli expression, a smaller value spreads over A as numpy's += does")
     else:
         title = f"backward pass: {out} = {short(result.value)}   (upstream × local = downstream)"
         caption = (f"∂v/∂u: the local partial of node v with respect to its operand u;\n"
-                   f"dX: d{out}/dX, the total derivative (adjoint) of {out} with respect to X")
+                   f"{d}X: d{out}/dX, the total derivative (adjoint) of {out} with respect to X")
     table = FitTable(title=title, caption=caption)
     table.add_column("node")
     table.add_column("upstream")
@@ -107,26 +109,26 @@ def steps_rich(result: StepsResult):
         dims = shape(step.value)
         head = Cell((f"{step.node} = {step.definition}" + (f"  {shape_text(dims)}" if dims else ""), "bold"),
                     "\n= ", step.value)
-        upstream = upstream_cell(step.node, step.upstream, step.received)
+        upstream = upstream_cell(step.node, step.upstream, step.received, d=d)
         if not step.operands:
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
-            d = f"∂{step.node}/∂{operand.node}"
+            partial_name = f"∂{step.node}/∂{operand.node}"
             if result.arrays:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
-                local = f"d{operand.node} += {operand.formula}"
+                local = f"{d}{operand.node} += {operand.formula}"
                 down = Cell(operand.contribution, f"\n→ {operand.node}")
             elif operand.local is None:
-                local = f"{d} = {operand.formula}: undefined"
+                local = f"{partial_name} = {operand.formula}: undefined"
                 down = "0 (no gradient flows)"
             else:
                 value = short(operand.local)
-                local = f"{d} = {operand.formula}" + ("" if operand.formula == value else f" = {value}")
+                local = f"{partial_name} = {operand.formula}" + ("" if operand.formula == value else f" = {value}")
                 down = (f"{short(step.upstream)} × {_signed(operand.local, 1)} "
                         f"= {short(operand.contribution)} → {operand.node}")
             table.add_row(head if k == 0 else "", upstream if k == 0 else "", local, down)
         table.add_section()
     if not result.steps:
-        table.add_row(f"{out} is an input", f"d{out} = 1 (seed)", "", "")
+        table.add_row(f"{out} is an input", f"{d}{out} = 1 (seed)", "", "")
 
     grads = FitTable(title="gradient")
     grads.add_column("input")
@@ -134,10 +136,10 @@ def steps_rich(result: StepsResult):
     for name, grad in result.gradient.items():
         terms = result.received.get(name, [])
         if name == out:
-            text = f"d{name} = 1 (seed)"
+            text = f"{d}{name} = 1 (seed)"
         elif not terms:
-            text = f"d{name} = 0 ({out} does not depend on {name})"
+            text = f"{d}{name} = 0 ({out} does not depend on {name})"
         else:
-            text = upstream_cell(name, grad, terms, sources=True)
+            text = upstream_cell(name, grad, terms, sources=True, d=d)
         grads.add_row(name, text)
     return Group(table, "", grads)

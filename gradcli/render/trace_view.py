@@ -33,7 +33,7 @@ def trace_rich(result: TraceResult):
     seed = result.tangent_seed
     title = f"evaluation trace of {out} = {short(result.value)}"
     table = FitTable(title=title, keys=2)
-    table.add_column("v")
+    table.add_column(result.prefix)
     table.add_column("name")
     table.add_column("definition")
     table.add_column("value", justify="right")
