@@ -193,7 +193,7 @@ def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False
     return list(tape.outputs)
 
 
-_FILE_BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*@(.+)", re.S)
+_FILE_BINDING = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+)", re.S)
 
 
 def parse_bindings(bindings) -> dict:

@@ -104,7 +104,9 @@ def _stdin_is_piped() -> bool:
 
 def _is_binding(text: str) -> bool:
     """``x=3`` or ``t=pi/4``: a name bound to a constant expression (no names in the value)."""
-    if "=" not in text or not text.split("=", 1)[0].strip().isidentifier():
+    from gradcli.lang.program import is_name
+
+    if "=" not in text or not is_name(text.split("=", 1)[0].strip()):
         return False
     from gradcli.support.errors import GradError
     from gradcli.autodiff.problem import parse_bindings
