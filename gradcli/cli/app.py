@@ -75,7 +75,10 @@ class LazyGroup(click.Group):
             _quiet_broken_pipe()
             ctx.exit(int(ExitCode.OK))
         except click.NoSuchOption as exc:
-            if not exc.option_name.startswith("--"):
+            meant = _one_dash_short(exc, ctx.meta.get(ARGV, ()))
+            if meant:
+                exc.message += f" ('{meant[0]}' has one dash: did you mean {meant[1]}?)"
+            elif not exc.option_name.startswith("--"):
                 exc.message += (f" (a program that starts with '-' goes after '--': "
                                 f"gradcli eval -- '{exc.option_name}...' NAME=VALUE)")
             raise
@@ -107,6 +110,20 @@ class LazyGroup(click.Group):
             return code
         _flush_or_quiet()
         sys.exit(code)
+
+
+def _one_dash_short(exc: click.NoSuchOption, argv) -> tuple[str, str] | None:
+    """``-json`` read by click as -j -s -o -n: the argument and the long option it spells, if any."""
+    command = exc.ctx.command if exc.ctx is not None else None
+    if command is None or exc.option_name.startswith("--"):
+        return None
+    known = {opt for param in command.params for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
+    for arg in argv:
+        if arg.startswith(exc.option_name) and not arg.startswith("--") and len(arg) > 2:
+            meant = "-" + arg.split("=", 1)[0]
+            if meant in known:
+                return arg, meant
+    return None
 
 
 def _click_error(exc: click.ClickException, as_json: bool) -> int:

@@ -373,7 +373,8 @@ def _unclosed_hint(exc: ParseError) -> str:
     token, previous, opened = exc.token, exc.previous, exc.opened
     if opened is None:
         return ""
-    if token.type == "$END" or (previous is not None and token.line > previous.line):
+    ran_on = token.line > opened.line and (token.type == "EQUALS" or token.line > previous.line)  # y = (x\nz = 1
+    if token.type == "$END" or ran_on:
         return f"; the '{opened.value}' at {opened.line}:{opened.column} is not closed"
     return ""
 

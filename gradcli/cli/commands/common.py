@@ -135,11 +135,31 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
     if wrt is not None and not split_names(wrt):
         raise UsageError("--wrt needs input names, like --wrt a,b")
     text, bindings = split_program(ctx, args, file)
-    for b in bindings:
+    for i, b in enumerate(bindings):
+        spaced, count = _spaced_binding(bindings, i)
+        if spaced:
+            raise UsageError(f"{' '.join(map(repr, bindings[i:i + count]))}: a binding is one argument: "
+                             f"write {spaced} (no spaces)", kind="binding")
         if "=" not in b:
             hint = " (an option? options go before '--')" if b.startswith("-") else ""
             raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
     return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several)
+
+
+def _spaced_binding(bindings: list[str], i: int) -> tuple[str, int]:
+    """``x = 3``, ``x =3`` or ``x= 3`` split by the shell into arguments: the binding meant and the
+    number of arguments it spans, or ("", 0)."""
+    from gradcli.lang.program import is_name
+
+    name = bindings[i].strip()
+    rest = bindings[i + 1:i + 3]
+    if name.endswith("=") and is_name(name[:-1].strip()) and rest and "=" not in rest[0]:
+        return f"{name[:-1].strip()}={rest[0].strip()}", 2  # x= 3
+    if not is_name(name) or not rest or not rest[0].startswith("="):
+        return "", 0
+    if rest[0] == "=":  # x = 3
+        return (f"{name}={rest[1].strip()}", 3) if len(rest) > 1 else ("", 0)
+    return f"{name}{rest[0]}", 2  # x =3
 
 
 def scalar_only(problem, what: str) -> None:
