@@ -15,6 +15,7 @@ import re
 from gradcli.lang.lalr import LexError, ParseError, Parser
 from gradcli.support.errors import BindingError, ProgramError
 from gradcli.support.gcpause import paused_gc
+from gradcli.support.nesting import MAX_DIMENSIONS
 from gradcli.core.ops import FUNCTIONS
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
                                   first_bad_character, is_name, source_line)
@@ -47,6 +48,7 @@ class _Build:
         self.strings: dict[str, str] = {}  # names and number spellings, interned
         self.numbers: dict[str, float] = {}
         self.each = None  # set by read_statements: called with each statement as it is reduced
+        self.list_depths: dict[int, int] = {}  # id of a LIST literal -> how deep literals nest in it
 
     def number(self, c):
         tok = c[0]
@@ -133,6 +135,7 @@ class _Build:
         one shape, checked here.  A literal with names is a LIST, stacked by the lowering.
         """
         tok, elements = c[0], c[1]
+        self._check_depth(tok, elements)
         values, texts, shapes = [], [], []
         for e in elements:
             if e.kind == KEYWORD:
@@ -147,7 +150,9 @@ class _Build:
                 texts.append("-" + e.args[0].text)
                 shapes.append(())
         if len(values) < len(elements):
-            return Expr(LIST, "[]", tuple(elements), line=tok.line, column=tok.column)
+            listed = Expr(LIST, "[]", tuple(elements), line=tok.line, column=tok.column)
+            self.list_depths[id(listed)] = 1 + max(self._depth(e) for e in elements)
+            return listed
         for k, s in enumerate(shapes):
             if s != shapes[0]:
                 e = elements[k]
@@ -156,6 +161,17 @@ class _Build:
                                    e.line, e.column, kind="shape")
         return Expr(ARRAY, "[" + ", ".join(texts) + "]", value=values, line=tok.line, column=tok.column,
                     params=(len(values),) + shapes[0])
+
+    def _depth(self, e: Expr) -> int:
+        """How many literals nest in ``e``, a literal's element (0 for anything else)."""
+        return len(e.params) if e.kind == ARRAY else self.list_depths.get(id(e), 0) if e.kind == LIST else 0
+
+    def _check_depth(self, tok, elements) -> None:
+        """Refused before the literal is built: each level of a constant literal copies the text and
+        shape below it, so unbounded depth would cost its square in memory."""
+        if 1 + max(map(self._depth, elements)) > MAX_DIMENSIONS:
+            raise ProgramError(f"array literals nested more than {MAX_DIMENSIONS} deep (an array has at most "
+                               f"{MAX_DIMENSIONS} dimensions)", tok.line, tok.column, kind="syntax")
 
     def index(self, c):
         """``W[1, 0]``: the indices are fixed integers, kept as the node's params."""
@@ -215,6 +231,7 @@ def _parse(text: str, start: str, each=None):
             return _PARSER.parse(text, start=start)
     finally:
         _BUILD.each = None
+        _BUILD.list_depths.clear()
         _BUILD.strings.clear()
         _BUILD.numbers.clear()
 
