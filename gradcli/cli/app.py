@@ -163,9 +163,11 @@ def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
     if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
         label = click.style(label, fg="red", bold=True)
     click.echo(f"gradcli: {label} {where + ': ' if where else ''}{err.message}", err=True)
-    if err.source is not None and err.column:
-        prefix = "".join(c if c == "\t" else " " for c in err.source[: err.column - 1])
-        click.echo(f"    {err.source}\n    {prefix}^", err=True)
+    view = err.caret_view()
+    if view is not None:
+        source, column = view
+        prefix = "".join(c if c == "\t" else " " for c in source[: column - 1])
+        click.echo(f"    {source}\n    {prefix}^", err=True)
 
 
 HELP = """gradcli computes gradients and explains them.

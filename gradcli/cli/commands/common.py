@@ -68,14 +68,24 @@ def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
     return f
 
 
+# The longest program -f reads, in characters: a million operations take 13 MB.
+MAX_PROGRAM_CHARACTERS = 32 * 2**20
+
+
 def split_program(ctx: click.Context, args: tuple[str, ...], file) -> tuple[str, list[str]]:
     """The program text and the binding texts, from the positional arguments and -f."""
     if file is not None:
         ctx.meta["gradcli.origin"] = "<stdin>" if file.name == "<stdin>" else file.name
         try:
-            text = file.read()
+            text = file.read(MAX_PROGRAM_CHARACTERS + 1)  # /dev/zero or a runaway pipe ends here
         except UnicodeDecodeError as exc:
             raise UsageError(f"{file.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if len(text) > MAX_PROGRAM_CHARACTERS:
+            raise UsageError(f"{file.name}: the program is longer than {MAX_PROGRAM_CHARACTERS:,} characters "
+                             f"({MAX_PROGRAM_CHARACTERS // 2**20} MiB), the most gradcli reads", kind="too-large")
+        if args and _reads_as_program(args):
+            raise UsageError(f"two programs given: -f {file.name} and {args[0]!r}; give one (after -f, the "
+                             "arguments are bindings NAME=VALUE)", kind="two-programs")
         return text, list(args)
     if not args:
         raise UsageError("no program: give it as the first argument, or with -f FILE "
@@ -85,6 +95,21 @@ def split_program(ctx: click.Context, args: tuple[str, ...], file) -> tuple[str,
         raise UsageError(f"{args[0]!r} is a binding, not a program; to read the program from "
                          "standard input, use -f -")
     return args[0], list(args[1:])
+
+
+def _reads_as_program(args: tuple[str, ...]) -> bool:
+    """The first argument is a program rather than a binding: it parses as one, binds no constant,
+    and is not the start of a binding split by spaces (x = 3)."""
+    from gradcli.support.errors import GradError
+    from gradcli.lang.syntax import parse_program
+
+    if _is_binding(args[0]) or _spaced_binding(list(args), 0)[0]:
+        return False
+    try:
+        parse_program(args[0])
+    except GradError:
+        return False
+    return True
 
 
 def _stdin_is_piped() -> bool:
