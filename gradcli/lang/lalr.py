@@ -8,6 +8,10 @@ transformer attached (the same shifts, reductions and tree shaping: aliases,
 parses together.  That keeps Lark out of gradcli's start-up and makes parsing
 several times faster; tests/test_parser.py checks it against Lark itself.
 
+The lexer also keeps the brackets open (``CONTINUED`` in the tables): a newline
+inside ( ) or [ ] continues the statement, so it is dropped, as Lark's post-lexer
+in grammar/build_parser.py drops it.
+
 Each reduction calls the transformer method named by the rule's alias, or by
 the rule, with the rule's children: the parse tree is never built, and nothing
 recurses however deep the input nests.
