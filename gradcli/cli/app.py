@@ -117,7 +117,8 @@ def _one_dash_short(exc: click.NoSuchOption, argv) -> tuple[str, str] | None:
     command = exc.ctx.command if exc.ctx is not None else None
     if command is None or exc.option_name.startswith("--"):
         return None
-    known = {opt for param in command.params for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
+    known = {opt for param in command.params
+             for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
     for arg in argv:
         if arg.startswith(exc.option_name) and not arg.startswith("--") and len(arg) > 2:
             meant = "-" + arg.split("=", 1)[0]
