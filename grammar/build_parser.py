@@ -26,6 +26,28 @@ HERE = Path(__file__).resolve().parent
 GRAMMAR = HERE / "gradcli.lark"
 TARGET = HERE.parent / "gradcli" / "lang" / "_tables.py"
 STARTS = ["program", "binding"]
+# Inside ( ) and [ ] a newline continues the statement, as in Python: the lexer drops a
+# NEWLINE token while a bracket is open.  (opening terminals, closing terminals, the newline.)
+CONTINUED = (("LPAR", "LSQB"), ("RPAR", "RSQB"), "NEWLINE")
+
+
+class ContinuedLines:
+    """Lark's side of CONTINUED (a post-lexer): the token stream without the newlines inside
+    brackets, as gradcli/lang/lalr.py lexes it."""
+
+    always_accept = ()
+
+    def process(self, stream):
+        opening, closing, newline = CONTINUED
+        depth = 0
+        for token in stream:
+            if token.type in opening:
+                depth += 1
+            elif token.type in closing:
+                depth = max(0, depth - 1)
+            elif token.type == newline and depth:
+                continue
+            yield token
 
 
 def grammar_digest(text: str) -> str:
@@ -36,7 +58,7 @@ def lark_parser(text: str | None = None, **options):
     from lark import Lark
 
     return Lark(text if text is not None else GRAMMAR.read_text(), parser="lalr", lexer="basic",
-                start=STARTS, **options)
+                start=STARTS, postlex=ContinuedLines(), **options)
 
 
 def build() -> str:
@@ -47,6 +69,7 @@ def build() -> str:
     parser = lark_parser(text)
     frontend = parser.parser
     lexer = frontend.lexer
+    lexer = getattr(lexer, "lexer", lexer)  # under the post-lexer
     table = frontend.parser.parser.parse_table
     rules = list(parser.rules)
     rule_index = {id(rule): i for i, rule in enumerate(rules)}
@@ -74,6 +97,7 @@ def build() -> str:
         "STATES": states,
         "START_STATES": {str(k): v for k, v in table.start_states.items()},
         "END_STATES": {str(k): v for k, v in table.end_states.items()},
+        "CONTINUED": CONTINUED,
     }
     import lark
 

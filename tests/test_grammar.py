@@ -58,7 +58,7 @@ def test_bare_expression_is_f():
 
 @pytest.mark.parametrize("text, line, column, words", [
     ("u = b+", 1, 7, "expected a number, a name or '(' after '+'"),
-    ("u = b*c\nv = (a + u\nJ = 3*v", 2, 11, "expected ')'"),
+    ("u = b*c\nv = (a + u\nJ = 3*v", 3, 1, "the '(' at 2:5 is not closed"),
     ("y = a § b", 1, 7, "unexpected character '§'"),
     ("y = 3x y", 1, 8, "after 'x', found 'y': write x*y"),
     ("y = sin(x,)", 1, 11, "expected a number, a name or '('"),

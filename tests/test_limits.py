@@ -61,7 +61,8 @@ def test_tower_that_overflows_names_the_operation(low_recursion_limit):
     # 2^2^2^2^2 = 2^65536 is the first power too large; the tower is right-nested, so it is
     # the fifth ^ from the right, at column 4 + 2*(3000 - 5) + 2.
     assert first.startswith(f"gradcli: error: 1:{4 + 2 * 2995 + 2}: 2^65536 overflows")
-    assert caret.index("^") == source.index("y") + 4 + 2 * 2995 + 1
+    # the long line is shown as a window around the column, the caret under that ^
+    assert len(source) < 100 and source.startswith("    ...") and source[len(caret) - 1] == "^"
     assert "Traceback" not in result.err
 
 

@@ -71,7 +71,9 @@ PIECES = ["x", "y1", "_w", "2", ".5", "1e3", "3.25E-2", "pi", "+", "-", "*", "/"
           # paper's notation: implied products, superscripts, roots, other operator signs
           "2x", "3(", "e", "2e", "×", "·", "÷", "−", "²", "⁻¹", "³²", "√", "π", "2π", "é",
           # arrays: literals, @, indexing, keyword arguments
-          "[", "]", "@", "[1, 2]", "W[1, 0]", "[0]", "[-1]", "axis=", "sum(S, axis=1)"]
+          "[", "]", "@", "[1, 2]", "W[1, 0]", "[0]", "[-1]", "axis=", "sum(S, axis=1)",
+          # names beyond ASCII, ⋅, lines continued inside brackets
+          "θ", "x₁", "w_ij", "⋅", "½", "λ²", "(\n", "[\n", "\n)", "\n]"]
 
 
 def programs(count=1200, seed=7):

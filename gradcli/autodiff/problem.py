@@ -119,8 +119,8 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
     bound = parse_bindings(bindings)
     for name in bound:
         if name not in program_tape.names:
-            raise BindingError(f"binding {name}=...: the program has no name '{name}'"
-                               + did_you_mean(name, program_tape.input_names()), kind="unknown-binding")
+            raise BindingError(f"binding {name}=...: " + _not_a_name(name, program_tape, text),
+                               kind="unknown-binding")
         node = program_tape.nodes[program_tape.names[name]]
         if node.kind != INPUT or name in program_tape.statements:
             statement = program_tape.statements.get(name)
@@ -205,7 +205,7 @@ def choose_outputs(tape: Tape, of: str | list[str] | None, several: bool = False
     return list(tape.outputs)
 
 
-_FILE_BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*@(.+)", re.S)
+_FILE_BINDING = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+)", re.S)
 
 
 def parse_bindings(bindings) -> dict:
@@ -264,8 +264,25 @@ def require_scalar_output(problem: Problem, values: list) -> None:
                          "'gradcli jacobian' for every element", kind="array-output")
 
 
+def _not_a_name(name: str, tape: Tape, text: str) -> str:
+    """Why a binding's name binds nothing: a constant the program uses (e, pi), or a slip."""
+    if name in CONSTANTS and (_uses_name(text, name) or (name == "pi" and "π" in text)):
+        what = "Euler's number" if name == "e" else "the constant"
+        return (f"the program uses {name} as {what} ({CONSTANTS[name]!r}), not an input; to make {name} "
+                f"an input, give it a default in the program ('{name} = 1' as a statement) or use another name")
+    return f"the program has no name '{name}'" + did_you_mean(name, tape.input_names())
+
+
+def _uses_name(text: str, name: str) -> bool:
+    """``name`` stands in the program's text as a name (not inside a longer one)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
+
+
 def did_you_mean(name: str, candidates: list[str]) -> str:
     import difflib
 
+    same_but_case = [c for c in candidates if c.casefold() == name.casefold()]
+    if same_but_case:
+        return f": did you mean {same_but_case[0]}? (names are case-sensitive)"
     close = difflib.get_close_matches(name, candidates, n=1)
     return f": did you mean {close[0]}?" if close else ""

@@ -81,7 +81,10 @@ class LazyGroup(click.Group):
             _quiet_broken_pipe()
             ctx.exit(int(ExitCode.OK))
         except click.NoSuchOption as exc:
-            if not exc.option_name.startswith("--"):
+            meant = _one_dash_short(exc, ctx.meta.get(ARGV, ()))
+            if meant:
+                exc.message += f" ('{meant[0]}' has one dash: did you mean {meant[1]}?)"
+            elif not exc.option_name.startswith("--"):
                 exc.message += (f" (a program that starts with '-' goes after '--': "
                                 f"gradcli eval -- '{exc.option_name}...' NAME=VALUE)")
             raise
@@ -141,6 +144,21 @@ def _output_failed(exc: streams.OutputError) -> int:
     return int(ExitCode.FAILED)
 
 
+def _one_dash_short(exc: click.NoSuchOption, argv) -> tuple[str, str] | None:
+    """``-json`` read by click as -j -s -o -n: the argument and the long option it spells, if any."""
+    command = exc.ctx.command if exc.ctx is not None else None
+    if command is None or exc.option_name.startswith("--"):
+        return None
+    known = {opt for param in command.params
+             for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
+    for arg in argv:
+        if arg.startswith(exc.option_name) and not arg.startswith("--") and len(arg) > 2:
+            meant = "-" + arg.split("=", 1)[0]
+            if meant in known:
+                return arg, meant
+    return None
+
+
 def _click_error(exc: click.ClickException, as_json: bool) -> int:
     """click's own errors (an unknown option, a bad --mode, a missing -f file) in gradcli's form."""
     message = exc.format_message().rstrip(".")
@@ -188,9 +206,11 @@ def report(err: GradError, as_json: bool, origin: str | None = None) -> None:
     if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
         label = click.style(label, fg="red", bold=True)
     click.echo(f"gradcli: {label} {printable(where + ': ' if where else '')}{printable(err.message)}", err=True)
-    if err.source is not None and err.column:
-        line = err.source.expandtabs(4)  # tabs as spaces, so the caret lines up
-        prefix = " " * len(printable(err.source[: err.column - 1].expandtabs(4)))
+    view = err.caret_view()
+    if view is not None:
+        source, column = view
+        line = source.expandtabs(4)  # tabs as spaces, so the caret lines up
+        prefix = " " * len(printable(source[: column - 1].expandtabs(4)))
         click.echo(f"    {printable(line)}\n    {prefix}^", err=True)
     if unwritten is not None:
         raise unwritten

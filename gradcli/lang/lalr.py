@@ -8,6 +8,10 @@ transformer attached (the same shifts, reductions and tree shaping: aliases,
 parses together.  That keeps Lark out of gradcli's start-up and makes parsing
 several times faster; tests/test_parser.py checks it against Lark itself.
 
+The lexer also keeps the brackets open (``CONTINUED`` in the tables): a newline
+inside ( ) or [ ] continues the statement, so it is dropped, as Lark's post-lexer
+in grammar/build_parser.py drops it.
+
 Each reduction calls the transformer method named by the rule's alias, or by
 the rule, with the rule's children: the parse tree is never built, and nothing
 recurses however deep the input nests.
@@ -59,11 +63,12 @@ class LexError(Exception):
 
 
 class ParseError(Exception):
-    """``token`` cannot come here; ``expected`` names the terminals that could."""
+    """``token`` cannot come here; ``expected`` names the terminals that could; ``opened`` is the
+    innermost bracket still open there (None if none)."""
 
-    def __init__(self, token: Token, expected: list[str], previous: Token | None):
+    def __init__(self, token: Token, expected: list[str], previous: Token | None, opened: Token | None = None):
         super().__init__(f"unexpected {token.type} at {token.line}:{token.column}")
-        self.token, self.expected, self.previous = token, expected, previous
+        self.token, self.expected, self.previous, self.opened = token, expected, previous, opened
 
 
 class _Splice(list):
@@ -78,6 +83,13 @@ class _Stuck(Exception):
 
 def _stuck(children):
     raise _Stuck
+
+
+def _innermost(opened: list, token: Token) -> Token | None:
+    """The innermost bracket open at ``token`` (a bracket that ``token`` itself opened is not one)."""
+    if opened and opened[-1] is token:
+        return opened[-2] if len(opened) > 1 else None
+    return opened[-1] if opened else None
 
 
 def _first(children):
@@ -100,8 +112,9 @@ def _passes_through(origin, size, expand1, keep, splice) -> bool:
 
 _new = tuple.__new__
 
-# What the lexer does with a terminal besides making it a token (bit flags).
-_NEWLINES, _IGNORED, _BAD = 1, 2, 4
+# What the lexer does with a terminal besides making it a token (bit flags).  A bracket is
+# pushed (_OPEN) or popped (_CLOSE); a _BREAK (a newline token) is dropped while one is open.
+_NEWLINES, _IGNORED, _BAD, _OPEN, _CLOSE, _BREAK = 1, 2, 4, 8, 16, 32
 
 
 class _Later(tuple):
@@ -140,6 +153,10 @@ class Parser:
             names[number] = name
             flags[number] = ((_NEWLINES if name in newline_types else 0) | (_IGNORED if name in ignore else 0)
                              | (_BAD if name == "_bad" else 0))
+        opening, closing, newline = getattr(tables, "CONTINUED", ((), (), None))
+        for name, number in groups.items():
+            flags[number] |= ((_OPEN if name in opening else 0) | (_CLOSE if name in closing else 0)
+                              | (_BREAK if name == newline else 0))
         terminal = dict(groups, **{"$END": _END})
 
         self.states = states = tables.STATES  # by name, for the errors' expected terminals
@@ -257,6 +274,7 @@ class Parser:
         """The tokens of ``text`` with their line and column, then ``$END`` (``parse`` lexes the same way)."""
         names, flags = self.names, self.flags
         line, line_start = 1, 0
+        depth = 0  # brackets open: a newline inside them continues the statement
         for m in self.master.finditer(text):
             kind = m.lastindex
             pos = m.start(kind)
@@ -268,8 +286,12 @@ class Parser:
                 if flag & _NEWLINES and "\n" in token.value:
                     line += token.value.count("\n")
                     line_start = pos + token.value.rindex("\n") + 1
-                if flag & _IGNORED:
+                if flag & _IGNORED or (flag & _BREAK and depth):
                     continue
+                if flag & _OPEN:
+                    depth += 1
+                elif flag & _CLOSE and depth:
+                    depth -= 1
             yield token
         yield Token("$END", "", line, len(text) - line_start + 1, len(text))
 
@@ -281,6 +303,7 @@ class Parser:
         top = -1  # the index of the last value (indexing from the end is slower)
         previous = token = None
         line, line_start, new = 1, 0, object.__new__
+        opened: list = []  # the brackets open, innermost last: a newline inside them is no break
         try:
             for m in self.master.finditer(text):
                 # The lexer, as in tokens() (inline: a generator costs a resumption per token).
@@ -299,8 +322,12 @@ class Parser:
                     if flag & _NEWLINES and "\n" in value:
                         line += value.count("\n")
                         line_start = pos + value.rindex("\n") + 1
-                    if flag & _IGNORED:
+                    if flag & _IGNORED or (flag & _BREAK and opened):
                         continue
+                    if flag & _OPEN:
+                        opened.append(token)
+                    elif flag & _CLOSE and opened:
+                        opened.pop()
                 action = actions[state][kind]
                 while action < 0:
                     size, origin, reduce = reductions[action]
@@ -328,10 +355,11 @@ class Parser:
                 top += 1
                 previous = token
         except _Stuck:
-            raise ParseError(token, [s for s in self.states[state] if s.isupper()], previous) from None
-        return self._finish(text, start, state, below, values, previous, line, line_start)
+            raise ParseError(token, [s for s in self.states[state] if s.isupper()], previous,
+                             _innermost(opened, token)) from None
+        return self._finish(text, start, state, below, values, previous, line, line_start, opened)
 
-    def _finish(self, text, start, state, below, values, previous, line, line_start):
+    def _finish(self, text, start, state, below, values, previous, line, line_start, opened):
         """Feed ``$END``: reduce until the start rule's end state (plain gotos, unit rules one by one)."""
         states, rules, end_state = self.states, self.rules, self.end_states[start]
         token = Token("$END", "", line, len(text) - line_start + 1, len(text))
@@ -340,7 +368,7 @@ class Parser:
             if action >= 0:  # the tables never shift $END; Lark would stop here too
                 return None
             if -1 - action == len(rules):
-                raise ParseError(token, [s for s in states[state] if s.isupper()], previous)
+                raise ParseError(token, [s for s in states[state] if s.isupper()], previous, _innermost(opened, token))
             origin, size, reduce = rules[-1 - action]
             if reduce is None:
                 state = states[below[-1]][origin]

@@ -12,6 +12,22 @@ LIST, KEYWORD = "list", "keyword"  # [a, b], and axis=1 in a call
 ARRAY = "array"  # a literal of numbers only: [[0.1, 0.5], [-0.3, 0.8]]
 
 
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def is_name(text: str) -> bool:
+    """A name as the grammar reads it: a Python identifier (θ, w_ij, café), subscript digits allowed (x₁)."""
+    return text.translate(_SUBSCRIPT_DIGITS).isidentifier()
+
+
+def first_bad_character(text: str) -> int:
+    """The index of the first character that keeps ``text`` from being a name (0 for a leading digit)."""
+    for i in range(len(text)):
+        if not is_name(text[: i + 1]) and not is_name("_" + text[i]):
+            return i
+    return 0
+
+
 class Expr:
     """An expression node.
 

@@ -8,14 +8,17 @@ built and nothing recurses, however deep the nesting.
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 
 from gradcli.lang.lalr import LexError, ParseError, Parser
 from gradcli.support.errors import BindingError, ProgramError
 from gradcli.support.gcpause import paused_gc
+from gradcli.support.nesting import MAX_DIMENSIONS
 from gradcli.core.ops import FUNCTIONS
-from gradcli.lang.program import ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement, source_line
+from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
+                                  first_bad_character, is_name, source_line)
 
 # Lark's terminal names, as a user would say them.
 _WORDS = {
@@ -45,6 +48,7 @@ class _Build:
         self.strings: dict[str, str] = {}  # names and number spellings, interned
         self.numbers: dict[str, float] = {}
         self.each = None  # set by read_statements: called with each statement as it is reduced
+        self.list_depths: dict[int, int] = {}  # id of a LIST literal -> how deep literals nest in it
 
     def number(self, c):
         tok = c[0]
@@ -66,9 +70,22 @@ class _Build:
     def name(self, c):
         # pi and e stay names here (π is pi): a program may assign them, and graph.py decides.
         tok = c[0]
-        text = "pi" if tok.type == "PI" else tok.value
-        name = self.strings.setdefault(text, text)
+        name = self.strings.setdefault("pi", "pi") if tok.type == "PI" else self._name(tok)
         return Expr(NAME, name, line=tok.line, column=tok.column)
+
+    def _name(self, tok) -> str:
+        """The NAME token's text, interned, once checked: the lexer's \\w takes a few characters
+        no identifier has (½, ①); a name has letters, digits, subscript digits and _."""
+        text = tok.value
+        name = self.strings.get(text)
+        if name is None:
+            if not is_name(text):
+                i = first_bad_character(text)
+                raise ProgramError(f"unexpected character {text[i]!r} in the name {text!r}: a name is letters, "
+                                   "digits (x1 or x₁) and _, not starting with a digit",
+                                   tok.line, tok.column + i, kind="syntax")
+            name = self.strings[text] = text
+        return name
 
     def binary(self, c):
         left, tok, right = c
@@ -102,14 +119,14 @@ class _Build:
     def call(self, c):
         tok = c[0]
         args = tuple(c[2]) if len(c) == 4 else ()
-        return Expr(CALL, tok.value, args, line=tok.line, column=tok.column)
+        return Expr(CALL, self._name(tok), args, line=tok.line, column=tok.column)
 
     def arguments(self, c):
         return c[::2]
 
     def keyword(self, c):
         tok = c[0]
-        return Expr(KEYWORD, tok.value, (c[2],), line=tok.line, column=tok.column)
+        return Expr(KEYWORD, self._name(tok), (c[2],), line=tok.line, column=tok.column)
 
     def literal(self, c):
         """``[a, b]``: an array literal, placed at its ``[`` (nested ones make a matrix).
@@ -118,6 +135,7 @@ class _Build:
         one shape, checked here.  A literal with names is a LIST, stacked by the lowering.
         """
         tok, elements = c[0], c[1]
+        self._check_depth(tok, elements)
         values, texts, shapes = [], [], []
         for e in elements:
             if e.kind == KEYWORD:
@@ -132,7 +150,9 @@ class _Build:
                 texts.append("-" + e.args[0].text)
                 shapes.append(())
         if len(values) < len(elements):
-            return Expr(LIST, "[]", tuple(elements), line=tok.line, column=tok.column)
+            listed = Expr(LIST, "[]", tuple(elements), line=tok.line, column=tok.column)
+            self.list_depths[id(listed)] = 1 + max(self._depth(e) for e in elements)
+            return listed
         for k, s in enumerate(shapes):
             if s != shapes[0]:
                 e = elements[k]
@@ -141,6 +161,17 @@ class _Build:
                                    e.line, e.column, kind="shape")
         return Expr(ARRAY, "[" + ", ".join(texts) + "]", value=values, line=tok.line, column=tok.column,
                     params=(len(values),) + shapes[0])
+
+    def _depth(self, e: Expr) -> int:
+        """How many literals nest in ``e``, a literal's element (0 for anything else)."""
+        return len(e.params) if e.kind == ARRAY else self.list_depths.get(id(e), 0) if e.kind == LIST else 0
+
+    def _check_depth(self, tok, elements) -> None:
+        """Refused before the literal is built: each level of a constant literal copies the text and
+        shape below it, so unbounded depth would cost its square in memory."""
+        if 1 + max(map(self._depth, elements)) > MAX_DIMENSIONS:
+            raise ProgramError(f"array literals nested more than {MAX_DIMENSIONS} deep (an array has at most "
+                               f"{MAX_DIMENSIONS} dimensions)", tok.line, tok.column, kind="syntax")
 
     def index(self, c):
         """``W[1, 0]``: the indices are fixed integers, kept as the node's params."""
@@ -163,7 +194,7 @@ class _Build:
 
     def assign(self, c):
         tok = c[0]
-        target = self.strings.setdefault(tok.value, tok.value)  # the same string as the name's uses
+        target = self._name(tok)  # the same string as the name's uses
         return self._statement(Statement(target, c[2], tok.line, tok.column))
 
     def bare(self, c):
@@ -179,7 +210,7 @@ class _Build:
         return [s for s in c if isinstance(s, Statement)]
 
     def binding(self, c):
-        return c[0].value, c[2]
+        return self._name(c[0]), c[2]
 
 
 def _shape_words(s: tuple) -> str:
@@ -200,6 +231,7 @@ def _parse(text: str, start: str, each=None):
             return _PARSER.parse(text, start=start)
     finally:
         _BUILD.each = None
+        _BUILD.list_depths.clear()
         _BUILD.strings.clear()
         _BUILD.numbers.clear()
 
@@ -250,7 +282,7 @@ def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
     if isinstance(exc, LexError):
         ch = text[exc.pos]
         shown = repr(ch) if ch.isprintable() else repr(ch) + f" (U+{ord(ch):04X})"
-        message = f"unexpected character {shown}"
+        message = f"unexpected character {shown}" + _character_hint(text, exc.pos)
         line, column = exc.line, exc.column
     else:
         token = exc.token
@@ -264,8 +296,104 @@ def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
         else:
             found = repr(token.value)
         message = f"expected {expected}{after}, found {found}" if expected else f"unexpected {found}"
-        message += _juxtaposed_hint(exc, text)
+        message += _parse_hint(exc, text) + _unclosed_hint(exc)
     return ProgramError(message, line, column, source_line(text, line), kind="syntax")
+
+
+# What numpy and Python spell differently, as gradcli's functions (np.maximum(0, x) is max(0, x)).
+_MODULES = {"np", "numpy", "math", "cmath", "torch", "jnp", "jax", "tf", "scipy", "F"}
+_OTHER_SPELLINGS = {"maximum": "max", "minimum": "min", "amax": "max", "amin": "min", "power": "pow",
+                    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+                    "absolute": "abs", "fabs": "abs", "vdot": "dot", "inner": "dot"}
+_WORD_BEFORE = re.compile(r"[^\W\d]\w*$")
+_DOTTED_AFTER = re.compile(r"\.([^\W\d]\w*(?:\.[^\W\d]\w*)*)[ \t]*(\()?")
+_ARGUMENTS_SHOWN = 60  # characters of a call's arguments repeated in a hint, at most
+
+
+def _character_hint(text: str, pos: int) -> str:
+    """What a character gradcli does not take usually means: np.dot(W, x), W.T, x.sum(), x > 0."""
+    ch = text[pos]
+    if ch == ".":
+        return _dotted_hint(text, pos)
+    if ch in "<>!":
+        return ": gradcli has no comparisons; write pieces with max, min, relu, abs or sign"
+    return ""
+
+
+def _dotted_hint(text: str, pos: int) -> str:
+    """``np.dot(W, x)``, ``math.pi``, ``W.T``, ``x.sum()``: gradcli has no modules, attributes or methods."""
+    before = _WORD_BEFORE.search(text, max(0, pos - 100), pos)
+    after = _DOTTED_AFTER.match(text, pos)
+    if before is None or after is None:
+        return ""
+    owner, attribute = before.group(), after.group(1).split(".")[-1]
+    name = _OTHER_SPELLINGS.get(attribute, attribute)
+    arguments = _call_arguments(text, after.end()) if after.group(2) else None
+    if owner in _MODULES:
+        if attribute in ("pi", "e"):
+            return f": gradcli has no modules; write {attribute}"
+        if name in FUNCTIONS:
+            call = f"{name}({'...' if arguments is None else arguments})"
+            if name == "max" and arguments is not None and "0" in [a.strip() for a in arguments.split(",")]:
+                call += f" or relu({next(a.strip() for a in arguments.split(',') if a.strip() != '0')})"
+            return f": gradcli has no modules; write {call}"
+        return f": gradcli has no modules; a function is called by its name, like sin(x), and '{attribute}' is not one"
+    if attribute == "T":
+        return f": write transpose({owner}) for the transpose"
+    if name in FUNCTIONS:
+        rest = f", {arguments}" if arguments and arguments.strip() else ""
+        return f": gradcli has no methods; write {name}({owner}{rest})"
+    return ": gradcli has no attributes or methods; a function takes the value as its argument, like sum(x)"
+
+
+def _call_arguments(text: str, start: int) -> str | None:
+    """The text between the '(' before ``start`` and its ')', or None if there is none close by."""
+    depth = 1
+    for end in range(start, min(len(text), start + _ARGUMENTS_SHOWN)):
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        if depth == 0:
+            return text[start:end]
+        if text[end] == "\n":
+            break
+    return None
+
+
+_PIECEWISE = " (x if x > 0 else 0 is relu(x))"
+
+
+def _parse_hint(exc: ParseError, text: str) -> str:
+    """The likeliest meaning of a token that cannot come where it stands, or "" when there is none to give."""
+    token, previous, opened, expected = exc.token, exc.previous, exc.opened, set(exc.expected)
+    for word in (token, previous):
+        if word is not None and word.type == "NAME" and keyword.iskeyword(word.value):
+            if word.value in ("if", "else"):
+                return (": gradcli has no 'if ... else'; write pieces with max, min, relu, abs or sign"
+                        + _PIECEWISE)
+            return f": '{word.value}' is Python, not gradcli: a program is statements like y = x^2"
+    if previous is None:
+        return ""
+    if (previous.type == "NUMBER" and token.type == "NUMBER" and token.value.startswith(".")
+            and token.pos == previous.pos + len(previous.value) and "." in previous.value):
+        return ": a number has one decimal point"
+    in_brackets = opened is not None and opened.type == "LSQB"
+    if in_brackets and "STAR" not in expected:  # x[...]: indices only
+        return ": an index is a whole number (0-based), and indices are separated by commas, like W[1, 0]"
+    if "STAR" not in expected:
+        return ""
+    if in_brackets and previous.type in _OPERAND_END and token.type in _OPERAND_START - {"PLUS", "MINUS"}:
+        return ": array elements are separated by commas, like [1, 2]"
+    return _juxtaposed_hint(exc, text)
+
+
+def _unclosed_hint(exc: ParseError) -> str:
+    """A bracket left open lets the statement run on to the next line: say where it opened."""
+    token, previous, opened = exc.token, exc.previous, exc.opened
+    if opened is None:
+        return ""
+    ran_on = token.line > opened.line and (token.type == "EQUALS" or token.line > previous.line)  # y = (x\nz = 1
+    if token.type == "$END" or ran_on:
+        return f"; the '{opened.value}' at {opened.line}:{opened.column} is not closed"
+    return ""
 
 
 def _juxtaposed_hint(exc: ParseError, text: str) -> str:
@@ -278,7 +406,7 @@ def _juxtaposed_hint(exc: ParseError, text: str) -> str:
     if previous.type == "NAME" and previous.value in FUNCTIONS:
         return f": write {left}({right})"
     if previous.type == "SUPERSCRIPT":
-        base = re.search(r"(?:[A-Za-z0-9_.]+|π|\))$", text[:previous.pos])
+        base = re.search(r"(?:[\w.]+|π|\))$", text[max(0, previous.pos - 100):previous.pos])
         left = ("(...)" if base.group() == ")" else base.group()) + left if base else left
     if previous.type == "NUMBER" and text[:previous.pos].rstrip(" \t+-−").endswith(("^", "**")):
         return f": in an exponent, a product needs parentheses: ^({left}*{right})"

@@ -17,6 +17,24 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+CARET_WINDOW = 40  # characters shown on each side of the column under an error
+
+
+def source_window(source: str, column: int) -> tuple[str, int]:
+    """``source`` cut to CARET_WINDOW characters each side of ``column`` (1-based), and the column
+    within what is shown."""
+    start = max(0, column - 1 - CARET_WINDOW)
+    end = column + CARET_WINDOW
+    if start == 0 and end >= len(source):
+        return source, column
+    shown = source[start:end]
+    if start:
+        shown, column = "..." + shown, column - start + 3
+    if end < len(source):
+        shown += "..."
+    return shown, column
+
+
 class GradError(Exception):
     """An error for the user: ``kind`` is a stable identifier for scripts."""
 
@@ -32,6 +50,13 @@ class GradError(Exception):
         self.source = source  # the offending line of text, for the caret display
         if kind:
             self.kind = kind
+
+    def caret_view(self) -> tuple[str, int] | None:
+        """The source line to show under the message and the column of the caret in it: a long
+        line is cut to a window around the column ("..." marks each cut), never shown whole."""
+        if self.source is None or not self.column:
+            return None
+        return source_window(self.source, self.column)
 
     def location(self) -> str:
         return f"{self.line}:{self.column}" if self.line is not None else ""

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from gradcli.support.errors import BindingError
+from gradcli.support.nesting import MAX_DIMENSIONS, line_and_column, too_deep_in_json
 
 SUFFIXES = (".npy", ".csv", ".json")
 
@@ -110,8 +111,13 @@ def _cell(cell: str, name: str, line: int, column: int) -> float:
 
 
 def _json(text: str, name: str):
+    deep = too_deep_in_json(text)
+    if deep is not None:
+        line, column = line_and_column(text, deep)
+        raise BindingError(f"{name}:{line}:{column}: lists nested more than {MAX_DIMENSIONS} deep (an array "
+                           f"has at most {MAX_DIMENSIONS} dimensions)", kind="binding")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=lambda digits: _json_integer(digits, text, name))
     except json.JSONDecodeError as exc:
         raise BindingError(f"{name}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})", kind="binding") from None
     # Walk the nesting with a stack (no recursion): every leaf a number, every list of one shape.
@@ -134,6 +140,17 @@ def _json(text: str, name: str):
                 raise BindingError(f"{name}: ragged lists: the element at {list(where)} does not fit "
                                    "an array (every row needs the same length)", kind="binding")
     return _array(data)
+
+
+def _json_integer(digits: str, text: str, name: str) -> float:
+    """A JSON integer as the double it denotes (a float reads any number of digits, an int would
+    stop at Python's limit), or an error at its place when no double holds it."""
+    value = float(digits)
+    if math.isinf(value):
+        line, column = line_and_column(text, max(0, text.find(digits)))
+        shown = digits if len(digits) <= 20 else f"{digits[:12]}...({len(digits.lstrip('-'))} digits)"
+        raise BindingError(f"{name}:{line}:{column}: the number {shown} is too large for a double", kind="binding")
+    return value
 
 
 def _shape_at(data, where: tuple) -> tuple:

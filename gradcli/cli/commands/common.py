@@ -75,14 +75,24 @@ def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
     return f
 
 
+# The longest program -f reads, in characters: a million operations take 13 MB.
+MAX_PROGRAM_CHARACTERS = 32 * 2**20
+
+
 def split_program(ctx: click.Context, args: tuple[str, ...], file) -> tuple[str, list[str]]:
     """The program text and the binding texts, from the positional arguments and -f."""
     if file is not None:
         ctx.meta["gradcli.origin"] = "<stdin>" if file.name == "<stdin>" else file.name
         try:
-            text = file.read()
+            text = file.read(MAX_PROGRAM_CHARACTERS + 1)  # /dev/zero or a runaway pipe ends here
         except UnicodeDecodeError as exc:
             raise UsageError(f"{file.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if len(text) > MAX_PROGRAM_CHARACTERS:
+            raise UsageError(f"{file.name}: the program is longer than {MAX_PROGRAM_CHARACTERS:,} characters "
+                             f"({MAX_PROGRAM_CHARACTERS // 2**20} MiB), the most gradcli reads", kind="too-large")
+        if args and _reads_as_program(args):
+            raise UsageError(f"two programs given: -f {file.name} and {args[0]!r}; give one (after -f, the "
+                             "arguments are bindings NAME=VALUE)", kind="two-programs")
         return text, list(args)
     if not args:
         raise UsageError("no program: give it as the first argument, or with -f FILE "
@@ -92,6 +102,21 @@ def split_program(ctx: click.Context, args: tuple[str, ...], file) -> tuple[str,
         raise UsageError(f"{args[0]!r} is a binding, not a program; to read the program from "
                          "standard input, use -f -")
     return args[0], list(args[1:])
+
+
+def _reads_as_program(args: tuple[str, ...]) -> bool:
+    """The first argument is a program rather than a binding: it parses as one, binds no constant,
+    and is not the start of a binding split by spaces (x = 3)."""
+    from gradcli.support.errors import GradError
+    from gradcli.lang.syntax import parse_program
+
+    if _is_binding(args[0]) or _spaced_binding(list(args), 0)[0]:
+        return False
+    try:
+        parse_program(args[0])
+    except GradError:
+        return False
+    return True
 
 
 def _stdin_is_piped() -> bool:
@@ -111,7 +136,9 @@ def _stdin_is_piped() -> bool:
 
 def _is_binding(text: str) -> bool:
     """``x=3`` or ``t=pi/4``: a name bound to a constant expression (no names in the value)."""
-    if "=" not in text or not text.split("=", 1)[0].strip().isidentifier():
+    from gradcli.lang.program import is_name
+
+    if "=" not in text or not is_name(text.split("=", 1)[0].strip()):
         return False
     from gradcli.support.errors import GradError
     from gradcli.autodiff.problem import parse_bindings
@@ -140,12 +167,32 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
     if wrt is not None and not split_names(wrt):
         raise UsageError("--wrt needs input names, like --wrt a,b")
     text, bindings = split_program(ctx, args, file)
-    for b in bindings:
+    for i, b in enumerate(bindings):
+        spaced, count = _spaced_binding(bindings, i)
+        if spaced:
+            raise UsageError(f"{' '.join(map(repr, bindings[i:i + count]))}: a binding is one argument: "
+                             f"write {spaced} (no spaces)", kind="binding")
         if "=" not in b:
             hint = " (an option? options go before '--')" if b.startswith("-") else ""
             raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
     return load(text, bindings, of=of, wrt=split_names(wrt), require_values=require_values, several=several,
                 keep=keep)
+
+
+def _spaced_binding(bindings: list[str], i: int) -> tuple[str, int]:
+    """``x = 3``, ``x =3`` or ``x= 3`` split by the shell into arguments: the binding meant and the
+    number of arguments it spans, or ("", 0)."""
+    from gradcli.lang.program import is_name
+
+    name = bindings[i].strip()
+    rest = bindings[i + 1:i + 3]
+    if name.endswith("=") and is_name(name[:-1].strip()) and rest and "=" not in rest[0]:
+        return f"{name[:-1].strip()}={rest[0].strip()}", 2  # x= 3
+    if not is_name(name) or not rest or not rest[0].startswith("="):
+        return "", 0
+    if rest[0] == "=":  # x = 3
+        return (f"{name}={rest[1].strip()}", 3) if len(rest) > 1 else ("", 0)
+    return f"{name}{rest[0]}", 2  # x =3
 
 
 def scalar_only(problem, what: str) -> None:

@@ -1,0 +1,75 @@
+"""Nesting bounds: array literals and JSON value files refuse more than 32 levels, cleanly and in linear
+memory; a JSON integer too large for a double is an error at its place, a large finite one its double."""
+
+import tracemalloc
+
+import pytest
+
+from conftest import run
+from gradcli.lang.syntax import parse_program
+from gradcli.support.errors import ProgramError
+
+
+def nested(depth, inner="1"):
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.mark.parametrize("inner", ["1", "x"])
+@pytest.mark.parametrize("depth", [33, 65, 10_000])
+def test_deep_literal_is_a_clean_error(tmp_path, depth, inner):
+    program = tmp_path / "deep.grad"
+    program.write_text(f"f = sum({nested(depth, inner)})")
+    result = run("eval", "-f", str(program), "x=1")
+    assert result.code == 2, result.err
+    assert "nested more than 32 deep" in result.err and "internal" not in result.err
+
+
+def test_deep_literal_memory_is_linear():
+    text = f"f = sum({nested(20_000)})"
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProgramError):
+            parse_program(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40_000_000, peak  # a quadratic build would take gigabytes here
+
+
+def test_thirty_two_levels_are_an_array():
+    result = run("eval", "f = sum(x*" + nested(32, "2") + ")", "x=3", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["value"] == 6.0 and result.json()["gradient"]["x"] == 2.0
+
+
+@pytest.mark.parametrize("depth", [33, 65, 100_000])
+def test_deep_json_is_a_clean_error(tmp_path, depth):
+    path = tmp_path / "v.json"
+    path.write_text(nested(depth))
+    result = run("eval", "y = sum(x)", f"x=@{path}")
+    assert result.code == 2 and "nested more than 32 deep" in result.err, result.err
+
+
+def test_brackets_inside_json_strings_are_text(tmp_path):
+    path = tmp_path / "v.json"
+    path.write_text('["' + "[" * 100 + '"]')
+    result = run("eval", "y = sum(x)", f"x=@{path}")
+    assert result.code == 2 and "is not a finite number" in result.err, result.err
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_json_integer_too_large(tmp_path, digits):
+    path = tmp_path / "v.json"
+    path.write_text("[1,\n 2" + "9" * (digits - 1) + "]")
+    result = run("eval", "y = sum(x)", f"x=@{path}")
+    assert result.code == 2, result.err
+    assert f"v.json:2:2: the number 299999999999...({digits} digits) is too large for a double" in result.err
+
+
+def test_json_large_finite_integer_is_its_double(tmp_path):
+    path = tmp_path / "v.json"
+    digits = "7" * 300
+    path.write_text(f"[{digits}, 1]")
+    result = run("eval", "y = sum(x)", f"x=@{path}", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["value"] == float(int(digits)) + 1.0
