@@ -65,3 +65,11 @@ def test_a_long_check_says_its_evaluations_first(monkeypatch):
     first = result.err.splitlines()[0]
     assert first.startswith("gradcli: warning: checking 4 of 40 input elements takes 8 evaluations of the program")
     assert first.endswith("--sample N checks fewer")
+
+
+def test_sample_with_data_on_a_program_of_numbers_is_one_usage_error(tmp_path):
+    (tmp_path / "points.csv").write_text("x\n1\n2\n")
+    result = run("check", "f = x * x", "--data", str(tmp_path / "points.csv"), "--sample", "3")
+    assert result.code == 2
+    assert result.err.splitlines() == ["gradcli: error: --sample applies to programs with arrays (it samples "
+                                       "their elements); a program of numbers checks every input"]
