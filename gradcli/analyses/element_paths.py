@@ -21,7 +21,7 @@ import re
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from gradcli.analyses.paths import InputPaths, Path, PathGraph
+from gradcli.analyses.paths import InputPaths, Path, PathGraph, check_listing
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.problem import Problem
 from gradcli.core.tape import OPERATION
@@ -234,6 +234,8 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
         nodes.append(graph.ids.get((i, _ravel(index, shape(values[i])))))
     present = [v for v in nodes if v is not None]
     counts = graph.counts(present) if present else {}
+    check_listing([element_label(name, index) for (name, index), v in zip(starts, nodes) if v is not None],
+                  [counts[v] for v in present], max_paths)
     capped = [v for v in present if counts[v] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
     for (name, index), v in zip(starts, nodes):

@@ -12,7 +12,7 @@ local partials, computed once from the forward values.  On it:
 * ``counts`` gives the exact number of paths from each input to the output, by
   dynamic programming over the tape (Python integers: 2^1000 is exact);
 * ``best_paths`` finds the k paths with the largest |product| without
-  enumerating the others (a k-best dynamic program over the DAG);
+  enumerating the others (lazily: the cost follows the paths listed);
 * ``all_paths`` enumerates every path in a fixed order (edges by destination in
   tape order, then operand position), with an explicit stack;
 * ``path_sum`` streams the sum of every path's product, never holding a path.
@@ -26,7 +26,6 @@ input forward; its total may differ from the reverse sweep's in the last bits.)
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -41,6 +40,9 @@ from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
 # eval --mode paths refuses inputs with more paths than this.
 PATH_LIMIT = 1_000_000
+# explain --paths lists at most this many paths per input (--max-paths): each listed path is built,
+# held and printed, edge by edge.
+MAX_LISTED = 10_000
 
 
 class Edge(NamedTuple):
@@ -198,55 +200,90 @@ class PathGraph:
     def best_paths(self, starts: list[int], k: int) -> dict[int, list[list[int]]]:
         """For each start node, its ``k`` paths with the largest |product|, largest first.
 
-        A k-best dynamic program over the DAG, from the output back: each node
-        keeps its top ``k`` partial paths to the output as (product, rank of the
-        first edge, position of the rest in the next node's list).  Paths are
-        ordered by |product| descending, ties by the rank of the first edge and
-        then by the order of the rest at the next node; this order agrees along
-        every edge, so each node's top k are built from its successors' top k.
-        Time O(E k log k), never enumerating paths.
+        Paths are ordered by |product| descending, ties by the rank of the first edge
+        and then by the order of the rest at the next node; this order agrees along
+        every edge, so a node's j-th path is its first edge followed by some path of the
+        next node no later than that node's j-th.  The lists are therefore built lazily
+        (the recursive enumeration of Jiménez and Marzal, run with an explicit stack):
+        every node gets its best path in one pass back from the output, then a start's
+        next path takes the best of one candidate per out-edge, and replacing the one
+        taken asks the next node for one more path, and so on only as far as needed.
+        The cost follows the paths listed (their count times their length, with a
+        heap operation per step), not the graph times k.
         """
+        import heapq
+
         out, edges, output = self.out, self.edges, self.output
         if k <= 0:
             return {s: [] for s in starts}
-        wanted = [False] * len(out)  # nodes reachable from a start
-        pending = [0] * len(out)  # edges into each node from wanted nodes not yet processed
+        n = len(out)
+        wanted = [False] * n  # nodes reachable from a start
         for s in starts:
             wanted[s] = True
         lo = min(starts)
         for v in range(lo, output):
             if wanted[v]:
                 for e in out[v]:
-                    dst = edges[e].dst
-                    wanted[dst] = True
-                    pending[dst] += 1
-        # prods[v]: the products of v's top paths, best first (dropped once no node needs them);
-        # links[v]: for each, rank of its first edge * k + position of the rest in the next node's list
-        prods: list[list[float] | None] = [None] * len(out)
-        links: list[array | None] = [None] * len(out)
-        prods[output] = [1.0]
+                    wanted[edges[e].dst] = True
+        # listed[v]: v's paths found so far, best first, each (product, rank of its first edge,
+        # position of the rest in the next node's list); heaps[v]: one candidate per out-edge;
+        # taken[v]: the candidate last taken, whose successor is not yet a candidate.
+        listed: list[list | None] = [None] * n
+        heaps: list[list | None] = [None] * n
+        taken: list[tuple[int, int] | None] = [None] * n
+        done = [False] * n  # every path of v is listed
+        listed[output], done[output] = [(1.0, -1, -1)], True
         for v in range(output - 1, lo - 1, -1):
             if not wanted[v] or not out[v]:
                 continue
-            cands: list[tuple[float, int, float]] = []
+            heap = []
             for rank, e in enumerate(out[v]):
                 edge = edges[e]
-                p, dst, base = edge.partial, edge.dst, rank * k
-                cands += [(-abs(p * s), base + pos, p * s) for pos, s in enumerate(prods[dst])]
-                pending[dst] -= 1
-                if not pending[dst] and dst != output:
-                    prods[dst] = None
-            cands.sort()
-            del cands[k:]
-            prods[v] = [c[2] for c in cands]
-            links[v] = array("q", [c[1] for c in cands])
+                prod = edge.partial * listed[edge.dst][0][0]
+                heap.append((-abs(prod), rank, 0, prod))
+            heapq.heapify(heap)
+            _, rank, pos, prod = heapq.heappop(heap)
+            listed[v], heaps[v], taken[v] = [(prod, rank, pos)], heap, (rank, pos)
+
+        def extend(v: int, want: int) -> None:
+            """Make ``listed[v]`` longer than ``want`` (unless v has no more paths), with a stack."""
+            stack = [(v, want)]
+            while stack:
+                u, j = stack[-1]
+                if len(listed[u]) > j or done[u]:
+                    stack.pop()
+                    continue
+                last = taken[u]
+                if last is not None:
+                    rank, pos = last
+                    edge = edges[out[u][rank]]
+                    below = listed[edge.dst]
+                    if len(below) <= pos + 1 and not done[edge.dst]:
+                        stack.append((edge.dst, pos + 1))
+                        continue
+                    if len(below) > pos + 1:
+                        prod = edge.partial * below[pos + 1][0]
+                        heapq.heappush(heaps[u], (-abs(prod), rank, pos + 1, prod))
+                    taken[u] = None
+                if not heaps[u]:
+                    done[u] = True
+                    stack.pop()
+                    continue
+                _, rank, pos, prod = heapq.heappop(heaps[u])
+                listed[u].append((prod, rank, pos))
+                taken[u] = (rank, pos)
+
         result = {}
         for s in starts:
+            if s == output:
+                result[s] = []
+                continue
+            extend(s, k - 1)
             paths = []
-            for pos in range(len(links[s] or ())):
-                path, v, p = [], s, pos
+            for j in range(min(k, len(listed[s]))):
+                path, v, p = [], s, j
                 while v != output:
-                    rank, p = divmod(links[v][p], k)
+                    _, rank, p = listed[v][p]
                     e = out[v][rank]
                     path.append(e)
                     v = edges[e].dst
@@ -360,6 +397,17 @@ def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
                 [edges[e].partial for e in path_edges], graph.product(path_edges))
 
 
+def check_listing(names: list[str], counts: list[int], max_paths: int) -> None:
+    """A listing of more than MAX_LISTED paths for one input is refused before any path is built:
+    each listed path is held and printed edge by edge (``--max-paths`` above the count is fine)."""
+    for name, count in zip(names, counts):
+        listed = min(count, max_paths)
+        if listed > MAX_LISTED:
+            raise UsageError(f"--max-paths {max_paths:,}: {name} has more than {MAX_LISTED:,} paths, and at most "
+                             f"{MAX_LISTED:,} are listed per input; ask for fewer (the count and the sum of every "
+                             "path are shown whatever the listing)", kind="limit")
+
+
 def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
     """Count every input's paths to the output and list them (or the ``max_paths`` largest)."""
     with paused_gc():
@@ -375,6 +423,7 @@ def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
     graph = PathGraph(tape, sweep.values, problem.output_index)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
+    check_listing(problem.wrt, [counts[s] for s in starts], max_paths)
     capped = [s for s in starts if counts[s] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
     result = PathsResult(sweep, graph, max_paths=max_paths)
