@@ -26,6 +26,7 @@ input forward; its total may differ from the reverse sweep's in the last bits.)
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -225,44 +226,46 @@ class PathGraph:
             if wanted[v]:
                 for e in out[v]:
                     wanted[edges[e].dst] = True
-        # listed[v]: v's paths found so far, best first, each (product, rank of its first edge,
-        # position of the rest in the next node's list); heaps[v]: one candidate per out-edge;
-        # taken[v]: the candidate last taken, whose successor is not yet a candidate.
-        listed: list[list | None] = [None] * n
+        # v's paths found so far, best first: prods[v] their products, links[v] for each the rank
+        # of its first edge * k + the position of the rest in the next node's list (16 bytes a path);
+        # heaps[v]: one candidate per out-edge; taken[v]: the candidate last taken, whose
+        # successor is not yet a candidate.
+        prods: list[array | None] = [None] * n
+        links: list[array | None] = [None] * n
         heaps: list[list | None] = [None] * n
         taken: list[tuple[int, int] | None] = [None] * n
         done = [False] * n  # every path of v is listed
-        listed[output], done[output] = [(1.0, -1, -1)], True
+        prods[output], done[output] = array("d", [1.0]), True
         for v in range(output - 1, lo - 1, -1):
             if not wanted[v] or not out[v]:
                 continue
             heap = []
             for rank, e in enumerate(out[v]):
                 edge = edges[e]
-                prod = edge.partial * listed[edge.dst][0][0]
+                prod = edge.partial * prods[edge.dst][0]
                 heap.append((-abs(prod), rank, 0, prod))
             heapq.heapify(heap)
             _, rank, pos, prod = heapq.heappop(heap)
-            listed[v], heaps[v], taken[v] = [(prod, rank, pos)], heap, (rank, pos)
+            prods[v], links[v], heaps[v], taken[v] = array("d", [prod]), array("q", [rank * k + pos]), heap, (rank, pos)
 
         def extend(v: int, want: int) -> None:
-            """Make ``listed[v]`` longer than ``want`` (unless v has no more paths), with a stack."""
+            """Make ``prods[v]`` longer than ``want`` (unless v has no more paths), with a stack."""
             stack = [(v, want)]
             while stack:
                 u, j = stack[-1]
-                if len(listed[u]) > j or done[u]:
+                if len(prods[u]) > j or done[u]:
                     stack.pop()
                     continue
                 last = taken[u]
                 if last is not None:
                     rank, pos = last
                     edge = edges[out[u][rank]]
-                    below = listed[edge.dst]
+                    below = prods[edge.dst]
                     if len(below) <= pos + 1 and not done[edge.dst]:
                         stack.append((edge.dst, pos + 1))
                         continue
                     if len(below) > pos + 1:
-                        prod = edge.partial * below[pos + 1][0]
+                        prod = edge.partial * below[pos + 1]
                         heapq.heappush(heaps[u], (-abs(prod), rank, pos + 1, prod))
                     taken[u] = None
                 if not heaps[u]:
@@ -270,7 +273,8 @@ class PathGraph:
                     stack.pop()
                     continue
                 _, rank, pos, prod = heapq.heappop(heaps[u])
-                listed[u].append((prod, rank, pos))
+                prods[u].append(prod)
+                links[u].append(rank * k + pos)
                 taken[u] = (rank, pos)
 
         result = {}
@@ -280,10 +284,10 @@ class PathGraph:
                 continue
             extend(s, k - 1)
             paths = []
-            for j in range(min(k, len(listed[s]))):
+            for j in range(min(k, len(prods[s]))):
                 path, v, p = [], s, j
                 while v != output:
-                    _, rank, p = listed[v][p]
+                    rank, p = divmod(links[v][p], k)
                     e = out[v][rank]
                     path.append(e)
                     v = edges[e].dst
