@@ -69,3 +69,15 @@ def test_the_k_best_products_on_a_program_with_shared_nodes(k):
         listed = [abs(graph.product(p)) for p in graph.best_paths([s], k)[s]]
         every = sorted((abs(graph.product(p)) for p in graph.all_paths(s)), reverse=True)
         assert listed == every[:k]
+
+
+def test_a_deep_listing_is_bounded_by_its_edges():
+    # a0's paths through a 600-layer ladder have 1,201 edges: 2,000,000 // 1,201 = 1,665 of them at most
+    program = ladder(600)
+    problem, graph = graph_of(program, ["a0=1", "b0=0.5"])
+    assert graph.longest([problem.tape.names["a0"]]) == {problem.tape.names["a0"]: 2 * 600 + 1}
+    result = run("explain", "--paths", program, "a0=1", "b0=0.5", "--max-paths", "1666")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == (
+        "gradcli: error: --max-paths 1,666: a0's paths are up to 1,201 edges long, and 1,666 of them would hold "
+        "up to 2,000,866 edges, more than the 2,000,000 listed per input; ask for at most 1,665")

@@ -234,8 +234,9 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
         nodes.append(graph.ids.get((i, _ravel(index, shape(values[i])))))
     present = [v for v in nodes if v is not None]
     counts = graph.counts(present) if present else {}
+    lengths = graph.longest(present) if present else {}
     check_listing([element_label(name, index) for (name, index), v in zip(starts, nodes) if v is not None],
-                  [counts[v] for v in present], max_paths)
+                  [counts[v] for v in present], [lengths[v] for v in present], max_paths)
     capped = [v for v in present if counts[v] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
     for (name, index), v in zip(starts, nodes):

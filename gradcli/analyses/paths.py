@@ -12,7 +12,7 @@ local partials, computed once from the forward values.  On it:
 * ``counts`` gives the exact number of paths from each input to the output, by
   dynamic programming over the tape (Python integers: 2^1000 is exact);
 * ``best_paths`` finds the k paths with the largest |product| without
-  enumerating the others (lazily: the cost follows the paths listed);
+  enumerating the others (a k-best dynamic program over the DAG);
 * ``all_paths`` enumerates every path in a fixed order (edges by destination in
   tape order, then operand position), with an explicit stack;
 * ``path_sum`` streams the sum of every path's product, never holding a path.
@@ -44,6 +44,9 @@ PATH_LIMIT = 1_000_000
 # explain --paths lists at most this many paths per input (--max-paths): each listed path is built,
 # held and printed, edge by edge.
 MAX_LISTED = 10_000
+# ... and at most this many edges in all per input: N paths of length L hold N*L edges (each with its
+# node and partial), so a deep graph lists fewer paths (1,000 of a 1,000-layer ladder's 2,001-edge paths).
+MAX_LISTED_EDGES = 2_000_000
 
 
 class Edge(NamedTuple):
@@ -125,6 +128,16 @@ class PathGraph:
             count[v] = total
         return {s: count[s] for s in starts}
 
+    def longest(self, starts: list[int]) -> dict[int, int]:
+        """The most edges on a path from each start node to the output (0 if it does not reach it):
+        one loop back over the tape, as ``counts``."""
+        edges, out, output = self.edges, self.out, self.output
+        length = [0] * len(out)
+        for v in range(output - 1, -1, -1):
+            if out[v]:
+                length[v] = 1 + max(length[edges[e].dst] for e in out[v])
+        return {s: length[s] for s in starts}
+
     def formula(self, e: int) -> str:
         """The local partial on edge ``e`` as text, over the operands' labels (``1/x1``)."""
         text = self._formulas.get(e)
@@ -201,91 +214,53 @@ class PathGraph:
     def best_paths(self, starts: list[int], k: int) -> dict[int, list[list[int]]]:
         """For each start node, its ``k`` paths with the largest |product|, largest first.
 
-        Paths are ordered by |product| descending, ties by the rank of the first edge
-        and then by the order of the rest at the next node; this order agrees along
-        every edge, so a node's j-th path is its first edge followed by some path of the
-        next node no later than that node's j-th.  The lists are therefore built lazily
-        (the recursive enumeration of Jiménez and Marzal, run with an explicit stack):
-        every node gets its best path in one pass back from the output, then a start's
-        next path takes the best of one candidate per out-edge, and replacing the one
-        taken asks the next node for one more path, and so on only as far as needed.
-        The cost follows the paths listed (their count times their length, with a
-        heap operation per step), not the graph times k.
+        A k-best dynamic program over the DAG, from the output back: each node
+        keeps its top ``k`` partial paths to the output as (product, rank of the
+        first edge, position of the rest in the next node's list).  Paths are
+        ordered by |product| descending, ties by the rank of the first edge and
+        then by the order of the rest at the next node; this order agrees along
+        every edge, so each node's top k are built from its successors' top k.
+        Time O(E k log k), never enumerating paths.
         """
-        import heapq
-
         out, edges, output = self.out, self.edges, self.output
         if k <= 0:
             return {s: [] for s in starts}
-        n = len(out)
-        wanted = [False] * n  # nodes reachable from a start
+        wanted = [False] * len(out)  # nodes reachable from a start
+        pending = [0] * len(out)  # edges into each node from wanted nodes not yet processed
         for s in starts:
             wanted[s] = True
         lo = min(starts)
         for v in range(lo, output):
             if wanted[v]:
                 for e in out[v]:
-                    wanted[edges[e].dst] = True
-        # v's paths found so far, best first: prods[v] their products, links[v] for each the rank
-        # of its first edge * k + the position of the rest in the next node's list (16 bytes a path);
-        # heaps[v]: one candidate per out-edge; taken[v]: the candidate last taken, whose
-        # successor is not yet a candidate.
-        prods: list[array | None] = [None] * n
-        links: list[array | None] = [None] * n
-        heaps: list[list | None] = [None] * n
-        taken: list[tuple[int, int] | None] = [None] * n
-        done = [False] * n  # every path of v is listed
-        prods[output], done[output] = array("d", [1.0]), True
+                    dst = edges[e].dst
+                    wanted[dst] = True
+                    pending[dst] += 1
+        # prods[v]: the products of v's top paths, best first (dropped once no node needs them);
+        # links[v]: for each, rank of its first edge * k + position of the rest in the next node's list
+        prods: list[list[float] | None] = [None] * len(out)
+        links: list[array | None] = [None] * len(out)
+        prods[output] = [1.0]
         for v in range(output - 1, lo - 1, -1):
             if not wanted[v] or not out[v]:
                 continue
-            heap = []
+            cands: list[tuple[float, int, float]] = []
             for rank, e in enumerate(out[v]):
                 edge = edges[e]
-                prod = edge.partial * prods[edge.dst][0]
-                heap.append((-abs(prod), rank, 0, prod))
-            heapq.heapify(heap)
-            _, rank, pos, prod = heapq.heappop(heap)
-            prods[v], links[v], heaps[v], taken[v] = array("d", [prod]), array("q", [rank * k + pos]), heap, (rank, pos)
-
-        def extend(v: int, want: int) -> None:
-            """Make ``prods[v]`` longer than ``want`` (unless v has no more paths), with a stack."""
-            stack = [(v, want)]
-            while stack:
-                u, j = stack[-1]
-                if len(prods[u]) > j or done[u]:
-                    stack.pop()
-                    continue
-                last = taken[u]
-                if last is not None:
-                    rank, pos = last
-                    edge = edges[out[u][rank]]
-                    below = prods[edge.dst]
-                    if len(below) <= pos + 1 and not done[edge.dst]:
-                        stack.append((edge.dst, pos + 1))
-                        continue
-                    if len(below) > pos + 1:
-                        prod = edge.partial * below[pos + 1]
-                        heapq.heappush(heaps[u], (-abs(prod), rank, pos + 1, prod))
-                    taken[u] = None
-                if not heaps[u]:
-                    done[u] = True
-                    stack.pop()
-                    continue
-                _, rank, pos, prod = heapq.heappop(heaps[u])
-                prods[u].append(prod)
-                links[u].append(rank * k + pos)
-                taken[u] = (rank, pos)
-
+                p, dst, base = edge.partial, edge.dst, rank * k
+                cands += [(-abs(p * s), base + pos, p * s) for pos, s in enumerate(prods[dst])]
+                pending[dst] -= 1
+                if not pending[dst] and dst != output:
+                    prods[dst] = None
+            cands.sort()
+            del cands[k:]
+            prods[v] = [c[2] for c in cands]
+            links[v] = array("q", [c[1] for c in cands])
         result = {}
         for s in starts:
-            if s == output:
-                result[s] = []
-                continue
-            extend(s, k - 1)
             paths = []
-            for j in range(min(k, len(prods[s]))):
-                path, v, p = [], s, j
+            for pos in range(len(links[s] or ())):
+                path, v, p = [], s, pos
                 while v != output:
                     rank, p = divmod(links[v][p], k)
                     e = out[v][rank]
@@ -401,15 +376,21 @@ def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
                 [edges[e].partial for e in path_edges], graph.product(path_edges))
 
 
-def check_listing(names: list[str], counts: list[int], max_paths: int) -> None:
-    """A listing of more than MAX_LISTED paths for one input is refused before any path is built:
-    each listed path is held and printed edge by edge (``--max-paths`` above the count is fine)."""
-    for name, count in zip(names, counts):
+def check_listing(names: list[str], counts: list[int], lengths: list[int], max_paths: int) -> None:
+    """A listing too large for one input is refused before any path is built: more than MAX_LISTED
+    paths, or paths of up to ``length`` edges whose N would hold more than MAX_LISTED_EDGES edges.
+    ``--max-paths`` above an input's count is fine: the count is what is listed."""
+    for name, count, length in zip(names, counts, lengths):
         listed = min(count, max_paths)
         if listed > MAX_LISTED:
             raise UsageError(f"--max-paths {max_paths:,}: {name} has more than {MAX_LISTED:,} paths, and at most "
                              f"{MAX_LISTED:,} are listed per input; ask for fewer (the count and the sum of every "
                              "path are shown whatever the listing)", kind="limit")
+        if listed * length > MAX_LISTED_EDGES:
+            raise UsageError(f"--max-paths {max_paths:,}: {name}'s paths are up to {length:,} edges long, and "
+                             f"{listed:,} of them would hold up to {listed * length:,} edges, more than the "
+                             f"{MAX_LISTED_EDGES:,} listed per input; ask for at most "
+                             f"{MAX_LISTED_EDGES // length:,}", kind="limit")
 
 
 def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
@@ -427,7 +408,8 @@ def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
     graph = PathGraph(tape, sweep.values, problem.output_index)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
-    check_listing(problem.wrt, [counts[s] for s in starts], max_paths)
+    lengths = graph.longest(starts)
+    check_listing(problem.wrt, [counts[s] for s in starts], [lengths[s] for s in starts], max_paths)
     capped = [s for s in starts if counts[s] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
     result = PathsResult(sweep, graph, max_paths=max_paths)
