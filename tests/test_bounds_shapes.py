@@ -62,3 +62,12 @@ def test_memory_error_anywhere_is_one_clean_line(monkeypatch):
     assert result.code == 1
     assert result.err.splitlines() == ["gradcli: error: out of memory (Unable to allocate 74.5 GiB for an array "
                                        "with shape (100000, 100000)); try smaller inputs or a lower --max-elements"]
+
+
+def test_the_limit_ends_with_its_command():
+    from gradcli.autodiff.problem import load
+    from gradcli.support.limits import DEFAULT_MAX_ELEMENTS, max_elements
+
+    assert run("eval", "y = sum(x)", "x=[1, 2]", "--max-elements", "2").code == 0
+    assert max_elements() == DEFAULT_MAX_ELEMENTS
+    assert load("y = sum(outer(x, x))", ["x=[1, 2, 3]"]).arrays  # 9 elements: within the default

@@ -69,9 +69,11 @@ def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
 
 
 def _set_max_elements(ctx: click.Context, param, value):
-    from gradcli.support.limits import set_max_elements
+    """The limit holds for this command only: it goes back to the default when the command ends."""
+    from gradcli.support.limits import DEFAULT_MAX_ELEMENTS, set_max_elements
 
     set_max_elements(value)
+    ctx.call_on_close(lambda: set_max_elements(DEFAULT_MAX_ELEMENTS))
 
 
 def max_elements_option(f):
