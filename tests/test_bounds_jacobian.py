@@ -29,7 +29,7 @@ def test_an_elementwise_program_gives_its_diagonals(vectors):
     assert result.code == 0, result.err
     data = result.json()
     assert data["structure"] == "diagonal" and "jacobian" not in data
-    assert data["passes"] == 2 and data["inputs"] == ["x", "z"]
+    assert data["passes"] == 1 and data["inputs"] == ["x", "z"]  # one reverse pass, from q
     assert data["outputs"][:2] == ["q[0]", "q[1]"] and len(data["outputs"]) == N
     diagonal = np.array(data["diagonal"])
     assert diagonal.shape == (N, 2)
@@ -47,7 +47,7 @@ def test_the_diagonal_table_says_so(vectors):
     result = run("jacobian", "q = exp(x)", bindings[0])
     assert result.code == 0, result.err
     words = " ".join(result.out.split())
-    assert words.startswith("diagonal Jacobian (forward mode, 1 pass)")
+    assert words.startswith("diagonal Jacobian (reverse mode, 1 pass)")
     assert "d·/dx[i]" in words and "every other entry of the Jacobian is 0" in words
 
 
@@ -84,3 +84,28 @@ def test_a_small_jacobian_keeps_its_dense_form():
     result = run("jacobian", "--json", "q = sin(x)", "x=[0, 1]")
     assert result.code == 0
     assert result.json()["jacobian"] == [[1.0, 0.0], [0.0, np.cos(1.0)]]
+
+
+@pytest.mark.parametrize("mode, passes", [("forward", 2), ("reverse", 1), (None, 1)])
+def test_either_mode_gives_the_diagonals(vectors, mode, passes):
+    x, z, bindings = vectors
+    result = run("jacobian", "--json", "q = sin(x) * z", *bindings, *(["--mode", mode] if mode else []))
+    assert result.code == 0, result.err
+    data = result.json()
+    assert (data["mode"], data["passes"], data["passes_forward"], data["passes_reverse"]) == \
+        (mode or "reverse", passes, 2, 1)
+    diagonal = np.array(data["diagonal"])
+    np.testing.assert_allclose(diagonal[:, 0], np.cos(x) * z, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(diagonal[:, 1], np.sin(x), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_zero_blocks_are_zeros(vectors, mode):
+    x, z, bindings = vectors
+    result = run("jacobian", "--json", "q = exp(x); r = 2 * z", *bindings, "--mode", mode)
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["structure"] == "diagonal" and len(data["outputs"]) == 2 * N
+    diagonal = np.array(data["diagonal"])  # rows q[0..N-1] then r[0..N-1]; columns x, z
+    np.testing.assert_allclose(diagonal[:N, 0], np.exp(x), rtol=1e-15)
+    assert (diagonal[:N, 1] == 0).all() and (diagonal[N:, 0] == 0).all() and (diagonal[N:, 1] == 2).all()

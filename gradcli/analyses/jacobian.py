@@ -57,11 +57,11 @@ class JacobianResult:
 
     @property
     def passes_forward(self) -> int:
-        return self.passes if self.diagonal else len(self.columns)
+        return len(self.columns)  # diagonal: the inputs, one pass each seeded with ones
 
     @property
     def passes_reverse(self) -> int:
-        return len(self.rows)
+        return len(self.outputs) if self.diagonal else len(self.rows)
 
 
 def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
@@ -109,12 +109,14 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
     cols = [tape.names[x] for x in inputs]
     n = sum(size(vals[x]) for x in cols)
     m = sum(size(vals[y]) for y in rows)
+    mode_asked = mode
     if mode is None:
         mode = cheaper_mode(n, m)
     if mode not in JACOBIAN_MODES:
         raise UsageError(f"unknown mode {mode!r}: use forward or reverse")
-    if m * n > DENSE_SHOWN and all(s != DENSE for s in block_structure(tape, vals, rows, cols).values()):
-        return _diagonal_jacobian(problem, vals, outputs, inputs)
+    structure = block_structure(tape, vals, rows, cols) if m * n > DENSE_SHOWN else {}
+    if structure and all(s != DENSE for s in structure.values()):
+        return _diagonal_jacobian(problem, vals, outputs, inputs, structure, mode_asked)
     if over_limit(m * n):
         raise LimitError(f"the Jacobian would be {m:,} output elements × {n:,} input elements, "
                          f"{size_text(m * n)}, and it is not diagonal; {limit_text()}, or narrow it "
@@ -183,23 +185,44 @@ def block_structure(tape, vals: list, rows: list[int], cols: list[int]) -> dict[
     return structure
 
 
-def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: list[str]) -> JacobianResult:
-    """A Jacobian of diagonal (or zero) blocks: one tangent pass per input, seeded with ones, gives
-    every output element's derivative with respect to the same element of that input."""
+def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: list[str], structure: dict,
+                       mode: str | None) -> JacobianResult:
+    """A Jacobian of diagonal (or zero) blocks, d q[i]/d x[i] for each output q and input x: one forward
+    pass per input seeded with ones (each output's tangent is then its diagonal), or one reverse pass
+    per output seeded with ones (each input's adjoint is then its diagonal); the fewer passes without
+    a mode asked for, reverse at a tie."""
     from gradcli.autodiff import array_sweeps
     from gradcli.core.values import element_labels, flatten, np, shape, size
 
     tape = problem.tape
     rows = [tape.names[y] for y in outputs]
-    needed = tape.cone(rows)
-    columns = []
-    for name in inputs:
-        x = tape.names[name]
-        tan = array_sweeps.tangents(tape, vals, {x: np.ones(shape(vals[x])) if shape(vals[x]) else 1.0}, needed)
-        columns.append([d for y in rows for d in
-                        ([0.0] * size(vals[y]) if tan[y] is None else flatten(tan[y]))])
-    matrix = [list(row) for row in zip(*columns)]
+    cols = [tape.names[x] for x in inputs]
+    mode = mode or cheaper_mode(len(cols), len(rows))
+
+    def ones(i):
+        return np.ones(shape(vals[i])) if shape(vals[i]) else 1.0
+
+    def entries(y, x, found) -> list[float]:
+        """Block (y, x)'s diagonal: the pass's array, or zeros (one per element of y) for a zero block."""
+        if structure[(y, x)] == ZERO or found is None:
+            return [0.0] * size(vals[y])
+        return flatten(found)
+
+    if mode == "forward":
+        needed = tape.cone(rows)
+        columns = []
+        for x in cols:
+            tan = array_sweeps.tangents(tape, vals, {x: ones(x)}, needed)
+            columns.append([d for y in rows for d in entries(y, x, tan[y])])
+        matrix = [list(row) for row in zip(*columns)]
+    else:
+        blocks = []
+        for y in rows:
+            adj = array_sweeps.reverse(tape, vals, y, ones(y))
+            blocks.append(list(zip(*[entries(y, x, adj[x]) for x in cols])))
+        matrix = [list(row) for block in blocks for row in block]
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}
-    return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, "forward",
-                          len(inputs), shapes, [label for y in outputs for label in element_labels(y, shapes[y])],
+    return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
+                          len(cols) if mode == "forward" else len(rows), shapes,
+                          [label for y in outputs for label in element_labels(y, shapes[y])],
                           list(inputs), diagonal=True)

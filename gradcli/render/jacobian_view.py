@@ -32,8 +32,9 @@ def jacobian_json(result: JacobianResult) -> dict:
 def cost_text(result: JacobianResult) -> str:
     """Both pass counts and which mode is cheaper for this shape (m outputs by n inputs)."""
     if result.diagonal:
-        return (f"the Jacobian is diagonal: {_passes(result.passes)}, one forward pass per input seeded with "
-                "ones, instead of one per input element or output element")
+        n, m = result.passes_forward, result.passes_reverse
+        return (f"the Jacobian is diagonal: forward mode: {_passes(n)} (one per input, seeded with ones); "
+                f"reverse mode: {_passes(m)} (one per output, seeded with ones)")
     n, m = result.passes_forward, result.passes_reverse
     each = " element" if result.shapes is not None else ""
     text = (f"forward mode: {_passes(n)} (one column per input{each}); "
