@@ -81,3 +81,15 @@ def test_a_deep_listing_is_bounded_by_its_edges():
     assert result.err.splitlines()[0] == (
         "gradcli: error: --max-paths 1,666: a0's paths are up to 1,201 edges long, and 1,666 of them would hold "
         "up to 2,000,866 edges, more than the 2,000,000 listed per input; ask for at most 1,665")
+
+
+def test_array_contributions_held_are_bounded():
+    # y = sum(x*x*x): three paths from x, each contribution an array of x's 1,000 elements
+    x = "x=[" + ", ".join(str(k / 1000) for k in range(1000)) + "]"
+    result = run("explain", "--paths", "y = sum(x*x*x)", x, "--max-elements", "2999")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == (
+        "gradcli: error: --max-paths: 3 contributions of x (1,000 elements each) would hold 3,000 elements "
+        "(23.4 KiB of float64); the limit is 2,999 elements (--max-elements N raises it), or ask for fewer paths")
+    listed = run("explain", "--paths", "--json", "y = sum(x*x*x)", x, "--max-paths", "2").json()["inputs"]["x"]
+    assert listed["path_count"] == 3 and len(listed["paths"]) == 2

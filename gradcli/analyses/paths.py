@@ -26,6 +26,7 @@ input forward; its total may differ from the reverse sweep's in the last bits.)
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -33,7 +34,7 @@ from typing import NamedTuple
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
-from gradcli.core.values import norm_of
+from gradcli.core.values import norm_of, size
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -443,17 +444,33 @@ def _array_paths(problem: Problem, max_paths: int) -> PathsResult:
     result = PathsResult(sweep, graph, max_paths=max_paths, arrays=True, searched=ARRAY_SEARCH)
     gradient = sweep.gradient
     for name, s in zip(problem.wrt, starts):
-        paths = []
+        _check_held(name, min(counts[s], max_paths, ARRAY_SEARCH), size(sweep.values[s]))
+        kept: list = []  # the max_paths largest norms so far: (norm, -k, path), a min-heap
         for k, edges in enumerate(graph.all_paths(s)):
-            if k == ARRAY_SEARCH:
+            if k == ARRAY_SEARCH or max_paths == 0:
                 break
             contribution = graph.product(edges)
-            paths.append(Path(edges, [s] + [graph.edges[e].dst for e in edges], [], contribution))
+            entry = (norm_of(contribution), -k, Path(edges, [s] + [graph.edges[e].dst for e in edges], [],
+                                                      contribution))
+            if len(kept) < max_paths:
+                heapq.heappush(kept, entry)
+            elif entry[:2] > kept[0][:2]:
+                heapq.heapreplace(kept, entry)
         capped = counts[s] > max_paths
-        if capped:
-            paths = sorted(paths, key=lambda p: -norm_of(p.product))[:max_paths]
+        # largest norm first, ties in enumeration order (without a cap: enumeration order)
+        order = (lambda e: (-e[0], -e[1])) if capped else (lambda e: -e[1])
+        paths = [entry[2] for entry in sorted(kept, key=order)]
         result.inputs.append(InputPaths(name, s, gradient[name], counts[s], paths, capped))
     return result
+
+
+def _check_held(name: str, paths: int, elements: int) -> None:
+    """The listed contributions are arrays of the input's shape, all held: bounded by the element limit."""
+    from gradcli.support.limits import LimitError, limit_text, over_limit, size_text
+
+    if over_limit(paths * elements):
+        raise LimitError(f"--max-paths: {paths:,} contributions of {name} ({elements:,} elements each) would hold "
+                         f"{size_text(paths * elements)}; {limit_text()}, or ask for fewer paths")
 
 
 def too_many_paths(name: str, count: int, output: str) -> UsageError:
