@@ -93,3 +93,20 @@ def test_array_contributions_held_are_bounded():
         "(23.4 KiB of float64); the limit is 2,999 elements (--max-elements N raises it), or ask for fewer paths")
     listed = run("explain", "--paths", "--json", "y = sum(x*x*x)", x, "--max-paths", "2").json()["inputs"]["x"]
     assert listed["path_count"] == 3 and len(listed["paths"]) == 2
+
+
+@pytest.mark.parametrize("program, column, where", [
+    ("y = sum(outer(x, z))", 5, "y = sum(v1)"),  # the sum's one element reads 100 elements
+    ("y = sum(outer(x, z) * 2)", 5, "y = sum(v2)"),
+])
+def test_the_element_graph_is_bounded(monkeypatch, program, column, where):
+    from gradcli.analyses import element_paths
+
+    monkeypatch.setattr(element_paths, "MAX_ELEMENT_EDGES", 50)
+    vector = "[" + ", ".join(str(k) for k in range(10)) + "]"
+    result = run("explain", "--paths", program, f"x={vector}", f"z={vector}", "--element", "x[0]")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == (
+        f"gradcli: error: 1:{column}: the paths of single elements: the element graph has more than 50 edges "
+        f"by {where}, each held as Python objects; explain an element of a smaller array (--of q[i]), or use "
+        "--paths without --element (its paths are of whole arrays)")
