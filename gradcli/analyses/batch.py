@@ -84,6 +84,9 @@ def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = 
     if not columns:
         raise UsageError(f"--data {source}: the header names no input of the program (header: "
                          f"{', '.join(reader.header)}; inputs: {', '.join(inputs) or 'none'})")
+    if kind == CHECK and check_options.get("sample") is not None and not problem.arrays:
+        raise UsageError("--sample applies to programs with arrays (it samples their elements); "
+                         "a program of numbers checks every input")
     missing = [n for n in inputs if n not in columns and n not in problem.values]
     if missing:
         raise UsageError(f"--data {source}: no value for input{'s' if len(missing) > 1 else ''} "

@@ -28,11 +28,14 @@ beyond (0.01 for x = 50, 1 for x = 1234), so the printed numbers stay readable:
 a goes from 5 to 5.001 and J from 33 to 33.003, slope 3.
 
 With arrays, each element is an input of its own (labelled ``W[1,0]``, C
-order): every element is checked up to ``MAX_ELEMENTS`` in all, beyond that a
-fixed random sample of that many (the same sample every run), and the result
-says so.  Kinks are looked for element by element: an element whose step moves
-an element of a node that sits at a kink (relu(x) where that x is 0, a max tied
-with another), or that makes a node switch piece (``ArrayRule.kinks`` and
+order): every element is checked up to ``sample`` (``--sample``, default
+``MAX_ELEMENTS``) in all, beyond that a fixed random sample of that many (seeded:
+the same sample every run), and the result says so.  Each element costs two
+evaluations of the program; when the first pair says the whole check will take
+more than ``ANNOUNCE_SECONDS``, ``announce`` is told the count and the estimate
+before the rest is run.  Kinks are looked for element by element: an element whose
+step moves an element of a node that sits at a kink (relu(x) where that x is 0, a
+max tied with another), or that makes a node switch piece (``ArrayRule.kinks`` and
 ``pieces`` for a reduction, the scalar op's ``kinks`` and partials elementwise),
 is flagged "kink".  Array programs get no nudges (one line per element would bury
 the table).
@@ -56,8 +59,9 @@ NUDGE = 1e-3
 RTOL = 1e-5
 ATOL = 1e-8
 ROUNDING = 16.0
-MAX_ELEMENTS = 1000  # array elements checked; beyond, a fixed random sample of this many
+MAX_ELEMENTS = 1000  # array elements checked; beyond, a fixed random sample of this many (--sample)
 SAMPLE_SEED = 0
+ANNOUNCE_SECONDS = 5.0  # a check projected to take longer says so before it runs on
 
 PASS, FAIL, KINK, NOISY = "pass", "fail", "kink", "noisy"
 
@@ -121,6 +125,7 @@ class CheckResult:
     eps: float | None  # the fixed step asked for, or None for the scaled default
     inputs: list[InputCheck] = field(default_factory=list)  # with arrays: one per element checked
     elements: int | None = None  # with arrays: how many input elements there are in all
+    sample: int | None = None  # with arrays: the most elements checked (beyond, a seeded sample)
     shapes: dict[str, tuple] | None = None  # with arrays: each input's shape
 
     @property
@@ -179,13 +184,23 @@ def _badness(c: InputCheck) -> float:
     return ratio if ratio == ratio else math.inf
 
 
-def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: float = ATOL) -> CheckResult:
-    """Compare d(output)/d(input) from the reverse sweep with a central difference, per input."""
+def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: float = ATOL,
+          sample: int | None = None, announce=None) -> CheckResult:
+    """Compare d(output)/d(input) from the reverse sweep with a central difference, per input.
+
+    ``sample``: with arrays, the most elements checked (None: ``MAX_ELEMENTS``); ``announce(text)``
+    hears, before the rest runs, how many evaluations a long check takes.
+    """
     if eps is not None and not (eps > 0 and math.isfinite(eps)):
         raise UsageError(f"--eps {eps}: the step must be a positive number")
+    if sample is not None and sample < 1:
+        raise UsageError(f"--sample {sample}: check at least one element")
+    if sample is not None and not problem.arrays:
+        raise UsageError("--sample applies to programs with arrays (it samples their elements); "
+                         "a program of numbers checks every input")
     grad = evaluate(problem)
     if problem.arrays:
-        return _check_elements(problem, grad, eps, rtol, atol)
+        return _check_elements(problem, grad, eps, rtol, atol, sample or MAX_ELEMENTS, announce)
     tape = problem.tape
     out = problem.output_index
     feeds = tape.cone([out])
@@ -213,8 +228,10 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
 
 
 def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: float,
-                    atol: float) -> CheckResult:
+                    atol: float, sample: int, announce=None) -> CheckResult:
     """The check of a program with arrays: one central difference per input element."""
+    import time
+
     from gradcli.autodiff.array_sweeps import forward as array_forward
     from gradcli.core.values import element, element_label, flat_index, is_array, shape, size
 
@@ -222,14 +239,10 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
     out = problem.output_index
     names = problem.wrt
     shapes = {name: shape(problem.values[name]) for name in names}
-    every = [(name, k) for name in names for k in range(size(problem.values[name]))]
-    chosen = every
-    if len(every) > MAX_ELEMENTS:
-        import random
-
-        picked = random.Random(SAMPLE_SEED).sample(range(len(every)), MAX_ELEMENTS)
-        chosen = [every[k] for k in sorted(picked)]
-    result = CheckResult(grad, rtol, atol, eps, elements=len(every), shapes=shapes)
+    chosen = sampled_elements([(name, size(problem.values[name])) for name in names], sample)
+    result = CheckResult(grad, rtol, atol, eps, elements=sum(size(problem.values[n]) for n in names),
+                         shapes=shapes, sample=sample)
+    started = time.perf_counter()
     gradient = grad.gradient
     feeds = tape.cone([out])
     for name, k in chosen:
@@ -262,7 +275,43 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
         status = KINK if kink else _verdict(analytic, numeric, asked, tolerance)
         result.inputs.append(InputCheck(label, x, analytic, numeric, (up - down) / 2, tolerance, floor,
                                         status, kink, None))
+        if len(result.inputs) == 1 and announce is not None:
+            _announce_if_long(announce, time.perf_counter() - started, len(chosen), result.elements)
     return result
+
+
+def sampled_elements(sizes: list[tuple[str, int]], sample: int) -> list[tuple[str, int]]:
+    """(input, flat index) of every element, or of a seeded random sample of ``sample`` of them, in order.
+
+    The elements are numbered across the inputs without listing them all (a 3000 x 3000 input
+    has 9 million): the sample is drawn from the numbers, then each is placed in its input.
+    """
+    import bisect
+    import random
+
+    total = sum(n for _, n in sizes)
+    picked = range(total) if total <= sample else sorted(random.Random(SAMPLE_SEED).sample(range(total), sample))
+    starts, start = [], 0
+    for _, n in sizes:
+        starts.append(start)
+        start += n
+    chosen = []
+    for k in picked:
+        which = bisect.bisect_right(starts, k) - 1
+        while sizes[which][1] == 0:  # an empty input owns no number: the next one does
+            which += 1
+        chosen.append((sizes[which][0], k - starts[which]))
+    return chosen
+
+
+def _announce_if_long(announce, first_pair: float, pairs: int, elements: int) -> None:
+    """Say how many evaluations the check takes, and about how long, when that is over ANNOUNCE_SECONDS."""
+    projected = first_pair * pairs
+    if projected <= ANNOUNCE_SECONDS:
+        return
+    what = f"{pairs:,} of {elements:,} input elements" if pairs < elements else f"all {elements:,} input elements"
+    announce(f"checking {what} takes {2 * pairs:,} evaluations of the program, about {projected:,.0f} s "
+             f"({first_pair:.2g} s per element); --sample N checks fewer")
 
 
 def _step(label: str, x: float, h: float) -> tuple[float, float]:

@@ -21,13 +21,14 @@ import re
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from gradcli.analyses.paths import InputPaths, Path, PathGraph
+from gradcli.analyses.paths import InputPaths, Path, PathGraph, check_listing
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.problem import Problem
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.core.values import element, element_label, flat_index, is_array, shape, shape_text
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
+from gradcli.support.limits import LimitError
 
 ElementEdge = namedtuple("ElementEdge", "src dst operand partial")  # like paths.Edge, lighter for 10^5 edges
 
@@ -90,6 +91,17 @@ def element_rule(node, k: tuple, ans, args: list, label=None) -> list:
     return rows
 
 
+MAX_ELEMENT_EDGES = 1_000_000  # an element graph is Python objects: about 200 bytes an edge
+
+
+def _too_many_element_edges(tape, i: int) -> LimitError:
+    node = tape.nodes[i]
+    return LimitError(f"the paths of single elements: the element graph has more than {MAX_ELEMENT_EDGES:,} "
+                      f"edges by {node.label} = {tape.definition(i)}, each held as Python objects; explain "
+                      "an element of a smaller array (--of q[i]), or use --paths without --element (its "
+                      "paths are of whole arrays)", node.line, node.column, tape.source_line(node.line))
+
+
 class ElementGraph(PathGraph):
     """The element-level graph of the cone of one output element, as a ``PathGraph``.
 
@@ -103,6 +115,7 @@ class ElementGraph(PathGraph):
         self.tape, self.values, self.tensor = tape, values, False
         needed: dict[int, set[int]] = {output: {_ravel(out_index, shape(values[output]))}}
         raw: dict[tuple[int, int], list] = {}
+        held = 0  # element edges so far: each is a few Python objects
         for i in range(output, -1, -1):
             want = needed.get(i)
             if not want or nodes[i].kind != OPERATION:
@@ -119,6 +132,9 @@ class ElementGraph(PathGraph):
                         needed.setdefault(a, set()).add(fa)
                         rows.append((j, a, fa, partial))
                 raw[(i, f)] = rows
+                held += len(rows)
+                if held > MAX_ELEMENT_EDGES:
+                    raise _too_many_element_edges(tape, i)
         self.keys = sorted((i, f) for i, fs in needed.items() for f in fs)
         ids = {key: v for v, key in enumerate(self.keys)}
         self.ids = ids
@@ -236,6 +252,9 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
         nodes.append(graph.ids.get((i, _ravel(index, shape(values[i])))))
     present = [v for v in nodes if v is not None]
     counts = graph.counts(present) if present else {}
+    lengths = graph.longest(present) if present else {}
+    check_listing([element_label(name, index) for (name, index), v in zip(starts, nodes) if v is not None],
+                  [counts[v] for v in present], [lengths[v] for v in present], max_paths)
     capped = [v for v in present if counts[v] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
     for (name, index), v in zip(starts, nodes):

@@ -26,6 +26,7 @@ input forward; its total may differ from the reverse sweep's in the last bits.)
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -33,7 +34,7 @@ from typing import NamedTuple
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
-from gradcli.core.values import norm_of, shape
+from gradcli.core.values import norm_of, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -41,6 +42,12 @@ from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
 # eval --mode paths refuses inputs with more paths than this.
 PATH_LIMIT = 1_000_000
+# explain --paths lists at most this many paths per input (--max-paths): each listed path is built,
+# held and printed, edge by edge.
+MAX_LISTED = 10_000
+# ... and at most this many edges in all per input: N paths of length L hold N*L edges (each with its
+# node and partial), so a deep graph lists fewer paths (1,000 of a 1,000-layer ladder's 2,001-edge paths).
+MAX_LISTED_EDGES = 2_000_000
 
 
 class Edge(NamedTuple):
@@ -121,6 +128,16 @@ class PathGraph:
                     count[dst] = 0
             count[v] = total
         return {s: count[s] for s in starts}
+
+    def longest(self, starts: list[int]) -> dict[int, int]:
+        """The most edges on a path from each start node to the output (0 if it does not reach it):
+        one loop back over the tape, as ``counts``."""
+        edges, out, output = self.edges, self.out, self.output
+        length = [0] * len(out)
+        for v in range(output - 1, -1, -1):
+            if out[v]:
+                length[v] = 1 + max(length[edges[e].dst] for e in out[v])
+        return {s: length[s] for s in starts}
 
     def formula(self, e: int) -> str:
         """The local partial on edge ``e`` as text, over the operands' labels (``1/x1``)."""
@@ -361,6 +378,23 @@ def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
                 [edges[e].partial for e in path_edges], graph.product(path_edges))
 
 
+def check_listing(names: list[str], counts: list[int], lengths: list[int], max_paths: int) -> None:
+    """A listing too large for one input is refused before any path is built: more than MAX_LISTED
+    paths, or paths of up to ``length`` edges whose N would hold more than MAX_LISTED_EDGES edges.
+    ``--max-paths`` above an input's count is fine: the count is what is listed."""
+    for name, count, length in zip(names, counts, lengths):
+        listed = min(count, max_paths)
+        if listed > MAX_LISTED:
+            raise UsageError(f"--max-paths {max_paths:,}: {name} has more than {MAX_LISTED:,} paths, and at most "
+                             f"{MAX_LISTED:,} are listed per input; ask for fewer (the count and the sum of every "
+                             "path are shown whatever the listing)", kind="limit")
+        if listed * length > MAX_LISTED_EDGES:
+            raise UsageError(f"--max-paths {max_paths:,}: {name}'s paths are up to {length:,} edges long, and "
+                             f"{listed:,} of them would hold up to {listed * length:,} edges, more than the "
+                             f"{MAX_LISTED_EDGES:,} listed per input; ask for at most "
+                             f"{MAX_LISTED_EDGES // length:,}", kind="limit")
+
+
 def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
     """Count every input's paths to the output and list them (or the ``max_paths`` largest)."""
     with paused_gc():
@@ -376,6 +410,8 @@ def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
     graph = PathGraph(tape, sweep.values, problem.output_index)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
+    lengths = graph.longest(starts)
+    check_listing(problem.wrt, [counts[s] for s in starts], [lengths[s] for s in starts], max_paths)
     capped = [s for s in starts if counts[s] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
     result = PathsResult(sweep, graph, max_paths=max_paths)
@@ -409,17 +445,33 @@ def _array_paths(problem: Problem, max_paths: int) -> PathsResult:
     result = PathsResult(sweep, graph, max_paths=max_paths, arrays=True, searched=ARRAY_SEARCH)
     gradient = sweep.gradient
     for name, s in zip(problem.wrt, starts):
-        paths = []
+        _check_held(name, min(counts[s], max_paths, ARRAY_SEARCH), size(sweep.values[s]))
+        kept: list = []  # the max_paths largest norms so far: (norm, -k, path), a min-heap
         for k, edges in enumerate(graph.all_paths(s)):
-            if k == ARRAY_SEARCH:
+            if k == ARRAY_SEARCH or max_paths == 0:
                 break
             contribution = graph.product(edges)
-            paths.append(Path(edges, [s] + [graph.edges[e].dst for e in edges], [], contribution))
+            entry = (norm_of(contribution), -k, Path(edges, [s] + [graph.edges[e].dst for e in edges], [],
+                                                      contribution))
+            if len(kept) < max_paths:
+                heapq.heappush(kept, entry)
+            elif entry[:2] > kept[0][:2]:
+                heapq.heapreplace(kept, entry)
         capped = counts[s] > max_paths
-        if capped:
-            paths = sorted(paths, key=lambda p: -norm_of(p.product))[:max_paths]
+        # largest norm first, ties in enumeration order (without a cap: enumeration order)
+        order = (lambda e: (-e[0], -e[1])) if capped else (lambda e: -e[1])
+        paths = [entry[2] for entry in sorted(kept, key=order)]
         result.inputs.append(InputPaths(name, s, gradient[name], counts[s], paths, capped))
     return result
+
+
+def _check_held(name: str, paths: int, elements: int) -> None:
+    """The listed contributions are arrays of the input's shape, all held: bounded by the element limit."""
+    from gradcli.support.limits import LimitError, limit_text, over_limit, size_text
+
+    if over_limit(paths * elements):
+        raise LimitError(f"--max-paths: {paths:,} contributions of {name} ({elements:,} elements each) would hold "
+                         f"{size_text(paths * elements)}; {limit_text()}, or ask for fewer paths")
 
 
 def too_many_paths(name: str, count: int, output: str) -> UsageError:

@@ -76,6 +76,11 @@ class LazyGroup(click.Group):
         except GradError as err:
             report(err, ctx.meta.get(JSON_FLAG, False), ctx.meta.get("gradcli.origin"))
             ctx.exit(int(err.exit_code))
+        except MemoryError as exc:  # an allocation the limits did not foresee: one line, exit 1
+            detail = f" ({exc})" if str(exc) else ""
+            report(GradError(f"out of memory{detail}; try smaller inputs or a lower --max-elements",
+                             kind="memory"), ctx.meta.get(JSON_FLAG, False))
+            ctx.exit(int(ExitCode.FAILED))
         except BrokenPipeError:
             # Caught here, before click's own handler turns a closed pipe into exit 1.
             _quiet_broken_pipe()

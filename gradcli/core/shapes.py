@@ -11,15 +11,18 @@ from __future__ import annotations
 from gradcli.core.arrays import ShapeError
 from gradcli.core.ops import INFIX
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import shape
+from gradcli.core.values import shape, shape_text
 from gradcli.support.errors import ProgramError
+from gradcli.support.limits import LimitError, count_elements, limit_text, over_limit, size_text
 
 
 def node_shapes(tape: Tape, inputs: dict) -> list:
     """Each node's shape, in tape order; ``inputs`` maps input node indices to values.
 
     An input without a value has an unknown shape (None), and so has every node
-    that reads it.  A ShapeError becomes a ProgramError at the node's place.
+    that reads it.  A ShapeError becomes a ProgramError at the node's place, and a
+    result with more elements than the limit (support/limits.py) a LimitError there,
+    before numpy is asked to allocate it.
     """
     shapes: list = [None] * len(tape.nodes)
     for node in tape.nodes:
@@ -46,7 +49,17 @@ def node_shapes(tape: Tape, inputs: dict) -> list:
                 shapes[i] = tuple(op.array.shape(node.params, *operands))
             except ShapeError as exc:
                 raise shape_error(tape, i, exc) from None
+            if over_limit(count_elements(shapes[i])):
+                raise too_large(tape, i, shapes[i])
     return shapes
+
+
+def too_large(tape: Tape, index: int, result_shape: tuple) -> LimitError:
+    """``outer(x, z): the result would be (100000, 100000), 10,000,000,000 elements ...``, at the node."""
+    node = tape.nodes[index]
+    error = shape_error(tape, index, f"the result would be {shape_text(result_shape)}, "
+                                     f"{size_text(count_elements(result_shape))}; {limit_text()}")
+    return LimitError(error.message, error.line, error.column, error.source)
 
 
 def shape_error(tape: Tape, index: int, exc: Exception) -> ProgramError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.analyses.checking import FAIL, KINK, MAX_ELEMENTS, NOISY, CheckResult, InputCheck
+from gradcli.analyses.checking import FAIL, KINK, NOISY, SAMPLE_SEED, CheckResult, InputCheck
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
 
@@ -54,6 +54,7 @@ def check_json(result: CheckResult) -> dict:
         worst = result.closest_to_failing
         data.update({"shapes": {name: list(s) for name, s in result.shapes.items()},
                      "elements": result.elements, "checked": len(result.inputs), "sampled": result.sampled,
+                     "evaluations": 2 * len(result.inputs),
                      "worst": worst.name if worst else None})
     if not result.ok:
         err = result.failure()
@@ -117,9 +118,10 @@ def element_lines(result: CheckResult, shown: int) -> list:
     checked = len(result.inputs)
     if result.sampled:
         what = (f"checked a fixed random sample of {checked:,} of the {result.elements:,} input elements "
-                f"(every element up to {MAX_ELEMENTS:,})")
+                f"(seed {SAMPLE_SEED}; --sample N sets its size)")
     else:
         what = f"checked every input element ({checked:,})"
+    what += f", {2 * checked:,} evaluations"
     if shown < checked:
         what += f"; the {shown} furthest from their tolerance are shown"
     lines = [Text(what, style="dim")]

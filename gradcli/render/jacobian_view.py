@@ -22,6 +22,8 @@ def jacobian_json(result: JacobianResult) -> dict:
             "values": result.values if result.shapes is None else element_values(result),
             "jacobian": result.matrix, "mode": result.mode, "passes": result.passes,
             "passes_forward": result.passes_forward, "passes_reverse": result.passes_reverse}
+    if result.diagonal:  # one entry per output element and input: d q[i]/d x[i]; no dense matrix
+        data = {"structure": "diagonal", "diagonal": data.pop("jacobian"), **data}
     if result.shapes is not None:
         data["shapes"] = {name: list(s) for name, s in result.shapes.items()}
     return data
@@ -29,6 +31,10 @@ def jacobian_json(result: JacobianResult) -> dict:
 
 def cost_text(result: JacobianResult) -> str:
     """Both pass counts and which mode is cheaper for this shape (m outputs by n inputs)."""
+    if result.diagonal:
+        n, m = result.passes_forward, result.passes_reverse
+        return (f"the Jacobian is diagonal: forward mode: {_passes(n)} (one per input, seeded with ones); "
+                f"reverse mode: {_passes(m)} (one per output, seeded with ones)")
     n, m = result.passes_forward, result.passes_reverse
     each = " element" if result.shapes is not None else ""
     text = (f"forward mode: {_passes(n)} (one column per input{each}); "
@@ -47,15 +53,19 @@ def jacobian_rich(result: JacobianResult):
     from rich.console import Group
     from rich.text import Text
 
-    table = FitTable(title=f"Jacobian ({result.mode} mode, {_passes(result.passes)})")
+    kind = "diagonal Jacobian" if result.diagonal else "Jacobian"
+    table = FitTable(title=f"{kind} ({result.mode} mode, {_passes(result.passes)})")
     table.add_column("output")
     table.add_column("value", justify="right")
     for x in result.columns:
-        table.add_column(f"d·/d{x}", justify="right")
+        table.add_column(f"d·/d{x}\\[i]" if result.diagonal else f"d·/d{x}", justify="right")
     values = element_values(result)
     for y, row in zip(result.rows, result.matrix):
         table.add_row(y, short(values[y]), *[short(v) for v in row])
     legend = "d·/dx: the total derivative of each output with respect to the input x"
+    if result.diagonal:
+        legend = ("d·/dx[i]: the derivative of output element q[i] with respect to the same element x[i]; "
+                  "every other entry of the Jacobian is 0")
     lines = [Text(legend, style="dim")]
     if result.shapes is not None:
         shapes = ", ".join(f"{name} {shape_text(s)}" for name, s in result.shapes.items() if s)

@@ -49,6 +49,7 @@ def _npy(path: Path, name: str):
 
     import numpy as np
 
+    _check_npy_header(path, name)
     try:
         a = np.load(path, allow_pickle=False)
     except EOFError:  # numpy's word for a file too short to hold the .npy header
@@ -71,6 +72,40 @@ def _npy(path: Path, name: str):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise BindingError(f"{name}: element {list(bad)} is {a[bad]}, not a finite number", kind="binding")
     return float(a) if a.ndim == 0 else a
+
+
+def _check_npy_header(path: Path, name: str) -> None:
+    """The size the header declares, against the limit and against the bytes the file holds, before
+    numpy allocates it: a 192-byte file may declare 10^10 elements.  A file whose header does not
+    read as .npy is left to ``np.load`` (and its messages)."""
+    import numpy as np
+
+    from gradcli.support.limits import count_elements, limit_text, over_limit, size_text
+
+    with open(path, "rb") as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(f, max_header_size=10_000)
+        except (ValueError, TypeError, OSError, EOFError):
+            return
+        start = f.tell()
+    if dtype.hasobject:
+        return  # np.load refuses it (allow_pickle=False), with its own words
+    elements = count_elements(shape)
+    if over_limit(elements):
+        raise BindingError(f"{name}: the header declares shape {_shape_text(shape)}, {size_text(elements)}; "
+                           f"{limit_text()}", kind="limit")
+    needed, held = elements * dtype.itemsize, path.stat().st_size - start
+    if held < needed:
+        raise BindingError(f"{name}: the header declares shape {_shape_text(shape)} of {dtype}, {needed:,} bytes "
+                           f"of data, but the file holds {held:,} after its header (truncated or damaged)",
+                           kind="binding")
+
+
+def _shape_text(shape: tuple) -> str:
+    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(str(n) for n in shape)})"
 
 
 def _csv(text: str, name: str):

@@ -38,20 +38,24 @@ Examples:
               help="Relative tolerance.")
 @click.option("--atol", type=NON_NEGATIVE, default=ATOL, show_default=True,
               help="Absolute tolerance.")
+@click.option("--sample", type=click.IntRange(min=1), metavar="N",
+              help="With arrays: check every element up to N in all, beyond a fixed random sample "
+                   "of N (seeded; default 1000).")
 @data_options
 @json_option_saying(JSON_ROWS)
 @click.pass_context
-def command(ctx, args, file, of, wrt, eps, rtol, atol, data, data_format, out_format, as_json):
+def command(ctx, args, file, of, wrt, eps, rtol, atol, sample, data, data_format, out_format, as_json):
     if data is not None:
         from gradcli.cli.commands.data_run import run_data
 
         return run_data(ctx, "check", args, file, of, wrt, data, data_format, out_format, as_json,
-                        eps=eps, rtol=rtol, atol=atol)
+                        eps=eps, rtol=rtol, atol=atol, sample=sample)
     no_data_options(data_format, out_format)
     from gradcli.analyses.checking import check
     from gradcli.render.check_view import check_json, check_rich
 
-    result = check(load_problem(ctx, args, file, of, wrt), eps=eps, rtol=rtol, atol=atol)
+    result = check(load_problem(ctx, args, file, of, wrt), eps=eps, rtol=rtol, atol=atol, sample=sample,
+                   announce=lambda text: click.echo(f"gradcli: warning: {text}", err=True))
     emit_warnings(result)
     if as_json:
         # One object on stdout, failure included; the error line on stderr and the exit status, as

@@ -72,7 +72,24 @@ def program_options(f=None, *, wrt: bool = True, outputs: bool = False):
     if wrt:
         f = click.option("--wrt", "wrt", metavar="A,B",
                          help="Differentiate with respect to these inputs only (default: all).")(f)
-    return f
+    return max_elements_option(f)
+
+
+def _set_max_elements(ctx: click.Context, param, value):
+    """The limit holds for this command only: it goes back to the default when the command ends."""
+    from gradcli.support.limits import DEFAULT_MAX_ELEMENTS, set_max_elements
+
+    set_max_elements(value)
+    ctx.call_on_close(lambda: set_max_elements(DEFAULT_MAX_ELEMENTS))
+
+
+def max_elements_option(f):
+    """--max-elements N: the largest array (and dense Jacobian) a run may build; set for every run."""
+    from gradcli.support.limits import DEFAULT_MAX_ELEMENTS
+
+    return click.option("--max-elements", type=click.IntRange(min=1), default=DEFAULT_MAX_ELEMENTS,
+                        metavar="N", expose_value=False, callback=_set_max_elements,
+                        help="The most elements one array may have (default 2^27, 1 GiB of float64).")(f)
 
 
 # The longest program -f reads, in characters: a million operations take 13 MB.
