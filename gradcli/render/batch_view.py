@@ -42,18 +42,23 @@ class JsonLines:
         elif b.kind == JACOBIAN:
             template += ', "values": ' + _object(b.outputs)
             template += ', "jacobian": {{' + ", ".join(f"{_key(y)}: " + _object(b.wrt) for y in b.outputs) + "}}"
-        if b.extras:
-            template += ', "extra": {}'
+        template += '{}'
         self.template = template + "}}"
 
     def extras(self, result: RowsResult) -> list[str]:
-        """Each row's ``{"id": ...}``: the columns the program does not use, as they came."""
-        if not self.batch.extras:
-            return []
-        keys = [encode_basestring(k) for k in self.batch.extras]
-        columns = [result.extras[k] for k in self.batch.extras]
-        return ["{" + ", ".join(f"{k}: {_extra_text(v)}" for k, v in zip(keys, cells) if v is not MISSING) + "}"
-                for cells in zip(*columns)]
+        """Each row's ``, "extra": {"id": ...}``: the columns the program does not use, as they came
+        (empty for a row without one when the header has none: a JSON-lines key met later)."""
+        n = result.n
+        if not result.extras:
+            return [""] * n
+        keys = [encode_basestring(k) for k in result.extras]
+        columns = list(result.extras.values())
+        always = bool(self.batch.extras)
+        out = []
+        for cells in zip(*columns):
+            present = [f"{k}: {_extra_text(v)}" for k, v in zip(keys, cells) if v is not MISSING]
+            out.append(', "extra": {' + ", ".join(present) + "}" if present or always else "")
+        return out
 
     def lines(self, result: RowsResult) -> list[str]:
         b, n = self.batch, result.n
@@ -65,29 +70,25 @@ class JsonLines:
         columns = [result.inputs[x] for x in b.inputs]
         columns += [result.values.get(y, missing) for y in b.outputs]
         columns += [result.derivatives.get((y, x), missing) for y in b.outputs for x in b.wrt]
-        if extras:
-            columns.append(extras)
+        columns.append(extras)
         lines = list(map(self.template.format, rows, *columns))
         for i, error in result.errors.items():
-            lines[i] = self._error_line(result.start + i, error, extras[i] if extras else None)
+            lines[i] = self._error_line(result.start + i, error, extras[i])
         return lines
 
     @staticmethod
-    def _error_line(row: int, error: dict, extra: str | None) -> str:
-        text = f'{{"row": {row}, "error": {json.dumps(error, ensure_ascii=False)}'
-        return text + (f', "extra": {extra}}}' if extra is not None else "}")
+    def _error_line(row: int, error: dict, extra: str) -> str:
+        return f'{{"row": {row}, "error": {json.dumps(error, ensure_ascii=False)}{extra}}}'
 
     def _check_line(self, result: RowsResult, i: int, extras: list[str]) -> str:
         from gradcli.render.check_view import check_json
 
-        extra = extras[i] if extras else None
         if i in result.errors:
-            return self._error_line(result.start + i, result.errors[i], extra)
+            return self._error_line(result.start + i, result.errors[i], extras[i])
         data = check_json(result.checks[i])
         line = {"row": result.start + i, "inputs": {x: result.inputs[x][i] for x in self.batch.inputs},
                 "ok": data.pop("ok"), "checks": data.pop("inputs"), **data}
-        text = json.dumps(line, ensure_ascii=False)
-        return text[:-1] + f', "extra": {extra}}}' if extra is not None else text
+        return json.dumps(line, ensure_ascii=False)[:-1] + extras[i] + "}"
 
 
 def flat_header(batch: Batch) -> list[str]:
