@@ -110,26 +110,30 @@ def _cell(v):
 
 
 def flat_rows(batch: Batch, result: RowsResult) -> list[list]:
-    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text)."""
-    out = []
-    width = len(flat_header(batch)) - 2 - len(batch.extras)  # the inputs' and numbers' cells
-    for i in range(result.n):
-        cells = [result.start + i, *(_cell(result.extras[k][i]) for k in batch.extras)]
-        error = result.errors.get(i)
-        if error is not None:
-            out.append(cells + [""] * width + [error["message"]])
-            continue
-        cells += [_cell(result.inputs[x][i]) for x in batch.inputs]
-        if batch.kind == CHECK:
-            check = result.checks[i]
-            cells += [check.ok, *(c.status for c in check.inputs)]
-            cells.append("" if check.ok else check.failure().message)
-        else:
-            cells += [_cell(result.values[y][i]) for y in batch.outputs]
-            cells += [_cell(result.derivatives[(y, x)][i]) for y in batch.outputs for x in batch.wrt]
-            cells.append("")
-        out.append(cells)
-    return out
+    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text), built column by
+    column: the list of columns is made once a chunk, not once a row."""
+    n = result.n
+    missing = [""] * n
+    columns: list = [range(result.start, result.start + n)]
+    columns += [list(map(_cell, result.extras.get(k, missing))) for k in batch.extras]
+    columns += [list(map(_cell, result.inputs[x])) for x in batch.inputs]
+    if batch.kind == CHECK:
+        checks = [result.checks.get(i) for i in range(n)]
+        columns.append([c.ok if c else "" for c in checks])
+        columns += [[c.inputs[k].status if c else "" for c in checks] for k in range(len(batch.wrt))]
+        columns.append(["" if c is None or c.ok else c.failure().message for c in checks])
+    else:
+        columns += [list(map(_cell, result.values.get(y, missing))) for y in batch.outputs]
+        columns += [list(map(_cell, result.derivatives.get((y, x), missing)))
+                    for y in batch.outputs for x in batch.wrt]
+        columns.append(missing)
+    rows = [list(cells) for cells in zip(*columns)]
+    if result.errors:
+        width = len(columns) - 2 - len(batch.extras)  # the inputs' and numbers' cells
+        for i, error in result.errors.items():
+            line = f"line {result.lines[i]}: " if result.lines else ""
+            rows[i][1 + len(batch.extras):] = [""] * width + [line + error["message"]]
+    return rows
 
 
 def csv_text(rows: list[list]) -> str:
@@ -152,8 +156,9 @@ def rows_rich(batch: Batch, first: list[list], last: list[list], total: int, fai
     if not failed:
         head = head[:-1]
     table = FitTable()
-    for k, name in enumerate(head):
-        table.add_column(name, justify="left" if name in ("error", *batch.extras) else "right")
+    left = {"error", *batch.extras}
+    for name in head:
+        table.add_column(name, justify="left" if name in left else "right")
     shown = first + [r for r in last if r[0] > (first[-1][0] if first else -1)]
     for k, cells in enumerate(shown):
         if k and cells[0] != shown[k - 1][0] + 1:
