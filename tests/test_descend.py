@@ -103,11 +103,10 @@ def test_steps_zero_and_until_zero_gradient():
 
 
 @pytest.mark.parametrize("content, args, words", [
-    ("x,y,z\n1,2,3\n", [], "column z is not a name in the program"),
-    ("x,L\n1,2\n", [], "column L is computed by the program"),
-    ("x,y\n1,abc\n", [], "data row 1: column y: 'abc' is not a finite number"),
-    ("x,y\n1,2,3\n", [], "data row 1: the row has 3 cells, the header 2"),
-    ("1,2\n", [], "header of input names"),
+    ("x,L\n1,2\n", [], "the column 'L' names a value the program computes"),
+    ("x,y\n1,abc\n", [], "data row 1 (line 2): column y: 'abc' is not a finite number"),
+    ("x,y\n1,2,3\n", [], "data row 1 (line 2): the row has 3 cells, the header 2"),
+    ("1,2\n", [], "the header names no input"),
     ("x,y\n", [], "no data rows"),
     ("x,y\n1,2\n", ["--wrt", "w,x"], "--wrt x: this is a data column"),
 ])
@@ -156,8 +155,9 @@ def test_data_rows_in_one_sweep_equal_the_row_loop():
     from gradcli.analyses.descent import Descent, prepare, read_data
     from gradcli.autodiff.problem import load
 
-    data = read_data(LINE_DATA)
-    problem = prepare(load(open(LINE).read(), ["w=0.5", "b=-1"], require_values=False), data, wrt_given=False)
+    loaded = load(open(LINE).read(), ["w=0.5", "b=-1"], require_values=False)
+    data = read_data(LINE_DATA, loaded, ["w", "b"])
+    problem = prepare(loaded, data, wrt_given=False)
     descent = Descent(problem, 0.1, 1, data=data)
     assert descent._batch is not None
     inputs = problem.input_values()

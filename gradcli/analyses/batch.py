@@ -16,10 +16,12 @@ an input with neither a column nor a value) is a usage error before any work.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gradcli.autodiff import row_sweeps, sweeps
-from gradcli.autodiff.problem import Problem, evaluate
+from gradcli.analyses.columns import ColumnRules
+from gradcli.autodiff.problem import Problem, check_shapes, evaluate
 from gradcli.core.arrays import ShapeError
 from gradcli.core.values import as_value, is_array, np, to_json
 from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error
@@ -40,6 +42,7 @@ class RowsResult:
     extras: dict[str, list]  # the columns the program does not use, raw
     errors: dict[int, dict] = field(default_factory=dict)  # row in chunk -> error object
     checks: dict[int, object] = field(default_factory=dict)  # row in chunk -> CheckResult (check only)
+    lines: Sequence[int] = ()  # each row's line in the file (from 1)
 
 
 @dataclass
@@ -50,6 +53,10 @@ class Batch:
     columns: list[str] = field(default_factory=list)  # the header's columns that bind inputs
     extras: list[str] = field(default_factory=list)  # the header's other columns, carried through
     check_options: dict = field(default_factory=dict)
+    rules: ColumnRules | None = None
+    # Whether a JSON-lines key first met after the first line, that the program does not use,
+    # can be carried through (one JSON line per row can; a CSV or table's columns are fixed).
+    late_extras: bool = True
 
     @property
     def inputs(self) -> list[str]:
@@ -66,32 +73,17 @@ class Batch:
 
 def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = EVAL, **check_options) -> Batch:
     """Match the header to the program's inputs; a usage error if no row could be evaluated."""
-    tape = problem.tape
-    inputs = tape.input_names()
-    source = reader.name
-    columns, extras = [], []
-    for name in reader.header:
-        if name in inputs:
-            if name in bound:
-                raise UsageError(f"--data {source}: {name} is a column and also bound on the command line "
-                                 f"({name}=...): give it one way")
-            columns.append(name)
-        elif name in tape.names:
-            raise UsageError(f"--data {source}: the column {name!r} names a value the program computes, "
-                             "not an input")
-        else:
-            extras.append(name)
-    if not columns:
-        raise UsageError(f"--data {source}: the header names no input of the program (header: "
-                         f"{', '.join(reader.header)}; inputs: {', '.join(inputs) or 'none'})")
+    rules = ColumnRules(problem, bound)
+    columns, extras = rules.split(reader.header, reader.name, reader.header_line)
     if kind == CHECK and check_options.get("sample") is not None and not problem.arrays:
         raise UsageError("--sample applies to programs with arrays (it samples their elements); "
                          "a program of numbers checks every input")
-    missing = [n for n in inputs if n not in columns and n not in problem.values]
+    given = set(columns)
+    missing = [n for n in rules.input_list if n not in given and n not in problem.values]
     if missing:
-        raise UsageError(f"--data {source}: no value for input{'s' if len(missing) > 1 else ''} "
+        raise UsageError(f"--data {reader.name}: no value for input{'s' if len(missing) > 1 else ''} "
                          f"{', '.join(missing)}: add a column, or give {missing[0]}=VALUE")
-    return Batch(problem, reader, kind, columns, extras, check_options)
+    return Batch(problem, reader, kind, columns, extras, check_options, rules)
 
 
 def run(batch: Batch):
@@ -105,18 +97,20 @@ def run(batch: Batch):
 def _chunk(batch: Batch, chunk: Chunk, vectorized: bool) -> RowsResult:
     n = chunk.n
     errors = dict(chunk.broken)
+    late = _late_keys(batch, chunk, errors)
     one_by_one: set[int] = set()  # rows with an array cell
     problem = batch.problem
     data: dict[str, object] = {}  # input -> its column (an array, or a list when a cell is an array)
     fixed: dict[str, object] = {}  # input -> its one value for every row (binding or default)
+    columns = set(batch.columns)
     for name in batch.inputs:
-        if name in batch.columns or name in chunk.cells:
+        if name in columns or name in chunk.cells:
             data[name] = _numbers(chunk.cells.get(name, [MISSING] * n), name, problem.values.get(name),
                                   errors, one_by_one)
         else:
             fixed[name] = problem.values[name]
-    extras = {name: chunk.cells.get(name, [MISSING] * n) for name in batch.extras}
-    result = RowsResult(chunk.start, n, {}, {}, {}, extras, errors)
+    extras = {name: chunk.cells.get(name, [MISSING] * n) for name in [*batch.extras, *late]}
+    result = RowsResult(chunk.start, n, {}, {}, {}, extras, errors, lines=chunk.lines)
     rerun = [i for i in range(n) if i not in errors]
     if vectorized and not one_by_one:
         rerun = _sweep(batch, {**data, **fixed}, n, result)
@@ -130,7 +124,39 @@ def _chunk(batch: Batch, chunk: Chunk, vectorized: bool) -> RowsResult:
         if i not in errors:
             row = {name: (column[i] if isinstance(column, list) else float(column[i])) for name, column in data.items()}
             _one_row(batch, result, i, row)
+    if chunk.lines:
+        for i, error in errors.items():
+            error["line"] = chunk.lines[i]
     return result
+
+
+def _late_keys(batch: Batch, chunk: Chunk, errors: dict) -> list[str]:
+    """The chunk's JSON-lines keys that the header does not have, by the header's rules.
+
+    A key the rules refuse is an error for each row that has it; a key the program
+    does not use is carried through (the list returned), or, where the output's
+    columns are fixed, an error for each row that has it.
+    """
+    known = set(batch.columns) | set(batch.extras)
+    late = [name for name in chunk.cells if name not in known]
+    if not late:
+        return []
+    carried = []
+    for name in late:
+        fault = batch.rules.fault(name)
+        if fault is None and name in batch.rules.inputs:
+            continue  # binds its input in the rows that have it
+        if fault is None:
+            if batch.late_extras:
+                carried.append(name)
+                continue
+            fault = (f"the key {name!r} is not in the first line (a column of "
+                     f"{', '.join(batch.columns + batch.extras)}): this output's columns come from the "
+                     "first line; --json carries every key through")
+        for i, cell in enumerate(chunk.cells[name]):
+            if cell is not MISSING and i not in errors:
+                errors[i] = row_error("column", fault, name)
+    return carried
 
 
 def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set):
@@ -143,7 +169,7 @@ def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set):
             column = np.array(list(map(float, cells)))
             if np.isfinite(column).all():
                 return column
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     values: list = []
     for i, cell in enumerate(cells):
@@ -161,7 +187,7 @@ def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set):
         if isinstance(cell, list):
             try:
                 values[i] = as_value(cell)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not an array of numbers",
                                       name)
                 continue
@@ -177,6 +203,8 @@ def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set):
         except (TypeError, ValueError):
             errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not a number", name)
             continue
+        except OverflowError:  # a JSON integer beyond the doubles
+            number = math.inf
         if not math.isfinite(number):
             errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not a finite number", name)
             continue
@@ -216,14 +244,19 @@ def _per_row(v, n: int) -> list:
 
 
 def _row_problem(problem: Problem, values: dict) -> Problem:
-    return Problem(problem.tape, {**problem.values, **values}, problem.output, problem.wrt, problem.outputs,
-                   problem.program_names)
+    """The problem at one row; with arrays, its shapes checked as ``load`` checks a single point's
+    (a ``GradError`` at the place where they do not fit)."""
+    row = Problem(problem.tape, {**problem.values, **values}, problem.output, problem.wrt, problem.outputs,
+                  problem.program_names)
+    if row.arrays:
+        row.shapes = check_shapes(problem.tape, problem.tape, row.values, values, what="column")
+    return row
 
 
 def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
     """A row by the ordinary path: its numbers, or its error object."""
-    problem = _row_problem(batch.problem, values)
     try:
+        problem = _row_problem(batch.problem, values)
         if batch.kind == CHECK:
             from gradcli.analyses.checking import check
 
@@ -267,8 +300,13 @@ def pick_row(batch: Batch, row: int) -> Problem:
             if name in chunk.cells:
                 column = _numbers([chunk.cells[name][i]], name, batch.problem.values.get(name), errors, set())
                 values[name] = column[0] if isinstance(column, list) else float(column[0])
+        where = f"--data {source}: row {row} (line {chunk.lines[i]})"
         if errors:
-            raise UsageError(f"--data {source}: row {row}: {errors[0]['message']}")
-        return _row_problem(batch.problem, values)
+            raise UsageError(f"{where}: {errors[0]['message']}")
+        try:
+            return _row_problem(batch.problem, values)
+        except GradError as err:
+            location = f"{err.location()}: " if err.location() else ""
+            raise UsageError(f"{where}: {location}{err.message}", kind=err.kind) from None
     raise UsageError(f"--row {row}: {source} has only {batch.reader.row} data row"
                      f"{'s' if batch.reader.row != 1 else ''} (rows count from 0)")

@@ -21,7 +21,10 @@ the advice to lower the learning rate.
 
 from __future__ import annotations
 
+import json
 import math
+from array import array
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gradcli.autodiff import sweeps
@@ -30,7 +33,8 @@ from gradcli.support.data_rows import MISSING, DataReader
 from gradcli.core.values import all_finite, brief, norm_of, shape, zeros
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
-from gradcli.autodiff.problem import Problem, require_scalar_output
+from gradcli.analyses.columns import ColumnRules
+from gradcli.autodiff.problem import Problem, check_shapes, require_scalar_output
 
 
 class Diverged(GradError):
@@ -51,6 +55,7 @@ class DataSet:
     source: str  # the file name, for messages
     columns: list[str]
     rows: list[list[float]]
+    lines: Sequence[int] = ()  # each row's line in the file (from 1)
 
 
 @dataclass
@@ -86,48 +91,67 @@ class DescentResult:
 
 # ---------------------------------------------------------------- data files
 
-def read_data(path: str, fmt: str | None = None) -> DataSet:
-    """Every row of ``--data FILE`` (CSV, TSV, JSON lines, or ``-`` for standard input) as floats.
+def read_data(path: str, problem: Problem, bound: Collection[str] = (), fmt: str | None = None) -> DataSet:
+    """Every row of ``--data FILE`` (CSV, TSV, JSON lines, or ``-`` for standard input), the
+    columns that bind ``problem``'s inputs as floats.
 
-    The same reader as ``eval --data``; descent needs every row at each step, so
-    they are all held, and a bad cell is an error here rather than a row's error.
+    The same reader and column rules as ``eval --data``, the header checked before
+    any row is read (a column the program does not use is skipped); descent needs
+    every row at each step, so they are all held, and a bad row is an error here
+    (exit 2) rather than a row's error.
     """
     reader = DataReader(str(path), fmt)
     name = reader.name
-    header = reader.header
-    if reader.format != "jsonl" and any(not c.isidentifier() for c in header):
-        bad = next(c for c in header if not c.isidentifier())
-        raise DataError(f"{name}: the first row must be a header of input names, but it has {bad!r}")
+    rules = ColumnRules(problem, bound)
+    try:
+        columns, _ = rules.split(reader.header, name, reader.header_line)
+    except UsageError as exc:
+        raise DataError(exc.message) from None
+    _require_values(problem, columns)
+    known = set(reader.header)
     rows: list[list[float]] = []
+    lines = array("q")
     for chunk in reader.chunks():
+        _late_keys(chunk, known, rules, name)
+        lines.extend(chunk.lines)
         for k in range(chunk.n):
-            row = chunk.start + k + 1  # from 1, the header not counted
+            where = f"{name}: data row {chunk.start + k + 1} (line {chunk.lines[k]})"  # rows from 1 here
             if k in chunk.broken:
-                raise DataError(f"{name}: data row {row}: {chunk.broken[k]['message']}")
-            values = []
-            for column in header:
-                cell = chunk.cells[column][k]
-                values.append(_number(name, row, column, cell))
-            extra = [c for c in chunk.cells if c not in header and chunk.cells[c][k] is not MISSING]
-            if extra:
-                raise DataError(f"{name}: data row {row}: the keys {', '.join(extra)} are not in the first "
-                                f"line's {', '.join(header)}")
-            rows.append(values)
+                raise DataError(f"{where}: {chunk.broken[k]['message']}")
+            rows.append([_number(where, column, chunk.cells[column][k]) for column in columns])
     if not rows:
         raise DataError(f"{name}: no data rows")
-    return DataSet(name, header, rows)
+    return DataSet(name, columns, rows, lines)
 
 
-def _number(source: str, row: int, column: str, cell) -> float:
+def _late_keys(chunk, known: set, rules: ColumnRules, source: str) -> None:
+    """JSON-lines keys met after the first line, by the header's rules: one that binds an input
+    the first line has no column for is an error too (every row binds the same inputs here)."""
+    for key in [c for c in chunk.cells if c not in known]:
+        fault = rules.fault(key)
+        if fault is None and key in rules.inputs:
+            fault = (f"the key {key!r} binds an input, but the first line has no {key!r}: descend needs "
+                     "the same input columns on every row")
+        if fault is not None:
+            k = next(k for k, cell in enumerate(chunk.cells[key]) if cell is not MISSING)
+            raise DataError(f"{source}: data row {chunk.start + k + 1} (line {chunk.lines[k]}): {fault}")
+
+
+def _number(where: str, column: str, cell) -> float:
     if cell is MISSING:
-        raise DataError(f"{source}: data row {row}: no value for column {column}")
+        raise DataError(f"{where}: no value for column {column}")
     try:
         value = float(cell.strip() if isinstance(cell, str) else cell)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         value = math.nan
     if isinstance(cell, bool) or not math.isfinite(value):
-        raise DataError(f"{source}: data row {row}: column {column}: {cell!r} is not a finite number")
+        raise DataError(f"{where}: column {column}: {_brief_cell(cell)} is not a finite number")
     return value
+
+
+def _brief_cell(cell) -> str:
+    text = cell if isinstance(cell, str) else json.dumps(cell)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 # ---------------------------------------------------------------- setting up
@@ -139,15 +163,7 @@ def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     need none, every other input does.
     """
     tape = problem.tape
-    inputs = tape.input_names()
     columns = data.columns if data else []
-    for name in columns:
-        if name not in inputs:
-            what = ("computed by the program" if name in tape.names
-                    else f"not read by {problem.output}" if name in problem.program_names
-                    else "not a name in the program")
-            raise DataError(f"{data.source}: column {name} is {what}; data columns must name inputs "
-                            f"(inputs: {', '.join(inputs) or 'none'})")
     if wrt_given:
         clash = [n for n in problem.wrt if n in columns]
         if clash:
@@ -159,16 +175,25 @@ def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     if not wrt:
         raise UsageError("nothing to train: every input is a data column (give the program a variable "
                          "that is not in the data)")
-    missing = [n for n in inputs if n not in problem.values and n not in columns]
+    _require_values(problem, columns)
+    values = dict(problem.values)
+    first_row = dict(zip(columns, data.rows[0])) if data else {}
+    values.update(first_row)
+    tape.differentiate([tape.names[n] for n in wrt])  # no gradient is taken along the data's edges
+    prepared = Problem(tape, values, problem.output, wrt)
+    if prepared.arrays:  # every row is numbers, so the first row's shapes are every row's
+        prepared.shapes = check_shapes(tape, tape, values, first_row, what="data column")
+    return prepared
+
+
+def _require_values(problem: Problem, columns: list[str]) -> None:
+    """Every input that is not a data column needs a starting value."""
+    given = set(columns)
+    missing = [n for n in problem.tape.input_names() if n not in problem.values and n not in given]
     if missing:
         example = " ".join(f"{n}=0" for n in missing[:3])
         raise BindingError(f"no starting value for {', '.join(missing)}: give it on the command line, "
                            f"like {example}", kind="unbound")
-    values = dict(problem.values)
-    for name in columns:
-        values.setdefault(name, data.rows[0][columns.index(name)])
-    tape.differentiate([tape.names[n] for n in wrt])  # no gradient is taken along the data's edges
-    return Problem(tape, values, problem.output, wrt)
 
 
 # ---------------------------------------------------------------- the loop
@@ -257,7 +282,8 @@ class Descent:
             try:
                 value, g = self._sweep(inputs)
             except EvaluationError as exc:
-                exc.message = f"data row {r}: {exc.message}"
+                line = f" (line {self.data.lines[r - 1]})" if self.data.lines else ""
+                exc.message = f"data row {r}{line}: {exc.message}"
                 exc.args = (exc.message,)
                 raise
             loss += value

@@ -166,7 +166,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
     return problem
 
 
-def check_shapes(program_tape: Tape, tape: Tape, values: dict, bound: dict) -> list:
+def check_shapes(program_tape: Tape, tape: Tape, values: dict, bound: dict, what: str = "binding") -> list:
     """Every node's shape, before anything is computed (a program with arrays only).
 
     A binding must have the shape of the default it replaces; an operation whose
@@ -175,7 +175,8 @@ def check_shapes(program_tape: Tape, tape: Tape, values: dict, bound: dict) -> l
     for name, value in bound.items():
         default = program_tape.nodes[program_tape.names[name]].value
         if default is not None and shape(default) != shape(value):
-            raise BindingError(f"binding {name}=...: {name} has shape {shape_text(shape(value))}, but the "
+            where = f"binding {name}=..." if what == "binding" else f"{what} {name}"
+            raise BindingError(f"{where}: {name} has shape {shape_text(shape(value))}, but the "
                                f"program gives it a value of shape {shape_text(shape(default))}",
                                kind="shape")
     return node_shapes(tape, {tape.names[name]: v for name, v in values.items()})

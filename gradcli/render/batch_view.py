@@ -12,7 +12,6 @@ digits ``json.dumps`` writes.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
 
 from gradcli.analyses.batch import CHECK, EVAL, JACOBIAN, Batch, RowsResult
 from gradcli.support.data_rows import MISSING
@@ -21,7 +20,7 @@ from gradcli.support.numbers import json_text, short
 
 def _key(name: str) -> str:
     """A JSON key inside a format template (braces doubled)."""
-    return encode_basestring(name).replace("{", "{{").replace("}", "}}")
+    return json_text(name).replace("{", "{{").replace("}", "}}")
 
 
 def _object(keys: list[str]) -> str:
@@ -29,7 +28,7 @@ def _object(keys: list[str]) -> str:
 
 
 def _extra_text(value) -> str:
-    return encode_basestring(value) if isinstance(value, str) else json_text(value)
+    return json_text(value)
 
 
 class JsonLines:
@@ -42,18 +41,23 @@ class JsonLines:
         elif b.kind == JACOBIAN:
             template += ', "values": ' + _object(b.outputs)
             template += ', "jacobian": {{' + ", ".join(f"{_key(y)}: " + _object(b.wrt) for y in b.outputs) + "}}"
-        if b.extras:
-            template += ', "extra": {}'
+        template += '{}'
         self.template = template + "}}"
 
     def extras(self, result: RowsResult) -> list[str]:
-        """Each row's ``{"id": ...}``: the columns the program does not use, as they came."""
-        if not self.batch.extras:
-            return []
-        keys = [encode_basestring(k) for k in self.batch.extras]
-        columns = [result.extras[k] for k in self.batch.extras]
-        return ["{" + ", ".join(f"{k}: {_extra_text(v)}" for k, v in zip(keys, cells) if v is not MISSING) + "}"
-                for cells in zip(*columns)]
+        """Each row's ``, "extra": {"id": ...}``: the columns the program does not use, as they came
+        (empty for a row without one when the header has none: a JSON-lines key met later)."""
+        n = result.n
+        if not result.extras:
+            return [""] * n
+        keys = [encode_basestring(k) for k in result.extras]
+        columns = list(result.extras.values())
+        always = bool(self.batch.extras)
+        out = []
+        for cells in zip(*columns):
+            present = [f"{k}: {_extra_text(v)}" for k, v in zip(keys, cells) if v is not MISSING]
+            out.append(', "extra": {' + ", ".join(present) + "}" if present or always else "")
+        return out
 
     def lines(self, result: RowsResult) -> list[str]:
         b, n = self.batch, result.n
@@ -65,29 +69,25 @@ class JsonLines:
         columns = [result.inputs[x] for x in b.inputs]
         columns += [result.values.get(y, missing) for y in b.outputs]
         columns += [result.derivatives.get((y, x), missing) for y in b.outputs for x in b.wrt]
-        if extras:
-            columns.append(extras)
+        columns.append(extras)
         lines = list(map(self.template.format, rows, *columns))
         for i, error in result.errors.items():
-            lines[i] = self._error_line(result.start + i, error, extras[i] if extras else None)
+            lines[i] = self._error_line(result.start + i, error, extras[i])
         return lines
 
     @staticmethod
-    def _error_line(row: int, error: dict, extra: str | None) -> str:
-        text = f'{{"row": {row}, "error": {json_text(error)}'
-        return text + (f', "extra": {extra}}}' if extra is not None else "}")
+    def _error_line(row: int, error: dict, extra: str) -> str:
+        return f'{{"row": {row}, "error": {json_text(error)}{extra}}}'
 
     def _check_line(self, result: RowsResult, i: int, extras: list[str]) -> str:
         from gradcli.render.check_view import check_json
 
-        extra = extras[i] if extras else None
         if i in result.errors:
-            return self._error_line(result.start + i, result.errors[i], extra)
+            return self._error_line(result.start + i, result.errors[i], extras[i])
         data = check_json(result.checks[i])
         line = {"row": result.start + i, "inputs": {x: result.inputs[x][i] for x in self.batch.inputs},
                 "ok": data.pop("ok"), "checks": data.pop("inputs"), **data}
-        text = json_text(line)
-        return text[:-1] + f', "extra": {extra}}}' if extra is not None else text
+        return json_text(line)[:-1] + extras[i] + "}"
 
 
 def flat_header(batch: Batch) -> list[str]:
@@ -109,26 +109,30 @@ def _cell(v):
 
 
 def flat_rows(batch: Batch, result: RowsResult) -> list[list]:
-    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text)."""
-    out = []
-    width = len(flat_header(batch)) - 2 - len(batch.extras)  # the inputs' and numbers' cells
-    for i in range(result.n):
-        cells = [result.start + i, *(_cell(result.extras[k][i]) for k in batch.extras)]
-        error = result.errors.get(i)
-        if error is not None:
-            out.append(cells + [""] * width + [error["message"]])
-            continue
-        cells += [_cell(result.inputs[x][i]) for x in batch.inputs]
-        if batch.kind == CHECK:
-            check = result.checks[i]
-            cells += [check.ok, *(c.status for c in check.inputs)]
-            cells.append("" if check.ok else check.failure().message)
-        else:
-            cells += [_cell(result.values[y][i]) for y in batch.outputs]
-            cells += [_cell(result.derivatives[(y, x)][i]) for y in batch.outputs for x in batch.wrt]
-            cells.append("")
-        out.append(cells)
-    return out
+    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text), built column by
+    column: the list of columns is made once a chunk, not once a row."""
+    n = result.n
+    missing = [""] * n
+    columns: list = [range(result.start, result.start + n)]
+    columns += [list(map(_cell, result.extras.get(k, missing))) for k in batch.extras]
+    columns += [list(map(_cell, result.inputs[x])) for x in batch.inputs]
+    if batch.kind == CHECK:
+        checks = [result.checks.get(i) for i in range(n)]
+        columns.append([c.ok if c else "" for c in checks])
+        columns += [[c.inputs[k].status if c else "" for c in checks] for k in range(len(batch.wrt))]
+        columns.append(["" if c is None or c.ok else c.failure().message for c in checks])
+    else:
+        columns += [list(map(_cell, result.values.get(y, missing))) for y in batch.outputs]
+        columns += [list(map(_cell, result.derivatives.get((y, x), missing)))
+                    for y in batch.outputs for x in batch.wrt]
+        columns.append(missing)
+    rows = [list(cells) for cells in zip(*columns)]
+    if result.errors:
+        width = len(columns) - 2 - len(batch.extras)  # the inputs' and numbers' cells
+        for i, error in result.errors.items():
+            line = f"line {result.lines[i]}: " if result.lines else ""
+            rows[i][1 + len(batch.extras):] = [""] * width + [line + error["message"]]
+    return rows
 
 
 def csv_text(rows: list[list]) -> str:
@@ -151,8 +155,9 @@ def rows_rich(batch: Batch, first: list[list], last: list[list], total: int, fai
     if not failed:
         head = head[:-1]
     table = FitTable()
-    for k, name in enumerate(head):
-        table.add_column(name, justify="left" if name in ("error", *batch.extras) else "right")
+    left = {"error", *batch.extras}
+    for name in head:
+        table.add_column(name, justify="left" if name in left else "right")
     shown = first + [r for r in last if r[0] > (first[-1][0] if first else -1)]
     for k, cells in enumerate(shown):
         if k and cells[0] != shown[k - 1][0] + 1:

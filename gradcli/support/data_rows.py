@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gradcli.support.errors import UsageError
 
 FORMATS = ("csv", "tsv", "jsonl")
 CHUNK = 8192
+MAX_LINE = 64 << 20  # bytes: the longest line --data reads (64 MiB)
 
 
 class _Missing:
@@ -39,6 +41,7 @@ class Chunk:
     n: int
     cells: dict[str, list] = field(default_factory=dict)
     broken: dict[int, dict] = field(default_factory=dict)  # row in chunk -> error object
+    lines: Sequence[int] = ()  # each row's line in the file (from 1, as editors count)
 
 
 def row_error(kind: str, message: str, column: str | None = None) -> dict:
@@ -54,38 +57,63 @@ def detect_format(first_line: str) -> str:
 
 
 class _Lines:
-    """Complete lines of a file descriptor, with a test for whether more are ready right now."""
+    """Complete lines of a file descriptor, with a test for whether more are ready right now.
 
-    def __init__(self, stream):
+    A line not yet ended is held as a list of pieces, joined once its newline
+    comes, so reading is linear in the line's length; a line longer than
+    ``MAX_LINE`` bytes stops the run (exit 2) rather than filling memory.
+    """
+
+    def __init__(self, stream, name: str):
         self.fd = None
         self.stream = stream
+        self.name = name
         try:
             self.fd = stream.fileno()
         except (AttributeError, OSError, ValueError):
             self.fd = None
-        self.pending = b""
-        self.lines: list[bytes] = []
+        self.pieces: list[bytes] = []  # the line not yet ended
+        self.held = 0  # its length in bytes
+        self.lines: list[bytes] = []  # whole lines read, not yet handed out from index ``pos`` on
+        self.pos = 0
         self.eof = False
+        self.number = 0  # the file lines handed out so far (the next one is number + 1)
+
+    def _read(self) -> bytes:
+        if self.fd is not None:
+            return os.read(self.fd, 1 << 16)
+        source = getattr(self.stream, "buffer", self.stream)  # an in-memory stream (tests): read it all
+        data = source.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return data
 
     def _fill(self) -> None:
-        if self.fd is not None:
-            data = os.read(self.fd, 1 << 16)
-        else:  # an in-memory stream (tests): read it all
-            source = getattr(self.stream, "buffer", self.stream)
-            data = source.read()
-            if isinstance(data, str):
-                data = data.encode("utf-8")
-            if data:
-                data += b"" if data.endswith(b"\n") else b"\n"
+        data = self._read()
         if not data:
             self.eof = True
-            if self.pending:
-                self.lines.append(self.pending)
-                self.pending = b""
+            if self.pieces:
+                self.lines.append(b"".join(self.pieces))
+                self.pieces, self.held = [], 0
             return
-        parts = (self.pending + data).split(b"\n")
-        self.pending = parts.pop()
-        self.lines.extend(parts)
+        parts = data.split(b"\n")
+        if len(parts) > 1:
+            parts[0] = b"".join((*self.pieces, parts[0]))
+            self.pieces, self.held = [], 0
+            self.lines.extend(parts[:-1])
+            for k, part in enumerate(parts[:-1]):
+                if len(part) > MAX_LINE:
+                    self._too_long(len(self.lines) - len(parts) + 1 + k)
+        if parts[-1]:
+            self.pieces.append(parts[-1])
+            self.held += len(parts[-1])
+            if self.held > MAX_LINE:
+                self._too_long(len(self.lines))
+
+    def _too_long(self, k: int) -> None:
+        """Line ``k`` of ``self.lines`` (or the one being read, k = len(lines)) is over the cap."""
+        raise UsageError(f"--data {self.name}: line {self.number + k - self.pos + 1} is longer than {MAX_LINE:,} bytes, "
+                         "the longest line --data reads (a row per line: is the file line-oriented?)")
 
     def ready(self) -> bool:
         """True when more input can be read without waiting."""
@@ -100,24 +128,34 @@ class _Lines:
         except (OSError, ValueError):
             return True
 
-    def take(self, size: int) -> list[bytes]:
-        """Up to ``size`` lines: at least one (unless at the end), and no wait once one is here."""
-        while not self.eof and (not self.lines or (len(self.lines) < size and self.ready())):
+    def take(self, size: int) -> tuple[int, list[bytes]]:
+        """The next file line's number and up to ``size`` lines from it: at least one (unless at
+        the end), and no wait once one is here."""
+        while not self.eof and (len(self.lines) == self.pos or
+                                (len(self.lines) - self.pos < size and self.ready())):
             self._fill()
-        out, self.lines = self.lines[:size], self.lines[size:]
-        return out
+        out = self.lines[self.pos:self.pos + size]
+        self.pos += len(out)
+        if self.pos == len(self.lines):
+            self.lines, self.pos = [], 0
+        first = self.number + 1
+        self.number += len(out)
+        return first, out
 
 
 def _decode(raw: bytes, where: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise UsageError(f"--data {where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return text.replace("\r", "") if "\r" in text else text
 
 
 class DataReader:
-    """The rows of ``--data FILE`` (``-`` is standard input): the header first, then chunks."""
+    """The rows of ``--data FILE`` (``-`` is standard input): the header first, then chunks.
+
+    Every line is its own row: a CSV cell quoted across a line end is that row's error.
+    """
 
     def __init__(self, path: str, fmt: str | None = None, size: int = CHUNK):
         self.name = "<stdin>" if path == "-" else path
@@ -129,99 +167,169 @@ class DataReader:
             except OSError as exc:
                 raise UsageError(f"--data {path}: cannot read it ({exc.strerror})") from None
         self.size = size
-        self.lines = _Lines(stream)
+        self.lines = _Lines(stream, self.name)
         self.row = 0
-        self._first_json: dict | None = None
+        self._first_json: tuple[int, object] | None = None  # the first line's number and object
         first = self._first_line()
         if first is None:
             raise UsageError(f"--data {self.name}: empty: expected a header row, or JSON lines")
+        number, first = first
+        self.header_line = number
         self.format = fmt or detect_format(first)
         if self.format == "jsonl":
-            obj = _json_object(first)
-            if not isinstance(obj, dict):
-                raise UsageError(f"--data {self.name}: the first line is not a JSON object: {first[:60]!r}")
-            self._first_json = obj
-            self.header = list(obj)
+            self.header = _json_keys(first)
+            if self.header is None:
+                raise UsageError(f"--data {self.name}: line {number}: the first line is not a JSON object: "
+                                 f"{first[:60]!r}")
+            self._first_json = (number, _json_object(first))
         else:
             import csv
 
+            csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))  # a cell is as long as its line
             self.delimiter = "\t" if self.format == "tsv" else ","
-            self.header = [c.strip() for c in next(csv.reader([first], delimiter=self.delimiter))]
+            cells = _csv_row(first, self.delimiter)
+            if isinstance(cells, str):
+                raise UsageError(f"--data {self.name}: line {number}: the header: {cells}")
+            self.header = [c.strip() for c in cells]
             self.header[0] = self.header[0].lstrip("\ufeff")
             for name in self.header:
                 if not name:
-                    raise UsageError(f"--data {self.name}: the header has an empty column name")
+                    raise UsageError(f"--data {self.name}: line {number}: the header has an empty column name")
         seen: set[str] = set()
         for name in self.header:
             if name in seen:
-                raise UsageError(f"--data {self.name}: the column {name!r} appears twice in the header")
+                raise UsageError(f"--data {self.name}: line {number}: the column {name!r} appears twice "
+                                 "in the header")
             seen.add(name)
 
-    def _first_line(self) -> str | None:
+    def _first_line(self) -> tuple[int, str] | None:
         while True:
-            lines = self.lines.take(1)
+            number, lines = self.lines.take(1)
             if not lines:
                 return None
-            text = _decode(lines[0], self.name)
+            text = _decode(lines[0], f"{self.name}: line {number}")
             if text.strip():
-                return text
+                return number, text
 
     def chunks(self):
         """Chunk after chunk until the input ends."""
         if self._first_json is not None:
-            first, self._first_json = self._first_json, None
-            yield self._json_chunk([first])
+            (number, first), self._first_json = self._first_json, None
+            yield self._json_chunk([first], [number])
         while True:
-            raw = self.lines.take(self.size)
+            number, raw = self.lines.take(self.size)
             if not raw:
                 return
-            texts = _decode(b"\n".join(raw), self.name).split("\n")
+            texts = _decode_lines(raw, self.name, number)
+            lines: Sequence[int] = range(number, number + len(texts))
             if any(not t.strip() for t in texts):
-                texts = [t for t in texts if t.strip()]
+                kept = [k for k, t in enumerate(texts) if t.strip()]
+                texts, lines = [texts[k] for k in kept], [lines[k] for k in kept]
             if not texts:
                 continue
             if self.format == "jsonl":
-                yield self._json_chunk([_json_object(t) for t in texts])
+                yield self._json_chunk([_json_object(t) for t in texts], lines)
             else:
-                yield self._table_chunk(texts)
+                yield self._table_chunk(texts, lines)
 
-    def _table_chunk(self, texts: list[str]) -> Chunk:
+    def _table_chunk(self, texts: list[str], lines: Sequence[int]) -> Chunk:
         import csv
 
-        rows = list(csv.reader(texts, delimiter=self.delimiter))
+        try:
+            rows: list = list(csv.reader(texts, delimiter=self.delimiter))
+        except csv.Error:
+            rows = []
+        if len(rows) != len(texts):  # a bad line, or a quote across lines: read line by line
+            rows = [_csv_row(t, self.delimiter) for t in texts]
         k = len(self.header)
-        chunk = Chunk(self.row, len(rows))
+        chunk = Chunk(self.row, len(rows), lines=lines)
         self.row += len(rows)
-        if any(len(r) != k for r in rows):
-            for i, r in enumerate(rows):
-                if len(r) != k:
-                    chunk.broken[i] = row_error("cells", f"the row has {len(r)} cell{'s' if len(r) != 1 else ''}, "
-                                                         f"the header {k}")
-                    rows[i] = [MISSING] * k
+        for i, r in enumerate(rows):
+            if isinstance(r, str) or len(r) != k:
+                message = r if isinstance(r, str) else \
+                    f"the row has {len(r)} cell{'s' if len(r) != 1 else ''}, the header {k}"
+                chunk.broken[i] = row_error("cells", message)
+                rows[i] = [MISSING] * k
         for name, column in zip(self.header, zip(*rows)):
             chunk.cells[name] = list(column)
         return chunk
 
-    def _json_chunk(self, objects: list) -> Chunk:
-        chunk = Chunk(self.row, len(objects))
+    def _json_chunk(self, objects: list, lines: Sequence[int]) -> Chunk:
+        chunk = Chunk(self.row, len(objects), lines=lines)
         self.row += len(objects)
         names: dict[str, None] = dict.fromkeys(self.header)
         for i, obj in enumerate(objects):
             if isinstance(obj, dict):
                 names.update(dict.fromkeys(obj))
             else:
-                chunk.broken[i] = row_error("json", obj if isinstance(obj, str) else "the line is not a JSON object")
+                chunk.broken[i] = row_error("json", obj)
         for name in names:
             chunk.cells[name] = [obj.get(name, MISSING) if isinstance(obj, dict) else MISSING for obj in objects]
         return chunk
 
 
+def _decode_lines(raw: list[bytes], name: str, number: int) -> list[str]:
+    """The lines as text; one that is not UTF-8 stops the run, naming its line."""
+    try:
+        return _decode(b"\n".join(raw), name).split("\n")
+    except UsageError:
+        for k, line in enumerate(raw):
+            _decode(line, f"{name}: line {number + k}")
+        raise
+
+
+def _csv_row(text: str, delimiter: str):
+    """One line's cells, or a message saying why it has none."""
+    import csv
+
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return f"not a CSV row: {exc}"
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(f"the key {key!r} appears twice in the object")
+    return obj
+
+
 def _json_object(text: str):
-    """The line's JSON object, or a message saying why it is not one."""
+    """The line's JSON object, or a message saying why it is not one (a key given twice is an error)."""
     import json
 
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        return str(exc)
+    except RecursionError:
+        return "not JSON that can be read: nested too deeply"
     except ValueError as exc:
         return f"not JSON: {exc}"
     return obj if isinstance(obj, dict) else "the line is not a JSON object"
+
+
+def _json_keys(text: str) -> list[str] | None:
+    """The first line's keys (the header), each once; None when the line is not a JSON object."""
+    import json
+
+    try:
+        obj = json.loads(text, object_pairs_hook=_Keys.of)
+    except (ValueError, RecursionError):
+        return None
+    return list(dict.fromkeys(obj)) if isinstance(obj, _Keys) else None
+
+
+class _Keys(list):
+    """An object's keys in order (a key given twice is there twice)."""
+
+    @classmethod
+    def of(cls, pairs: list) -> "_Keys":
+        return cls(k for k, _ in pairs)

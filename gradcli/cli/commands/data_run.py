@@ -61,6 +61,7 @@ def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_fo
     problem = load_problem(ctx, args, file, list(of) if several else of, wrt, require_values=False,
                            several=several, keep=reader.header)
     batch = prepare(problem, reader, bound_names(args, file), kind, **check_options)
+    batch.late_extras = out_format == "json"
     total, failed, first_failure = 0, 0, None
     write = sys.stdout.write
     first: list = []
@@ -81,7 +82,7 @@ def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_fo
         if bad and first_failure is None:
             i = bad[0]
             message = result.errors[i]["message"] if i in result.errors else result.checks[i].failure().message
-            first_failure = f"row {result.start + i}: {message}"
+            first_failure = f"row {result.start + i} (line {result.lines[i]}): {message}"
         if out_format == "json":
             write("\n".join(lines.lines(result)) + "\n")
         else:

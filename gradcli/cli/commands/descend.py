@@ -47,14 +47,16 @@ Examples:
 @click.pass_context
 def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, as_json):
     from gradcli.analyses.descent import Descent, prepare, read_data
+    from gradcli.cli.commands.data_run import bound_names
     from gradcli.support.errors import UsageError
 
     if data_format and not data_file:
         raise UsageError("--data-format goes with --data FILE")
     if data_file == "-" and file is not None and file.name == "<stdin>":
         raise UsageError("-f - and --data - both read standard input: give one of them a file")
-    data = read_data(data_file, data_format) if data_file else None
-    problem = prepare(load_problem(ctx, args, file, of, wrt, require_values=False), data, wrt_given=bool(wrt))
+    problem = load_problem(ctx, args, file, of, wrt, require_values=False)
+    data = read_data(data_file, problem, bound_names(args, file), data_format) if data_file else None
+    problem = prepare(problem, data, wrt_given=bool(wrt))
     descent = Descent(problem, lr, steps, until, data)
     if data is None:
         emit_warnings(point_warnings(problem))  # the start's gradient, as eval says it
