@@ -50,7 +50,7 @@ class JsonLines:
         n = result.n
         if not result.extras:
             return [""] * n
-        keys = [encode_basestring(k) for k in result.extras]
+        keys = [json_text(k) for k in result.extras]
         columns = list(result.extras.values())
         always = bool(self.batch.extras)
         out = []
