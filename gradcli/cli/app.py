@@ -108,6 +108,11 @@ class LazyGroup(click.Group):
                     _flush_or_quiet()
             except streams.OutputError as exc:
                 code = _output_failed(exc)
+            except KeyboardInterrupt:  # Ctrl-C while an error or the output was being written
+                if outside is not None:  # a second Ctrl-C now exits 130 at once
+                    set_handler(outside)
+                click.echo("gradcli: interrupted", err=True)
+                code = int(ExitCode.INTERRUPTED)
             finally:
                 if outside is not None:
                     set_handler(outside)
