@@ -91,7 +91,7 @@ class CtrlC:
             os.kill(os.getpid(), signal.SIGINT)
         return None
 sys.meta_path.insert(0, CtrlC())
-sys.argv = ["gradcli", "eval", "y = x^2", "x=3"]
+sys.argv = {argv!r}
 from {module} import {function}
 {function}()
 """
@@ -102,12 +102,22 @@ from {module} import {function}
                                 "gradcli.autodiff.problem", "gradcli.render.eval_view"])
 def test_ctrl_c_at_any_moment_is_130(entry, at):
     module, function = entry.split(":")
-    code = CHILD.format(at=at, module=module, function=function)
+    code = CHILD.format(at=at, module=module, function=function, argv=["gradcli", "eval", "y = x^2", "x=3"])
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
     err = done.stderr.decode()
     assert done.returncode == 130, err
     assert "Traceback" not in err and err.strip() == "gradcli: interrupted"
     assert b"dy/dx" not in done.stdout  # it stopped there
+
+
+@pytest.mark.parametrize("at", ["gradcli.support.text", "json"])
+def test_ctrl_c_while_an_error_is_said_is_130(at):
+    """The signal lands inside the handler that writes a usage error (it imports these first)."""
+    argv = ["gradcli", "eval", "--nosuch", "--json", "y = x^2", "x=3"]
+    code = CHILD.format(at=at, module="gradcli.__main__", function="main", argv=argv)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
+    err = done.stderr.decode()
+    assert done.returncode == 130 and "Traceback" not in err, err
 
 
 def test_a_library_warning_never_reaches_the_user(tmp_path):
