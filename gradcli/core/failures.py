@@ -94,11 +94,7 @@ def _scalar_problem(op, operands: list) -> str | None:
 
 def gradient_overflow(tape: Tape, vals: list[float], output: int, index: int, operand: int) -> EvaluationError:
     nodes = tape.nodes
-    node = nodes[index]
-    return EvaluationError(
-        f"the gradient d{nodes[output].label}/d{nodes[operand].label} overflows going back through "
-        f"{operands_text(tape, vals, index)} (in {tape.definition(index)}, computing {node.name or node.label})",
-        node.line, node.column, tape.source_line(node.line), kind="derivative")
+    return _overflow(tape, vals, index, f"gradient d{nodes[output].label}/d{nodes[operand].label}", "back")
 
 
 def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> EvaluationError:
@@ -107,7 +103,7 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
     operand = tape.nodes[node.args[j]].label
     labels = [tape.nodes[a].label for a in node.args]
     formula = (node.op.formula(j, labels, node.label) if node.op.scalar
-               else node.op.tensor_formula(j, labels, node.label, f"d{node.label}", node.params,
+               else node.op.tensor_formula(j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
                                            [shape(vals[a]) for a in node.args]))
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
@@ -118,8 +114,12 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
 def tangent_overflow(tape: Tape, vals: list[float], seed: int, index: int) -> EvaluationError:
     """Forward mode's counterpart of ``gradient_overflow``: the tangent at ``index`` is not finite."""
     nodes = tape.nodes
-    node = nodes[index]
+    return _overflow(tape, vals, index, f"derivative d{nodes[index].label}/d{nodes[seed].label}", "forward")
+
+
+def _overflow(tape: Tape, vals: list[float], index: int, what: str, direction: str) -> EvaluationError:
+    node = tape.nodes[index]
     return EvaluationError(
-        f"the derivative d{node.label}/d{nodes[seed].label} overflows going forward through "
-        f"{operands_text(tape, vals, index)} (in {tape.definition(index)}, computing {node.name or node.label})",
+        f"the {what} overflows going {direction} through {operands_text(tape, vals, index)} "
+        f"(in {tape.definition(index)}, computing {node.name or node.label})",
         node.line, node.column, tape.source_line(node.line), kind="derivative")
