@@ -99,6 +99,9 @@ def _widths(cells: list) -> tuple[int, int]:
     return word, line
 
 
+MAX_PARTS = 6  # a wide table is split into at most this many tables side by side in reading order
+
+
 def _span(widths: list[int]) -> int:
     return sum(widths) + BORDERS * len(widths) + 1
 
@@ -124,6 +127,8 @@ def layout(table: FitTable, width: int) -> list:
             groups.append([k])
         else:
             return [_folded(table, width)]
+    if len(groups) > MAX_PARTS:  # a table cut into more parts than anyone reads across: one block per row
+        return [_folded(table, width)]
     parts = []
     for n, group in enumerate(groups):
         chosen = keys + group
@@ -170,14 +175,23 @@ def _folded(table: FitTable, width: int):
 
     parts = []
     for row in table.rows:
+        block = Text(style=row.style or "")  # the row's plain cells as lines of one Text: cheap at 10^4 columns
         for k, column in enumerate(table.columns):
             cell = row.cells[k]
             if not _plain(cell).strip():
                 continue
-            label = (literal(f"{column.header or '·'}: ").plain, "dim") if k else ""
+            label = literal(f"{column.header or '·'}: ").plain if k else ""
             if isinstance(cell, Cell):
-                parts.append(cell.prefixed(label))
-            else:
-                parts.append(Text.assemble(label, cell, style=row.style or ""))
+                if block:
+                    parts.append(block)
+                    block = Text(style=row.style or "")
+                parts.append(cell.prefixed((label, "dim") if label else ""))
+                continue
+            if block:
+                block.append("\n")
+            block.append(label, style="dim")
+            block.append(cell)
+        if block:
+            parts.append(block)
         parts.append(Text(""))
     return Group(*parts)
