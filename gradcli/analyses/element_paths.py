@@ -50,9 +50,10 @@ def _checked_index(option: str, name: str, index: tuple[int, ...], s: tuple) -> 
     if not s:
         raise UsageError(f"{option} {element_label(name, index)}: {name} is a number, not an array "
                          f"(write {option} {name})")
-    if len(index) != len(s) or any(not -n <= i < n for i, n in zip(index, s)):
+    if index is None or len(index) != len(s) or any(not -n <= i < n for i, n in zip(index, s)):
         example = element_label(name, tuple(0 for _ in s))
-        raise UsageError(f"{option} {element_label(name, index)}: {name} has shape {shape_text(s)}: "
+        given = name if index is None else element_label(name, index)
+        raise UsageError(f"{option} {given}: {name} has shape {shape_text(s)}: "
                          f"give {len(s)} {'index' if len(s) == 1 else 'indices'} in range, like {example}")
     return tuple(i % n for i, n in zip(index, s))
 

@@ -123,6 +123,7 @@ class LazyGroup(click.Group):
     def _outcome(self, args, prog_name, complete_var, **extra) -> int:
         """The run's exit code, every error said in gradcli's form."""
         try:
+            _no_nul(args)
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
@@ -145,6 +146,15 @@ class LazyGroup(click.Group):
                                  "in gradcli: GRADCLI_DEBUG=1 shows where"), err=True)
             code = ExitCode.FAILED
         return int(code) if isinstance(code, int) else int(ExitCode.OK)
+
+
+def _no_nul(args: list[str]) -> None:
+    """A shell cannot pass a NUL in an argument; a caller that does gets a usage error, not a
+    file name or a value that every later step would have to refuse on its own."""
+    for k, arg in enumerate(args, 1):
+        if "\x00" in arg:
+            raise click.UsageError(f"argument {k} holds a NUL character (\\x00): no name, value or file "
+                                   "name can")
 
 
 def _output_failed(exc: streams.OutputError) -> int:

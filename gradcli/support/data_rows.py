@@ -166,6 +166,8 @@ class DataReader:
                 stream = open(path, "rb")
             except OSError as exc:
                 raise UsageError(f"--data {path}: cannot read it ({exc.strerror})") from None
+            except ValueError:  # a NUL in the name: no file can have it
+                raise UsageError(f"--data {path}: cannot read it (a file name has no NUL character)") from None
         self.size = size
         self.lines = _Lines(stream, self.name)
         self.row = 0
