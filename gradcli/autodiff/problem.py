@@ -233,12 +233,15 @@ def parse_bindings(bindings) -> dict:
     return values
 
 
-def evaluate(problem: Problem) -> Gradient:
+def evaluate(problem: Problem, intermediates: bool = True) -> Gradient:
+    """The value and the gradient.  ``intermediates=False``: only the inputs' and the output's
+    values and adjoints are kept; an array program's other nodes are freed during the sweep."""
     arrays = problem.arrays
     values = sweeps.forward(problem.tape, problem.input_values(), arrays)
     if arrays:
         require_scalar_output(problem, values)
-    adjoints = sweeps.reverse(problem.tape, values, problem.output_index, arrays)
+    keep = None if intermediates else [*problem.tape.inputs, problem.output_index]
+    adjoints = sweeps.reverse(problem.tape, values, problem.output_index, arrays, keep=keep)
     return Gradient(problem, values, adjoints)
 
 
