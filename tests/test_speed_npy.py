@@ -39,10 +39,27 @@ def test_other_dtypes_become_float64(tmp_path, dtype):
 
 def test_pickles_and_non_finite_refused(tmp_path):
     np.save(tmp_path / "o.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(BindingError, match="not a numeric .npy"):
+    with pytest.raises(BindingError, match="holds object, not numbers"):
         read_value(str(tmp_path / "o.npy"))
     bad = np.zeros((3, 2_000_000))
     bad[2, 1_999_999] = np.nan
     np.save(tmp_path / "n.npy", bad)
     with pytest.raises(BindingError, match=r"element \[2, 1999999\]"):
         read_value(str(tmp_path / "n.npy"))
+
+
+def _header(shape: str) -> bytes:
+    text = ("{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % shape).ljust(117) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode()
+
+
+@pytest.mark.parametrize("content, message", [
+    (_header("(100000, 100000)") + b"\0" * 64, r"says shape \(100000, 100000\) \(80,000,000,000 bytes\).*64 bytes"),
+    (_header("(3,)") + b"\0" * 8, "holds 8 bytes"),
+    (b"PK\x03\x04" + b"\0" * 60, "not a numeric .npy file"),
+    (b"", "not a numeric .npy file"),
+])
+def test_a_lying_or_foreign_file_is_refused_before_loading(tmp_path, content, message):
+    (tmp_path / "bad.npy").write_bytes(content)
+    with pytest.raises(BindingError, match=message):
+        read_value(str(tmp_path / "bad.npy"))

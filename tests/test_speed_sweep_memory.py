@@ -79,3 +79,15 @@ def test_eval_and_eval_all_agree():
     for r in (plain, every):
         assert np.allclose(r.json()["gradient"]["W"], gW, rtol=1e-13)
         assert np.allclose(r.json()["gradient"]["x"], (t * W).T @ np.ones(2), rtol=1e-13)
+
+
+@pytest.mark.parametrize("bad, expected", [(None, True), (np.nan, False), (np.inf, False), (-np.inf, False)])
+def test_all_finite_by_sum_of_a_large_array(bad, expected):
+    from gradcli.core.values import all_finite
+
+    a = np.full((80, 80), 1e308)  # its sum overflows: the elements are still all finite
+    a[::2] *= -1 if bad is None else 1
+    if bad is not None:
+        a[17, 3] = bad
+    assert all_finite(a) is expected
+    assert all_finite(np.full((80, 80), 1e308)) is True

@@ -46,18 +46,39 @@ def _array(rows):
 def _npy(path: Path, name: str):
     import numpy as np
 
-    try:
-        a = np.load(path, allow_pickle=False)
-    except ValueError as exc:  # not an .npy file, or one holding Python objects
-        raise BindingError(f"{name}: not a numeric .npy file ({exc})", kind="binding") from None
-    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
-        raise BindingError(f"{name}: the array holds {getattr(a, 'dtype', 'no numbers')}, not numbers",
-                           kind="binding")
+    with open(path, "rb") as f:
+        shape, dtype = _npy_header(np, f, name)
+        if dtype.kind not in "biuf":
+            raise BindingError(f"{name}: the array holds {dtype}, not numbers", kind="binding")
+        claimed = math.prod(shape) * dtype.itemsize
+        held = path.stat().st_size - f.tell()
+        if claimed > held:  # checked before numpy allocates what the header claims
+            raise BindingError(f"{name}: the header says shape {shape} ({claimed:,} bytes), but the file "
+                               f"holds {held:,} bytes of data", kind="binding")
+        f.seek(0)
+        try:  # the .npy format only: never a zip (.npz) or a pickle
+            a = np.lib.format.read_array(f, allow_pickle=False)
+        except (ValueError, EOFError) as exc:
+            raise BindingError(f"{name}: not a numeric .npy file ({exc})", kind="binding") from None
     a = a.astype(np.float64, copy=False)  # a float64 file is used as loaded: no second copy
     if not _all_finite(np, a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise BindingError(f"{name}: element {list(bad)} is {a[bad]}, not a finite number", kind="binding")
     return float(a) if a.ndim == 0 else a
+
+
+def _npy_header(np, f, name: str):
+    """The shape and dtype an .npy file's header declares, read before any data."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(f)
+        read_header = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f"format version {version[0]}.{version[1]} holds no plain numbers")
+        shape, _, dtype = read_header(f)
+    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        raise BindingError(f"{name}: not a numeric .npy file ({exc})", kind="binding") from None
+    return shape, dtype
 
 
 def _all_finite(np, a) -> bool:
