@@ -48,7 +48,8 @@ ENGINE = """
 import sys
 from gradcli.autodiff.problem import evaluate, load
 problem = load(sys.argv[2], [f"W=@{sys.argv[1]}/W.npy", f"x=@{sys.argv[1]}/x.npy"])
-result = evaluate(problem, intermediates=False)  # as `gradcli eval` without --all
+problem.intermediates = False  # as `gradcli eval` without --all
+result = evaluate(problem)
 g = result.gradient
 print(repr(float(result.value)), repr(float(g["W"].sum())), repr(float(g["x"].sum())))
 """

@@ -8,11 +8,9 @@ from gradcli.autodiff.problem import Gradient, Problem, evaluate
 MODES = ("reverse", "forward", "paths")
 
 
-def compute(problem: Problem, mode: str = "reverse", intermediates: bool = True) -> Gradient:
-    """``intermediates=False``: the caller shows only the value and the gradient (reverse mode
-    then frees an array program's intermediate values during the sweep)."""
+def compute(problem: Problem, mode: str = "reverse") -> Gradient:
     if mode == "reverse":
-        return evaluate(problem, intermediates)
+        return evaluate(problem)
     if mode == "forward":
         from gradcli.autodiff.forward import forward_gradient
 

@@ -132,12 +132,12 @@ def _drop(dead: list, kept: list, vals: list, adj: list, i: int) -> None:
 def _accumulate(total, owned: bool, contribution, g, vals: list, node) -> tuple:
     """``total + contribution`` (None is zero) and whether the result is the sweep's own array.
 
-    A sum the sweep made (``owned``) is added into in place; so is a contribution
-    that is a fresh array (not ``g``, not a value) when it is the first term's
-    shape.  A first term is kept as it is: it may be ``g`` or a value, shared.
+    A sum the sweep made, or a fresh array the edge's rule made (not ``g``, not a
+    value), is the sweep's own (``owned``) and is added into in place; any other
+    term (``g`` passed on, a value) may be shared and is never written to.
     """
     if total is None:
-        return contribution, False
+        return contribution, _fresh(contribution, g, vals, node)
     if owned and _same_array_shape(total, contribution):
         np.add(total, contribution, out=total)
         return total, True

@@ -52,7 +52,9 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_fo
     from gradcli.render.eval_view import eval_json, eval_rich
 
     problem = load_problem(ctx, args, file, of, wrt)
-    result = compute(problem, mode, intermediates=all_nodes)
+    # Without --all, reverse mode's array sweep frees what is not shown (paths mode reads it all).
+    problem.intermediates = all_nodes or mode != "reverse"
+    result = compute(problem, mode)
     emit_warnings(result)
     if as_json:
         emit_json(with_warnings(eval_json(result, all_nodes), result))
