@@ -55,34 +55,121 @@ def forward(tape: Tape, inputs: dict) -> list:
     return vals
 
 
-def reverse(tape: Tape, vals: list, output: int, seed=None) -> list:
+def reverse(tape: Tape, vals: list, output: int, seed=None, keep=None) -> list:
     """Every node's adjoint d(output . seed)/d(node): an array of the node's shape, or None (zero).
 
     ``seed`` is the gradient put on the output (1 for a scalar output; a one-hot
     array picks one element of an array output, as the Jacobian's rows do).
+
+    With ``keep`` (node indices: the results asked for), every other node's value
+    (in ``vals``) and adjoint is dropped, set to None, as soon as the sweep has
+    passed its last use (``last_reads``), so that a large program's intermediates
+    are given back during the sweep rather than all held to its end.  Without it
+    every value and adjoint is kept (``eval --all``, the graph, the path analyses).
     """
     nodes = tape.nodes
     req = tape.requires_grad()
     cone = tape.cone([output])
     adj: list = [None] * len(nodes)
     adj[output] = 1.0 if seed is None else seed
+    drops = kept = None
+    if keep is not None:
+        drops, kept = drop_schedule(tape), [False] * len(nodes)
+        for k in keep:
+            kept[k] = True
+    owned = [False] * len(nodes)  # adj[a] is a sum this sweep made: nothing else holds it, add into it in place
     with np.errstate(all="ignore"):
         for i in range(output, -1, -1):
             node = nodes[i]
             g = adj[i]
-            if node.kind != OPERATION or not cone[i] or not req[i] or g is None:
-                continue
-            for j, a in enumerate(node.args):
-                if not req[a]:
-                    continue
-                try:
-                    contribution = edge_vjp(node, j, g, vals)
-                except (ArithmeticError, ValueError):
-                    raise partial_error(tape, vals, i, j) from None
-                if not all_finite(contribution):
-                    raise partial_error(tape, vals, i, j)
-                adj[a] = add(adj[a], contribution)
+            if node.kind == OPERATION and cone[i] and req[i] and g is not None:
+                for j, a in enumerate(node.args):
+                    if not req[a]:
+                        continue
+                    try:
+                        contribution = edge_vjp(node, j, g, vals)
+                    except (ArithmeticError, ValueError):
+                        raise partial_error(tape, vals, i, j) from None
+                    if not all_finite(contribution):
+                        raise partial_error(tape, vals, i, j)
+                    adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
+            if drops is not None:
+                _drop(drops[i], kept, vals, adj, i)
     return adj
+
+
+def _drop(dead: list, kept: list, vals: list, adj: list, i: int) -> None:
+    """Let go of what the sweep no longer reads once node ``i`` is done: the values whose last
+    reader it was, and its own adjoint (every contribution to it came from a later node)."""
+    for k in dead:
+        if not kept[k]:
+            vals[k] = None
+    if not kept[i]:
+        adj[i] = None
+
+
+def _accumulate(total, owned: bool, contribution, g, vals: list, node) -> tuple:
+    """``total + contribution`` (None is zero) and whether the result is the sweep's own array.
+
+    A sum the sweep made, or a fresh array the edge's rule made (not ``g``, not a
+    value), is the sweep's own (``owned``) and is added into in place; any other
+    term (``g`` passed on, a value) may be shared and is never written to.
+    """
+    if total is None:
+        return contribution, _fresh(contribution, g, vals, node)
+    if owned and _same_array_shape(total, contribution):
+        np.add(total, contribution, out=total)
+        return total, True
+    if _fresh(contribution, g, vals, node) and _same_array_shape(contribution, total):
+        np.add(contribution, total, out=contribution)
+        return contribution, True
+    result = total + contribution
+    return result, is_array(result)
+
+
+def _same_array_shape(into, other) -> bool:
+    return (type(into) is np.ndarray and into.dtype == np.float64
+            and (not is_array(other) or other.shape == into.shape))
+
+
+def _fresh(v, g, vals: list, node) -> bool:
+    """An array made by this edge's rule: its own memory, and not ``g``, an operand or the result."""
+    return (type(v) is np.ndarray and v.base is None and v.flags.writeable and v is not g
+            and v is not vals[node.index] and all(v is not vals[a] for a in node.args))
+
+
+def last_reads(tape: Tape) -> list[int]:
+    """For each node, the last step of a reverse sweep that reads its value (steps go down the tape).
+
+    An operation's own step may read its result (tanh's VJP does), and every
+    reader comes later on the tape, so an operation's value is read last at its
+    own step; an input's or a constant's at its first consumer's (its own index
+    if nothing reads it).  Computed once per tape.
+    """
+    cached = getattr(tape, "_last_reads", None)
+    if cached is not None and len(cached) == len(tape.nodes):
+        return cached
+    nodes = tape.nodes
+    last = [node.index if node.kind == OPERATION else len(nodes) for node in nodes]
+    for node in nodes:
+        for a in node.args:
+            if node.index < last[a]:
+                last[a] = node.index
+    last = [i if step == len(nodes) else step for i, step in enumerate(last)]
+    tape._last_reads = last
+    return last
+
+
+def drop_schedule(tape: Tape) -> list[list[int]]:
+    """``schedule[i]``: the nodes whose values the reverse sweep no longer reads once step i is done."""
+    cached = getattr(tape, "_drop_schedule", None)
+    if cached is not None and len(cached) == len(tape.nodes):
+        return cached
+    schedule: list[list[int]] = [[] for _ in tape.nodes]
+    for k, step in enumerate(last_reads(tape)):
+        schedule[step].append(k)
+    tape._drop_schedule = schedule
+    return schedule
 
 
 def edge_vjp(node, j: int, g, vals: list):

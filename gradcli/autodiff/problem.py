@@ -37,6 +37,9 @@ class Problem:
     # number), checked by load; None for a node that reads an input without a value.
     # Empty for a program without arrays: every node is a number.
     shapes: list = field(default_factory=list)
+    # False when only the value and the gradient are wanted (eval without --all): the reverse
+    # sweep of an array program then frees every other node's value and adjoint as it goes.
+    intermediates: bool = True
 
     def __post_init__(self):
         if not self.outputs:
@@ -247,11 +250,14 @@ def parse_bindings(bindings) -> dict:
 
 
 def evaluate(problem: Problem) -> Gradient:
+    """The value and the gradient; with ``problem.intermediates`` False only the inputs' and the
+    output's values and adjoints are kept (an array program's others are freed during the sweep)."""
     arrays = problem.arrays
     values = sweeps.forward(problem.tape, problem.input_values(), arrays)
     if arrays:
         require_scalar_output(problem, values)
-    adjoints = sweeps.reverse(problem.tape, values, problem.output_index, arrays)
+    keep = None if problem.intermediates else [*problem.tape.inputs, problem.output_index]
+    adjoints = sweeps.reverse(problem.tape, values, problem.output_index, arrays, keep=keep)
     return Gradient(problem, values, adjoints)
 
 

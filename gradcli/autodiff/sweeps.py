@@ -19,10 +19,14 @@ def forward(tape: Tape, inputs: dict, arrays: bool = False) -> list:
     return array_sweeps.forward(tape, inputs)
 
 
-def reverse(tape: Tape, vals: list, output: int, arrays: bool = False, seed=None) -> list:
-    """Every node's adjoint (scalar: floats, 0.0 where nothing arrives; arrays: None there)."""
+def reverse(tape: Tape, vals: list, output: int, arrays: bool = False, seed=None, keep=None) -> list:
+    """Every node's adjoint (scalar: floats, 0.0 where nothing arrives; arrays: None there).
+
+    ``keep`` (arrays only): the nodes whose values and adjoints are wanted after the
+    sweep; the others are freed as it goes (``array_sweeps.reverse``).
+    """
     if not arrays:
         return engine.reverse(tape, vals, output)
     from gradcli.autodiff import array_sweeps
 
-    return array_sweeps.reverse(tape, vals, output, seed)
+    return array_sweeps.reverse(tape, vals, output, seed, keep)

@@ -115,13 +115,14 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
             return _sum_terms([None if t is None else t * part(j, args, ans) for j, t in enumerate(tangents)])
 
         return ArrayRule(lambda params, *args: forward(*args),
-                         (lambda j, params, g, ans, *args: g * part(j, _numpy_floats(args), _numpy_float(ans)),),
+                         (lambda j, params, g, ans, *args: _times(g, part(j, _numpy_floats(args), _numpy_float(ans)),
+                                                                  ans, args),),
                          jvp, broadcast_shape, None, variadic=True)
 
     def make_vjp(p):
         if p is one:  # a partial of 1 (a sum's operands): the gradient passes through as it is
             return lambda params, g, ans, *args: g
-        return lambda params, g, ans, *args: g * p(*_numpy_floats(args), _numpy_float(ans))
+        return lambda params, g, ans, *args: _times(g, p(*_numpy_floats(args), _numpy_float(ans)), ans, args)
 
     def jvp(params, tangents, ans, *args):
         args, ans = _numpy_floats(args), _numpy_float(ans)
@@ -129,6 +130,17 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
 
     return ArrayRule(lambda params, *args: forward(*args), tuple(make_vjp(p) for p in partials), jvp,
                      broadcast_shape, None)
+
+
+def _times(g, partial, ans, args):
+    """``g * partial``, written into the partial's own memory when it is a fresh array of the
+    result's shape (made by this call: not an operand, not the output): no second array."""
+    if (type(partial) is np.ndarray and partial.base is None and partial.dtype == np.float64
+            and partial.flags.writeable and np.ndim(g) <= partial.ndim and partial is not g
+            and partial is not ans and all(partial is not a for a in args)
+            and np.shape(g) == partial.shape[partial.ndim - np.ndim(g):]):
+        return np.multiply(g, partial, out=partial)
+    return g * partial
 
 
 def _text(label, j, index, text=None):

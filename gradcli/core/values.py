@@ -84,8 +84,17 @@ def add(a, b):
 
 def all_finite(v) -> bool:
     if is_array(v):
+        if v.dtype.kind == "f" and v.size >= 4096 and _finite_sum(v):
+            return True  # one read, no mask: an inf or a nan anywhere makes the sum inf or nan
         return bool(np.isfinite(v).all())
     return math.isfinite(v)
+
+
+def _finite_sum(v) -> bool:
+    """Whether the sum of a float array is finite (an overflowing sum of finite elements is not:
+    the caller then checks element by element)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(np.add.reduce(v, axis=None))
 
 
 def first_not_finite(v) -> tuple[int, ...] | None:

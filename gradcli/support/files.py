@@ -67,8 +67,8 @@ def _npy(path: Path, name: str):
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
         raise BindingError(f"{name}: the array holds {getattr(a, 'dtype', 'no numbers')}, not numbers",
                            kind="binding")
-    a = a.astype(float)
-    if not np.isfinite(a).all():
+    a = a.astype(np.float64, copy=False)  # a float64 file is used as loaded: no second copy
+    if not _all_finite(np, a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise BindingError(f"{name}: element {list(bad)} is {a[bad]}, not a finite number", kind="binding")
     return float(a) if a.ndim == 0 else a
@@ -106,6 +106,13 @@ def _check_npy_header(path: Path, name: str) -> None:
 
 def _shape_text(shape: tuple) -> str:
     return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(str(n) for n in shape)})"
+
+
+def _all_finite(np, a) -> bool:
+    """Whether every element is finite, a block at a time: no mask as large as the array."""
+    flat = a.ravel(order="K")  # a view of a loaded (C or Fortran) array
+    step = 1 << 20
+    return all(np.isfinite(flat[k:k + step]).all() for k in range(0, flat.size, step))
 
 
 def _csv(text: str, name: str):

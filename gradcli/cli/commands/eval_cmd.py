@@ -52,6 +52,8 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_fo
     from gradcli.render.eval_view import eval_json, eval_rich
 
     problem = load_problem(ctx, args, file, of, wrt)
+    # Without --all, reverse mode's array sweep frees what is not shown (paths mode reads it all).
+    problem.intermediates = all_nodes or mode != "reverse"
     result = compute(problem, mode)
     emit_warnings(result)
     if as_json:
