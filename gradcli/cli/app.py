@@ -7,7 +7,7 @@ Commands live in ``gradcli/cli/commands/`` and are imported only when invoked, s
 from __future__ import annotations
 
 import os
-import signal
+import _signal  # the C module: ``signal`` builds its enums at import, for nothing here
 import sys
 
 import click
@@ -101,7 +101,7 @@ class LazyGroup(click.Group):
         with streams.guarded():
             # Ctrl-C while a command runs is a KeyboardInterrupt (descend shows where it got to);
             # before and after, the entry point's handler exits 130 at once.
-            outside = set_handler(signal.default_int_handler)
+            outside = set_handler(_signal.default_int_handler)
             try:
                 code = self._outcome(args, prog_name, complete_var, **extra)
                 if standalone_mode:

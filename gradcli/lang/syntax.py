@@ -305,8 +305,9 @@ _MODULES = {"np", "numpy", "math", "cmath", "torch", "jnp", "jax", "tf", "scipy"
 _OTHER_SPELLINGS = {"maximum": "max", "minimum": "min", "amax": "max", "amin": "min", "power": "pow",
                     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
                     "absolute": "abs", "fabs": "abs", "vdot": "dot", "inner": "dot"}
-_WORD_BEFORE = re.compile(r"[^\W\d]\w*$")
-_DOTTED_AFTER = re.compile(r"\.([^\W\d]\w*(?:\.[^\W\d]\w*)*)[ \t]*(\()?")
+# Patterns for hints only: compiled when an error needs them (re caches them), not at start-up.
+_WORD_BEFORE = r"[^\W\d]\w*$"
+_DOTTED_AFTER = r"\.([^\W\d]\w*(?:\.[^\W\d]\w*)*)[ \t]*(\()?"
 _ARGUMENTS_SHOWN = 60  # characters of a call's arguments repeated in a hint, at most
 
 
@@ -322,8 +323,8 @@ def _character_hint(text: str, pos: int) -> str:
 
 def _dotted_hint(text: str, pos: int) -> str:
     """``np.dot(W, x)``, ``math.pi``, ``W.T``, ``x.sum()``: gradcli has no modules, attributes or methods."""
-    before = _WORD_BEFORE.search(text, max(0, pos - 100), pos)
-    after = _DOTTED_AFTER.match(text, pos)
+    before = re.compile(_WORD_BEFORE).search(text, max(0, pos - 100), pos)
+    after = re.compile(_DOTTED_AFTER).match(text, pos)
     if before is None or after is None:
         return ""
     owner, attribute = before.group(), after.group(1).split(".")[-1]
