@@ -77,9 +77,6 @@ class Dag:
         v = self.value[i]
         return v is not None and (value is None or v == value)
 
-    def is_op(self, i: int, op: Op) -> bool:
-        return self.op[i] is op
-
     # The smart constructor.
 
     def apply(self, op: Op, args) -> int:

@@ -69,10 +69,6 @@ def zeros(shape_: Shape):
     return np.zeros(shape_) if shape_ else 0.0
 
 
-def ones_like(v):
-    return np.ones_like(v) if is_array(v) else 1.0
-
-
 def add(a, b):
     """a + b where either may be the symbolic zero None."""
     if a is None:

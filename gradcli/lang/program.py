@@ -81,9 +81,6 @@ class Program:
         self.statements = statements
         self.source = source
 
-    def source_line(self, line: int | None) -> str | None:
-        return source_line(self.source, line)
-
 
 def source_line(text: str, line: int | None) -> str | None:
     """Line ``line`` (1-based) of ``text``, for an error's caret display; None when there is none."""

@@ -13,11 +13,6 @@ def short(x: float, digits: int = 6) -> str:
     return f"{x:.{digits}g}"
 
 
-def exact(x: float) -> str:
-    """The shortest text that reads back to the same double."""
-    return repr(float(x))
-
-
 def json_text(data) -> str:
     """``data`` as JSON text, the one way every command writes JSON.
 
