@@ -1,4 +1,4 @@
-"""How numbers are shown: short for people, exact (round-trip) for machines."""
+"""How numbers are written: short for people (``short``), strict JSON for machines (``json_text``)."""
 
 from __future__ import annotations
 
