@@ -29,6 +29,7 @@ from gradcli.core.values import element, element_label, flat_index, is_array, sh
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.support.limits import LimitError
+from gradcli.core.formulas import partial_formula
 
 ElementEdge = namedtuple("ElementEdge", "src dst operand partial")  # like paths.Edge, lighter for 10^5 edges
 
@@ -86,7 +87,7 @@ def element_rule(node, k: tuple, ans, args: list, label=None) -> list:
         index = _broadcast_index(k, shape(a))
         formula = None
         if label is not None:
-            formula = op.formula(j, [label(m, _broadcast_index(k, shape(b))) for m, b in enumerate(args)],
+            formula = partial_formula(op, j, [label(m, _broadcast_index(k, shape(b))) for m, b in enumerate(args)],
                                  label(-1, k))
         rows.append((j, index, op.partial(j, scalars, out), formula))
     return rows

@@ -31,6 +31,7 @@ from gradcli.core.tape import CONST, INPUT
 from gradcli.core.values import is_array, shape, shape_text, size, to_json as value_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
+from gradcli.core.formulas import partial_formula, tensor_formula
 
 ADJOINT_COLOUR = "#d62728"  # red, as cs231n draws gradients
 PARTIAL_COLOUR = "#1f77b4"  # blue, the local partial on an edge
@@ -129,13 +130,12 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         if arrays:
             for j, a in enumerate(node.args):
                 edges.append(_constant_edge(a, i, j) if not variable[a] else
-                             GraphEdge(a, i, j, None, node.op.tensor_formula(
-                                 j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
+                             GraphEdge(a, i, j, None, tensor_formula(node.op, j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
                                  [shape(vals[b]) for b in node.args]), tensor=True))
         else:  # every edge with its partial (None where undefined), a constant's with none
             for j, a, local in local_partials(tape, vals, i, strict=False):
                 edges.append(_constant_edge(a, i, j) if not variable[a] else
-                             GraphEdge(a, i, j, local, node.op.formula(j, labels, node.label)))
+                             GraphEdge(a, i, j, local, partial_formula(node.op, j, labels, node.label)))
     return AnnotatedGraph(result.output, out, result.value, nodes, edges, list(tape.inputs))
 
 

@@ -39,6 +39,7 @@ from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
+from gradcli.core.formulas import partial_formula, tensor_formula
 
 # eval --mode paths refuses inputs with more paths than this.
 PATH_LIMIT = 1_000_000
@@ -147,10 +148,10 @@ class PathGraph:
             nodes = self.tape.nodes
             node = nodes[edge.dst]
             labels = [nodes[a].label for a in node.args]
-            text = (node.op.tensor_formula(edge.operand, labels, node.label,
+            text = (tensor_formula(node.op, edge.operand, labels, node.label,
                                            f"{self.tape.adjoint_prefix()}{node.label}", node.params,
                                            [shape(self.values[a]) for a in node.args]) if self.tensor
-                    else node.op.formula(edge.operand, labels, node.label))
+                    else partial_formula(node.op, edge.operand, labels, node.label))
             self._formulas[e] = text
         return text
 

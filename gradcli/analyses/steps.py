@@ -21,6 +21,7 @@ from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.tape import OPERATION
 from gradcli.core.values import shape
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
+from gradcli.core.formulas import partial_formula, tensor_formula
 
 
 @dataclass
@@ -81,9 +82,9 @@ def backward_steps(problem: Problem) -> StepsResult:
                  else local_partials(tape, vals, i, req, strict=False))  # no gradient to a constant
         for j, a, local, *handed in edges:
             contribution = handed[0] if handed else (g * local if local is not None else 0.0)
-            formula = (node.op.tensor_formula(j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}",
+            formula = (tensor_formula(node.op, j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}",
                                               node.params, [shape(vals[a]) for a in node.args])
-                       if problem.arrays else node.op.formula(j, labels, node.label))
+                       if problem.arrays else partial_formula(node.op, j, labels, node.label))
             operands.append(Operand(labels[j], a, formula, local, contribution))
             if received[a] is None:
                 received[a] = []

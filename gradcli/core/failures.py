@@ -99,12 +99,14 @@ def gradient_overflow(tape: Tape, vals: list[float], output: int, index: int, op
 
 def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> EvaluationError:
     """The local partial of the node at ``index`` with respect to operand ``j`` is infinite or undefined."""
+    from gradcli.core.formulas import partial_formula, tensor_formula  # simplifying is paid for only here
+
     node = tape.nodes[index]
     operand = tape.nodes[node.args[j]].label
     labels = [tape.nodes[a].label for a in node.args]
-    formula = (node.op.formula(j, labels, node.label) if node.op.scalar
-               else node.op.tensor_formula(j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
-                                           [shape(vals[a]) for a in node.args]))
+    formula = (partial_formula(node.op, j, labels, node.label) if node.op.scalar
+               else tensor_formula(node.op, j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
+                                   [shape(vals[a]) for a in node.args]))
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
         f"({formula}) is infinite or undefined",

@@ -35,6 +35,7 @@ from typing import Callable
 from gradcli.core import arrays
 from gradcli.core.arrays import ArrayRule, elementwise
 from gradcli.core.values import np
+from gradcli.lang.syntax import known_functions
 
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
 ALIAS = "alias"  # ``y = x``: a statement that names another value
@@ -74,43 +75,11 @@ class Op:
         """True for an op with scalar partials (every op but the array ones: @, sum, ...)."""
         return bool(self.partials)
 
-    def tensor_formula(self, j: int, labels: list[str], out_label: str, g: str, params: tuple,
-                       shapes: list[tuple]) -> str:
-        """The rule handing the gradient ``g`` to operand ``j`` at the tensor level, as a gradcli
-        expression that evaluates to that operand's VJP: ``g @ transpose(x)``, ``sum(g * cos(x), 0)``.
-
-        ``g`` names the gradient arriving (``dq`` in a backward pass written out); ``shapes`` are
-        the operands' shapes.  The value has the operand's shape, or broadcasts into it along an
-        axis a reduction removed (``dS += expand_dims(dv, 1)`` for ``v = sum(S, 1)``).
-        """
-        rule = self.array.rule
-        if rule is not None:
-            return rule(j, arrays.RuleNames(labels, out_label, g, params, shapes))
-        local = self.formula(j, labels, out_label)
-        if local == "1":
-            text = g
-        elif local == "-1":
-            text = f"-{g}"
-        else:
-            text = f"{g} * {local}" if _atomic(local) else f"{g} * ({local})"
-        return arrays.summed_to(text, shapes[j], self.array.shape(params, *shapes))
-
     def partial(self, j: int, vals, out: float) -> float:
         """The local partial of this op's output with respect to operand ``j``."""
         if self.arity is None:
             return self.partials[0](j, vals, out)
         return self.partials[j](*vals, out)
-
-    def formula(self, j: int, labels: list[str], out_label: str = "") -> str:
-        """The symbolic partial with respect to operand ``j``, over the operands' labels, simplified.
-
-        ``2*x^(2-1)`` is shown as ``2*x``: the template is built as an expression
-        and simplified by ``gradcli.symbolic`` (imported only here, when a view asks).
-        """
-        from gradcli.core.symbolic import simplified_formula
-
-        text = simplified_formula(self, j, labels, out_label)
-        return text if text is not None else self.formula_text(j, labels, out_label)
 
     def formula_text(self, j: int, labels: list[str], out_label: str = "") -> str:
         """The formula template filled in, as written in the table (a gradcli expression).
@@ -249,12 +218,6 @@ def _unary(name, forward, partial, formula, domain=None, kinks=None, symbol=None
            never_zero=False, array: ArrayRule | None = None) -> Op:
     return Op(name, 1, forward, (partial,), (formula,), symbol or name, CALL,
               domain=domain, kinks=kinks, never_zero=never_zero, array=array)
-
-
-def _atomic(text: str) -> bool:
-    return text.replace("_", "").replace(".", "").isalnum() or (text.endswith(")") and "(" in text
-                                                                and text.index("(") > 0
-                                                                and text[:text.index("(")].isalnum())
 
 
 # numpy versions of the scalar rules above, for ops applied to arrays element by element.
@@ -489,6 +452,7 @@ INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "
 PREFIX_OPS = {"-": "neg"}
 FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL and op.symbol == name}
 FUNCTIONS.update({"ln": "log", "pow": "pow"})
+known_functions(FUNCTIONS)  # the parser's hints name these (the lang layer cannot import this one)
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
 # Other calculators' and libraries' names for functions gradcli has, and for a few it

@@ -16,9 +16,19 @@ from gradcli.lang.lalr import LexError, ParseError, Parser
 from gradcli.support.errors import BindingError, ProgramError
 from gradcli.support.gcpause import paused_gc
 from gradcli.support.nesting import MAX_DIMENSIONS
-from gradcli.core.ops import FUNCTIONS
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
                                   first_bad_character, is_name, source_line)
+
+# The names of the functions, for the parser's hints only (`sin x`: write sin(x)).  The
+# language does not fix them: the operator table in the core layer registers its own at
+# import (``known_functions``), so this layer never imports the one above it.
+FUNCTIONS: set[str] = set()
+
+
+def known_functions(names) -> None:
+    """Register the function names the hints may suggest (the operator table's spellings)."""
+    FUNCTIONS.update(names)
+
 
 # Lark's terminal names, as a user would say them.
 _WORDS = {
