@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from conftest import run
 from gradcli.analyses.paths import MAX_LISTED, PathGraph
 from gradcli.autodiff.problem import evaluate, load
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from programs import ladder  # noqa: E402
+from programs import ladder
 
 
 @pytest.mark.parametrize("asked", [MAX_LISTED + 1, 10 ** 9])
