@@ -46,16 +46,16 @@ def run_json_lines(*args: str, code: int = 0, input: str | None = None) -> list[
     return [json.loads(line) for line in result.out.splitlines()]
 
 
-def assert_error(args, code: int, *fragments: str, lines: int | None = 1, input: str | None = None) -> Run:
-    """Run gradcli and check that it fails as a user should see it: exit ``code``, a ``gradcli: error:``
-    message of ``lines`` lines (one unless it quotes the program; None: any) holding every fragment,
-    and no traceback.  Returns the run for what a test checks beyond that."""
+def assert_error(args, code: int, *fragments: str, input: str | None = None) -> Run:
+    """Run gradcli and check that it fails as a user should see it: exit ``code``, one ``gradcli: error:``
+    line (below it, indented, only the program's line and a caret under the place) holding every
+    fragment, and no traceback.  Returns the run for what a test checks beyond that."""
     result = run(*args, input=input)
     assert result.code == code, (result.out, result.err)
-    assert result.err.startswith("gradcli: error: "), result.err
+    first, *quote = result.err.splitlines() or [""]
+    assert first.startswith("gradcli: error: "), result.err
+    assert all(line.startswith("    ") for line in quote), result.err
     assert "Traceback" not in result.err, result.err
-    if lines is not None:
-        assert len(result.err.splitlines()) == lines, result.err
     for fragment in fragments:
         assert fragment in result.err, (fragment, result.err)
     return result

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 
 W = [[0.1, 0.5], [-0.3, 0.8]]
 X = [0.2, 0.4]
@@ -126,9 +126,7 @@ def test_jacobian_chooses_forward_for_more_output_than_input_elements():
 
 def test_check_passes_per_element_and_names_the_worst():
     B = bindings(W=W, x=X)
-    result = run("check", NORM, *B, "--json")
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("check", NORM, *B, "--json")
     assert data["ok"] and list(data["inputs"]) == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]"]
     assert [data["inputs"][k]["numeric"] for k in ["W[1,0]", "x[1]"]] == pytest.approx([0.104, 0.636])
     assert (data["elements"], data["checked"], data["sampled"]) == (6, 6, False)
@@ -139,8 +137,7 @@ def test_check_passes_per_element_and_names_the_worst():
 
 def test_check_failing_names_the_worst_element():
     B = bindings(x=[0.1, 2.0, -1.0])
-    result = run("check", "f = sum(x*x*x)", *B, "--eps", "0.5")
-    assert result.code == 1
+    result = assert_error(["check", "f = sum(x*x*x)", *B, "--eps", "0.5"], 1)
     # the central difference of x^3 is off by h^2 = 0.25 for every element: the relative error is worst
     # where 3x^2 is smallest, x[0]
     assert result.err.startswith("gradcli: error: gradient check failed for 3 of 3 elements; worst: x[0]")
@@ -196,8 +193,8 @@ def test_graph_of_a_large_array_shows_its_shape_not_its_values():
 ])
 def test_views_of_scalar_programs_refuse_arrays(args, what):
     B = bindings(W=W, x=X)
-    result = run(*args, NORM, *B)
-    assert result.code == 2 and result.out == ""
+    result = assert_error([*args, NORM, *B], 2)
+    assert result.out == ""
     assert result.err == f"gradcli: error: {what} works on scalar programs for now; every other command takes arrays\n"
 
 
@@ -210,9 +207,8 @@ def test_json_of_an_array_program_is_plain_json():
 @pytest.mark.parametrize("args", [["eval"], ["eval", "--mode", "forward"], ["check"], ["graph"]])
 def test_an_array_output_is_a_usage_error_pointing_to_jacobian(args):
     B = bindings(W=W, x=X)
-    result = run(*args, "q = W @ x", *B)
-    assert result.code == 2 and "the output q is an array of shape (2,)" in result.err
-    assert "gradcli jacobian" in result.err and len(result.err.splitlines()) == 1
+    result = assert_error([*args, "q = W @ x", *B], 2, "the output q is an array of shape (2,)", "gradcli jacobian")
+    assert len(result.err.splitlines()) == 1
 
 
 def test_jacobian_of_an_array_and_a_scalar_output_together():
@@ -225,8 +221,8 @@ def test_jacobian_of_an_array_and_a_scalar_output_together():
 
 def test_a_check_step_leaving_the_domain_names_the_element():
     B = bindings(x=[2.0, 0.1])
-    result = run("check", "f = sum(log(x))", *B, "--eps", "0.5")
-    assert result.code == 1 and result.err.startswith("gradcli: error: 1:9: checking x[1]: at x[1] = -0.4 (a step of 0.5)")
+    result = assert_error(["check", "f = sum(log(x))", *B, "--eps", "0.5"], 1)
+    assert result.err.startswith("gradcli: error: 1:9: checking x[1]: at x[1] = -0.4 (a step of 0.5)")
 
 
 # ---------------------------------------------------------------- files and broadcasting

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SAMPLES, run
+from conftest import ROOT, SAMPLES, assert_error, run, run_json
 from gradcli.autodiff.problem import evaluate, load
 
 PROGRAM = "f = x^2*y + log(x)"
@@ -21,9 +21,7 @@ ROWS = [(1.5, 2.0, "a"), (3.0, -4.0, "b"), (0.25, 7.0, "c")]
 
 
 def single(program: str, **values) -> dict:
-    result = run("eval", program, *(f"{k}={v!r}" for k, v in values.items()), "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("eval", program, *(f"{k}={v!r}" for k, v in values.items()), "--json")
 
 
 def lines(out: str) -> list[dict]:
@@ -100,8 +98,7 @@ def test_a_domain_error_has_the_single_point_message(tmp_path):
 def test_what_no_row_could_use_is_exit_2_before_any_work(tmp_path, header, bindings, message):
     path = tmp_path / "rows.csv"
     path.write_text(header + "\n" + ",".join("1" for _ in header.split(",")) + "\n")
-    result = run("eval", PROGRAM, *bindings, "--data", str(path), "--json")
-    assert result.code == 2 and message in result.err
+    result = assert_error(["eval", PROGRAM, *bindings, "--data", str(path), "--json"], 2, message)
     assert '"row"' not in result.out
 
 
@@ -154,8 +151,8 @@ def test_jacobian_and_check_per_row(tmp_path):
     assert got[1]["values"] == alone["values"]
     assert [list(got[1]["jacobian"][y].values()) for y in ("y1", "y2")] == alone["jacobian"]
     path.write_text("x\n1\n2\n")
-    result = run("check", "f = x^3", "--eps", "1", "--data", str(path), "--json")
-    assert result.code == 1 and [line["ok"] for line in lines(result.out)] == [False, False]
+    result = assert_error(["check", "f = x^3", "--eps", "1", "--data", str(path), "--json"], 1)
+    assert [line["ok"] for line in lines(result.out)] == [False, False]
     assert all(line["checks"]["x"]["analytic"] == 3 * x * x for line, x in zip(lines(result.out), (1, 2)))
     assert run("check", "f = x^3", "--data", str(path), "--json").code == 0
 
@@ -203,5 +200,5 @@ def test_a_bad_value_that_vanishes_downstream_is_still_found(tmp_path, program, 
     result = run("eval", program, "--data", str(path), "--json")
     got = lines(result.out)
     assert "error" not in got[0] and result.code == 1
-    alone = run("eval", program, f"x={bad}", "y=3", "--json")
-    assert alone.code == 1 and got[1]["error"]["kind"] == alone.json()["error"]["kind"]
+    alone = assert_error(["eval", program, f"x={bad}", "y=3", "--json"], 1)
+    assert got[1]["error"]["kind"] == alone.json()["error"]["kind"]

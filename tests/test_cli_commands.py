@@ -8,7 +8,7 @@ import click
 import mpmath
 import pytest
 
-from conftest import run
+from conftest import assert_error, run
 from gradcli.cli.app import cli
 from gradcli.cli.commands.common import Command
 
@@ -42,8 +42,7 @@ def test_every_help_has_examples(name):
 
 @pytest.mark.parametrize("name", SINGLE_OUTPUT)
 def test_a_second_of_is_refused(name):
-    result = run(name, "u = x*2; y = x^2", "--of", "y", "--of", "u", "x=1")
-    assert result.code == 2, (result.out, result.err)
+    result = assert_error([name, "u = x*2; y = x^2", "--of", "y", "--of", "u", "x=1"], 2)
     assert result.out == "" and result.err.startswith("gradcli: error: --of given twice")
 
 
@@ -111,14 +110,14 @@ def test_descend_help_says_json_lines():
     (["y = x^2", "x=1", "q"], "'q' is not a binding NAME=VALUE"),
 ])
 def test_every_usage_error_is_json_under_json(name, args, words):
-    result = run(name, *args, "--json")
-    assert result.code == 2, (result.out, result.err)
+    result = assert_error([name, *args, "--json"], 2, words)
     error = json.loads(result.out)["error"]  # one object, the whole of stdout
-    assert words in error["message"] and result.err.startswith(f"gradcli: error: ") and words in result.err
+    assert words in error["message"] and result.err.startswith(f"gradcli: error: ")
 
 
 def test_explain_checks_every_view_before_printing_any():
-    result = run("explain", "--paths", "--trace", "--tangent", "q", "y = x*x", "x=3")
-    assert result.code == 2 and result.out == "" and "--tangent q: 'q' is not an input" in result.err
+    result = assert_error(["explain", "--paths", "--trace", "--tangent", "q", "y = x*x", "x=3"], 2,
+                          "--tangent q: 'q' is not an input")
+    assert result.out == ""
     both = run("explain", "--paths", "--trace", "--tangent", "x", "y = x*x", "x=3")
     assert both.code == 0 and "sum over 2 paths: 6" in both.out and "dy/dx = 6" in both.out

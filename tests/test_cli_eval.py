@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run
 
 NG = "u = b*c; v = a + u; J = 3*v"
 
@@ -107,8 +107,7 @@ def test_error_location_is_json():
 
 
 def test_no_program():
-    result = run("eval")
-    assert result.code == 2 and "no program" in result.err
+    assert_error(["eval"], 2, "no program")
 
 
 def test_help_has_examples():
@@ -125,16 +124,13 @@ def test_forward_mode_all_has_no_adjoints_for_intermediates():
 
 def test_program_starting_with_minus_after_double_dash():
     assert run("eval", "--json", "--", "-x^2", "x=3").json()["value"] == -9.0
-    hint = run("eval", "-x^2", "x=3")
-    assert hint.code == 2 and "goes after '--'" in hint.err
+    assert_error(["eval", "-x^2", "x=3"], 2, "goes after '--'")
 
 
 def test_usage_errors_are_json_too():
-    result = run("eval", "y = x", "x=1", "--json", "--mode", "sideways")
-    assert result.code == 2
+    result = assert_error(["eval", "y = x", "x=1", "--json", "--mode", "sideways"], 2)
     assert result.json()["error"]["kind"] == "usage"
 
 
 def test_unknown_command_suggests():
-    result = run("evl")
-    assert result.code == 2 and "Did you mean 'eval'?" in result.err
+    assert_error(["evl"], 2, "Did you mean 'eval'?")

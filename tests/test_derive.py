@@ -8,7 +8,7 @@ import pytest
 import sympy
 from hypothesis import given
 
-from conftest import run
+from conftest import assert_error, run
 from programs import chain
 from strategies import SETTINGS, generate, programs
 from gradcli.analyses.derive import derive
@@ -223,5 +223,5 @@ def test_explain_paths_latex_writes_bauers_sum():
                                   ["derive", NG, "--of", "q"],
                                   ["derive", "u = b+"]])
 def test_bad_requests_are_one_line_errors(args):
-    result = run(*args)
-    assert result.code == 2 and result.err.startswith("gradcli: error:")
+    result = assert_error([*args], 2)
+    assert result.err.startswith("gradcli: error:")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 from gradcli.analyses import export
 from gradcli.support.numbers import short
 
@@ -21,9 +21,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
 
 
 def graph_json(*args):
-    result = run("graph", *args, "--format", "json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("graph", *args, "--format", "json")
 
 
 def nodes_by_label(data):
@@ -126,9 +124,7 @@ def test_mermaid_structure():
 
 def test_missing_graphviz_says_how_to_install(monkeypatch):
     monkeypatch.setattr(export.shutil, "which", lambda name: None)
-    result = run("graph", *NG, "--format", "svg")
-    assert result.code == 2
-    assert "apt-get install graphviz" in result.err and "brew install graphviz" in result.err
+    assert_error(["graph", *NG, "--format", "svg"], 2, "apt-get install graphviz", "brew install graphviz")
 
 
 def test_output_file(tmp_path):

@@ -2,12 +2,11 @@
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run
 
 
 def error_line(*args):
-    result = run(*args)
-    assert result.code == 2, (result.out, result.err)
+    result = assert_error([*args], 2)
     first = result.err.splitlines()[0]
     assert first.startswith("gradcli: error: ") and "internal" not in first, result.err
     return first

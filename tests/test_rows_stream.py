@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, assert_error, run
 
 COMMANDS = {"eval": ["--json"], "jacobian": ["--json"], "check": ["--json"]}
 
@@ -112,8 +112,7 @@ def test_a_long_csv_cell_in_a_column_the_program_does_not_use_is_carried_through
 def test_a_data_dependent_index_error_is_that_rows_error(tmp_path, command):
     # x = 2 makes p*x of shape (1,): [1] is out of range, as eval at x=2 says; x = [2, 5] makes it (2,)
     path = write(tmp_path, "x.jsonl", '{"x": 2}\n{"x": [2, 5]}\n')
-    single = run("eval", "f = (p*x)[1]", "p=[1.0]", "x=2")
-    assert single.code == 2
+    assert_error(["eval", "f = (p*x)[1]", "p=[1.0]", "x=2"], 2)
     result = run(command, "f = (p*x)[1]", "p=[1.0]", "--data", path, "--json")
     got = lines(result.out)
     assert result.code == 1 and "internal error" not in result.err
@@ -141,14 +140,14 @@ def test_explain_row_of_a_bad_row_is_a_clean_error_and_a_good_row_explains(tmp_p
 ])
 def test_descend_stops_cleanly_at_a_bad_row(tmp_path, text, words):
     path = write(tmp_path, "d.txt", text)
-    result = run("descend", "L = (w*x - y)^2", "w=0", "--data", path)
-    assert result.code == 2 and words in result.err and "internal error" not in result.err
+    result = assert_error(["descend", "L = (w*x - y)^2", "w=0", "--data", path], 2, words)
+    assert "internal error" not in result.err
 
 
 def test_descend_checks_array_shapes_against_the_data(tmp_path):
     path = write(tmp_path, "x.csv", "x\n2\n")
-    result = run("descend", "L = (p*x)[1]^2", "p=[1.0]", "--data", path)
-    assert result.code == 2 and "index 1 is out of range" in result.err and "internal error" not in result.err
+    result = assert_error(["descend", "L = (p*x)[1]^2", "p=[1.0]", "--data", path], 2, "index 1 is out of range")
+    assert "internal error" not in result.err
 
 
 # ------------------------------------------------ 4: lines in linear time, and a cap
@@ -174,8 +173,7 @@ def test_a_line_over_the_cap_is_a_usage_error_naming_the_cap(tmp_path, monkeypat
 
     monkeypatch.setattr(data_rows, "MAX_LINE", 1000)
     path = write(tmp_path, "x.csv", "x\n1\n" + "2" * 5000 + "\n3\n")
-    result = run("eval", "f = x*y", "y=10", "--data", path, "--json")
-    assert result.code == 2 and "line 3 is longer than 1,000 bytes" in result.err
+    assert_error(["eval", "f = x*y", "y=10", "--data", path, "--json"], 2, "line 3 is longer than 1,000 bytes")
 
 
 def test_data_from_dev_zero_ends_with_exit_2():
@@ -222,8 +220,8 @@ def test_descend_skips_a_column_the_program_does_not_use(tmp_path):
 def test_the_header_is_checked_before_any_row(tmp_path, header, args, words, command):
     # the first row is broken: the header's error comes first, without reading it
     path = write(tmp_path, "d.csv", f"{header}\n1,2,3,4\n" + "1,2\n" * 1000)
-    result = run(command, "L = (w*x - y)^2", *args, "--data", path)
-    assert result.code == 2 and "line 1: " + words in result.err
+    result = assert_error([command, "L = (w*x - y)^2", *args, "--data", path], 2)
+    assert "line 1: " + words in result.err
 
 
 # ------------------------------------------------ 7: errors name the file line
@@ -240,5 +238,4 @@ def test_row_errors_name_the_file_line_counting_blank_lines(tmp_path):
 
 def test_descend_names_the_file_line_of_a_domain_error(tmp_path):
     path = write(tmp_path, "x.csv", "x\n1\n\n-3\n")
-    result = run("descend", "L = (w - log(x))^2 + sum([w, w])", "w=0", "--data", path)
-    assert result.code == 1 and "data row 2 (line 4)" in result.err
+    assert_error(["descend", "L = (w - log(x))^2 + sum([w, w])", "w=0", "--data", path], 1, "data row 2 (line 4)")

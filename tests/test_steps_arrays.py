@@ -8,15 +8,13 @@ df/dq = 2q = [0.44, 0.52], df/dW = 2 q xᵀ = [[0.088, 0.176], [0.104, 0.208]], 
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 
 NORM_WX = str(SAMPLES / "norm_wx.grad")
 
 
 def steps_json(*args):
-    result = run("explain", "--steps", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--steps", *args, "--json")
 
 
 def test_the_reference_derivation_step_by_step():
@@ -116,8 +114,7 @@ def test_the_trace_has_array_values_and_adjoints():
 
 
 def test_a_tangent_seed_on_arrays_points_to_the_jacobian():
-    result = run("explain", "--trace", "-f", NORM_WX, "--tangent", "x")
-    assert result.code == 2 and "gradcli jacobian --mode forward" in result.err
+    assert_error(["explain", "--trace", "-f", NORM_WX, "--tangent", "x"], 2, "gradcli jacobian --mode forward")
 
 
 # ---- element level: one element's scalar paths ----
@@ -167,10 +164,8 @@ def test_element_counts_match_an_independent_count():
     (["--element", "W[0,1]", "--steps"], "goes with --paths alone"),
 ])
 def test_element_errors(args, words):
-    result = run("explain", "--paths", "-f", NORM_WX, *args)
-    assert result.code == 2 and words in result.err and "Traceback" not in result.err
+    assert_error(["explain", "--paths", "-f", NORM_WX, *args], 2, words)
 
 
 def test_latex_paths_are_for_numbers():
-    result = run("explain", "--paths", "-f", NORM_WX, "--latex")
-    assert result.code == 2 and "--latex writes scalar path products" in result.err
+    assert_error(["explain", "--paths", "-f", NORM_WX, "--latex"], 2, "--latex writes scalar path products")

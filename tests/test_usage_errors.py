@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run
 
 NG = "u = b*c; v = a + u; J = 3*v"
 NG_ARGS = [NG, "a=5", "b=3", "c=2"]
@@ -27,8 +27,8 @@ def assert_error_line(result, code, words):
 ])
 def test_click_errors_look_like_every_other_error(command, extra, words):
     assert_error_line(run(*command, *extra, *NG_ARGS[1:]), 2, words)
-    data = run(*command, *extra, *NG_ARGS[1:], "--json")
-    assert data.code == 2 and words in json.loads(data.out.splitlines()[0])["error"]["message"]
+    data = assert_error([*command, *extra, *NG_ARGS[1:], "--json"], 2)
+    assert words in json.loads(data.out.splitlines()[0])["error"]["message"]
 
 
 @pytest.mark.parametrize("args, words", [
@@ -93,8 +93,7 @@ def test_several_views_are_shown_in_the_order_asked(first, second, first_words, 
 
 def test_failed_check_json_also_prints_the_error_line():
     """y = x^3 at 2 with h = 1: the central difference is (27 - 1)/2 = 13, not 12."""
-    result = run("check", "y = x^3", "x=2", "--eps", "1", "--json")
-    assert result.code == 1
+    result = assert_error(["check", "y = x^3", "x=2", "--eps", "1", "--json"], 1)
     data = result.json()
     assert data["ok"] is False and data["inputs"]["x"]["numeric"] == 13.0
     assert result.err.startswith("gradcli: error: gradient check failed for 1 of 1 input; worst: x")
