@@ -86,7 +86,7 @@ def test_a_domain_error_has_the_single_point_message(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("x,y\n1,1\n2,2\n-1,2\n")
     got = lines(run("eval", PROGRAM, "--data", str(path), "--json").out)
-    alone = run("eval", PROGRAM, "x=-1", "y=2", "--json").json()["error"]
+    alone = run_json("eval", PROGRAM, "x=-1", "y=2", "--json", code=1)["error"]
     assert got[2]["error"]["message"] == f"{alone['line']}:{alone['column']}: {alone['message']}"
 
 
@@ -147,7 +147,7 @@ def test_jacobian_and_check_per_row(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("x1,x2\n2,5\n1,-3\n")
     got = lines(run("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "--data", str(path), "--json").out)
-    alone = run("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "x1=1", "x2=-3", "--json").json()
+    alone = run_json("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "x1=1", "x2=-3", "--json")
     assert got[1]["values"] == alone["values"]
     assert [list(got[1]["jacobian"][y].values()) for y in ("y1", "y2")] == alone["jacobian"]
     path.write_text("x\n1\n2\n")

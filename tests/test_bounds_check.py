@@ -23,7 +23,7 @@ def test_sample_sets_how_many_elements_are_checked():
     assert list(data["inputs"]) == [f"x[{k}]" for k in picked]
     for k in picked:  # d/dx (sin x * x) = cos x * x + sin x
         assert data["inputs"][f"x[{k}]"]["analytic"] == pytest.approx(np.cos(X[k]) * X[k] + np.sin(X[k]), rel=1e-12)
-    again = run("check", "--json", "f = sum(sin(x) * x)", VECTOR, "--sample", "5").json()
+    again = run_json("check", "--json", "f = sum(sin(x) * x)", VECTOR, "--sample", "5")
     assert list(again["inputs"]) == list(data["inputs"])
 
 

@@ -82,7 +82,7 @@ def test_array_contributions_held_are_bounded():
     assert result.err.splitlines()[0] == (
         "gradcli: error: --max-paths: 3 contributions of x (1,000 elements each) would hold 3,000 elements "
         "(23.4 KiB of float64); the limit is 2,999 elements (--max-elements N raises it), or ask for fewer paths")
-    listed = run("explain", "--paths", "--json", "y = sum(x*x*x)", x, "--max-paths", "2").json()["inputs"]["x"]
+    listed = run_json("explain", "--paths", "--json", "y = sum(x*x*x)", x, "--max-paths", "2")["inputs"]["x"]
     assert listed["path_count"] == 3 and len(listed["paths"]) == 2
 
 

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from conftest import assert_error, run
+from conftest import assert_error, run, run_json
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.engine import forward, plan_tangents
 from gradcli.autodiff.forward import checked_tangents, forward_gradient, tangents
@@ -47,7 +47,7 @@ def test_passes_follow_wrt():
 
 
 def test_cli_forward_mode():
-    data = run("eval", "--mode", "forward", BAYDIN, "x1=2", "x2=5", "--json").json()
+    data = run_json("eval", "--mode", "forward", BAYDIN, "x1=2", "x2=5", "--json")
     assert (data["mode"], data["passes"], data["gradient"]["x1"]) == ("forward", 2, 5.5)
     human = run("eval", "--mode", "forward", BAYDIN, "x1=2", "x2=5")
     assert human.code == 0 and "forward mode, 2 passes" in " ".join(human.out.split())

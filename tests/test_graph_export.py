@@ -56,7 +56,7 @@ def test_x_times_x_has_two_edges():
     data = graph_json("y = x*x", "x=3")
     assert [(e["from"], e["to"], e["operand"], e["partial"]) for e in data["edges"]] == [
         ("n0", "n1", 0, 3.0), ("n0", "n1", 1, 3.0)]
-    assert run("graph", "y = x*x", "x=3", "--json").json() == data
+    assert run_json("graph", "y = x*x", "x=3", "--json") == data
 
 
 def test_dot_structure():
@@ -79,8 +79,8 @@ def test_graphviz_renders_every_value_and_adjoint(sample):
     svg = done.stdout
     texts = {t.replace("&#45;", "-") for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)}
     # the values and adjoints from `gradcli eval --all`, another computation of them
-    nodes = run("eval", "-f", path, "--all", "--json").json()["nodes"]
-    output = run("eval", "-f", path, "--json").json()["output"]
+    nodes = run_json("eval", "-f", path, "--all", "--json")["nodes"]
+    output = run_json("eval", "-f", path, "--json")["output"]
     for node in nodes:
         assert short(node["value"]) in texts, node
         assert f"d{output}/d{node['node']} = {short(node['adjoint'])}" in texts, node

@@ -82,7 +82,7 @@ def test_an_intermediate_that_overflows_or_is_undefined_stops(program, binding, 
     first, source, caret = result.err.splitlines()
     assert first.startswith(f"gradcli: error: 1:{column}: {words}")
     assert caret.index("^") == column + 3  # four spaces of indent, columns from 1
-    error = run("eval", program, binding, "--json").json()["error"]
+    error = run_json("eval", program, binding, "--json", code=1)["error"]
     assert (error["kind"], error["line"], error["column"]) == ("domain", 1, column)
 
 
@@ -172,5 +172,5 @@ def test_a_cut_gradient_is_said_on_stderr_and_in_json(command):
     text = run(*command, "y = 1 + exp(x)", "x=-1000")
     assert text.code == 0
     assert "gradcli: warning: dy/dx = 0 only because a number underflowed (at v1 = exp(x))" in text.err
-    data = run(*command, "y = 1 + exp(x)", "x=-1000", "--json").json()
+    data = run_json(*command, "y = 1 + exp(x)", "x=-1000", "--json")
     assert any("underflowed" in w for w in data["warnings"])

@@ -134,6 +134,6 @@ def test_unknown_functions_get_only_hints_that_mean_the_same(text, hint, mislead
     ("y = hypot(x, 4)", 3.0, 5.0, 0.6),
 ])
 def test_new_functions(text, x, value, slope):
-    data = run("eval", "--json", text, f"x={x!r}").json()
+    data = run_json("eval", "--json", text, f"x={x!r}")
     assert data["value"] == pytest.approx(value, rel=1e-15)
     assert data["gradient"]["x"] == pytest.approx(slope, rel=1e-15, abs=0)

@@ -22,7 +22,7 @@ def eval_json(*args):
 def test_the_output_is_what_nothing_uses_whatever_the_order(command, tmp_path):
     path = tmp_path / "ng.grad"
     path.write_text(NG_BACKWARDS)
-    data = run(command, "-f", str(path), "a=5", "b=3", "c=2", "--json").json()
+    data = run_json(command, "-f", str(path), "a=5", "b=3", "c=2", "--json")
     if command == "jacobian":
         assert data["outputs"] == ["J"] and data["jacobian"] == [[3.0, 6.0, 9.0]]
     else:
@@ -32,7 +32,7 @@ def test_the_output_is_what_nothing_uses_whatever_the_order(command, tmp_path):
 def test_several_outputs_stop_single_output_commands_and_are_listed():
     program = "y1 = x1*x2; y2 = sin(x1) + x2; t = y1 + 1; z = t*2"
     assert_error(["eval", program, "x1=2", "x2=5"], 2, "2 outputs", "y2, z", "--of")
-    jac = run("jacobian", program, "x1=2", "x2=5", "--json").json()
+    jac = run_json("jacobian", program, "x1=2", "x2=5", "--json")
     assert jac["outputs"] == ["y2", "z"]
     assert jac["jacobian"] == [[math.cos(2.0), 1.0], [10.0, 4.0]]  # d(2*(x1*x2 + 1)) = (2*x2, 2*x1)
 
@@ -82,9 +82,9 @@ def test_wrt_an_input_the_output_does_not_read_is_zero():
 ])
 def test_aliases_are_nodes_in_every_view(program, gradient):
     assert eval_json(program, "x=1")["gradient"] == {"x": gradient}
-    steps = run("explain", "--steps", program, "x=1", "--json").json()
+    steps = run_json("explain", "--steps", program, "x=1", "--json")
     assert steps["gradient"] == {"x": gradient}
-    paths = run("explain", "--paths", program, "x=1", "--json").json()["inputs"]["x"]
+    paths = run_json("explain", "--paths", program, "x=1", "--json")["inputs"]["x"]
     assert paths["gradient"] == gradient
     assert all(p["nodes"][0] == "x" and p["nodes"][-1] == "y" for p in paths["paths"])
     assert sum(p["product"] for p in paths["paths"]) == gradient

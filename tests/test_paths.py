@@ -234,8 +234,8 @@ def test_deep_chain_does_not_recurse():
     [squarings(12), "x=1.0001"],
 ])
 def test_eval_mode_paths_equals_reverse(args):
-    by_paths = run("eval", *args, "--mode", "paths", "--json").json()
-    by_reverse = run("eval", *args, "--json").json()
+    by_paths = run_json("eval", *args, "--mode", "paths", "--json")
+    by_reverse = run_json("eval", *args, "--json")
     assert by_paths["mode"] == "paths"
     assert by_paths["gradient"] == pytest.approx(by_reverse["gradient"], rel=1e-12)
 
@@ -244,11 +244,11 @@ def test_eval_mode_paths_refuses_more_than_a_million_paths():
     result = assert_error(["eval", ladder(20), "a0=1", "b0=2", "--mode", "paths"], 2, "1048576", "--mode reverse")
     assert 2**20 > PATH_LIMIT
     assert result.err.count("\n") == 1  # one line
-    error = run("eval", ladder(20), "a0=1", "b0=2", "--mode", "paths", "--json").json()["error"]
+    error = run_json("eval", ladder(20), "a0=1", "b0=2", "--mode", "paths", "--json", code=2)["error"]
     assert error["kind"] == "too-many-paths"
     # --wrt on an input with few paths is fine: the limit is per input asked for
-    assert run("eval", ladder(20) + "\nz = y + c*c", "a0=1", "b0=2", "c=3", "--mode", "paths", "--of", "z",
-               "--wrt", "c", "--json").json()["gradient"] == {"c": 6.0}
+    assert run_json("eval", ladder(20) + "\nz = y + c*c", "a0=1", "b0=2", "c=3", "--mode", "paths", "--of", "z",
+                    "--wrt", "c", "--json")["gradient"] == {"c": 6.0}
 
 
 # ---- zero products, unreachable inputs ----

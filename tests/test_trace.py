@@ -74,7 +74,7 @@ def test_both_columns_and_the_sample_file():
 
 
 def test_constants_are_inline():
-    rows = run("explain", "--trace", "y = x*(-2) + 3", "x=1", "--json").json()["trace"]
+    rows = run_json("explain", "--trace", "y = x*(-2) + 3", "x=1", "--json")["trace"]
     assert [r["name"] for r in rows] == ["x", None, "y"]
     assert rows[1]["definition"] == "v_0*(-2)" and rows[2]["definition"].endswith("+3")
     assert [r["value"] for r in rows] == [1.0, -2.0, 1.0]

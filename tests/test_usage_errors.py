@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import SAMPLES, assert_error, run
+from conftest import SAMPLES, assert_error, run, run_json
 
 NG = "u = b*c; v = a + u; J = 3*v"
 NG_ARGS = [NG, "a=5", "b=3", "c=2"]
@@ -50,7 +50,7 @@ def test_a_single_output_command_refuses_several_outputs(command, of):
 
 
 def test_jacobian_takes_several_outputs():
-    data = run("jacobian", *TWO, "--of", "y1", "--of", "y2", "--json").json()
+    data = run_json("jacobian", *TWO, "--of", "y1", "--of", "y2", "--json")
     assert data["outputs"] == ["y1", "y2"] and data["jacobian"] == [[4.0], [3.0]]
 
 
@@ -75,7 +75,7 @@ def test_conflicting_or_repeated_options_are_errors(args, words):
 
 def test_graph_json_flag_alone_or_with_format_json():
     for extra in (["--json"], ["--json", "--format", "json"]):
-        data = run("graph", *NG_ARGS, *extra).json()
+        data = run_json("graph", *NG_ARGS, *extra)
         assert data["value"] == 33.0
 
 
