@@ -68,6 +68,11 @@ def commands() -> dict[str, click.Command]:
     return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
 
 
+def takes_one_output(command: click.Command) -> bool:
+    """Whether a command computes one output (its ``--of`` may not repeat), read from its declared options."""
+    return not any(p.name == "of" and p.multiple for p in command.params)
+
+
 def central_difference(f, x: list[float], i: int, h: float | None = None) -> float:
     """d f / d x_i by central differences, with a step scaled to x_i."""
     h = h or 1e-6 * max(1.0, abs(x[i]))

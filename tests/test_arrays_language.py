@@ -16,7 +16,7 @@ from gradcli.core.lower import build_tape
 from gradcli.core.pretty import pretty
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.lang.syntax import parse_program
-from gradcli.support.errors import BindingError, ProgramError
+from gradcli.support.errors import ProgramError
 
 
 def ops(text: str) -> list[tuple]:

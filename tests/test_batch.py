@@ -163,7 +163,7 @@ def test_explain_picks_one_row(tmp_path):
     picked = run("explain", "--steps", PROGRAM, "--data", str(path), "--row", "1", "--json")
     direct = run("explain", "--steps", PROGRAM, "x=3.0", "y=-4.0", "--json")
     assert picked.code == 0 and picked.out == direct.out
-    assert run("explain", "--steps", PROGRAM, "--data", str(path), "--row", "3").code == 2
+    assert_error(["explain", "--steps", PROGRAM, "--data", str(path), "--row", "3"], 2)
 
 
 def test_a_piped_row_is_answered_while_the_producer_waits():

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from conftest import assert_error, run, run_json
+from conftest import assert_error, run_json
 
 
 def header_only(path, shape, data_bytes: int, descr: str = "<f8") -> None:

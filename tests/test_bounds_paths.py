@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_error, run, run_json
+from conftest import assert_error, run_json
 from gradcli.analyses.paths import MAX_LISTED, PathGraph
 from gradcli.autodiff.problem import evaluate, load
 from programs import ladder

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mpmath
 import pytest
 
-from conftest import run, run_json
+from conftest import run_json
 
 mpmath.mp.dps = 30
 

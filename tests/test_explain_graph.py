@@ -3,8 +3,6 @@
 import io
 import sys
 
-import pytest
-
 from conftest import assert_error, run, run_json
 from gradcli.autodiff.problem import evaluate, load
 from gradcli.render.graph_view import MAX_DEPTH, graph_rich

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_error, run
+from conftest import assert_error
 
 
 @pytest.mark.parametrize("args", [

@@ -148,7 +148,7 @@ def test_deep_graph_does_not_recurse():
 
 
 def test_json_and_format_disagree():
-    assert run("graph", *NG, "--json", "--format", "mermaid").code == 2
+    assert_error(["graph", *NG, "--json", "--format", "mermaid"], 2)
 
 
 def test_help():

@@ -6,9 +6,8 @@ from conftest import assert_error, run
 
 
 def error_line(*args):
-    result = assert_error([*args], 2)
-    first = result.err.splitlines()[0]
-    assert first.startswith("gradcli: error: ") and "internal" not in first, result.err
+    first = assert_error(args, 2).err.splitlines()[0]
+    assert "internal" not in first, first
     return first
 
 

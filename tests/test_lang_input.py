@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import assert_error, run, run_json
+from conftest import assert_error, run_json
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import assert_error, run, run_json
+from conftest import assert_error, run_json
 
 
 def evaluate(program, *bindings):

@@ -5,7 +5,7 @@ import tracemalloc
 
 import pytest
 
-from conftest import assert_error, run, run_json
+from conftest import assert_error, run_json
 from gradcli.lang.syntax import parse_program
 from gradcli.support.errors import ProgramError
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import run, run_json
+from conftest import run_json
 
 X = [0.3, 0.7]
 # f(x) written in gradcli, and the same function in Python for the central difference

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import assert_error, run, run_json
+from conftest import assert_error, run_json
 from gradcli.autodiff.engine import forward
 from gradcli.support.errors import ProgramError
 from gradcli.core.lower import build_tape

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, commands
 
 NG = "u = b*c; v = a + u; J = 3*v"
 ANSI = "\x1b["
@@ -228,8 +228,8 @@ def test_a_closed_pipe_is_exit_0_and_silent(args):
 
 
 @pytest.mark.parametrize("command, bindings", [
-    (["eval"], ["x=3"]), (["eval"], ["x=3", "t=pi/4"]), (["explain", "--steps"], ["x=3"]),
-    (["jacobian"], ["x=3"]), (["check"], ["x=3"]), (["descend"], ["x=3"]), (["graph"], ["x=3"]),
+    *(([name, *(["--steps"] if name == "explain" else [])], ["x=3"]) for name in commands()),
+    (["eval"], ["x=3", "t=pi/4"]),
 ], ids=lambda v: " ".join(v))
 def test_bindings_without_a_program_and_a_piped_program_is_refused(command, bindings):
     """`echo 'y = x^2' | gradcli eval x=3` must not answer dx/dx = 1 for the program 'x=3'."""

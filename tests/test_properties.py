@@ -9,7 +9,6 @@ the module prints how many examples ran.
 from __future__ import annotations
 
 import math
-import re
 import sys
 from collections import Counter
 

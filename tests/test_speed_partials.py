@@ -5,7 +5,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from conftest import run, run_json
+from conftest import run_json
 from gradcli.core.ops import OPS
 
 mp.mp.dps = 50

@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 import pytest
 
-from conftest import run, run_json
+from conftest import run_json
 from gradcli.autodiff import array_sweeps
 from gradcli.autodiff.problem import evaluate, load
 
