@@ -25,6 +25,10 @@ class Run:
     def json(self):
         return json.loads(self.out)
 
+    def json_lines(self) -> list[dict]:
+        """Standard output as JSON lines: one object per ``--data`` row or descent step."""
+        return [json.loads(line) for line in self.out.splitlines()]
+
 
 def run(*args: str, input: str | None = None) -> Run:
     """Invoke gradcli; any exception that escapes (a traceback a user would see) fails the test."""
@@ -43,7 +47,7 @@ def run_json_lines(*args: str, code: int = 0, input: str | None = None) -> list[
     """As ``run_json``, for the commands that write JSON lines (``--data`` rows, descent steps)."""
     result = run(*args, input=input)
     assert result.code == code, (result.out, result.err)
-    return [json.loads(line) for line in result.out.splitlines()]
+    return result.json_lines()
 
 
 def assert_error(args, code: int, *fragments: str, input: str | None = None) -> Run:

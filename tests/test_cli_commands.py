@@ -7,7 +7,7 @@ import json
 import mpmath
 import pytest
 
-from conftest import assert_error, commands, run, takes_one_output
+from conftest import assert_error, commands, run, run_json_lines, takes_one_output
 from gradcli.cli.commands.common import Command
 
 
@@ -88,9 +88,8 @@ def test_gradcli_alone_prints_the_help():
 def test_descend_help_says_json_lines():
     text = " ".join(run("descend", "--help").out.split())
     assert "one JSON object" not in text and "one object per step" in text
-    lines = run("descend", "L = (w - 3)^2", "w=0", "--steps", "2", "--json").out.splitlines()
     # w -> w - 0.1 * 2(w - 3): 0, 0.6, 1.08
-    steps = [json.loads(line) for line in lines]
+    steps = run_json_lines("descend", "L = (w - 3)^2", "w=0", "--steps", "2", "--json")
     assert [s.get("step") for s in steps[:3]] == [0, 1, 2] and steps[-1]["done"] is True
     assert steps[2]["values"]["w"] == pytest.approx(0.6 + 0.1 * 2 * (3 - 0.6))
 

@@ -5,16 +5,14 @@ import json
 
 import pytest
 
-from conftest import SAMPLES, assert_error, run
+from conftest import SAMPLES, assert_error, run, run_json_lines
 
 LINE = str(SAMPLES / "line_fit.grad")
 LINE_DATA = str(SAMPLES / "line_fit.csv")
 
 
 def stream(*args, code=0):
-    result = run("descend", *args, "--json")
-    assert result.code == code, result.err
-    return [json.loads(line) for line in result.out.splitlines()]
+    return run_json_lines("descend", *args, "--json", code=code)
 
 
 def test_json_stream_follows_the_update_rule():

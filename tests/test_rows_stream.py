@@ -10,13 +10,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, assert_error, run
+from conftest import ROOT, assert_error, run, run_json_lines
 
 COMMANDS = {"eval": ["--json"], "jacobian": ["--json"], "check": ["--json"]}
-
-
-def lines(out: str) -> list[dict]:
-    return [json.loads(line) for line in out.splitlines()]
 
 
 def write(tmp_path, name: str, text: str) -> str:
@@ -34,7 +30,7 @@ def good_value(kind: str, line: dict) -> float:
 
 def test_a_later_key_bound_on_the_command_line_is_that_rows_error():
     result = run("eval", "f = x*y", "y=10", "--data", "-", "--json", input='{"x": 1}\n{"x": 3, "y": 2}\n{"x": 4}\n')
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1
     assert got[0]["value"] == 1 * 10 and got[2]["value"] == 4 * 10
     assert got[1]["error"]["column"] == "y" and "bound on the command line" in got[1]["error"]["message"]
@@ -42,14 +38,14 @@ def test_a_later_key_bound_on_the_command_line_is_that_rows_error():
 
 def test_a_later_key_that_names_a_computed_value_is_that_rows_error():
     result = run("eval", "g = 2*x; f = g*y", "y=10", "--data", "-", "--json", input='{"x": 1}\n{"x": 3, "g": 2}\n')
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and got[0]["value"] == 2 * 1 * 10
     assert got[1]["error"]["column"] == "g" and "computes" in got[1]["error"]["message"]
 
 
 def test_a_later_unused_key_is_carried_through_with_json():
     result = run("eval", "f = x*y", "y=10", "--data", "-", "--json", input='{"x": 1}\n{"x": 3, "id": "b"}\n')
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 0 and "extra" not in got[0]
     assert got[1]["extra"] == {"id": "b"} and got[1]["value"] == 30
 
@@ -69,7 +65,7 @@ def test_a_later_unused_key_with_csv_output_is_that_rows_error_not_dropped():
 ])
 def test_a_key_given_twice_is_that_rows_error(text, bad):
     result = run("eval", "f = x*y", "y=10", "--data", "-", "--json", input=text)
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and "appears twice" in got[bad]["error"]["message"]
     assert got[1 - bad]["value"] == 2 * 10
 
@@ -91,7 +87,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 def test_one_bad_row_does_not_end_the_stream(tmp_path, command, name, text, program, bindings):
     path = write(tmp_path, name, text)
     result = run(command, program, *bindings, "--data", path, *COMMANDS[command])
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and "internal error" not in result.err
     assert [line["row"] for line in got] == [0, 1, 2]
     assert "error" in got[1] and got[1]["error"]["line"] == (2 if name.endswith(".jsonl") else 3)
@@ -104,7 +100,7 @@ def test_one_bad_row_does_not_end_the_stream(tmp_path, command, name, text, prog
 def test_a_long_csv_cell_in_a_column_the_program_does_not_use_is_carried_through(tmp_path):
     long = "a" * 200_000
     path = write(tmp_path, "long.csv", f"x,note\n1,{long}\n2,b\n")
-    got = lines(run("eval", "f = x*y", "y=10", "--data", path, "--json").out)
+    got = run_json_lines("eval", "f = x*y", "y=10", "--data", path, "--json")
     assert got[0]["extra"] == {"note": long} and [g["value"] for g in got] == [10, 20]
 
 
@@ -114,7 +110,7 @@ def test_a_data_dependent_index_error_is_that_rows_error(tmp_path, command):
     path = write(tmp_path, "x.jsonl", '{"x": 2}\n{"x": [2, 5]}\n')
     assert_error(["eval", "f = (p*x)[1]", "p=[1.0]", "x=2"], 2)
     result = run(command, "f = (p*x)[1]", "p=[1.0]", "--data", path, "--json")
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and "internal error" not in result.err
     assert got[0]["error"]["kind"] == "shape" and "index 1 is out of range" in got[0]["error"]["message"]
     assert got[0]["error"]["message"].startswith("1:10: ")
@@ -207,7 +203,7 @@ def test_descend_skips_a_column_the_program_does_not_use(tmp_path):
     path = write(tmp_path, "d.csv", "id,x,y\na,1,1\nb,2,4\nc,3,7\n")
     result = run("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", path, "--steps", "4000",
                  "--lr", "0.05", "--json")
-    done = lines(result.out)[-1]
+    done = result.json_lines()[-1]
     assert result.code == 0
     assert done["values"]["w"] == pytest.approx(3, abs=1e-9) and done["values"]["b"] == pytest.approx(-2, abs=1e-9)
 
@@ -230,7 +226,7 @@ def test_row_errors_name_the_file_line_counting_blank_lines(tmp_path):
     text = "\nx\n1\n\n0\n2\n\n-1\n"
     path = write(tmp_path, "x.csv", text)
     result = run("eval", "f = log(x)", "--data", path, "--json")
-    got = lines(result.out)
+    got = result.json_lines()
     file_lines = [k for k, t in enumerate(text.split("\n"), start=1) if t.strip()][1:]  # after the header
     assert [g.get("error", {}).get("line") for g in got] == [None, file_lines[1], None, file_lines[3]]
     assert f"row 1 (line {file_lines[1]})" in result.err
