@@ -201,7 +201,7 @@ def test_views_of_scalar_programs_refuse_arrays(args, what):
 def test_json_of_an_array_program_is_plain_json():
     B = bindings(W=W, x=X)
     for args in (["eval", "--all"], ["jacobian"], ["check"], ["graph"]):
-        json.loads(run(*args, NORM, *B, "--json").out)
+        run_json(*args, NORM, *B, "--json")
 
 
 @pytest.mark.parametrize("args", [["eval"], ["eval", "--mode", "forward"], ["check"], ["graph"]])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import mpmath
 import pytest
 
@@ -67,7 +65,7 @@ def test_every_command_says_the_underflow(name):
 @pytest.mark.parametrize("name", [n for n in COMMANDS if n not in ("check", "descend")])
 def test_the_warning_is_in_the_json_too(name):
     result = run(name, *UNDERFLOW, "--json")
-    data = json.loads(result.out.splitlines()[-1] if name != "jacobian" else result.out)
+    data = result.json_lines()[-1] if name != "jacobian" else result.json()
     assert any("dy/dx = 0 only because" in w for w in data.get("warnings", [])), result.out
 
 
@@ -103,7 +101,7 @@ def test_descend_help_says_json_lines():
 ])
 def test_every_usage_error_is_json_under_json(name, args, words):
     result = assert_error([name, *args, "--json"], 2, words)
-    error = json.loads(result.out)["error"]  # one object, the whole of stdout
+    error = result.json()["error"]  # one object, the whole of stdout
     assert words in error["message"] and result.err.startswith(f"gradcli: error: ")
 
 

@@ -1,7 +1,5 @@
 """`gradcli eval` through click: exit codes, stdout JSON, stderr messages."""
 
-import json
-
 import pytest
 
 from conftest import assert_error, run, run_json
@@ -80,14 +78,8 @@ def test_x_times_x_sums_both_edges():
     (["y = x", "x=y"], 2, "binding", "must be a constant expression"),
 ])
 def test_errors(args, code, kind, words):
-    result = run("eval", *args)
-    assert result.code == code
-    assert words in result.err
-    assert result.err.startswith("gradcli: error: ")
-    assert "Traceback" not in result.err
-    data = run("eval", *args, "--json")
-    assert data.code == code
-    error = json.loads(data.out)["error"]
+    assert_error(["eval", *args], code, words)
+    error = run_json("eval", *args, "--json", code=code)["error"]
     assert error["kind"] == kind and words in error["message"]
 
 

@@ -168,10 +168,8 @@ def test_data_as_tsv_json_lines_or_standard_input(tmp_path, name, text, extra):
     if name != "-":
         (tmp_path / name).write_text(text)
     source = "-" if name == "-" else str(tmp_path / name)
-    result = run("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", source, "--steps", "3000",
-                 "--lr", "0.1", "--json", input=text if name == "-" else None)
-    assert result.code == 0, result.err
-    done = json.loads(result.out.splitlines()[-1])
+    done = run_json_lines("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", source, "--steps", "3000",
+                          "--lr", "0.1", "--json", input=text if name == "-" else None)[-1]
     assert done["values"]["w"] == pytest.approx(3.0, abs=1e-6)
     assert done["values"]["b"] == pytest.approx(-2.0, abs=1e-6)
 

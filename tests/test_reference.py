@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import SAMPLES, run, run_json
+from conftest import SAMPLES, run, run_json, run_json_lines
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(), parse_float=Decimal)
 
@@ -126,9 +126,7 @@ def test_statements_in_any_order(sample, expected):
 def test_descend(sample, expected):
     want = expected["descend"]
     data = ["--data", str(SAMPLES / want["data"])] if "data" in want else []
-    result = run("descend", "-f", str(SAMPLES / sample), *data, *want["args"], "--json")
-    assert result.code == 0, result.err
-    summary = json.loads(result.out.splitlines()[-1])
+    summary = run_json_lines("descend", "-f", str(SAMPLES / sample), *data, *want["args"], "--json")[-1]
     assert close(summary["start"]["loss"], want["start_loss"])
     assert close(summary["loss"], want["loss"])
     for name, value in want["values"].items():

@@ -154,7 +154,7 @@ def _eval_one_long_line(tmp_path, size: int) -> float:
     started = time.perf_counter()
     result = run("eval", "f = x^2", "--data", path, "--json")
     elapsed = time.perf_counter() - started
-    assert result.code == 0 and json.loads(result.out)["extra"]["note"] == note
+    assert result.code == 0 and result.json()["extra"]["note"] == note
     return elapsed
 
 

@@ -5,7 +5,6 @@ JSON holds that the view shows (in the views' own short() form) must appear in
 the table text as a whole word, never cropped (``-0.19…``) or left blank.
 """
 
-import json
 import re
 
 import numpy as np
@@ -96,7 +95,7 @@ def test_every_number_is_whole(monkeypatch, case, width):
     data = run(*args, "--json")
     assert data.code == 0, data.err
     lines = data.out.splitlines()
-    expected = numbers(data.json() if len(lines) == 1 else [json.loads(x) for x in lines])
+    expected = numbers(data.json() if len(lines) == 1 else data.json_lines())
     monkeypatch.setenv("COLUMNS", str(width))
     result = run(*args)
     assert result.code == 0, result.err

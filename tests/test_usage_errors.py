@@ -1,7 +1,5 @@
 """Usage errors in every command: one `gradcli: error:` line, exit 2, and never an option silently dropped."""
 
-import json
-
 import pytest
 
 from conftest import SAMPLES, assert_error, commands, run, run_json, takes_one_output
@@ -28,7 +26,7 @@ def assert_error_line(args, code, words):
 def test_click_errors_look_like_every_other_error(command, extra, words):
     assert_error_line([*command, *extra, *NG_ARGS[1:]], 2, words)
     data = assert_error([*command, *extra, *NG_ARGS[1:], "--json"], 2)
-    assert words in json.loads(data.out.splitlines()[0])["error"]["message"]
+    assert words in data.json_lines()[0]["error"]["message"]
 
 
 @pytest.mark.parametrize("args, words", [
