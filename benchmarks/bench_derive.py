@@ -13,8 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from programs import chain
-from timing import gradcli_command, medians
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # programs.py: the generators the tests use
+
+from programs import chain  # noqa: E402
+from timing import gradcli_command, medians  # noqa: E402
 
 STATEMENTS = 10_000
 

@@ -25,6 +25,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "grammar"))
+sys.path.insert(0, str(ROOT / "tests"))  # programs.py: the generators the tests use
 
 from build_parser import GRAMMAR, STARTS, lark_parser  # noqa: E402
 from programs import chain  # noqa: E402

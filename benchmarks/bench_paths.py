@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # programs.py: the generators the tests use
 
 from gradcli.autodiff.engine import forward  # noqa: E402
 from gradcli.core.tape import OPERATION  # noqa: E402

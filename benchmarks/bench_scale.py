@@ -16,8 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from programs import chain_operations
-from timing import gradcli_command, medians
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # programs.py: the generators the tests use
+
+from programs import chain_operations  # noqa: E402
+from timing import gradcli_command, medians  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -24,11 +25,56 @@ class Run:
     def json(self):
         return json.loads(self.out)
 
+    def json_lines(self) -> list[dict]:
+        """Standard output as JSON lines: one object per ``--data`` row or descent step."""
+        return [json.loads(line) for line in self.out.splitlines()]
+
 
 def run(*args: str, input: str | None = None) -> Run:
     """Invoke gradcli; any exception that escapes (a traceback a user would see) fails the test."""
     result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def run_json(*args: str, code: int = 0, input: str | None = None) -> dict:
+    """Run gradcli (add ``--json`` to ``args``), check its exit code, and read stdout: one JSON object."""
+    result = run(*args, input=input)
+    assert result.code == code, (result.out, result.err)
+    return result.json()
+
+
+def run_json_lines(*args: str, code: int = 0, input: str | None = None) -> list[dict]:
+    """As ``run_json``, for the commands that write JSON lines (``--data`` rows, descent steps)."""
+    result = run(*args, input=input)
+    assert result.code == code, (result.out, result.err)
+    return result.json_lines()
+
+
+def assert_error(args, code: int, *fragments: str, input: str | None = None) -> Run:
+    """Run gradcli and check that it fails as a user should see it: exit ``code``, one ``gradcli: error:``
+    line (below it, indented, only the program's line and a caret under the place) holding every
+    fragment, and no traceback.  Returns the run for what a test checks beyond that."""
+    result = run(*args, input=input)
+    assert result.code == code, (result.out, result.err)
+    first, *quote = result.err.splitlines() or [""]
+    assert first.startswith("gradcli: error: "), result.err
+    assert all(line.startswith("    ") for line in quote), result.err
+    assert "Traceback" not in result.err, result.err
+    for fragment in fragments:
+        assert fragment in result.err, (fragment, result.err)
+    return result
+
+
+def commands() -> dict[str, click.Command]:
+    """Every command's click object by name, from the CLI's own registry, in the order of ``gradcli --help``:
+    tests that mean "every command" take the list from here, never write it out."""
+    ctx = click.Context(cli, info_name="gradcli")
+    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+
+
+def takes_one_output(command: click.Command) -> bool:
+    """Whether a command computes one output (its ``--of`` may not repeat), read from its declared options."""
+    return not any(p.name == "of" and p.multiple for p in command.params)
 
 
 def central_difference(f, x: list[float], i: int, h: float | None = None) -> float:

@@ -57,6 +57,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from gradcli.cli.app import cli  # noqa: E402
+from conftest import commands  # noqa: E402
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS  # noqa: E402
 from strategies import generate  # noqa: E402
 
@@ -292,12 +293,7 @@ class Shape:
                                    rng.choice(HOSTILE_TEXT)])
 
 
-def commands() -> list[tuple[str, click.Command]]:
-    ctx = click.Context(cli)
-    return [(name, cli.get_command(ctx, name)) for name in cli.list_commands(ctx)]
-
-
-COMMANDS = commands()
+COMMANDS = list(commands().items())
 SHAPES = {name: Shape(command) for name, command in COMMANDS}
 
 

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 
 W = [[0.1, 0.5], [-0.3, 0.8]]
 X = [0.2, 0.4]
@@ -37,7 +37,7 @@ REF_DEFAULTS = "W = [[0.1, 0.5], [-0.3, 0.8]]; x = [0.2, 0.4]; "  # literals in 
 @pytest.mark.parametrize("program, B", [(NORM, REF_BINDINGS), (REF_DEFAULTS + NORM, [])], ids=["bindings", "defaults"])
 @pytest.mark.parametrize("mode, passes", [("reverse", None), ("forward", 6)])
 def test_eval_reference_example(program, B, mode, passes):
-    data = run("eval", program, *B, "--mode", mode, "--json").json()
+    data = run_json("eval", program, *B, "--mode", mode, "--json")
     assert data["value"] == pytest.approx(0.116)
     assert data["gradient"]["W"] == [pytest.approx(row) for row in DF_DW]
     assert data["gradient"]["x"] == pytest.approx(DF_DX)
@@ -49,7 +49,7 @@ def test_eval_reference_example(program, B, mode, passes):
 def test_indexing_and_an_axis_sum(mode):
     """f = (W x)[1] + sum(rowsums(W) * x) = 0.26 + 0.32; df/dx = W[1] + rowsums(W);
     df/dW[i,k] = [i=1] x_k + x_i (worked by hand)."""
-    data = run("eval", "f = (W @ x)[1] + sum(sum(W, 1) * x)", *REF_BINDINGS, "--mode", mode, "--json").json()
+    data = run_json("eval", "f = (W @ x)[1] + sum(sum(W, 1) * x)", *REF_BINDINGS, "--mode", mode, "--json")
     assert data["value"] == pytest.approx(0.58)
     assert data["gradient"]["x"] == pytest.approx([0.3, 1.3])
     assert data["gradient"]["W"] == [pytest.approx([0.2, 0.2]), pytest.approx([0.6, 0.8])]
@@ -59,8 +59,8 @@ def test_forward_and_reverse_agree_element_by_element():
     x = np.linspace(-1.0, 1.3, 12).reshape(3, 4)
     B = bindings(x=x, b=1.5)
     program = "f = sum(tanh(x*b))"
-    reverse = run("eval", program, *B, "--json").json()
-    forward = run("eval", program, *B, "--mode", "forward", "--json").json()
+    reverse = run_json("eval", program, *B, "--json")
+    forward = run_json("eval", program, *B, "--mode", "forward", "--json")
     assert forward["passes"] == 13
     assert np.allclose(forward["gradient"]["x"], reverse["gradient"]["x"], rtol=1e-12)
     assert np.allclose(reverse["gradient"]["x"], 1.5 / np.cosh(1.5 * x) ** 2, rtol=1e-12)
@@ -89,7 +89,7 @@ def test_a_large_array_is_elided_in_the_middle_never_a_number_cut(monkeypatch):
 
 
 def test_a_scalar_program_has_no_shapes_in_its_json():
-    data = run("eval", "y = x^2", "x=3", "--json").json()
+    data = run_json("eval", "y = x^2", "x=3", "--json")
     assert data == {"output": "y", "value": 9.0, "gradient": {"x": 6.0}}
 
 
@@ -99,7 +99,7 @@ def test_a_scalar_program_has_no_shapes_in_its_json():
 @pytest.mark.parametrize("mode", ["forward", "reverse", None])
 def test_jacobian_of_q_equals_w_for_x(mode):
     B = bindings(W=W, x=X)
-    data = run("jacobian", "q = W @ x", *B, *(["--mode", mode] if mode else []), "--json").json()
+    data = run_json("jacobian", "q = W @ x", *B, *(["--mode", mode] if mode else []), "--json")
     assert data["outputs"] == ["q[0]", "q[1]"]
     assert data["inputs"] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]"]
     assert data["values"] == {"q[0]": pytest.approx(0.22), "q[1]": pytest.approx(0.26)}
@@ -113,7 +113,7 @@ def test_jacobian_of_q_equals_w_for_x(mode):
 
 def test_jacobian_chooses_forward_for_more_output_than_input_elements():
     B = bindings(x=[0.5, -2.0])
-    data = run("jacobian", "P = outer(x, x)", *B, "--json").json()
+    data = run_json("jacobian", "P = outer(x, x)", *B, "--json")
     assert data["mode"] == "forward" and data["passes"] == 2
     x0, x1 = 0.5, -2.0
     assert np.allclose(data["jacobian"], [[2 * x0, 0], [x1, x0], [x1, x0], [0, 2 * x1]])
@@ -126,9 +126,7 @@ def test_jacobian_chooses_forward_for_more_output_than_input_elements():
 
 def test_check_passes_per_element_and_names_the_worst():
     B = bindings(W=W, x=X)
-    result = run("check", NORM, *B, "--json")
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("check", NORM, *B, "--json")
     assert data["ok"] and list(data["inputs"]) == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]"]
     assert [data["inputs"][k]["numeric"] for k in ["W[1,0]", "x[1]"]] == pytest.approx([0.104, 0.636])
     assert (data["elements"], data["checked"], data["sampled"]) == (6, 6, False)
@@ -139,8 +137,7 @@ def test_check_passes_per_element_and_names_the_worst():
 
 def test_check_failing_names_the_worst_element():
     B = bindings(x=[0.1, 2.0, -1.0])
-    result = run("check", "f = sum(x*x*x)", *B, "--eps", "0.5")
-    assert result.code == 1
+    result = assert_error(["check", "f = sum(x*x*x)", *B, "--eps", "0.5"], 1)
     # the central difference of x^3 is off by h^2 = 0.25 for every element: the relative error is worst
     # where 3x^2 is smallest, x[0]
     assert result.err.startswith("gradcli: error: gradient check failed for 3 of 3 elements; worst: x[0]")
@@ -150,8 +147,8 @@ def test_check_samples_a_fixed_thousand_of_a_40_by_30_matrix():
     rng = np.random.default_rng(7)
     w, x = rng.uniform(-0.3, 0.3, (40, 30)), rng.uniform(-1, 1, 30)
     B, program = bindings(W=w, x=x), "f = sum(tanh(W @ x))"
-    first = run("check", program, *B, "--json").json()
-    again = run("check", program, *B, "--json").json()
+    first = run_json("check", program, *B, "--json")
+    again = run_json("check", program, *B, "--json")
     assert (first["elements"], first["checked"], first["sampled"]) == (1230, 1000, True)
     assert list(first["inputs"]) == list(again["inputs"])  # the same sample every run
     assert first["ok"]
@@ -172,7 +169,7 @@ def test_graph_nodes_show_shapes_values_and_tensor_rules():
     dot = run("graph", NORM, *B).out
     assert "q = W@x  (2,)" in dot and "[0.22 0.26]" in dot and "W  (2, 2)" in dot
     assert 'n0 -> n2 [label="outer(dq, x)"' in dot and 'label="transpose(W) @ dq"' in dot
-    data = run("graph", NORM, *B, "--format", "json").json()
+    data = run_json("graph", NORM, *B, "--format", "json")
     nodes = {n["label"]: n for n in data["nodes"]}
     assert nodes["W"]["shape"] == [2, 2] and nodes["f"]["shape"] == []
     assert nodes["q"]["value"] == pytest.approx([0.22, 0.26])
@@ -196,28 +193,27 @@ def test_graph_of_a_large_array_shows_its_shape_not_its_values():
 ])
 def test_views_of_scalar_programs_refuse_arrays(args, what):
     B = bindings(W=W, x=X)
-    result = run(*args, NORM, *B)
-    assert result.code == 2 and result.out == ""
+    result = assert_error([*args, NORM, *B], 2)
+    assert result.out == ""
     assert result.err == f"gradcli: error: {what} works on scalar programs for now; every other command takes arrays\n"
 
 
 def test_json_of_an_array_program_is_plain_json():
     B = bindings(W=W, x=X)
     for args in (["eval", "--all"], ["jacobian"], ["check"], ["graph"]):
-        json.loads(run(*args, NORM, *B, "--json").out)
+        run_json(*args, NORM, *B, "--json")
 
 
 @pytest.mark.parametrize("args", [["eval"], ["eval", "--mode", "forward"], ["check"], ["graph"]])
 def test_an_array_output_is_a_usage_error_pointing_to_jacobian(args):
     B = bindings(W=W, x=X)
-    result = run(*args, "q = W @ x", *B)
-    assert result.code == 2 and "the output q is an array of shape (2,)" in result.err
-    assert "gradcli jacobian" in result.err and len(result.err.splitlines()) == 1
+    result = assert_error([*args, "q = W @ x", *B], 2, "the output q is an array of shape (2,)", "gradcli jacobian")
+    assert len(result.err.splitlines()) == 1
 
 
 def test_jacobian_of_an_array_and_a_scalar_output_together():
     B = bindings(W=W, x=X)
-    data = run("jacobian", NORM, *B, "--of", "q,f", "--wrt", "x", "--json").json()
+    data = run_json("jacobian", NORM, *B, "--of", "q,f", "--wrt", "x", "--json")
     assert data["outputs"] == ["q[0]", "q[1]", "f"]
     assert np.allclose(data["jacobian"], [*W, DF_DX])
     assert data["values"]["f"] == pytest.approx(0.116)
@@ -225,8 +221,8 @@ def test_jacobian_of_an_array_and_a_scalar_output_together():
 
 def test_a_check_step_leaving_the_domain_names_the_element():
     B = bindings(x=[2.0, 0.1])
-    result = run("check", "f = sum(log(x))", *B, "--eps", "0.5")
-    assert result.code == 1 and result.err.startswith("gradcli: error: 1:9: checking x[1]: at x[1] = -0.4 (a step of 0.5)")
+    result = assert_error(["check", "f = sum(log(x))", *B, "--eps", "0.5"], 1)
+    assert result.err.startswith("gradcli: error: 1:9: checking x[1]: at x[1] = -0.4 (a step of 0.5)")
 
 
 # ---------------------------------------------------------------- files and broadcasting
@@ -249,7 +245,7 @@ def test_bindings_from_files(tmp_path, w_file, x_file):
     w, x = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, 4)
     write(tmp_path / w_file, w)
     write(tmp_path / x_file, x)
-    data = run("eval", NORM, f"W=@{tmp_path / w_file}", f"x=@{tmp_path / x_file}", "--json").json()
+    data = run_json("eval", NORM, f"W=@{tmp_path / w_file}", f"x=@{tmp_path / x_file}", "--json")
     q = w @ x
     assert data["shapes"] == {"W": [3, 4], "x": [4], "f": []}
     assert data["value"] == pytest.approx(float(q @ q), rel=1e-14)
@@ -263,7 +259,7 @@ def test_broadcasting_against_central_differences(b):
     w = np.array([[0.5, -1.0], [0.25, 0.75], [-0.6, 0.2]])
     x = np.array([0.3, -0.8])
     program = "f = sum(tanh(W @ x + b))"
-    data = run("eval", program, *bindings(W=w, x=x, b=b), "--json").json()
+    data = run_json("eval", program, *bindings(W=w, x=x, b=b), "--json")
 
     def f(w_, x_, b_):
         return float(np.sum(np.tanh(w_ @ x_ + b_)))

@@ -10,13 +10,13 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, central_difference, run
+from conftest import ROOT, assert_error, central_difference, run
 from gradcli.autodiff.problem import evaluate, load, parse_bindings
 from gradcli.core.lower import build_tape
 from gradcli.core.pretty import pretty
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.lang.syntax import parse_program
-from gradcli.support.errors import BindingError, ProgramError
+from gradcli.support.errors import ProgramError
 
 
 def ops(text: str) -> list[tuple]:
@@ -120,8 +120,7 @@ def test_errors_in_the_text_point_at_their_place(text, column, words):
     (["y = max(x)", "x=3"], 5, "max takes two or more numbers, or one array"),
 ])
 def test_shape_errors_stop_when_the_program_is_read(args, column, words):
-    result = run("eval", *args)
-    assert result.code == 2, result.err
+    result = assert_error(["eval", *args], 2)
     first, source, caret = result.err.splitlines()[:3]
     assert first.startswith(f"gradcli: error: 1:{column}: ") and words in first
     assert caret.index("^") == source.index(source.strip()) + column - 1
@@ -168,9 +167,8 @@ def test_array_bindings(binding, value):
 
 
 def test_a_binding_must_have_its_default_shape():
-    result = run("eval", "W = [[1, 2], [3, 4]]\ny = sum(W)", "W=[1, 2]")
-    assert result.code == 2
-    assert "W has shape (2,), but the program gives it a value of shape (2, 2)" in result.err
+    assert_error(["eval", "W = [[1, 2], [3, 4]]\ny = sum(W)", "W=[1, 2]"], 2,
+                 "W has shape (2,), but the program gives it a value of shape (2, 2)")
 
 
 @pytest.mark.parametrize("name, content, value", [
@@ -207,9 +205,8 @@ def test_bad_files_are_binding_errors(tmp_path, name, content, words):
     path = tmp_path / name
     if content is not None:
         path.write_text(content)
-    result = run("eval", "y = sum(x)", f"x=@{path}")
-    assert result.code == 2
-    assert result.err.startswith("gradcli: error: binding") and words in result.err, result.err
+    result = assert_error(["eval", "y = sum(x)", f"x=@{path}"], 2, words)
+    assert result.err.startswith("gradcli: error: binding"), result.err
 
 
 def test_a_file_binding_evaluates(tmp_path):
@@ -223,9 +220,8 @@ def test_a_file_binding_evaluates(tmp_path):
 
 @pytest.mark.parametrize("command", ["derive", "hessian"])
 def test_derive_and_hessian_refuse_arrays(command):
-    result = run(command, "y = sum(x*x)", "x=[1, 2]")
-    assert result.code == 2 and len(result.err.splitlines()) == 1
-    assert "works on scalar programs for now" in result.err
+    result = assert_error([command, "y = sum(x*x)", "x=[1, 2]"], 2, "works on scalar programs for now")
+    assert len(result.err.splitlines()) == 1
 
 
 def test_a_scalar_program_does_not_import_numpy():

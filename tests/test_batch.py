@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SAMPLES, run
+from conftest import ROOT, SAMPLES, assert_error, run, run_json, run_json_lines
 from gradcli.autodiff.problem import evaluate, load
 
 PROGRAM = "f = x^2*y + log(x)"
@@ -21,13 +21,7 @@ ROWS = [(1.5, 2.0, "a"), (3.0, -4.0, "b"), (0.25, 7.0, "c")]
 
 
 def single(program: str, **values) -> dict:
-    result = run("eval", program, *(f"{k}={v!r}" for k, v in values.items()), "--json")
-    assert result.code == 0, result.err
-    return result.json()
-
-
-def lines(out: str) -> list[dict]:
-    return [json.loads(line) for line in out.splitlines()]
+    return run_json("eval", program, *(f"{k}={v!r}" for k, v in values.items()), "--json")
 
 
 def as_csv(sep=","):
@@ -48,7 +42,7 @@ def test_every_format_gives_single_point_numbers_and_carries_extra_columns(tmp_p
     else:
         result = run("eval", PROGRAM, "--data", "-", "--json", input=text)
     assert result.code == 0, result.err
-    got = lines(result.out)
+    got = result.json_lines()
     assert [line["row"] for line in got] == [0, 1, 2]
     for line, (x, y, ident) in zip(got, ROWS):
         expected = single(PROGRAM, x=x, y=y)
@@ -60,7 +54,7 @@ def test_every_format_gives_single_point_numbers_and_carries_extra_columns(tmp_p
 def test_an_input_not_in_the_file_takes_its_binding(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("x\n2\n3\n")
-    got = lines(run("eval", PROGRAM, "y=5", "--data", str(path), "--json").out)
+    got = run_json_lines("eval", PROGRAM, "y=5", "--data", str(path), "--json")
     assert [line["gradient"] for line in got] == [single(PROGRAM, x=x, y=5.0)["gradient"] for x in (2.0, 3.0)]
     assert got[0]["inputs"] == {"x": 2.0, "y": 5.0}
 
@@ -76,7 +70,7 @@ def test_a_bad_row_gets_an_error_line_and_the_others_go_on(tmp_path, row, kind, 
     path = tmp_path / "rows.csv"
     path.write_text("x,y,id\n2,3,a\n" + row + "\n4,5,c\n")
     result = run("eval", PROGRAM, "--data", str(path), "--json")
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1
     assert result.err.count("\n") == 1 and "1 of 3 rows failed" in result.err
     assert got[1]["row"] == 1 and got[1]["error"]["kind"] == kind and got[1]["error"]["column"] == column
@@ -87,8 +81,8 @@ def test_a_bad_row_gets_an_error_line_and_the_others_go_on(tmp_path, row, kind, 
 def test_a_domain_error_has_the_single_point_message(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("x,y\n1,1\n2,2\n-1,2\n")
-    got = lines(run("eval", PROGRAM, "--data", str(path), "--json").out)
-    alone = run("eval", PROGRAM, "x=-1", "y=2", "--json").json()["error"]
+    got = run_json_lines("eval", PROGRAM, "--data", str(path), "--json", code=1)
+    alone = run_json("eval", PROGRAM, "x=-1", "y=2", "--json", code=1)["error"]
     assert got[2]["error"]["message"] == f"{alone['line']}:{alone['column']}: {alone['message']}"
 
 
@@ -100,8 +94,7 @@ def test_a_domain_error_has_the_single_point_message(tmp_path):
 def test_what_no_row_could_use_is_exit_2_before_any_work(tmp_path, header, bindings, message):
     path = tmp_path / "rows.csv"
     path.write_text(header + "\n" + ",".join("1" for _ in header.split(",")) + "\n")
-    result = run("eval", PROGRAM, *bindings, "--data", str(path), "--json")
-    assert result.code == 2 and message in result.err
+    result = assert_error(["eval", PROGRAM, *bindings, "--data", str(path), "--json"], 2, message)
     assert '"row"' not in result.out
 
 
@@ -114,7 +107,7 @@ def test_200_random_rows_equal_single_point_eval(tmp_path, program, exact):
     rows = [(rng.uniform(0.1, 5), rng.uniform(-3, 3), rng.uniform(-2, 2)) for _ in range(200)]
     path = tmp_path / "rows.csv"
     path.write_text("x,y,z\n" + "".join(f"{x!r},{y!r},{z!r}\n" for x, y, z in rows))
-    got = lines(run("eval", program, "--data", str(path), "--json").out)
+    got = run_json_lines("eval", program, "--data", str(path), "--json")
     assert len(got) == 200
     for line, (x, y, z) in zip(got, rows):
         one = evaluate(load(program, [f"x={x!r}", f"y={y!r}", f"z={z!r}"]))
@@ -149,14 +142,14 @@ def test_the_table_shows_first_and_last_rows_and_a_summary(tmp_path):
 def test_jacobian_and_check_per_row(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("x1,x2\n2,5\n1,-3\n")
-    got = lines(run("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "--data", str(path), "--json").out)
-    alone = run("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "x1=1", "x2=-3", "--json").json()
+    got = run_json_lines("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "--data", str(path), "--json")
+    alone = run_json("jacobian", "y1 = x1*x2; y2 = sin(x1) + x2", "x1=1", "x2=-3", "--json")
     assert got[1]["values"] == alone["values"]
     assert [list(got[1]["jacobian"][y].values()) for y in ("y1", "y2")] == alone["jacobian"]
     path.write_text("x\n1\n2\n")
-    result = run("check", "f = x^3", "--eps", "1", "--data", str(path), "--json")
-    assert result.code == 1 and [line["ok"] for line in lines(result.out)] == [False, False]
-    assert all(line["checks"]["x"]["analytic"] == 3 * x * x for line, x in zip(lines(result.out), (1, 2)))
+    result = assert_error(["check", "f = x^3", "--eps", "1", "--data", str(path), "--json"], 1)
+    assert [line["ok"] for line in result.json_lines()] == [False, False]
+    assert all(line["checks"]["x"]["analytic"] == 3 * x * x for line, x in zip(result.json_lines(), (1, 2)))
     assert run("check", "f = x^3", "--data", str(path), "--json").code == 0
 
 
@@ -166,7 +159,7 @@ def test_explain_picks_one_row(tmp_path):
     picked = run("explain", "--steps", PROGRAM, "--data", str(path), "--row", "1", "--json")
     direct = run("explain", "--steps", PROGRAM, "x=3.0", "y=-4.0", "--json")
     assert picked.code == 0 and picked.out == direct.out
-    assert run("explain", "--steps", PROGRAM, "--data", str(path), "--row", "3").code == 2
+    assert_error(["explain", "--steps", PROGRAM, "--data", str(path), "--row", "3"], 2)
 
 
 def test_a_piped_row_is_answered_while_the_producer_waits():
@@ -201,7 +194,7 @@ def test_a_bad_value_that_vanishes_downstream_is_still_found(tmp_path, program, 
     path = tmp_path / "rows.csv"
     path.write_text(f"x,y\n3,3\n{bad},3\n")
     result = run("eval", program, "--data", str(path), "--json")
-    got = lines(result.out)
+    got = result.json_lines()
     assert "error" not in got[0] and result.code == 1
-    alone = run("eval", program, f"x={bad}", "y=3", "--json")
-    assert alone.code == 1 and got[1]["error"]["kind"] == alone.json()["error"]["kind"]
+    alone = assert_error(["eval", program, f"x={bad}", "y=3", "--json"], 1)
+    assert got[1]["error"]["kind"] == alone.json()["error"]["kind"]

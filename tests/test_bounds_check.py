@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 from gradcli.analyses import checking
 from gradcli.analyses.checking import sampled_elements
 
@@ -17,15 +17,13 @@ VECTOR = "x=[" + ", ".join(str(v) for v in X) + "]"
 
 
 def test_sample_sets_how_many_elements_are_checked():
-    result = run("check", "--json", "f = sum(sin(x) * x)", VECTOR, "--sample", "5")
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("check", "--json", "f = sum(sin(x) * x)", VECTOR, "--sample", "5")
     assert (data["elements"], data["checked"], data["sampled"], data["evaluations"]) == (40, 5, True, 10)
     picked = sorted(random.Random(0).sample(range(40), 5))  # the documented seed
     assert list(data["inputs"]) == [f"x[{k}]" for k in picked]
     for k in picked:  # d/dx (sin x * x) = cos x * x + sin x
         assert data["inputs"][f"x[{k}]"]["analytic"] == pytest.approx(np.cos(X[k]) * X[k] + np.sin(X[k]), rel=1e-12)
-    again = run("check", "--json", "f = sum(sin(x) * x)", VECTOR, "--sample", "5").json()
+    again = run_json("check", "--json", "f = sum(sin(x) * x)", VECTOR, "--sample", "5")
     assert list(again["inputs"]) == list(data["inputs"])
 
 
@@ -38,9 +36,7 @@ def test_the_table_says_it_sampled_k_of_n():
 
 
 def test_sample_on_a_program_of_numbers_is_an_error():
-    result = run("check", "f = x * x", "x=3", "--sample", "3")
-    assert result.code == 2
-    assert "--sample applies to programs with arrays" in result.err
+    assert_error(["check", "f = x * x", "x=3", "--sample", "3"], 2, "--sample applies to programs with arrays")
 
 
 def test_the_sample_is_drawn_without_listing_every_element():
@@ -69,7 +65,6 @@ def test_a_long_check_says_its_evaluations_first(monkeypatch):
 
 def test_sample_with_data_on_a_program_of_numbers_is_one_usage_error(tmp_path):
     (tmp_path / "points.csv").write_text("x\n1\n2\n")
-    result = run("check", "f = x * x", "--data", str(tmp_path / "points.csv"), "--sample", "3")
-    assert result.code == 2
+    result = assert_error(["check", "f = x * x", "--data", str(tmp_path / "points.csv"), "--sample", "3"], 2)
     assert result.err.splitlines() == ["gradcli: error: --sample applies to programs with arrays (it samples "
                                        "their elements); a program of numbers checks every input"]

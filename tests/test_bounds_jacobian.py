@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 from gradcli.analyses.jacobian import DENSE, DIAGONAL, ZERO, block_structure
 from gradcli.autodiff import array_sweeps
 from gradcli.autodiff.problem import load
@@ -25,9 +25,7 @@ def vectors(tmp_path):
 
 def test_an_elementwise_program_gives_its_diagonals(vectors):
     x, z, bindings = vectors
-    result = run("jacobian", "--json", "q = sin(x) * z + x", *bindings)
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("jacobian", "--json", "q = sin(x) * z + x", *bindings)
     assert data["structure"] == "diagonal" and "jacobian" not in data
     assert data["passes"] == 1 and data["inputs"] == ["x", "z"]  # one reverse pass, from q
     assert data["outputs"][:2] == ["q[0]", "q[1]"] and len(data["outputs"]) == N
@@ -72,8 +70,7 @@ def test_block_structure_is_read_from_the_graph(program, expected):
 
 def test_a_dense_jacobian_above_the_limit_is_refused(vectors):
     _, _, bindings = vectors
-    result = run("jacobian", "q = softmax(x)", bindings[0], "--max-elements", "50000")
-    assert result.code == 2
+    result = assert_error(["jacobian", "q = softmax(x)", bindings[0], "--max-elements", "50000"], 2)
     assert result.err.splitlines() == [
         f"gradcli: error: the Jacobian would be {N} output elements × {N} input elements, "
         f"{N * N:,} elements (703.1 KiB of float64), and it is not diagonal; the limit is 50,000 elements "
@@ -81,17 +78,14 @@ def test_a_dense_jacobian_above_the_limit_is_refused(vectors):
 
 
 def test_a_small_jacobian_keeps_its_dense_form():
-    result = run("jacobian", "--json", "q = sin(x)", "x=[0, 1]")
-    assert result.code == 0
-    assert result.json()["jacobian"] == [[1.0, 0.0], [0.0, np.cos(1.0)]]
+    result = run_json("jacobian", "--json", "q = sin(x)", "x=[0, 1]")
+    assert result["jacobian"] == [[1.0, 0.0], [0.0, np.cos(1.0)]]
 
 
 @pytest.mark.parametrize("mode, passes", [("forward", 2), ("reverse", 1), (None, 1)])
 def test_either_mode_gives_the_diagonals(vectors, mode, passes):
     x, z, bindings = vectors
-    result = run("jacobian", "--json", "q = sin(x) * z", *bindings, *(["--mode", mode] if mode else []))
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("jacobian", "--json", "q = sin(x) * z", *bindings, *(["--mode", mode] if mode else []))
     assert (data["mode"], data["passes"], data["passes_forward"], data["passes_reverse"]) == \
         (mode or "reverse", passes, 2, 1)
     diagonal = np.array(data["diagonal"])
@@ -102,9 +96,7 @@ def test_either_mode_gives_the_diagonals(vectors, mode, passes):
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_zero_blocks_are_zeros(vectors, mode):
     x, z, bindings = vectors
-    result = run("jacobian", "--json", "q = exp(x); r = 2 * z", *bindings, "--mode", mode)
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("jacobian", "--json", "q = exp(x); r = 2 * z", *bindings, "--mode", mode)
     assert data["structure"] == "diagonal" and len(data["outputs"]) == 2 * N
     diagonal = np.array(data["diagonal"])  # rows q[0..N-1] then r[0..N-1]; columns x, z
     np.testing.assert_allclose(diagonal[:N, 0], np.exp(x), rtol=1e-15)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from conftest import run
+from conftest import assert_error, run_json
 from gradcli.analyses.paths import MAX_LISTED, PathGraph
 from gradcli.autodiff.problem import evaluate, load
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from programs import ladder  # noqa: E402
+from programs import ladder
 
 
 @pytest.mark.parametrize("asked", [MAX_LISTED + 1, 10 ** 9])
@@ -21,8 +16,7 @@ from programs import ladder  # noqa: E402
     (ladder(14) + "\nf = sum(y)", "a0=[1, 2]", ["--element", "a0[0]"], "a0[0]"),
 ])
 def test_a_listing_above_the_cap_is_refused(asked, program, binding, extra, name):
-    result = run("explain", "--paths", program, binding, "b0=0.5", "--max-paths", str(asked), *extra)
-    assert result.code == 2, result.err
+    result = assert_error(["explain", "--paths", program, binding, "b0=0.5", "--max-paths", str(asked), *extra], 2)
     assert result.err.splitlines()[0] == (
         f"gradcli: error: --max-paths {asked:,}: {name} has more than {MAX_LISTED:,} paths, and at most "
         f"{MAX_LISTED:,} are listed per input; ask for fewer (the count and the sum of every path are shown "
@@ -31,9 +25,8 @@ def test_a_listing_above_the_cap_is_refused(asked, program, binding, extra, name
 
 @pytest.mark.parametrize("asked", [MAX_LISTED, 10 ** 9])
 def test_max_paths_above_the_count_lists_every_path_there_is(asked):
-    result = run("explain", "--paths", "--json", "y = x*x*x", "x=2", "--max-paths", str(asked))
-    assert result.code == 0, result.err
-    paths = result.json()["inputs"]["x"]["paths"]
+    result = run_json("explain", "--paths", "--json", "y = x*x*x", "x=2", "--max-paths", str(asked))
+    paths = result["inputs"]["x"]["paths"]
     assert len(paths) == 3 and sum(p["product"] for p in paths) == 3 * 2.0 ** 2  # d(x^3)/dx = 3x^2
 
 
@@ -76,8 +69,7 @@ def test_a_deep_listing_is_bounded_by_its_edges():
     program = ladder(600)
     problem, graph = graph_of(program, ["a0=1", "b0=0.5"])
     assert graph.longest([problem.tape.names["a0"]]) == {problem.tape.names["a0"]: 2 * 600 + 1}
-    result = run("explain", "--paths", program, "a0=1", "b0=0.5", "--max-paths", "1666")
-    assert result.code == 2
+    result = assert_error(["explain", "--paths", program, "a0=1", "b0=0.5", "--max-paths", "1666"], 2)
     assert result.err.splitlines()[0] == (
         "gradcli: error: --max-paths 1,666: a0's paths are up to 1,201 edges long, and 1,666 of them would hold "
         "up to 2,000,866 edges, more than the 2,000,000 listed per input; ask for at most 1,665")
@@ -86,12 +78,11 @@ def test_a_deep_listing_is_bounded_by_its_edges():
 def test_array_contributions_held_are_bounded():
     # y = sum(x*x*x): three paths from x, each contribution an array of x's 1,000 elements
     x = "x=[" + ", ".join(str(k / 1000) for k in range(1000)) + "]"
-    result = run("explain", "--paths", "y = sum(x*x*x)", x, "--max-elements", "2999")
-    assert result.code == 2
+    result = assert_error(["explain", "--paths", "y = sum(x*x*x)", x, "--max-elements", "2999"], 2)
     assert result.err.splitlines()[0] == (
         "gradcli: error: --max-paths: 3 contributions of x (1,000 elements each) would hold 3,000 elements "
         "(23.4 KiB of float64); the limit is 2,999 elements (--max-elements N raises it), or ask for fewer paths")
-    listed = run("explain", "--paths", "--json", "y = sum(x*x*x)", x, "--max-paths", "2").json()["inputs"]["x"]
+    listed = run_json("explain", "--paths", "--json", "y = sum(x*x*x)", x, "--max-paths", "2")["inputs"]["x"]
     assert listed["path_count"] == 3 and len(listed["paths"]) == 2
 
 
@@ -104,8 +95,7 @@ def test_the_element_graph_is_bounded(monkeypatch, program, column, where):
 
     monkeypatch.setattr(element_paths, "MAX_ELEMENT_EDGES", 50)
     vector = "[" + ", ".join(str(k) for k in range(10)) + "]"
-    result = run("explain", "--paths", program, f"x={vector}", f"z={vector}", "--element", "x[0]")
-    assert result.code == 2
+    result = assert_error(["explain", "--paths", program, f"x={vector}", f"z={vector}", "--element", "x[0]"], 2)
     assert result.err.splitlines()[0] == (
         f"gradcli: error: 1:{column}: the paths of single elements: the element graph has more than 50 edges "
         f"by {where}, each held as Python objects; explain an element of a smaller array (--of q[i]), or use "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_error, run
 from gradcli.core import arrays
 
 N = 100_000  # two vectors of 10^5: 800 KB each; their outer product would be 74.5 GiB
@@ -27,8 +27,7 @@ def big(tmp_path):
     ("y = 1 + sum(2 * outer(x, z))", "xz", 17, "outer(x, z)"),
 ])
 def test_a_result_above_the_limit_is_refused_at_its_node(big, program, names, column, text):
-    result = run("eval", program, *(big[n] for n in names))
-    assert result.code == 2
+    result = assert_error(["eval", program, *(big[n] for n in names)], 2)
     first = result.err.splitlines()[0]
     assert first.startswith(f"gradcli: error: 1:{column}: {text}: the result would be ({N}, {N})")
     assert f"{N * N:,} elements (74.5 GiB of float64)" in first
@@ -48,9 +47,7 @@ def test_the_limit_is_an_option(limit, code):
 
 
 def test_a_constant_literal_is_bounded_too():
-    result = run("eval", "y = sum(x * [1, 2, 3, 4])", "x=2", "--max-elements", "3")
-    assert result.code == 2
-    assert "4 elements" in result.err
+    assert_error(["eval", "y = sum(x * [1, 2, 3, 4])", "x=2", "--max-elements", "3"], 2, "4 elements")
 
 
 def test_memory_error_anywhere_is_one_clean_line(monkeypatch):
@@ -58,8 +55,7 @@ def test_memory_error_anywhere_is_one_clean_line(monkeypatch):
         raise MemoryError("Unable to allocate 74.5 GiB for an array with shape (100000, 100000)")
 
     monkeypatch.setattr(arrays.OUTER, "forward", no_memory)
-    result = run("eval", "y = sum(outer(x, z))", "x=[1, 2]", "z=[1, 2, 3]")
-    assert result.code == 1
+    result = assert_error(["eval", "y = sum(outer(x, z))", "x=[1, 2]", "z=[1, 2, 3]"], 1)
     assert result.err.splitlines() == ["gradcli: error: out of memory (Unable to allocate 74.5 GiB for an array "
                                        "with shape (100000, 100000)); try smaller inputs or a lower --max-elements"]
 

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
-import click
 import mpmath
 import pytest
 
-from conftest import run
-from gradcli.cli.app import cli
+from conftest import assert_error, commands, run, run_json_lines, takes_one_output
 from gradcli.cli.commands.common import Command
 
 
-def _registry() -> dict[str, click.Command]:
-    ctx = click.Context(cli, info_name="gradcli")
-    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
-
-
-COMMANDS = _registry()
-SINGLE_OUTPUT = [name for name, command in COMMANDS.items()
-                 if not any(p.name == "of" and p.multiple for p in command.params)]
+COMMANDS = commands()
+SINGLE_OUTPUT = [name for name, command in COMMANDS.items() if takes_one_output(command)]
 UNDERFLOW = ["y = exp(x)*w", "x=-800", "w=2"]  # dy/dx = w*exp(-800), dy/dw = exp(-800): both 0.0 in doubles
 
 
@@ -42,18 +32,17 @@ def test_every_help_has_examples(name):
 
 @pytest.mark.parametrize("name", SINGLE_OUTPUT)
 def test_a_second_of_is_refused(name):
-    result = run(name, "u = x*2; y = x^2", "--of", "y", "--of", "u", "x=1")
-    assert result.code == 2, (result.out, result.err)
+    result = assert_error([name, "u = x*2; y = x^2", "--of", "y", "--of", "u", "x=1"], 2)
     assert result.out == "" and result.err.startswith("gradcli: error: --of given twice")
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_an_option_given_twice_is_refused(name):
-    result = run(name, "y = x^2", "x=1", "--of", "y", "--of", "y")
+    args = [name, "y = x^2", "x=1", "--of", "y", "--of", "y"]
     if name in SINGLE_OUTPUT:
-        assert result.code == 2 and "given twice" in result.err
+        assert_error(args, 2, "given twice")
     else:  # jacobian: --of may repeat
-        assert result.code == 0
+        assert run(*args).code == 0
 
 
 def _warned(result, name: str) -> bool:
@@ -72,10 +61,11 @@ def test_every_command_says_the_underflow(name):
     assert _warned(result, "x"), result.err
 
 
-@pytest.mark.parametrize("name", ["eval", "hessian", "derive", "explain", "jacobian", "graph"])
+# check compares each partial with its difference quotient and descend streams its steps: neither JSON has warnings
+@pytest.mark.parametrize("name", [n for n in COMMANDS if n not in ("check", "descend")])
 def test_the_warning_is_in_the_json_too(name):
     result = run(name, *UNDERFLOW, "--json")
-    data = json.loads(result.out.splitlines()[-1] if name != "jacobian" else result.out)
+    data = result.json_lines()[-1] if name != "jacobian" else result.json()
     assert any("dy/dx = 0 only because" in w for w in data.get("warnings", [])), result.out
 
 
@@ -96,9 +86,8 @@ def test_gradcli_alone_prints_the_help():
 def test_descend_help_says_json_lines():
     text = " ".join(run("descend", "--help").out.split())
     assert "one JSON object" not in text and "one object per step" in text
-    lines = run("descend", "L = (w - 3)^2", "w=0", "--steps", "2", "--json").out.splitlines()
     # w -> w - 0.1 * 2(w - 3): 0, 0.6, 1.08
-    steps = [json.loads(line) for line in lines]
+    steps = run_json_lines("descend", "L = (w - 3)^2", "w=0", "--steps", "2", "--json")
     assert [s.get("step") for s in steps[:3]] == [0, 1, 2] and steps[-1]["done"] is True
     assert steps[2]["values"]["w"] == pytest.approx(0.6 + 0.1 * 2 * (3 - 0.6))
 
@@ -111,14 +100,14 @@ def test_descend_help_says_json_lines():
     (["y = x^2", "x=1", "q"], "'q' is not a binding NAME=VALUE"),
 ])
 def test_every_usage_error_is_json_under_json(name, args, words):
-    result = run(name, *args, "--json")
-    assert result.code == 2, (result.out, result.err)
-    error = json.loads(result.out)["error"]  # one object, the whole of stdout
-    assert words in error["message"] and result.err.startswith(f"gradcli: error: ") and words in result.err
+    result = assert_error([name, *args, "--json"], 2, words)
+    error = result.json()["error"]  # one object, the whole of stdout
+    assert words in error["message"] and result.err.startswith(f"gradcli: error: ")
 
 
 def test_explain_checks_every_view_before_printing_any():
-    result = run("explain", "--paths", "--trace", "--tangent", "q", "y = x*x", "x=3")
-    assert result.code == 2 and result.out == "" and "--tangent q: 'q' is not an input" in result.err
+    result = assert_error(["explain", "--paths", "--trace", "--tangent", "q", "y = x*x", "x=3"], 2,
+                          "--tangent q: 'q' is not an input")
+    assert result.out == ""
     both = run("explain", "--paths", "--trace", "--tangent", "x", "y = x*x", "x=3")
     assert both.code == 0 and "sum over 2 paths: 6" in both.out and "dy/dx = 6" in both.out

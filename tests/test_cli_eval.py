@@ -1,10 +1,8 @@
 """`gradcli eval` through click: exit codes, stdout JSON, stderr messages."""
 
-import json
-
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 
 NG = "u = b*c; v = a + u; J = 3*v"
 
@@ -22,7 +20,7 @@ def test_all_shows_intermediates():
 
 
 def test_json_floats_round_trip():
-    data = run("eval", "y = log(x1) + x1*x2 - sin(x2)", "x1=2", "x2=5", "--json").json()
+    data = run_json("eval", "y = log(x1) + x1*x2 - sin(x2)", "x1=2", "x2=5", "--json")
     assert data["value"] == 11.652071455223084
     assert data["gradient"]["x2"] == 1.7163378145367738
 
@@ -33,29 +31,29 @@ def test_json_floats_round_trip():
     (["--of", "v", "--wrt", "b"], {"b": 2.0}),
 ])
 def test_of_and_wrt(args, gradient):
-    assert run("eval", NG, "a=5", "b=3", "c=2", "--json", *args).json()["gradient"] == gradient
+    assert run_json("eval", NG, "a=5", "b=3", "c=2", "--json", *args)["gradient"] == gradient
 
 
 def test_defaults_and_overrides():
     program = "a = 5; b = 3; c = 2; u = b*c; v = a + u; J = 3*v"
-    assert run("eval", program, "--json").json()["value"] == 33.0
-    assert run("eval", program, "a=6", "--json").json()["value"] == 36.0
+    assert run_json("eval", program, "--json")["value"] == 33.0
+    assert run_json("eval", program, "a=6", "--json")["value"] == 36.0
 
 
 def test_binding_is_a_constant_expression():
-    data = run("eval", "y = sin(x)", "x=pi/6", "--json").json()
+    data = run_json("eval", "y = sin(x)", "x=pi/6", "--json")
     assert data["value"] == pytest.approx(0.5, rel=1e-15)
 
 
 def test_program_from_file_and_stdin(tmp_path):
     path = tmp_path / "p.grad"
     path.write_text("u = b*c\nv = a + u\nJ = 3*v\n")
-    assert run("eval", "-f", str(path), "a=5", "b=3", "c=2", "--json").json()["value"] == 33.0
-    assert run("eval", "-f", "-", "a=5", "b=3", "c=2", "--json", input=NG).json()["value"] == 33.0
+    assert run_json("eval", "-f", str(path), "a=5", "b=3", "c=2", "--json")["value"] == 33.0
+    assert run_json("eval", "-f", "-", "a=5", "b=3", "c=2", "--json", input=NG)["value"] == 33.0
 
 
 def test_x_times_x_sums_both_edges():
-    assert run("eval", "y = x*x", "x=3", "--json").json()["gradient"] == {"x": 6.0}
+    assert run_json("eval", "y = x*x", "x=3", "--json")["gradient"] == {"x": 6.0}
 
 
 @pytest.mark.parametrize("args, code, kind, words", [
@@ -80,14 +78,8 @@ def test_x_times_x_sums_both_edges():
     (["y = x", "x=y"], 2, "binding", "must be a constant expression"),
 ])
 def test_errors(args, code, kind, words):
-    result = run("eval", *args)
-    assert result.code == code
-    assert words in result.err
-    assert result.err.startswith("gradcli: error: ")
-    assert "Traceback" not in result.err
-    data = run("eval", *args, "--json")
-    assert data.code == code
-    error = json.loads(data.out)["error"]
+    assert_error(["eval", *args], code, words)
+    error = run_json("eval", *args, "--json", code=code)["error"]
     assert error["kind"] == kind and words in error["message"]
 
 
@@ -102,13 +94,12 @@ def test_syntax_error_caret_under_the_column():
 
 
 def test_error_location_is_json():
-    error = run("eval", "y = (a", "--json").json()["error"]
+    error = run_json("eval", "y = (a", "--json", code=2)["error"]
     assert (error["line"], error["column"]) == (1, 7)
 
 
 def test_no_program():
-    result = run("eval")
-    assert result.code == 2 and "no program" in result.err
+    assert_error(["eval"], 2, "no program")
 
 
 def test_help_has_examples():
@@ -117,24 +108,21 @@ def test_help_has_examples():
 
 
 def test_forward_mode_all_has_no_adjoints_for_intermediates():
-    data = run("eval", NG, "a=5", "b=3", "c=2", "--mode", "forward", "--all", "--json").json()
+    data = run_json("eval", NG, "a=5", "b=3", "c=2", "--mode", "forward", "--all", "--json")
     nodes = {n["node"]: n for n in data["nodes"]}
     assert nodes["u"]["adjoint"] is None and nodes["u"]["value"] == 6.0
     assert nodes["b"]["adjoint"] == 6.0
 
 
 def test_program_starting_with_minus_after_double_dash():
-    assert run("eval", "--json", "--", "-x^2", "x=3").json()["value"] == -9.0
-    hint = run("eval", "-x^2", "x=3")
-    assert hint.code == 2 and "goes after '--'" in hint.err
+    assert run_json("eval", "--json", "--", "-x^2", "x=3")["value"] == -9.0
+    assert_error(["eval", "-x^2", "x=3"], 2, "goes after '--'")
 
 
 def test_usage_errors_are_json_too():
-    result = run("eval", "y = x", "x=1", "--json", "--mode", "sideways")
-    assert result.code == 2
+    result = assert_error(["eval", "y = x", "x=1", "--json", "--mode", "sideways"], 2)
     assert result.json()["error"]["kind"] == "usage"
 
 
 def test_unknown_command_suggests():
-    result = run("evl")
-    assert result.code == 2 and "Did you mean 'eval'?" in result.err
+    assert_error(["evl"], 2, "Did you mean 'eval'?")

@@ -8,7 +8,7 @@ import pytest
 import sympy
 from hypothesis import given
 
-from conftest import run
+from conftest import assert_error, run, run_json
 from programs import chain
 from strategies import SETTINGS, generate, programs
 from gradcli.analyses.derive import derive
@@ -50,11 +50,11 @@ def test_the_program_pipes_into_eval(name, expected):
 
 def test_bindings_become_defaults_of_the_program():
     program = run("derive", NG, "a=5", "b=3", "c=2").out
-    assert run("eval", "-f", "-", "--of", "d_c", "--json", input=program).json()["value"] == 9.0
+    assert run_json("eval", "-f", "-", "--of", "d_c", "--json", input=program)["value"] == 9.0
 
 
 def test_baydin_closed_forms_are_sympys():
-    data = run("derive", BAYDIN, "--closed-form", "--json").json()
+    data = run_json("derive", BAYDIN, "--closed-form", "--json")
     x1, x2 = sympy.symbols("x1 x2")
     y = sympy.log(x1) + x1 * x2 - sympy.sin(x2)
     assert data["closed_form"] == {"x1": "x2 + 1/x1", "x2": "x1 - cos(x2)"}
@@ -75,7 +75,7 @@ REFERENCE = [
 
 @pytest.mark.parametrize("text, values", REFERENCE, ids=[r[0][:20] for r in REFERENCE])
 def test_closed_forms_match_sympy(text, values):
-    data = run("derive", text, "--closed-form", "--json").json()
+    data = run_json("derive", text, "--closed-form", "--json")
     symbols = {n: sympy.Symbol(n) for n in values}
     local = dict(symbols, exp=sympy.exp, sqrt=sympy.sqrt, tanh=sympy.tanh, cos=sympy.cos, atan=sympy.atan,
                  pow=sympy.Pow)
@@ -128,8 +128,8 @@ def test_random_programs_cover_the_whole_op_table():
 def test_kinks_keep_their_conventions(text, values, expected):
     bindings = [f"{k}={v}" for k, v in values.items()]
     program = run("derive", text).out
-    assert run("eval", "-f", "-", "--of", "d_x", *bindings, "--json", input=program).json()["value"] == expected
-    assert run("eval", text, *bindings, "--json").json()["gradient"]["x"] == expected
+    assert run_json("eval", "-f", "-", "--of", "d_x", *bindings, "--json", input=program)["value"] == expected
+    assert run_json("eval", text, *bindings, "--json")["gradient"]["x"] == expected
 
 
 @pytest.mark.parametrize("op", [op for op in SCALAR_OPS.values()], ids=lambda op: op.name)
@@ -157,7 +157,7 @@ def test_every_formula_is_an_expression_equal_to_its_partial(op):
 
 @pytest.mark.parametrize("view", [["explain", "--paths"], ["explain", "--steps"], ["graph", "--format", "json"]])
 def test_formulas_are_simplified_in_every_view(view):
-    data = run(*view, "y = x^2", "x=3", *([] if "graph" in view else ["--json"])).json()
+    data = run_json(*view, "y = x^2", "x=3", *([] if "graph" in view else ["--json"]))
     if "inputs" in data:
         formulas = data["inputs"]["x"]["paths"][0]["formulas"]
     elif "steps" in data:
@@ -172,8 +172,8 @@ def test_adjoint_names_never_clash_with_the_programs():
     result = run("derive", text)
     assert "d_x_2 = " in result.out
     for x in (0.5, -1.25):
-        piped = run("eval", "-f", "-", "--of", "d_x_2", f"x={x}", "--json", input=result.out).json()["value"]
-        assert piped == pytest.approx(run("eval", text, f"x={x}", "--json").json()["gradient"]["x"], rel=1e-12)
+        piped = run_json("eval", "-f", "-", "--of", "d_x_2", f"x={x}", "--json", input=result.out)["value"]
+        assert piped == pytest.approx(run_json("eval", text, f"x={x}", "--json")["gradient"]["x"], rel=1e-12)
 
 
 def test_shared_subexpressions_stay_named_and_the_size_stays_linear():
@@ -198,8 +198,8 @@ def test_deep_programs_do_not_recurse():
         program = run("derive", text, "x=0.5").out
     finally:
         sys.setrecursionlimit(old)
-    derived = run("eval", "-f", "-", "--of", "d_x", "--json", input=program).json()["value"]
-    assert derived == pytest.approx(run("eval", text, "x=0.5", "--json").json()["gradient"]["x"], rel=1e-12)
+    derived = run_json("eval", "-f", "-", "--of", "d_x", "--json", input=program)["value"]
+    assert derived == pytest.approx(run_json("eval", text, "x=0.5", "--json")["gradient"]["x"], rel=1e-12)
 
 
 def test_latex_closed_forms_and_program():
@@ -223,5 +223,5 @@ def test_explain_paths_latex_writes_bauers_sum():
                                   ["derive", NG, "--of", "q"],
                                   ["derive", "u = b+"]])
 def test_bad_requests_are_one_line_errors(args):
-    result = run(*args)
-    assert result.code == 2 and result.err.startswith("gradcli: error:")
+    result = assert_error([*args], 2)
+    assert result.err.startswith("gradcli: error:")

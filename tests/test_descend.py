@@ -5,16 +5,14 @@ import json
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json_lines
 
 LINE = str(SAMPLES / "line_fit.grad")
 LINE_DATA = str(SAMPLES / "line_fit.csv")
 
 
 def stream(*args, code=0):
-    result = run("descend", *args, "--json")
-    assert result.code == code, result.err
-    return [json.loads(line) for line in result.out.splitlines()]
+    return run_json_lines("descend", *args, "--json", code=code)
 
 
 def test_json_stream_follows_the_update_rule():
@@ -84,11 +82,8 @@ def test_fixed_inputs_stay_fixed():
 
 def test_divergence_stops_with_exit_1():
     """lr 10 on (w - 3)^2 multiplies the error by -19 each step until it overflows."""
-    result = run("descend", "L = (w - 3)^2", "w=0", "--lr", "10", "--steps", "1000")
-    assert result.code == 1
-    assert "descent diverged at step" in result.err
-    assert "last finite values" in result.err and "w=" in result.err
-    assert "try a smaller --lr" in result.err
+    assert_error(["descend", "L = (w - 3)^2", "w=0", "--lr", "10", "--steps", "1000"], 1,
+                 "descent diverged at step", "last finite values", "w=", "try a smaller --lr")
     lines = stream("L = (w - 3)^2", "w=0", "--lr", "10", "--steps", "1000", code=1)
     assert lines[-1]["error"]["kind"] == "diverged"
     last = lines[-2]
@@ -113,9 +108,7 @@ def test_steps_zero_and_until_zero_gradient():
 def test_data_errors_exit_2(tmp_path, content, args, words):
     path = tmp_path / "data.csv"
     path.write_text(content)
-    result = run("descend", "-f", LINE, "--data", str(path), *args)
-    assert result.code == 2
-    assert words in result.err and "Traceback" not in result.err
+    assert_error(["descend", "-f", LINE, "--data", str(path), *args], 2, words)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -125,13 +118,11 @@ def test_data_errors_exit_2(tmp_path, content, args, words):
     (["L = (w - 3)^2", "w=0", "--steps", "-1"], "-1"),
 ])
 def test_usage_errors(args, words):
-    result = run("descend", *args)
-    assert result.code == 2 and words in result.err
+    assert_error(["descend", *args], 2, words)
 
 
 def test_domain_error_at_the_start_is_the_program_error():
-    result = run("descend", "L = log(w)", "w=-1")
-    assert result.code == 1 and "log(-1) is undefined" in result.err
+    assert_error(["descend", "L = log(w)", "w=-1"], 1, "log(-1) is undefined")
 
 
 def test_help():
@@ -177,10 +168,8 @@ def test_data_as_tsv_json_lines_or_standard_input(tmp_path, name, text, extra):
     if name != "-":
         (tmp_path / name).write_text(text)
     source = "-" if name == "-" else str(tmp_path / name)
-    result = run("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", source, "--steps", "3000",
-                 "--lr", "0.1", "--json", input=text if name == "-" else None)
-    assert result.code == 0, result.err
-    done = json.loads(result.out.splitlines()[-1])
+    done = run_json_lines("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", source, "--steps", "3000",
+                          "--lr", "0.1", "--json", input=text if name == "-" else None)[-1]
     assert done["values"]["w"] == pytest.approx(3.0, abs=1e-6)
     assert done["values"]["b"] == pytest.approx(-2.0, abs=1e-6)
 
@@ -188,10 +177,8 @@ def test_data_as_tsv_json_lines_or_standard_input(tmp_path, name, text, extra):
 def test_a_domain_error_names_its_data_row(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("x\n1\n2\n-3\n")
-    result = run("descend", "L = (w - log(x))^2", "w=0", "--data", str(path))
-    assert result.code == 1 and "data row 3" in result.err and "log(-3)" in result.err
+    assert_error(["descend", "L = (w - log(x))^2", "w=0", "--data", str(path)], 1, "data row 3", "log(-3)")
 
 
 def test_steps_are_bounded():
-    result = run("descend", "L = -w", "w=0", "--steps", "99999999999999999999")
-    assert result.code == 2 and "gradcli: error:" in result.err and "--steps" in result.err
+    assert_error(["descend", "L = -w", "w=0", "--steps", "99999999999999999999"], 2, "gradcli: error:", "--steps")

@@ -142,11 +142,9 @@ SPIRALS = {n: f"samples/spirals_{n}.npy" for n in ("X", "Y", "W1", "b1", "W2", "
 
 
 def stream(*args):
-    from conftest import run
+    from conftest import run_json_lines
 
-    result = run("descend", *args, "--json")
-    assert result.code == 0, result.err
-    return [json.loads(line) for line in result.out.splitlines()]
+    return run_json_lines("descend", *args, "--json")
 
 
 @needs_language

@@ -8,7 +8,7 @@ Reference (CS231n's f = ||W x||^2): W = [[0.1, 0.5], [-0.3, 0.8]], x = [0.2, 0.4
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 from gradcli.analyses.element_paths import explain_element_paths
 from gradcli.autodiff.problem import load
 
@@ -17,9 +17,7 @@ REF = "W = [[0.1, 0.5], [-0.3, 0.8]]; x = [0.2, 0.4]; q = W @ x; f = norm(q)^2"
 
 
 def element_json(*args):
-    result = run("explain", "--paths", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--paths", *args, "--json")
 
 
 @pytest.mark.parametrize("program, count", [(("-f", NORM_WX), 2), ((REF,), 1)])
@@ -118,9 +116,9 @@ def test_a_deep_matmul_chain_counts_and_lists_the_top_20(tmp_path):
     assert products == sorted(products, reverse=True)
     # without --element, h2[0]'s input elements (W2[0,:], all of W1, x: 100 + 10^4 + 100) are too many to list
     (tmp_path / "p.grad").write_text(program)
-    result = run("explain", "--paths", "--of", "h2[0]", "-f", str(tmp_path / "p.grad"), *bindings,
-                 f"x=@{tmp_path / 'x.npy'}")
-    assert result.code == 2 and "reads 10,200 input elements" in result.err and "--element W1[0,0]" in result.err
+    assert_error(["explain", "--paths", "--of", "h2[0]", "-f", str(tmp_path / "p.grad"), *bindings,
+                  f"x=@{tmp_path / 'x.npy'}"], 2,
+                 "reads 10,200 input elements", "--element W1[0,0]")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -134,8 +132,8 @@ def test_a_deep_matmul_chain_counts_and_lists_the_top_20(tmp_path):
     (("--paths", "--latex", REF), "--element 'W[0,1]'"),
 ])
 def test_element_errors_are_one_line(args, message):
-    result = run("explain", *args)
-    assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1
+    result = assert_error(["explain", *args], 2, message)
+    assert len(result.err.strip().splitlines()) == 1
 
 
 def test_max_paths_0_lists_none_and_still_sums():

@@ -3,9 +3,7 @@
 import io
 import sys
 
-import pytest
-
-from conftest import run
+from conftest import assert_error, run, run_json
 from gradcli.autodiff.problem import evaluate, load
 from gradcli.render.graph_view import MAX_DEPTH, graph_rich
 
@@ -14,9 +12,7 @@ SHARED = "u = 2*x; v = u*u; w = 3*u; J = v + w"
 
 
 def graph(*args):
-    result = run("explain", "--graph", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--graph", *args, "--json")
 
 
 def render(renderable, width=200) -> str:
@@ -83,5 +79,5 @@ def test_deep_chain_without_recursion():
 
 def test_help_and_usage():
     assert run("explain", "--help").code == 0
-    result = run("explain", "--graph", "--json", "y = q", "x=1")
-    assert result.code == 2 and result.json()["error"]["kind"] == "unknown-binding"
+    result = assert_error(["explain", "--graph", "--json", "y = q", "x=1"], 2)
+    assert result.json()["error"]["kind"] == "unknown-binding"

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.engine import forward, plan_tangents
 from gradcli.autodiff.forward import checked_tangents, forward_gradient, tangents
@@ -47,7 +47,7 @@ def test_passes_follow_wrt():
 
 
 def test_cli_forward_mode():
-    data = run("eval", "--mode", "forward", BAYDIN, "x1=2", "x2=5", "--json").json()
+    data = run_json("eval", "--mode", "forward", BAYDIN, "x1=2", "x2=5", "--json")
     assert (data["mode"], data["passes"], data["gradient"]["x1"]) == ("forward", 2, 5.5)
     human = run("eval", "--mode", "forward", BAYDIN, "x1=2", "x2=5")
     assert human.code == 0 and "forward mode, 2 passes" in " ".join(human.out.split())
@@ -56,8 +56,8 @@ def test_cli_forward_mode():
 def test_undefined_partial_on_a_live_edge_fails():
     with pytest.raises(EvaluationError, match=r"derivative of sqrt\(0\)"):
         forward_gradient(load("y = sqrt(x)", ["x=0"]))
-    result = run("eval", "--mode", "forward", "y = sqrt(x)", "x=0", "--json")
-    assert result.code == 1 and result.json()["error"]["kind"] == "derivative"
+    result = assert_error(["eval", "--mode", "forward", "y = sqrt(x)", "x=0", "--json"], 1)
+    assert result.json()["error"]["kind"] == "derivative"
 
 
 def test_statements_off_the_output_are_not_differentiated():

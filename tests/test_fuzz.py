@@ -13,7 +13,7 @@ import os
 import pytest
 
 import fuzzer
-from conftest import run, write_counts
+from conftest import assert_error, run, write_counts
 
 SEED = "20261204"
 COUNT = int(os.environ.get("GRADCLI_FUZZ", "4000"))  # inputs over all commands; streams are about 2%
@@ -52,5 +52,5 @@ def test_the_oracle_flags_what_it_should(outcome, problem):
 
 
 def test_unknown_command_is_a_usage_error():
-    result = run("frobnicate", "y = x", "x=1")
-    assert result.code == 2 and result.err.startswith("gradcli: error: no such command")
+    result = assert_error(["frobnicate", "y = x", "x=1"], 2)
+    assert result.err.startswith("gradcli: error: no such command")

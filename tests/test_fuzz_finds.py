@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run
+from conftest import assert_error
 
 
 @pytest.mark.parametrize("args", [
@@ -14,12 +14,11 @@ from conftest import run
     ["descend", "--data", "\x00", "y = x^2", "x=1"],
 ])
 def test_an_argument_with_a_nul_is_a_usage_error(args):
-    result = run(*args)
-    assert result.code == 2 and result.err.startswith("gradcli: error: argument")
-    assert "NUL" in result.err and "internal error" not in result.err
+    result = assert_error([*args], 2, "NUL")
+    assert result.err.startswith("gradcli: error: argument")
+    assert "internal error" not in result.err
 
 
 def test_an_element_without_indices_of_an_array_says_how_to_name_one():
-    result = run("explain", "--element", "W", "f = sum(abs(W - 1))", "W=[[1.0], [1.2], [-0.4]]")
-    assert result.code == 2
-    assert "W has shape (3, 1): give 2 indices in range, like W[0,0]" in result.err
+    assert_error(["explain", "--element", "W", "f = sum(abs(W - 1))", "W=[[1.0], [1.2], [-0.4]]"], 2,
+                 "W has shape (3, 1): give 2 indices in range, like W[0,0]")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 from gradcli.analyses import export
 from gradcli.support.numbers import short
 
@@ -21,9 +21,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
 
 
 def graph_json(*args):
-    result = run("graph", *args, "--format", "json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("graph", *args, "--format", "json")
 
 
 def nodes_by_label(data):
@@ -58,7 +56,7 @@ def test_x_times_x_has_two_edges():
     data = graph_json("y = x*x", "x=3")
     assert [(e["from"], e["to"], e["operand"], e["partial"]) for e in data["edges"]] == [
         ("n0", "n1", 0, 3.0), ("n0", "n1", 1, 3.0)]
-    assert run("graph", "y = x*x", "x=3", "--json").json() == data
+    assert run_json("graph", "y = x*x", "x=3", "--json") == data
 
 
 def test_dot_structure():
@@ -81,8 +79,8 @@ def test_graphviz_renders_every_value_and_adjoint(sample):
     svg = done.stdout
     texts = {t.replace("&#45;", "-") for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)}
     # the values and adjoints from `gradcli eval --all`, another computation of them
-    nodes = run("eval", "-f", path, "--all", "--json").json()["nodes"]
-    output = run("eval", "-f", path, "--json").json()["output"]
+    nodes = run_json("eval", "-f", path, "--all", "--json")["nodes"]
+    output = run_json("eval", "-f", path, "--json")["output"]
     for node in nodes:
         assert short(node["value"]) in texts, node
         assert f"d{output}/d{node['node']} = {short(node['adjoint'])}" in texts, node
@@ -126,9 +124,7 @@ def test_mermaid_structure():
 
 def test_missing_graphviz_says_how_to_install(monkeypatch):
     monkeypatch.setattr(export.shutil, "which", lambda name: None)
-    result = run("graph", *NG, "--format", "svg")
-    assert result.code == 2
-    assert "apt-get install graphviz" in result.err and "brew install graphviz" in result.err
+    assert_error(["graph", *NG, "--format", "svg"], 2, "apt-get install graphviz", "brew install graphviz")
 
 
 def test_output_file(tmp_path):
@@ -152,7 +148,7 @@ def test_deep_graph_does_not_recurse():
 
 
 def test_json_and_format_disagree():
-    assert run("graph", *NG, "--json", "--format", "mermaid").code == 2
+    assert_error(["graph", *NG, "--json", "--format", "mermaid"], 2)
 
 
 def test_help():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import central_difference, run
+from conftest import central_difference, run, run_json
 
 TWO = "y1 = x1*x2 + sin(x1); y2 = exp(x2) / x1 - x1*x1*x3"
 POINT = [1.3, -0.7, 2.1]
@@ -19,9 +19,7 @@ def y2(x1, x2, x3):
 
 
 def jacobian(*args):
-    result = run("jacobian", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("jacobian", *args, "--json")
 
 
 BINDINGS = [f"x{i + 1}={v!r}" for i, v in enumerate(POINT)]

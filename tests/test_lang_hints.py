@@ -2,14 +2,12 @@
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run
 
 
 def error_line(*args):
-    result = run(*args)
-    assert result.code == 2, (result.out, result.err)
-    first = result.err.splitlines()[0]
-    assert first.startswith("gradcli: error: ") and "internal" not in first, result.err
+    first = assert_error(args, 2).err.splitlines()[0]
+    assert "internal" not in first, first
     return first
 
 

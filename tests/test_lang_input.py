@@ -4,14 +4,12 @@ import os
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run_json
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_endless_file_stops_at_the_cap():
-    result = run("eval", "-f", "/dev/zero")
-    assert result.code == 2, result.err
-    assert "longer than 33,554,432 characters (32 MiB)" in result.err
+    result = assert_error(["eval", "-f", "/dev/zero"], 2, "longer than 33,554,432 characters (32 MiB)")
     assert len(result.err) < 300  # nothing of the text echoed
 
 
@@ -20,8 +18,7 @@ def test_caret_window_on_a_long_line(tmp_path, left, right):
     program = tmp_path / "long.grad"
     line = "y = " + "x+" * left + "x § " + "+x" * right
     program.write_text(line + "\n")
-    result = run("eval", "-f", str(program), "x=1")
-    assert result.code == 2
+    result = assert_error(["eval", "-f", str(program), "x=1"], 2)
     column = line.index("§") + 1
     message, shown, caret = result.err.splitlines()[:3]
     assert f":1:{column}: unexpected character '§'" in message
@@ -35,13 +32,11 @@ def test_caret_window_on_a_long_line(tmp_path, left, right):
 def test_file_and_program_argument(tmp_path, args):
     program = tmp_path / "p.grad"
     program.write_text("y = 2*x\n")
-    result = run("eval", "-f", str(program), *args)
-    assert result.code == 2 and "two programs given" in result.err, result.err
+    assert_error(["eval", "-f", str(program), *args], 2, "two programs given")
 
 
 def test_file_with_bindings_still_runs(tmp_path):
     program = tmp_path / "p.grad"
     program.write_text("y = a*x^2\n")
-    result = run("eval", "-f", str(program), "a=pi", "x=3", "--json")
-    assert result.code == 0, result.err
-    assert result.json()["gradient"]["x"] == pytest.approx(2 * 3.141592653589793 * 3, rel=1e-15)
+    result = run_json("eval", "-f", str(program), "a=pi", "x=3", "--json")
+    assert result["gradient"]["x"] == pytest.approx(2 * 3.141592653589793 * 3, rel=1e-15)

@@ -4,13 +4,11 @@ import math
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run_json
 
 
 def evaluate(program, *bindings):
-    result = run("eval", program, *bindings, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("eval", program, *bindings, "--json")
 
 
 @pytest.mark.parametrize("name", ["σ", "λ", "θ", "x₁", "w_ij", "θ₁₂", "café", "Δx"])
@@ -21,15 +19,12 @@ def test_unicode_names(name):
 
 
 def test_columns_count_characters():
-    result = run("eval", "y = θ₁ + λ ⋅ §", "θ₁=1", "λ=2")
-    assert result.code == 2
-    assert "1:14: unexpected character '§'" in result.err
+    assert_error(["eval", "y = θ₁ + λ ⋅ §", "θ₁=1", "λ=2"], 2, "1:14: unexpected character '§'")
 
 
 @pytest.mark.parametrize("program, column, bad", [("y = x½ + 1", 6, "½"), ("y = ①", 5, "①")])
 def test_characters_no_name_has(program, column, bad):
-    result = run("eval", program, "x=1")
-    assert result.code == 2 and f"1:{column}: unexpected character '{bad}'" in result.err, result.err
+    assert_error(["eval", program, "x=1"], 2, f"1:{column}: unexpected character '{bad}'")
 
 
 def test_superscripts_and_pi_stay_their_own_tokens():
@@ -50,5 +45,4 @@ def test_call_over_lines():
 
 
 def test_errors_after_a_continued_line_keep_line_and_column():
-    result = run("eval", "y = max(x,\n  2*x §)", "x=1")
-    assert result.code == 2 and "2:7: unexpected character '§'" in result.err, result.err
+    assert_error(["eval", "y = max(x,\n  2*x §)", "x=1"], 2, "2:7: unexpected character '§'")

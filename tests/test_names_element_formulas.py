@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import run
+from conftest import run_json
 
 X = [0.3, 0.7]
 # f(x) written in gradcli, and the same function in Python for the central difference
@@ -28,13 +28,13 @@ CASES = {
 
 def element_edge(expression: str) -> tuple[str, float]:
     """The formula and number on the edge x[1] -> v1[1] of y = sum(f(x))."""
-    data = run("explain", "--paths", "--element", "x[1]", f"y = sum({expression})", f"x={X}", "--json").json()
+    data = run_json("explain", "--paths", "--element", "x[1]", f"y = sum({expression})", f"x={X}", "--json")
     (path,) = data["inputs"]["x[1]"]["paths"]
     return path["formulas"][0], path["partials"][0]
 
 
 def scalar_edge(expression: str) -> str:
-    data = run("explain", "--paths", f"y = {expression}", f"x={X[1]}", "--json").json()
+    data = run_json("explain", "--paths", f"y = {expression}", f"x={X[1]}", "--json")
     (path,) = data["inputs"]["x"]["paths"]
     return path["formulas"][0]
 
@@ -49,8 +49,8 @@ def test_element_partials_are_the_scalar_partials_simplified(expression):
     assert partial == pytest.approx((f(X[1] + h) - f(X[1] - h)) / (2 * h), rel=1e-6)
     # the formula's text is an expression worth that number at x[1] = 0.7, v1[1] = f(0.7)
     text = formula.replace("x[1]", "x_1").replace("v1[1]", "v_1")
-    value = run("eval", f"r = {text} + 0*x_1", f"x_1={X[1]}", *(["v_1=" + repr(f(X[1]))] if "v_1" in text else []),
-                "--json").json()["value"]
+    value = run_json("eval", f"r = {text} + 0*x_1", f"x_1={X[1]}", *(["v_1=" + repr(f(X[1]))] if "v_1" in text else []),
+                     "--json")["value"]
     assert value == pytest.approx(partial, rel=1e-9)
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import given, strategies as st
 
-from conftest import central_difference, run
+from conftest import central_difference, run, run_json
 from strategies import SETTINGS, generate
 from gradcli.analyses.derive import derive
 from gradcli.analyses.trace import evaluation_trace
@@ -97,7 +97,7 @@ def test_generated_names_stay_apart_from_the_programs(seed):
 def test_the_hidden_node_of_v1_plus_x_is_not_called_v1():
     result = run("explain", "--paths", "y = (v1 + x)*v1", "v1=2", "x=3")
     assert "v1 → v1" not in result.out and "∂v1/∂v1" not in result.out
-    graph = run("graph", "y = (v1 + x)*v1", "v1=2", "x=3", "--format", "json").json()
+    graph = run_json("graph", "y = (v1 + x)*v1", "v1=2", "x=3", "--format", "json")
     labels = [n["label"] for n in graph["nodes"]]
     assert len(set(labels)) == len(labels)
     assert graph["nodes"][0]["adjoint"] == pytest.approx(2 * 2 + 3)  # dy/dv1 = 2*v1 + x
@@ -107,9 +107,9 @@ def test_derive_pipes_d_a_as_the_gradient_of_a():
     text = "y = (v1 + x)*v1"
     derived = run("derive", text)
     for v1, x in [(2, 3), (-0.5, 1.25)]:
-        piped = run("eval", "-f", "-", f"v1={v1}", f"x={x}", "--of", "d_v1", "--json", input=derived.out).json()
+        piped = run_json("eval", "-f", "-", f"v1={v1}", f"x={x}", "--of", "d_v1", "--json", input=derived.out)
         assert piped["value"] == pytest.approx(2 * v1 + x)
-        piped = run("eval", "-f", "-", f"v1={v1}", f"x={x}", "--of", "d_x", "--json", input=derived.out).json()
+        piped = run_json("eval", "-f", "-", f"v1={v1}", f"x={x}", "--of", "d_x", "--json", input=derived.out)
         assert piped["value"] == pytest.approx(v1)
 
 
@@ -117,9 +117,9 @@ def test_a_program_name_d_a_moves_the_adjoint_and_derive_says_so():
     text = "y = (a + x)*d_a"
     derived = run("derive", text)
     assert "dy/da is d_a_2" in derived.out
-    data = run("derive", text, "--json").json()
+    data = run_json("derive", text, "--json")
     assert data["adjoints"]["a"] == "d_a_2"
-    piped = run("eval", "-f", "-", "a=2", "x=3", "d_a=5", "--of", "d_a_2", "--json", input=derived.out).json()
+    piped = run_json("eval", "-f", "-", "a=2", "x=3", "d_a=5", "--of", "d_a_2", "--json", input=derived.out)
     assert piped["value"] == pytest.approx(5)
 
 

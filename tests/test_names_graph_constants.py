@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, run, run_json
 
 NG = str(SAMPLES / "ng_chain.grad")
 NEURON = str(SAMPLES / "sigmoid_neuron.grad")
@@ -29,7 +29,7 @@ def dot_ids(text: str, pattern: str) -> list[str]:
 
 
 def test_ngs_constant_three_has_no_partial_on_its_edge():
-    data = run("graph", "-f", NG, "--format", "json").json()
+    data = run_json("graph", "-f", NG, "--format", "json")
     kinds = {n["id"]: n["kind"] for n in data["nodes"]}
     from_constants = [e for e in data["edges"] if kinds[e["from"]] == "const"]
     assert from_constants and all(e["partial"] is None and e["formula"] is None for e in from_constants)
@@ -59,7 +59,7 @@ def test_the_neurons_one_is_drawn_once_per_use_and_carries_nothing():
 
 
 def test_the_exponent_of_a_square_gets_no_rule_in_an_array_program():
-    data = run("graph", "y = sum(x^2)", "x=[1, 2]", "--format", "json").json()
+    data = run_json("graph", "y = sum(x^2)", "x=[1, 2]", "--format", "json")
     constant = next(n for n in data["nodes"] if n["kind"] == "const")
     assert constant["adjoint"] is None
     (edge,) = [e for e in data["edges"] if e["from"] == constant["id"]]
@@ -75,7 +75,7 @@ def test_an_operation_on_constants_only_shows_no_adjoint(fmt):
     text = "y = x*(-2) + 2^3"
     shown = run("graph", text, "x=3", "--format", fmt).out
     if fmt == "json":
-        data = run("graph", text, "x=3", "--format", "json").json()
+        data = run_json("graph", text, "x=3", "--format", "json")
         by_def = {n["definition"]: n for n in data["nodes"]}
         assert by_def["-2"]["adjoint"] is None and by_def["2^3"]["adjoint"] is None
         ids = {by_def["-2"]["id"], by_def["2^3"]["id"]}

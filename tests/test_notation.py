@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run_json
 from gradcli.autodiff.engine import forward
 from gradcli.support.errors import ProgramError
 from gradcli.core.lower import build_tape
@@ -95,9 +95,7 @@ def test_a_name_called_like_a_function(text, column, words):
     (["y = π*x", "x=1"], math.pi, {"x": math.pi}),
 ])
 def test_constants_unless_the_program_names_them(args, value, gradient):
-    result = run("eval", "--json", *args)
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("eval", "--json", *args)
     assert data["value"] == pytest.approx(value, rel=1e-15)
     assert data["gradient"] == pytest.approx(gradient, rel=1e-15)
 
@@ -121,9 +119,7 @@ def test_an_unassigned_constant_is_no_input():
     ("y = Tanh(x)", "did you mean tanh?", None),
 ])
 def test_unknown_functions_get_only_hints_that_mean_the_same(text, hint, misleading):
-    result = run("eval", text, "x=1")
-    assert result.code == 2
-    assert "unknown function" in result.err and hint in result.err
+    result = assert_error(["eval", text, "x=1"], 2, "unknown function", hint)
     assert misleading is None or misleading not in result.err
 
 
@@ -138,6 +134,6 @@ def test_unknown_functions_get_only_hints_that_mean_the_same(text, hint, mislead
     ("y = hypot(x, 4)", 3.0, 5.0, 0.6),
 ])
 def test_new_functions(text, x, value, slope):
-    data = run("eval", "--json", text, f"x={x!r}").json()
+    data = run_json("eval", "--json", text, f"x={x!r}")
     assert data["value"] == pytest.approx(value, rel=1e-15)
     assert data["gradient"]["x"] == pytest.approx(slope, rel=1e-15, abs=0)

@@ -7,14 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 
 
 def test_atan2_kink_test_at_its_origin():
     """With h = 1, t - h = 0: atan2's partials are undefined at (0, 0); the step straddles a kink."""
-    r = run("check", "f = atan2(t, t)", "t=1", "--eps", "1", "--json")
-    assert r.code == 0, r.out + r.err
-    data = r.json()["inputs"]["t"]
+    r = run_json("check", "f = atan2(t, t)", "t=1", "--eps", "1", "--json")
+    data = r["inputs"]["t"]
     assert data["status"] == "kink"
     # atan2(t, t) is pi/4 for t > 0, -3pi/4 for t < 0: the analytic slope is 0
     assert data["analytic"] == 0.0
@@ -24,18 +23,15 @@ def test_atan2_kink_test_at_its_origin():
 def test_empty_npy_is_a_binding_error(tmp_path):
     path = tmp_path / "empty.npy"
     path.write_bytes(b"")
-    r = run("eval", "f = sum(x)", f"x=@{path}")
-    assert r.code == 2, r.err
-    assert "empty" in r.err and "interrupted" not in r.err
+    r = assert_error(["eval", "f = sum(x)", f"x=@{path}"], 2, "empty")
+    assert "interrupted" not in r.err
 
 
 def test_npz_named_npy_says_what_it_is(tmp_path):
     path = tmp_path / "arrays.npy"
     with open(path, "wb") as f:
         np.savez(f, weights=np.arange(3.0))
-    r = run("eval", "f = sum(x)", f"x=@{path}")
-    assert r.code == 2, r.err
-    assert ".npz archive" in r.err and "weights" in r.err
+    assert_error(["eval", "f = sum(x)", f"x=@{path}"], 2, ".npz archive", "weights")
 
 
 def test_cut_npz_is_a_binding_error(tmp_path):
@@ -43,8 +39,7 @@ def test_cut_npz_is_a_binding_error(tmp_path):
     np.savez(whole, a=np.arange(3.0))
     path = tmp_path / "cut.npy"
     path.write_bytes(whole.read_bytes()[:20])
-    r = run("eval", "f = sum(x)", f"x=@{path}")
-    assert r.code == 2, r.err
+    r = assert_error(["eval", "f = sum(x)", f"x=@{path}"], 2)
     assert "internal error" not in r.err
 
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from conftest import central_difference, run
+from conftest import central_difference, run, run_json
 
 # (program, the function by hand)
 CASES = [
@@ -33,15 +33,13 @@ def test_eval_and_jacobian(program, by_hand, s):
 
 @pytest.mark.parametrize("program, by_hand", CASES)
 def test_check_and_descend(program, by_hand):
-    r = run("check", program, "s=3", "--json")
-    assert r.code == 0, r.err
-    assert r.json()["ok"] is True
+    r = run_json("check", program, "s=3", "--json")
+    assert r["ok"] is True
     r = run("descend", program, "s=3", "--steps", "2", "--json")
     assert r.code == 0, r.err
 
 
 def test_gradient_of_a_zero_d_result_is_a_number_in_json():
     """transpose(sum(...)) of scalars: the gradient is 2, a JSON number (not a 0-d array)."""
-    r = run("check", "f = transpose(sum([x, x], axis=0))", "x=1", "--json")
-    assert r.code == 0, r.err
-    assert r.json()["inputs"]["x"]["analytic"] == pytest.approx(2.0)
+    r = run_json("check", "f = transpose(sum([x, x], axis=0))", "x=1", "--json")
+    assert r["inputs"]["x"]["analytic"] == pytest.approx(2.0)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from conftest import run
+from conftest import run, run_json
 
 PROGRAM = "L = cosh(tanh(theta)); z2 = d+L; t3 = L - a"
 BINDINGS = ("a=1", "d=2", "theta=1")
@@ -20,9 +20,8 @@ def dz2_dtheta(theta: float) -> float:
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_eval_lists_the_unread_input_as_zero(mode):
-    r = run("eval", PROGRAM, *BINDINGS, "--of", "z2", "--mode", mode, "--json")
-    assert r.code == 0, r.err
-    gradient = r.json()["gradient"]
+    r = run_json("eval", PROGRAM, *BINDINGS, "--of", "z2", "--mode", mode, "--json")
+    gradient = r["gradient"]
     assert list(gradient) == ["a", "d", "theta"]
     assert gradient["a"] == 0.0 and gradient["d"] == 1.0
     assert gradient["theta"] == pytest.approx(dz2_dtheta(1.0))
@@ -36,27 +35,24 @@ def test_forward_mode_spends_no_pass_on_it():
 
 
 def test_wrt_the_unread_input():
-    r = run("eval", PROGRAM, *BINDINGS, "--of", "z2", "--wrt", "a", "--json")
-    assert r.code == 0, r.err
-    assert r.json()["gradient"] == {"a": 0.0}
+    r = run_json("eval", PROGRAM, *BINDINGS, "--of", "z2", "--wrt", "a", "--json")
+    assert r["gradient"] == {"a": 0.0}
 
 
 @pytest.mark.parametrize("of", ["z2", "t3"])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_jacobian_has_the_same_columns_whichever_output(of, mode):
-    r = run("jacobian", PROGRAM, *BINDINGS, "--of", of, "--mode", mode, "--json")
-    assert r.code == 0, r.err
-    assert r.json()["inputs"] == ["a", "d", "theta"]
-    row = r.json()["jacobian"][0]
+    r = run_json("jacobian", PROGRAM, *BINDINGS, "--of", of, "--mode", mode, "--json")
+    assert r["inputs"] == ["a", "d", "theta"]
+    row = r["jacobian"][0]
     expected = [0.0, 1.0, dz2_dtheta(1.0)] if of == "z2" else [-1.0, 0.0, dz2_dtheta(1.0)]
     assert row == pytest.approx(expected)
 
 
 def test_array_input_unread_is_zeros():
-    r = run("eval", "z2 = sum(d); t3 = -a", "a=[1,2]", "d=[2,3]", "--of", "z2", "--mode", "forward", "--json")
-    assert r.code == 0, r.err
-    assert r.json()["gradient"]["a"] == [0.0, 0.0]
-    assert r.json()["passes"] == 2
+    r = run_json("eval", "z2 = sum(d); t3 = -a", "a=[1,2]", "d=[2,3]", "--of", "z2", "--mode", "forward", "--json")
+    assert r["gradient"]["a"] == [0.0, 0.0]
+    assert r["passes"] == 2
 
 
 def test_data_rows_list_it(tmp_path):
@@ -71,9 +67,8 @@ def test_data_rows_list_it(tmp_path):
 
 
 def test_an_input_without_a_value_is_still_not_asked_for():
-    r = run("eval", PROGRAM, "d=2", "theta=1", "--of", "z2", "--json")
-    assert r.code == 0, r.err
-    assert list(r.json()["gradient"]) == ["d", "theta"]
+    r = run_json("eval", PROGRAM, "d=2", "theta=1", "--of", "z2", "--json")
+    assert list(r["gradient"]) == ["d", "theta"]
 
 
 def test_data_rows_table_says_so(tmp_path):

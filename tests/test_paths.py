@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 from programs import ladder
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.core.tape import INPUT, OPERATION
@@ -24,9 +24,7 @@ def squarings(n: int) -> str:
 
 
 def explain_json(*args):
-    result = run("explain", "--paths", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--paths", *args, "--json")
 
 
 def route(path):
@@ -236,23 +234,21 @@ def test_deep_chain_does_not_recurse():
     [squarings(12), "x=1.0001"],
 ])
 def test_eval_mode_paths_equals_reverse(args):
-    by_paths = run("eval", *args, "--mode", "paths", "--json").json()
-    by_reverse = run("eval", *args, "--json").json()
+    by_paths = run_json("eval", *args, "--mode", "paths", "--json")
+    by_reverse = run_json("eval", *args, "--json")
     assert by_paths["mode"] == "paths"
     assert by_paths["gradient"] == pytest.approx(by_reverse["gradient"], rel=1e-12)
 
 
 def test_eval_mode_paths_refuses_more_than_a_million_paths():
-    result = run("eval", ladder(20), "a0=1", "b0=2", "--mode", "paths")  # 2^20 = 1,048,576 paths
-    assert result.code == 2
+    result = assert_error(["eval", ladder(20), "a0=1", "b0=2", "--mode", "paths"], 2, "1048576", "--mode reverse")
     assert 2**20 > PATH_LIMIT
-    assert "1048576" in result.err and "--mode reverse" in result.err
     assert result.err.count("\n") == 1  # one line
-    error = run("eval", ladder(20), "a0=1", "b0=2", "--mode", "paths", "--json").json()["error"]
+    error = run_json("eval", ladder(20), "a0=1", "b0=2", "--mode", "paths", "--json", code=2)["error"]
     assert error["kind"] == "too-many-paths"
     # --wrt on an input with few paths is fine: the limit is per input asked for
-    assert run("eval", ladder(20) + "\nz = y + c*c", "a0=1", "b0=2", "c=3", "--mode", "paths", "--of", "z",
-               "--wrt", "c", "--json").json()["gradient"] == {"c": 6.0}
+    assert run_json("eval", ladder(20) + "\nz = y + c*c", "a0=1", "b0=2", "c=3", "--mode", "paths", "--of", "z",
+                    "--wrt", "c", "--json")["gradient"] == {"c": 6.0}
 
 
 # ---- zero products, unreachable inputs ----

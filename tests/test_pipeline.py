@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import pty
+import select
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, commands
 
 NG = "u = b*c; v = a + u; J = 3*v"
 ANSI = "\x1b["
@@ -28,6 +31,72 @@ def gradcli(*args, **kwargs):
     env = {**os.environ, **kwargs.pop("env", {})}
     env.pop("FORCE_COLOR", None)
     return subprocess.Popen([sys.executable, "-m", "gradcli", *args], cwd=ROOT, env=env, **kwargs)
+
+
+# ---------------------------------------------------------------- readiness signals, never a fixed sleep
+
+READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "arm64": 63}  # the number of read(2) in /proc/PID/syscall
+
+
+def wait_until(ready, what: str, timeout: float = 60.0) -> None:
+    """Poll ``ready()`` until it holds, failing after ``timeout``: a Ctrl-C test sends its signal then."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, f"not ready after {timeout:g} s: {what}"
+        time.sleep(0.01)
+
+
+def reading_stdin(pid: int) -> bool:
+    """The process sleeps in read(0, ...): the kernel names the call and its first argument."""
+    try:
+        call = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:  # it has exited
+        return False
+    return call[:2] == [str(READ_SYSCALL[platform.machine()]), "0x0"]
+
+
+CHILD = """
+import os, sys
+READY = {fd}
+{hook}
+sys.argv = {argv!r}
+from gradcli.__main__ import main
+main()
+"""
+OPENED = """
+def opened(event, args):  # the program file is open: reading, parsing and evaluating have begun
+    if event == "open" and args[0] == {path!r}:
+        os.write(READY, b"1")
+sys.addaudithook(opened)
+"""
+STEPPED = """
+from gradcli.analyses import descent
+steps = descent.Descent.__iter__
+def announced(self):  # two steps are taken (the table says "steps") and the next is asked for
+    for step in steps(self):
+        yield step
+        if step.step == 2:
+            os.write(READY, b"1")
+descent.Descent.__iter__ = announced
+"""
+
+
+def gradcli_signalling(hook: str, *args, **kwargs):
+    """gradcli in a child that writes one byte to a pipe when ``hook`` says it is ready; (process, read end)."""
+    read, write = os.pipe()
+    code = CHILD.format(fd=write, hook=hook, argv=["gradcli", *args])
+    env = {**os.environ}
+    env.pop("FORCE_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, pass_fds=(write,), **kwargs)
+    os.close(write)
+    return proc, read
+
+
+def wait_for_byte(fd: int, timeout: float = 60.0) -> None:
+    """Block until the child's readiness byte arrives (or fail after ``timeout``)."""
+    ready, _, _ = select.select([fd], [], [], timeout)
+    assert ready and os.read(fd, 1) == b"1", f"no readiness byte in {timeout:g} s"
+    os.close(fd)
 
 
 def big_program(n: int) -> str:
@@ -54,7 +123,7 @@ def test_ctrl_c_while_reading_stdin_exits_130():
                    stderr=subprocess.PIPE)
     proc.stdin.write(b"y = x +")  # the program never ends: gradcli waits for more
     proc.stdin.flush()
-    time.sleep(1.5)  # well past start-up, blocked in read()
+    wait_until(lambda: reading_stdin(proc.pid), "blocked in read() on standard input")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
@@ -65,8 +134,9 @@ def test_ctrl_c_while_reading_stdin_exits_130():
 def test_ctrl_c_during_a_long_evaluation_exits_130(tmp_path):
     path = tmp_path / "huge.grad"
     path.write_text("y = " + " + ".join(["sin(x)*x"] * 600_000))  # several seconds of work
-    proc = gradcli("eval", "-f", str(path), "x=1", "--json", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.0)
+    proc, ready = gradcli_signalling(OPENED.format(path=str(path)), "eval", "-f", str(path), "x=1", "--json",
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_byte(ready)
     assert proc.poll() is None, "the program finished before the interrupt: make it larger"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -158,8 +228,8 @@ def test_a_closed_pipe_is_exit_0_and_silent(args):
 
 
 @pytest.mark.parametrize("command, bindings", [
-    (["eval"], ["x=3"]), (["eval"], ["x=3", "t=pi/4"]), (["explain", "--steps"], ["x=3"]),
-    (["jacobian"], ["x=3"]), (["check"], ["x=3"]), (["descend"], ["x=3"]), (["graph"], ["x=3"]),
+    *(([name, *(["--steps"] if name == "explain" else [])], ["x=3"]) for name in commands()),
+    (["eval"], ["x=3", "t=pi/4"]),
 ], ids=lambda v: " ".join(v))
 def test_bindings_without_a_program_and_a_piped_program_is_refused(command, bindings):
     """`echo 'y = x^2' | gradcli eval x=3` must not answer dx/dx = 1 for the program 'x=3'."""
@@ -181,9 +251,9 @@ def test_a_program_and_bindings_with_something_on_stdin_still_run():
 
 
 def test_ctrl_c_during_descent_shows_where_it_got_to():
-    proc = gradcli("descend", "L = (w - 3)^2", "w=0", "--lr", "1e-9", "--steps", "10000000",
-                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    time.sleep(1.5)
+    proc, ready = gradcli_signalling(STEPPED, "descend", "L = (w - 3)^2", "w=0", "--lr", "1e-9", "--steps", "10000000",
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    wait_for_byte(ready)
     assert proc.poll() is None
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)

@@ -9,14 +9,13 @@ the module prints how many examples ran.
 from __future__ import annotations
 
 import math
-import re
 import sys
 from collections import Counter
 
 import pytest
 from hypothesis import given
 
-from conftest import central_difference, run, write_counts
+from conftest import central_difference, run, run_json, write_counts
 from gradcli.autodiff.engine import forward, reverse
 from gradcli.support.errors import GradError
 from gradcli.core.lower import build_tape
@@ -112,9 +111,7 @@ def test_eval_json_reads_back_the_same_doubles(g):
     EXAMPLES["eval --json round trip"] += 1
     expected = evaluate(load_generated(g))
     args = ["eval", g.text, *g.bindings, "--json", "--all"] + (["--of", g.output] if g.output else [])
-    result = run(*args)
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json(*args)
     assert data["output"] == expected.output
     assert data["value"] == expected.value
     assert data["gradient"] == expected.gradient

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, run, run_json, run_json_lines
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(), parse_float=Decimal)
 
@@ -46,9 +46,7 @@ def sample_modes():
 
 
 def eval_json(*args):
-    result = run("eval", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("eval", *args, "--json")
 
 
 def test_every_sample_has_expected_numbers_and_an_entry_in_the_readme():
@@ -95,9 +93,8 @@ def test_table_shows_the_numbers(sample, expected):
 @pytest.mark.parametrize("sample, expected", samples("paths"))
 def test_paths_and_their_partials(sample, expected):
     """Each input's paths, edge partials from the input to the output, in any order."""
-    result = run("explain", "--paths", "-f", str(SAMPLES / sample), "--json")
-    assert result.code == 0, result.err
-    inputs = result.json()["inputs"]
+    result = run_json("explain", "--paths", "-f", str(SAMPLES / sample), "--json")
+    inputs = result["inputs"]
     for name, paths in expected["paths"].items():
         assert inputs[name]["path_count"] == len(paths), name
         listed = [p["partials"] for p in inputs[name]["paths"]]
@@ -119,9 +116,7 @@ def test_nudges(sample, expected):
 @pytest.mark.parametrize("sample, expected", samples("gradient"))
 def test_statements_in_any_order(sample, expected):
     reversed_text = "\n".join(reversed((SAMPLES / sample).read_text().splitlines()))
-    result = run("eval", "-f", "-", "--of", expected["output"], "--json", input=reversed_text)
-    assert result.code == 0, result.err
-    data = result.json()
+    data = run_json("eval", "-f", "-", "--of", expected["output"], "--json", input=reversed_text)
     assert close(data["value"], expected["value"])
     for name, gradient in expected["gradient"].items():
         assert close(data["gradient"][name], gradient), name
@@ -131,9 +126,7 @@ def test_statements_in_any_order(sample, expected):
 def test_descend(sample, expected):
     want = expected["descend"]
     data = ["--data", str(SAMPLES / want["data"])] if "data" in want else []
-    result = run("descend", "-f", str(SAMPLES / sample), *data, *want["args"], "--json")
-    assert result.code == 0, result.err
-    summary = json.loads(result.out.splitlines()[-1])
+    summary = run_json_lines("descend", "-f", str(SAMPLES / sample), *data, *want["args"], "--json")[-1]
     assert close(summary["start"]["loss"], want["start_loss"])
     assert close(summary["loss"], want["loss"])
     for name, value in want["values"].items():

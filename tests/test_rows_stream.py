@@ -10,13 +10,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, assert_error, run, run_json_lines
 
 COMMANDS = {"eval": ["--json"], "jacobian": ["--json"], "check": ["--json"]}
-
-
-def lines(out: str) -> list[dict]:
-    return [json.loads(line) for line in out.splitlines()]
 
 
 def write(tmp_path, name: str, text: str) -> str:
@@ -34,7 +30,7 @@ def good_value(kind: str, line: dict) -> float:
 
 def test_a_later_key_bound_on_the_command_line_is_that_rows_error():
     result = run("eval", "f = x*y", "y=10", "--data", "-", "--json", input='{"x": 1}\n{"x": 3, "y": 2}\n{"x": 4}\n')
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1
     assert got[0]["value"] == 1 * 10 and got[2]["value"] == 4 * 10
     assert got[1]["error"]["column"] == "y" and "bound on the command line" in got[1]["error"]["message"]
@@ -42,14 +38,14 @@ def test_a_later_key_bound_on_the_command_line_is_that_rows_error():
 
 def test_a_later_key_that_names_a_computed_value_is_that_rows_error():
     result = run("eval", "g = 2*x; f = g*y", "y=10", "--data", "-", "--json", input='{"x": 1}\n{"x": 3, "g": 2}\n')
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and got[0]["value"] == 2 * 1 * 10
     assert got[1]["error"]["column"] == "g" and "computes" in got[1]["error"]["message"]
 
 
 def test_a_later_unused_key_is_carried_through_with_json():
     result = run("eval", "f = x*y", "y=10", "--data", "-", "--json", input='{"x": 1}\n{"x": 3, "id": "b"}\n')
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 0 and "extra" not in got[0]
     assert got[1]["extra"] == {"id": "b"} and got[1]["value"] == 30
 
@@ -69,7 +65,7 @@ def test_a_later_unused_key_with_csv_output_is_that_rows_error_not_dropped():
 ])
 def test_a_key_given_twice_is_that_rows_error(text, bad):
     result = run("eval", "f = x*y", "y=10", "--data", "-", "--json", input=text)
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and "appears twice" in got[bad]["error"]["message"]
     assert got[1 - bad]["value"] == 2 * 10
 
@@ -91,7 +87,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 def test_one_bad_row_does_not_end_the_stream(tmp_path, command, name, text, program, bindings):
     path = write(tmp_path, name, text)
     result = run(command, program, *bindings, "--data", path, *COMMANDS[command])
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and "internal error" not in result.err
     assert [line["row"] for line in got] == [0, 1, 2]
     assert "error" in got[1] and got[1]["error"]["line"] == (2 if name.endswith(".jsonl") else 3)
@@ -104,7 +100,7 @@ def test_one_bad_row_does_not_end_the_stream(tmp_path, command, name, text, prog
 def test_a_long_csv_cell_in_a_column_the_program_does_not_use_is_carried_through(tmp_path):
     long = "a" * 200_000
     path = write(tmp_path, "long.csv", f"x,note\n1,{long}\n2,b\n")
-    got = lines(run("eval", "f = x*y", "y=10", "--data", path, "--json").out)
+    got = run_json_lines("eval", "f = x*y", "y=10", "--data", path, "--json")
     assert got[0]["extra"] == {"note": long} and [g["value"] for g in got] == [10, 20]
 
 
@@ -112,10 +108,9 @@ def test_a_long_csv_cell_in_a_column_the_program_does_not_use_is_carried_through
 def test_a_data_dependent_index_error_is_that_rows_error(tmp_path, command):
     # x = 2 makes p*x of shape (1,): [1] is out of range, as eval at x=2 says; x = [2, 5] makes it (2,)
     path = write(tmp_path, "x.jsonl", '{"x": 2}\n{"x": [2, 5]}\n')
-    single = run("eval", "f = (p*x)[1]", "p=[1.0]", "x=2")
-    assert single.code == 2
+    assert_error(["eval", "f = (p*x)[1]", "p=[1.0]", "x=2"], 2)
     result = run(command, "f = (p*x)[1]", "p=[1.0]", "--data", path, "--json")
-    got = lines(result.out)
+    got = result.json_lines()
     assert result.code == 1 and "internal error" not in result.err
     assert got[0]["error"]["kind"] == "shape" and "index 1 is out of range" in got[0]["error"]["message"]
     assert got[0]["error"]["message"].startswith("1:10: ")
@@ -141,14 +136,14 @@ def test_explain_row_of_a_bad_row_is_a_clean_error_and_a_good_row_explains(tmp_p
 ])
 def test_descend_stops_cleanly_at_a_bad_row(tmp_path, text, words):
     path = write(tmp_path, "d.txt", text)
-    result = run("descend", "L = (w*x - y)^2", "w=0", "--data", path)
-    assert result.code == 2 and words in result.err and "internal error" not in result.err
+    result = assert_error(["descend", "L = (w*x - y)^2", "w=0", "--data", path], 2, words)
+    assert "internal error" not in result.err
 
 
 def test_descend_checks_array_shapes_against_the_data(tmp_path):
     path = write(tmp_path, "x.csv", "x\n2\n")
-    result = run("descend", "L = (p*x)[1]^2", "p=[1.0]", "--data", path)
-    assert result.code == 2 and "index 1 is out of range" in result.err and "internal error" not in result.err
+    result = assert_error(["descend", "L = (p*x)[1]^2", "p=[1.0]", "--data", path], 2, "index 1 is out of range")
+    assert "internal error" not in result.err
 
 
 # ------------------------------------------------ 4: lines in linear time, and a cap
@@ -159,7 +154,7 @@ def _eval_one_long_line(tmp_path, size: int) -> float:
     started = time.perf_counter()
     result = run("eval", "f = x^2", "--data", path, "--json")
     elapsed = time.perf_counter() - started
-    assert result.code == 0 and json.loads(result.out)["extra"]["note"] == note
+    assert result.code == 0 and result.json()["extra"]["note"] == note
     return elapsed
 
 
@@ -174,8 +169,7 @@ def test_a_line_over_the_cap_is_a_usage_error_naming_the_cap(tmp_path, monkeypat
 
     monkeypatch.setattr(data_rows, "MAX_LINE", 1000)
     path = write(tmp_path, "x.csv", "x\n1\n" + "2" * 5000 + "\n3\n")
-    result = run("eval", "f = x*y", "y=10", "--data", path, "--json")
-    assert result.code == 2 and "line 3 is longer than 1,000 bytes" in result.err
+    assert_error(["eval", "f = x*y", "y=10", "--data", path, "--json"], 2, "line 3 is longer than 1,000 bytes")
 
 
 def test_data_from_dev_zero_ends_with_exit_2():
@@ -209,7 +203,7 @@ def test_descend_skips_a_column_the_program_does_not_use(tmp_path):
     path = write(tmp_path, "d.csv", "id,x,y\na,1,1\nb,2,4\nc,3,7\n")
     result = run("descend", "L = (w*x + b - y)^2", "w=0", "b=0", "--data", path, "--steps", "4000",
                  "--lr", "0.05", "--json")
-    done = lines(result.out)[-1]
+    done = result.json_lines()[-1]
     assert result.code == 0
     assert done["values"]["w"] == pytest.approx(3, abs=1e-9) and done["values"]["b"] == pytest.approx(-2, abs=1e-9)
 
@@ -222,8 +216,8 @@ def test_descend_skips_a_column_the_program_does_not_use(tmp_path):
 def test_the_header_is_checked_before_any_row(tmp_path, header, args, words, command):
     # the first row is broken: the header's error comes first, without reading it
     path = write(tmp_path, "d.csv", f"{header}\n1,2,3,4\n" + "1,2\n" * 1000)
-    result = run(command, "L = (w*x - y)^2", *args, "--data", path)
-    assert result.code == 2 and "line 1: " + words in result.err
+    result = assert_error([command, "L = (w*x - y)^2", *args, "--data", path], 2)
+    assert "line 1: " + words in result.err
 
 
 # ------------------------------------------------ 7: errors name the file line
@@ -232,7 +226,7 @@ def test_row_errors_name_the_file_line_counting_blank_lines(tmp_path):
     text = "\nx\n1\n\n0\n2\n\n-1\n"
     path = write(tmp_path, "x.csv", text)
     result = run("eval", "f = log(x)", "--data", path, "--json")
-    got = lines(result.out)
+    got = result.json_lines()
     file_lines = [k for k, t in enumerate(text.split("\n"), start=1) if t.strip()][1:]  # after the header
     assert [g.get("error", {}).get("line") for g in got] == [None, file_lines[1], None, file_lines[3]]
     assert f"row 1 (line {file_lines[1]})" in result.err
@@ -240,5 +234,4 @@ def test_row_errors_name_the_file_line_counting_blank_lines(tmp_path):
 
 def test_descend_names_the_file_line_of_a_domain_error(tmp_path):
     path = write(tmp_path, "x.csv", "x\n1\n\n-3\n")
-    result = run("descend", "L = (w - log(x))^2 + sum([w, w])", "w=0", "--data", path)
-    assert result.code == 1 and "data row 2 (line 4)" in result.err
+    assert_error(["descend", "L = (w - log(x))^2 + sum([w, w])", "w=0", "--data", path], 1, "data row 2 (line 4)")

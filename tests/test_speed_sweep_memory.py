@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import run_json
 from gradcli.autodiff import array_sweeps
 from gradcli.autodiff.problem import evaluate, load
 
@@ -72,14 +72,13 @@ def test_in_place_sums_leave_inputs_and_results_right(intermediates):
 @pytest.mark.parametrize("options", [[], ["--all"], ["--mode", "paths"], ["--mode", "forward"]])
 def test_eval_gradient_whatever_is_kept(options):
     args = ["f = sum(tanh(W) * W @ x)", "W=[[0.5, -1.0], [2.0, 0.25]]", "x=[1.5, -0.5]"]
-    r = run("eval", "--json", *options, *args)
-    assert r.code == 0, r.err
+    r = run_json("eval", "--json", *options, *args)
     W, x = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([1.5, -0.5])
     t = np.tanh(W)
     gv = np.outer(np.ones(2), x)
     gW = gv * t + gv * W * (1 - t * t)
-    assert np.allclose(r.json()["gradient"]["W"], gW, rtol=1e-13)
-    assert np.allclose(r.json()["gradient"]["x"], (t * W).T @ np.ones(2), rtol=1e-13)
+    assert np.allclose(r["gradient"]["W"], gW, rtol=1e-13)
+    assert np.allclose(r["gradient"]["x"], (t * W).T @ np.ones(2), rtol=1e-13)
 
 
 @pytest.mark.parametrize("bad, expected", [(None, True), (np.nan, False), (np.inf, False), (-np.inf, False)])

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import run
+from conftest import assert_error, run, run_json
 from gradcli.autodiff.problem import load
 from gradcli.analyses.steps import backward_steps
 
@@ -14,9 +14,7 @@ NG = "u = b*c; v = a + u; J = 3*v"
 
 
 def steps_json(*args):
-    result = run("explain", "--steps", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--steps", *args, "--json")
 
 
 def by_op(data, op):
@@ -114,5 +112,4 @@ def test_rich_output(monkeypatch):
     (["--steps", "y = x", "x=1", "--tangent", "x"], "--tangent and --adjoint go with --trace"),
 ])
 def test_usage_errors(args, words):
-    result = run("explain", *args)
-    assert result.code == 2 and words in result.err
+    assert_error(["explain", *args], 2, words)

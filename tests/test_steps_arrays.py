@@ -8,15 +8,13 @@ df/dq = 2q = [0.44, 0.52], df/dW = 2 q xᵀ = [[0.088, 0.176], [0.104, 0.208]], 
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 
 NORM_WX = str(SAMPLES / "norm_wx.grad")
 
 
 def steps_json(*args):
-    result = run("explain", "--steps", *args, "--json")
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--steps", *args, "--json")
 
 
 def test_the_reference_derivation_step_by_step():
@@ -46,18 +44,18 @@ def test_what_each_input_received_sums_to_its_gradient(b):
     program = "h = tanh(W @ x + b); f = sum(h*h) + mean(h)"
     bindings = ["W=[[0.5, -1.0], [0.25, 0.75], [-0.6, 0.2]]", "x=[0.3, -0.8]", b]
     data = steps_json(program, *bindings)
-    gradient = run("eval", program, *bindings, "--json").json()["gradient"]
+    gradient = run_json("eval", program, *bindings, "--json")["gradient"]
     for name, terms in data["received"].items():
         total = sum(np.asarray(t["contribution"]) for t in terms)
         assert np.allclose(total, gradient[name], rtol=1e-13), name
         assert np.shape(total) == np.shape(gradient[name])  # summed back to the input's shape
-    nodes = {n["node"]: n for n in run("eval", program, *bindings, "--all", "--json").json()["nodes"]}
+    nodes = {n["node"]: n for n in run_json("eval", program, *bindings, "--all", "--json")["nodes"]}
     for step in data["steps"]:
         assert np.allclose(step["upstream"], nodes[step["node"]]["adjoint"], rtol=1e-13), step["node"]
 
 
 def test_the_graph_tree_shows_shapes_values_and_gradients():
-    data = run("explain", "--graph", "-f", NORM_WX, "--json").json()
+    data = run_json("explain", "--graph", "-f", NORM_WX, "--json")
     nodes = {n["node"]: n for n in data["nodes"]}
     assert nodes["q"]["shape"] == [2] and nodes["q"]["adjoint"] == pytest.approx([0.44, 0.52])
     assert np.allclose(nodes["W"]["adjoint"], [[0.088, 0.176], [0.104, 0.208]])
@@ -71,20 +69,20 @@ def test_path_contributions_sum_to_the_gradient(b):
     reverse sweep's gradient (h*h feeds h twice, so every path through it is doubled)."""
     program = "h = tanh(W @ x + b); f = sum(h*h) + mean(h)"
     bindings = ["W=[[0.5, -1.0], [0.25, 0.75], [-0.6, 0.2]]", "x=[0.3, -0.8]", b]
-    data = run("explain", "--paths", program, *bindings, "--json").json()
-    gradient = run("eval", program, *bindings, "--json").json()["gradient"]
+    data = run_json("explain", "--paths", program, *bindings, "--json")
+    gradient = run_json("eval", program, *bindings, "--json")["gradient"]
     for name, item in data["inputs"].items():
         assert item["path_count"] == 3  # through h*h twice, and through mean(h)
         total = sum(np.asarray(p["product"]) for p in item["paths"])
         assert np.shape(total) == np.shape(gradient[name])
         assert np.allclose(total, gradient[name], rtol=1e-13) and np.allclose(item["listed_sum"], total)
-    via_paths = run("eval", program, *bindings, "--mode", "paths", "--json").json()
+    via_paths = run_json("eval", program, *bindings, "--mode", "paths", "--json")
     for name in gradient:
         assert np.allclose(via_paths["gradient"][name], gradient[name], rtol=1e-13)
 
 
 def test_the_reference_paths_and_their_rules():
-    data = run("explain", "--paths", "-f", NORM_WX, "--json").json()["inputs"]
+    data = run_json("explain", "--paths", "-f", NORM_WX, "--json")["inputs"]
     w = data["W"]
     assert w["path_count"] == 2 and w["shape"] == [2, 2]
     assert w["paths"][0]["formulas"] == ["outer(dq, x)", "dv2 * q", "df"]
@@ -96,15 +94,15 @@ def test_the_reference_paths_and_their_rules():
 def test_the_largest_contributions_are_listed_and_the_rest_summed():
     program = "h = tanh(W @ x + b); f = sum(h*h) + mean(h)"
     bindings = ["W=[[0.5, -1.0], [0.25, 0.75], [-0.6, 0.2]]", "x=[0.3, -0.8]", "b=0.3"]
-    item = run("explain", "--paths", program, *bindings, "--max-paths", "1", "--json").json()["inputs"]["W"]
+    item = run_json("explain", "--paths", program, *bindings, "--max-paths", "1", "--json")["inputs"]["W"]
     assert item["capped"] and len(item["paths"]) == 1 and item["omitted"]["count"] == 2
-    gradient = run("eval", program, *bindings, "--json").json()["gradient"]["W"]
+    gradient = run_json("eval", program, *bindings, "--json")["gradient"]["W"]
     assert np.allclose(np.asarray(item["listed_sum"]) + np.asarray(item["omitted"]["sum"]), gradient)
 
 
 
 def test_the_trace_has_array_values_and_adjoints():
-    data = run("explain", "--trace", "-f", NORM_WX, "--adjoint", "--json").json()
+    data = run_json("explain", "--trace", "-f", NORM_WX, "--adjoint", "--json")
     rows = {r["name"] or r["trace_name"]: r for r in data["trace"]}
     assert rows["q"]["shape"] == [2] and rows["q"]["value"] == pytest.approx([0.22, 0.26])
     assert rows["q"]["adjoint"] == pytest.approx([0.44, 0.52])
@@ -116,8 +114,7 @@ def test_the_trace_has_array_values_and_adjoints():
 
 
 def test_a_tangent_seed_on_arrays_points_to_the_jacobian():
-    result = run("explain", "--trace", "-f", NORM_WX, "--tangent", "x")
-    assert result.code == 2 and "gradcli jacobian --mode forward" in result.err
+    assert_error(["explain", "--trace", "-f", NORM_WX, "--tangent", "x"], 2, "gradcli jacobian --mode forward")
 
 
 # ---- element level: one element's scalar paths ----
@@ -126,7 +123,7 @@ def test_a_tangent_seed_on_arrays_points_to_the_jacobian():
 def test_one_element_of_w_written_out():
     """CS231n: write out one element's gradient.  q[0] = W[0,0] x[0] + W[0,1] x[1], so
     ∂q0/∂W01 = x1 = 0.4, and q[0] reaches f through q*q twice: df/dW[0,1] = 2 * 0.4 * 0.22 = 0.176."""
-    data = run("explain", "--paths", "-f", NORM_WX, "--element", "W[0,1]", "--json").json()
+    data = run_json("explain", "--paths", "-f", NORM_WX, "--element", "W[0,1]", "--json")
     item = data["inputs"]["W[0,1]"]
     assert item["gradient"] == pytest.approx(0.176) and item["path_count"] == 2
     assert item["paths"][0]["nodes"] == ["W[0,1]", "q[0]", "v2[0]", "f"]
@@ -153,7 +150,7 @@ def test_element_counts_match_an_independent_count():
     w2 = [[1.0, 1.0, 0.0], [0.0, 2.0, 1.0], [1.0, 0.0, 1.0]]
     program = "q1 = W1 @ x; q2 = W2 @ q1; q3 = W1 @ q2; f = sum(q3)"
     args = [f"W1={w1}", f"W2={w2}", "x=[1.0, 2.0, 3.0]"]
-    data = run("explain", "--paths", program, *args, "--of", "q3[0]", "--element", "x[0]", "--json").json()
+    data = run_json("explain", "--paths", program, *args, "--of", "q3[0]", "--element", "x[0]", "--json")
     item = data["inputs"]["x[0]"]
     assert item["path_count"] == brute_force_paths([(3, 3)] * 3) == 9
     expected = (np.array(w1) @ np.array(w2) @ np.array(w1))[0, 0]  # dq3[0]/dx[0]
@@ -167,10 +164,8 @@ def test_element_counts_match_an_independent_count():
     (["--element", "W[0,1]", "--steps"], "goes with --paths alone"),
 ])
 def test_element_errors(args, words):
-    result = run("explain", "--paths", "-f", NORM_WX, *args)
-    assert result.code == 2 and words in result.err and "Traceback" not in result.err
+    assert_error(["explain", "--paths", "-f", NORM_WX, *args], 2, words)
 
 
 def test_latex_paths_are_for_numbers():
-    result = run("explain", "--paths", "-f", NORM_WX, "--latex")
-    assert result.code == 2 and "--latex writes scalar path products" in result.err
+    assert_error(["explain", "--paths", "-f", NORM_WX, "--latex"], 2, "--latex writes scalar path products")

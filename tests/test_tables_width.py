@@ -5,13 +5,12 @@ JSON holds that the view shows (in the views' own short() form) must appear in
 the table text as a whole word, never cropped (``-0.19…``) or left blank.
 """
 
-import json
 import re
 
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, run, run_json
 from gradcli.support.numbers import short
 
 NEURON = ["-f", str(SAMPLES / "sigmoid_neuron.grad")]
@@ -96,7 +95,7 @@ def test_every_number_is_whole(monkeypatch, case, width):
     data = run(*args, "--json")
     assert data.code == 0, data.err
     lines = data.out.splitlines()
-    expected = numbers(data.json() if len(lines) == 1 else [json.loads(x) for x in lines])
+    expected = numbers(data.json() if len(lines) == 1 else data.json_lines())
     monkeypatch.setenv("COLUMNS", str(width))
     result = run(*args)
     assert result.code == 0, result.err
@@ -132,7 +131,7 @@ def flat(v):
 def test_an_array_eval_keeps_every_number_whole(monkeypatch, width):
     """Grids in the eval table (or one under another when the table does not fit) never cut a number."""
     args = ["eval", "q = W @ x; f = sum(q*q)", "W=[[0.1, 0.5], [-0.3, 0.8]]", "x=[0.2, 0.4]", "--all"]
-    data = run(*args, "--json").json()
+    data = run_json(*args, "--json")
     expected = [x for v in eval_numbers(data) for x in flat(v)]
     worked = [0.116, 0.22, 0.26, 0.088, 0.176, 0.104, 0.208, -0.112, 0.636]  # f = ||W x||^2 by hand
     assert all(any(abs(x - w) < 1e-12 for x in expected) for w in worked)

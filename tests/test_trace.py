@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, run, run_json
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
 X1, X2 = 2.0, 5.0
@@ -36,9 +36,7 @@ def adjoints():
 
 
 def trace(*args):
-    result = run("explain", "--trace", BAYDIN, "x1=2", "x2=5", "--json", *args)
-    assert result.code == 0, result.err
-    return result.json()
+    return run_json("explain", "--trace", BAYDIN, "x1=2", "x2=5", "--json", *args)
 
 
 def test_layout_and_primals():
@@ -76,7 +74,7 @@ def test_both_columns_and_the_sample_file():
 
 
 def test_constants_are_inline():
-    rows = run("explain", "--trace", "y = x*(-2) + 3", "x=1", "--json").json()["trace"]
+    rows = run_json("explain", "--trace", "y = x*(-2) + 3", "x=1", "--json")["trace"]
     assert [r["name"] for r in rows] == ["x", None, "y"]
     assert rows[1]["definition"] == "v_0*(-2)" and rows[2]["definition"].endswith("+3")
     assert [r["value"] for r in rows] == [1.0, -2.0, 1.0]
@@ -94,15 +92,13 @@ def test_rich_output(monkeypatch):
     (["--tangent", "y"], "'y' is not an input"),
 ])
 def test_tangent_must_be_an_input(args, words):
-    result = run("explain", "--trace", BAYDIN, "x1=2", "x2=5", *args)
-    assert result.code == 2 and words in result.err
-    as_json = run("explain", "--trace", BAYDIN, "x1=2", "x2=5", "--json", *args)
-    assert as_json.code == 2 and as_json.json()["error"]["kind"] == "usage"
+    assert_error(["explain", "--trace", BAYDIN, "x1=2", "x2=5", *args], 2, words)
+    as_json = assert_error(["explain", "--trace", BAYDIN, "x1=2", "x2=5", "--json", *args], 2)
+    assert as_json.json()["error"]["kind"] == "usage"
 
 
 def test_adjoint_needs_trace():
-    result = run("explain", "--graph", BAYDIN, "x1=2", "x2=5", "--adjoint")
-    assert result.code == 2
+    assert_error(["explain", "--graph", BAYDIN, "x1=2", "x2=5", "--adjoint"], 2)
 
 
 def test_help():

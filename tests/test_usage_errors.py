@@ -1,23 +1,21 @@
 """Usage errors in every command: one `gradcli: error:` line, exit 2, and never an option silently dropped."""
 
-import json
-
 import pytest
 
-from conftest import SAMPLES, run
+from conftest import SAMPLES, assert_error, commands, run, run_json, takes_one_output
 
 NG = "u = b*c; v = a + u; J = 3*v"
 NG_ARGS = [NG, "a=5", "b=3", "c=2"]
 TWO = ["y1 = x*x; y2 = 3*x", "x=2"]  # dy1/dx = 4, dy2/dx = 3
-COMMANDS = [["eval"], ["explain", "--steps"], ["jacobian"], ["check"], ["descend"], ["graph"]]
-SINGLE_OUTPUT = [c for c in COMMANDS if c != ["jacobian"]]
+REGISTRY = commands()
+COMMANDS = [[name, *(["--steps"] if name == "explain" else [])] for name in REGISTRY]  # explain with a view
+SINGLE_OUTPUT = [c for c in COMMANDS if takes_one_output(REGISTRY[c[0]])]
 
 
-def assert_error_line(result, code, words):
-    assert result.code == code, (result.out, result.err)
-    first = result.err.splitlines()[0]
-    assert first.startswith("gradcli: error: ") and words in first, result.err
-    assert "Usage:" not in result.err and "Error:" not in result.err
+def assert_error_line(args, code, words):
+    """The error as every other: click's own "Usage:" and "Error:" never show, the words are on its line."""
+    result = assert_error(args, code, words)
+    assert words in result.err.splitlines()[0] and "Usage:" not in result.err and "Error:" not in result.err
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -26,9 +24,9 @@ def assert_error_line(result, code, words):
     (["-f", "no/such/file.grad"], "'no/such/file.grad': No such file or directory"),
 ])
 def test_click_errors_look_like_every_other_error(command, extra, words):
-    assert_error_line(run(*command, *extra, *NG_ARGS[1:]), 2, words)
-    data = run(*command, *extra, *NG_ARGS[1:], "--json")
-    assert data.code == 2 and words in json.loads(data.out.splitlines()[0])["error"]["message"]
+    assert_error_line([*command, *extra, *NG_ARGS[1:]], 2, words)
+    data = assert_error([*command, *extra, *NG_ARGS[1:], "--json"], 2)
+    assert words in data.json_lines()[0]["error"]["message"]
 
 
 @pytest.mark.parametrize("args, words", [
@@ -39,18 +37,17 @@ def test_click_errors_look_like_every_other_error(command, extra, words):
     (["--bogus"], "no such option '--bogus'"),
 ])
 def test_bad_values_and_group_options(args, words):
-    assert_error_line(run(*args), 2, words)
+    assert_error_line(args, 2, words)
 
 
 @pytest.mark.parametrize("command", SINGLE_OUTPUT, ids=" ".join)
 @pytest.mark.parametrize("of", [["--of", "y1", "--of", "y2"], ["--of", "y1,y2"]])
 def test_a_single_output_command_refuses_several_outputs(command, of):
-    result = run(*command, *TWO, *of)
-    assert_error_line(result, 2, "takes one output; gradcli jacobian takes several")
+    assert_error_line([*command, *TWO, *of], 2, "takes one output; gradcli jacobian takes several")
 
 
 def test_jacobian_takes_several_outputs():
-    data = run("jacobian", *TWO, "--of", "y1", "--of", "y2", "--json").json()
+    data = run_json("jacobian", *TWO, "--of", "y1", "--of", "y2", "--json")
     assert data["outputs"] == ["y1", "y2"] and data["jacobian"] == [[4.0], [3.0]]
 
 
@@ -70,12 +67,12 @@ def test_jacobian_takes_several_outputs():
     (["jacobian", *TWO, "--of", ","], "--of needs output names"),
 ])
 def test_conflicting_or_repeated_options_are_errors(args, words):
-    assert_error_line(run(*args), 2, words)
+    assert_error_line(args, 2, words)
 
 
 def test_graph_json_flag_alone_or_with_format_json():
     for extra in (["--json"], ["--json", "--format", "json"]):
-        data = run("graph", *NG_ARGS, *extra).json()
+        data = run_json("graph", *NG_ARGS, *extra)
         assert data["value"] == 33.0
 
 
@@ -93,8 +90,7 @@ def test_several_views_are_shown_in_the_order_asked(first, second, first_words, 
 
 def test_failed_check_json_also_prints_the_error_line():
     """y = x^3 at 2 with h = 1: the central difference is (27 - 1)/2 = 13, not 12."""
-    result = run("check", "y = x^3", "x=2", "--eps", "1", "--json")
-    assert result.code == 1
+    result = assert_error(["check", "y = x^3", "x=2", "--eps", "1", "--json"], 1)
     data = result.json()
     assert data["ok"] is False and data["inputs"]["x"]["numeric"] == 13.0
     assert result.err.startswith("gradcli: error: gradient check failed for 1 of 1 input; worst: x")

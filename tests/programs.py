@@ -1,4 +1,7 @@
-"""Program generators shared by the benchmarks (and usable from tests)."""
+"""Program generators: the tests build their large programs here, and the benchmarks time the same ones.
+
+They live in tests/ so that the suite needs nothing from benchmarks/; each benchmark puts tests/ on its path.
+"""
 
 from __future__ import annotations
 
