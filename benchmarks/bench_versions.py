@@ -27,6 +27,7 @@ from timing import run_once
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))  # programs.py: the generators the tests use
 
 from bench_batch import write_rows  # noqa: E402
 from bench_train import write_data as write_network  # noqa: E402
