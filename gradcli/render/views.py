@@ -17,7 +17,6 @@ renderer in each view that supports it.  To add an explain view: one analysis
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 
 # How a format is written (gradcli.cli.present has one writer per kind):
 TABLE = "table"  # a Rich renderable, fitted to the terminal
@@ -29,10 +28,16 @@ FILE = "file"  # a text or bytes, written as they are (a file's whole content)
 BINARY = "binary"  # bytes that a terminal cannot show: to -o FILE or a pipe
 
 
-@dataclass(frozen=True)
 class Format:
-    kind: str
-    asked: str  # how a user asks for it, for error hints ("" for a command's default)
+    """How a format is written (its kind) and how a user asks for it, for hints ("" for a default).
+
+    Plain classes here, not dataclasses: this module is imported on every run, and a dataclass costs
+    a millisecond to build."""
+
+    __slots__ = ("kind", "asked")
+
+    def __init__(self, kind: str, asked: str):
+        self.kind, self.asked = kind, asked
 
 
 FORMATS = {
@@ -48,7 +53,6 @@ FORMATS = {
 }
 
 
-@dataclass(frozen=True)
 class View:
     """One kind of result and its outputs.
 
@@ -59,20 +63,17 @@ class View:
     written, ``"module:function"`` of the result giving (warnings, error or None): how the run ended.
     """
 
-    name: str
-    help: str
-    renderers: dict[str, str]
-    options: tuple[str, ...] = ()
-    compute: str | None = None
-    outcome: str | None = None
-    flag: str = ""  # how a user asks for this view ("" for a command's only view)
-    formats: tuple[str, ...] = field(init=False, default=())
+    __slots__ = ("name", "help", "renderers", "options", "compute", "outcome", "flag", "formats")
 
-    def __post_init__(self):
-        unknown = set(self.renderers) - set(FORMATS)
-        if unknown:
-            raise ValueError(f"view {self.name}: no such format {sorted(unknown)}")
-        object.__setattr__(self, "formats", tuple(self.renderers))
+    def __init__(self, name: str, help: str, renderers: dict[str, str], options: tuple[str, ...] = (),
+                 compute: str | None = None, outcome: str | None = None, flag: str = ""):
+        self.name, self.help, self.renderers, self.options = name, help, renderers, options
+        self.compute, self.outcome = compute, outcome
+        self.flag = flag  # how a user asks for this view ("" for a command's only view)
+        self.formats = tuple(renderers)
+
+    def __repr__(self) -> str:
+        return f"View({self.name!r})"
 
     def render(self, fmt: str, result, options: dict):
         return self._call(self.renderers[fmt], result, options)
