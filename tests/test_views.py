@@ -157,3 +157,16 @@ def test_an_unsupported_format_is_a_usage_error_naming_the_supported_ones(capsys
 def test_an_unsupported_format_on_the_command_line_is_one_line_and_exit_2(args):
     done = run(*args, PROGRAM, "x=3", "y=2")
     assert done.code == 2 and done.out == "" and len(done.err.strip().splitlines()) == 1
+
+
+OPTION_VALUES = {"max_paths": ["3"], "tangent": ["x"], "adjoint": []}
+
+
+@pytest.mark.parametrize("view", [v for v in VIEWS["explain"] if v.options and v.compute], ids=lambda v: v.name)
+def test_a_views_option_without_the_view_names_the_view(view):
+    other = next(v for v in VIEWS["explain"] if v.compute and not v.options)
+    for name in view.options:
+        flag = "--" + name.replace("_", "-")
+        done = run("explain", other.flag, flag, *OPTION_VALUES[name], PROGRAM, "x=3", "y=2")
+        assert done.code == 2 and done.out == "" and len(done.err.strip().splitlines()) == 1
+        assert flag in done.err and done.err.strip().endswith(f"with {view.flag}")

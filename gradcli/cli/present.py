@@ -58,33 +58,43 @@ def check_format(view: View, fmt: str, output: str | None = None) -> None:
     kind = FORMATS[fmt].kind
     if kind == BINARY and output is None and sys.stdout.isatty():
         raise UsageError(f"{fmt.upper()} is binary: give -o FILE, or pipe it to a file")
-    if output is not None and kind in (TABLE, CHUNKS):
-        raise UsageError(f"-o FILE takes one whole file; {fmt} is written to standard output")
+
+
+def check_view_options(ctx: click.Context, views, asked: list[str]) -> None:
+    """An option that some views declare, given with none of them asked for: a usage error naming the
+    view it goes with (``--tangent and --adjoint go with --trace``)."""
+    from click.core import ParameterSource
+
+    for each in views:
+        if each.name in asked:
+            continue
+        declared = [p for p in ctx.command.params if p.name in each.options]
+        if any(ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE for p in declared):
+            names = [max(p.opts, key=len) for p in declared]
+            raise UsageError(f"{' and '.join(names)} go{'es' if len(names) == 1 else ''} with {each.flag}")
 
 
 def _write(kind: str, rendered, warnings: list[str], output: str | None) -> None:
     if kind == TABLE:
         print_rich(rendered)
-    elif output is None and kind == JSON and isinstance(rendered, dict):
-        emit_json(with_warnings(rendered, warnings))
-    elif kind == CHUNKS or (kind == JSON and not isinstance(rendered, dict)):  # a stream: each line or chunk out as soon as it is made
-        for part in rendered:
+    elif kind == CHUNKS or (kind == JSON and not isinstance(rendered, dict)):
+        for part in rendered:  # a stream: each line or chunk out as soon as it is made
             if isinstance(part, dict):
                 emit_json(part)  # click.echo flushes each line
             else:
                 sys.stdout.write(part)
                 sys.stdout.flush()
-    elif output is None and kind == TEXT:
-        click.echo(rendered)
-    else:
+    elif kind in (JSON, TEXT):
         if kind == JSON:
             from gradcli.support.numbers import json_text
 
-            rendered = json_text(with_warnings(rendered, warnings)) + "\n"
-        elif kind == TEXT:
-            rendered += "\n"
-        data = rendered.encode("utf-8") if isinstance(rendered, str) else rendered
-        _write_file(output, data)
+            rendered = json_text(with_warnings(rendered, warnings))
+        if output is None:
+            click.echo(rendered)
+        else:
+            _write_file(output, (rendered + "\n").encode("utf-8"))
+    else:
+        _write_file(output, rendered.encode("utf-8") if isinstance(rendered, str) else rendered)
 
 
 def _write_file(output: str | None, data: bytes) -> None:

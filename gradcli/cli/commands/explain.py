@@ -11,6 +11,7 @@ import click
 
 from gradcli.support.errors import UsageError
 from gradcli.cli.commands.common import Command, data_format_option, json_option, load_problem, program_options
+from gradcli.cli.present import check_view_options, present
 from gradcli.render.views import VIEWS, view
 
 VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
@@ -77,11 +78,7 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
     if as_json and len(views) > 1:
         raise UsageError(f"--json prints one object, but {len(views)} views were asked for "
                          f"({', '.join('--' + v for v in views)}): ask for one at a time")
-    if "trace" not in views and (tangent or adjoint):
-        raise UsageError("--tangent and --adjoint go with --trace")
-    given = ctx.get_parameter_source("max_paths") == click.core.ParameterSource.COMMANDLINE
-    if "paths" not in views and given:
-        raise UsageError("--max-paths goes with --paths")
+    check_view_options(ctx, ASKED, views)
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
     of_index = None
@@ -101,8 +98,6 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         if row is not None or data_format:
             raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
         problem = load_problem(ctx, args, file, of, wrt)
-    from gradcli.cli.present import present
-
     fmt = "json" if as_json else "latex" if latex else "table"
     if elements or of_index is not None:
         from gradcli.analyses.element_paths import explain_element_paths
