@@ -53,6 +53,17 @@ json_option = json_option_saying("Print one JSON object on stdout instead of tab
 DATA_FORMATS = ("csv", "tsv", "jsonl")
 data_format_option = click.option("--data-format", type=click.Choice(DATA_FORMATS), default=None,
                                   help="The format of --data (default: detected from its first line).")
+
+
+def only_with_data(data, *given: tuple[str, object]) -> None:
+    """Options that go with --data FILE (each ``(flag, value)``, None when not given), given without it:
+    say so rather than ignore them."""
+    if data is None:
+        for flag, value in given:
+            if value is not None:
+                raise UsageError(f"{flag} goes with --data FILE")
+
+
 JSON_ROWS = "Print one JSON object on stdout instead of tables (with --data, one JSON line per row)."
 
 

@@ -1,4 +1,4 @@
-"""``--data FILE`` for eval, jacobian and check: the options, and the loop that streams the answers.
+"""``--data FILE`` for eval, jacobian and check: the options, and the run that streams the answers.
 
 Each chunk's lines are written and flushed as soon as the chunk is computed
 (``present`` with the rows view); a chunk closes early whenever input is idle,
@@ -28,9 +28,10 @@ def data_options(f):
 
 
 def no_data_options(data_format, out_format) -> None:
-    """--data-format and --format without --data: say so rather than ignore them."""
-    if data_format or out_format:
-        raise UsageError(f"--{'data-format' if data_format else 'format'} goes with --data FILE")
+    """--data-format and --format without --data."""
+    from gradcli.cli.commands.common import only_with_data
+
+    only_with_data(None, ("--data-format", data_format), ("--format", out_format))
 
 
 def bound_names(args, file) -> list[str]:

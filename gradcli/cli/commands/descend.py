@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gradcli.cli.commands.common import (NON_NEGATIVE, POSITIVE, Command, data_format_option, json_option_saying,
-                                         load_problem, point_warnings, program_options)
+                                         load_problem, only_with_data, point_warnings, program_options)
 
 HELP = """Minimise the output by gradient descent: forward pass, backward pass,
 w = w - lr * gradient, repeat.
@@ -49,8 +49,7 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
     from gradcli.render.views import view
     from gradcli.support.errors import UsageError
 
-    if data_format and not data_file:
-        raise UsageError("--data-format goes with --data FILE")
+    only_with_data(data_file, ("--data-format", data_format))
     if data_file == "-" and file is not None and file.name == "<stdin>":
         raise UsageError("-f - and --data - both read standard input: give one of them a file")
     problem = load_problem(ctx, args, file, of, wrt, require_values=False)

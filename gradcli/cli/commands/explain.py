@@ -10,7 +10,8 @@ from __future__ import annotations
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import Command, data_format_option, json_option, load_problem, program_options
+from gradcli.cli.commands.common import (Command, data_format_option, json_option, load_problem, only_with_data,
+                                         program_options)
 from gradcli.cli.present import check_view_options, present
 from gradcli.render.views import VIEWS, view
 
@@ -90,13 +91,12 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         what = f"--element {elements[0]}" if elements else f"--of {of}[...]"
         raise UsageError(f"{what} goes with --paths alone (the paths of single elements); for the other "
                          "views, name the element in the program, like 'f = q[0]'")
+    only_with_data(data, ("--row", row), ("--data-format", data_format))
     if data is not None:
         from gradcli.cli.commands.data_run import data_row
 
         problem = data_row(ctx, args, file, of, wrt, data, data_format, row)
     else:
-        if row is not None or data_format:
-            raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
         problem = load_problem(ctx, args, file, of, wrt)
     fmt = "json" if as_json else "latex" if latex else "table"
     if elements or of_index is not None:

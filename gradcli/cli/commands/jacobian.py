@@ -6,7 +6,8 @@ import click
 
 from gradcli.support.errors import UsageError
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import JSON_ROWS, Command, json_option_saying, load_problem, program_options, split_names
+from gradcli.cli.commands.common import (JSON_ROWS, Command, json_option_saying, load_problem, program_options,
+                                         split_names)
 
 HELP = """The Jacobian of several outputs: one row per output, one column per input.
 
