@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 
 from gradcli.analyses.checking import ATOL, RTOL
-from gradcli.support.errors import ExitCode
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (JSON_ROWS, json_option_saying, NON_NEGATIVE, POSITIVE, Command, emit_json, emit_warnings, json_option, load_problem,
-                     print_rich, program_options, with_warnings)
+from gradcli.cli.commands.common import (JSON_ROWS, NON_NEGATIVE, POSITIVE, Command, json_option_saying, load_problem,
+                                         program_options)
 
 HELP = """Check the gradient against central finite differences, input by input.
 
@@ -52,21 +51,11 @@ def command(ctx, args, file, of, wrt, eps, rtol, atol, sample, data, data_format
                         eps=eps, rtol=rtol, atol=atol, sample=sample)
     no_data_options(data_format, out_format)
     from gradcli.analyses.checking import check
-    from gradcli.render.check_view import check_json, check_rich
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
 
     result = check(load_problem(ctx, args, file, of, wrt), eps=eps, rtol=rtol, atol=atol, sample=sample,
                    announce=lambda text: click.echo(f"gradcli: warning: {text}", err=True))
-    emit_warnings(result)
-    if as_json:
-        # One object on stdout, failure included; the error line on stderr and the exit status, as
-        # for every other failure.
-        emit_json(with_warnings(check_json(result), result))
-        if not result.ok:
-            from gradcli.cli.app import report
-
-            report(result.failure(), as_json=False)
-            ctx.exit(int(ExitCode.FAILED))
-        return
-    print_rich(check_rich(result))
-    if not result.ok:
-        raise result.failure()
+    # One object on stdout, failure included; the error line on stderr and the exit status (the view's
+    # outcome), as for every other failure.
+    present(ctx, view("check"), result, "json" if as_json else "table")

@@ -1,4 +1,5 @@
-"""Options every command shares: the program (argument or -f FILE), bindings, --of, --wrt, --json."""
+"""Options every command shares: the program (argument or -f FILE), bindings, --of, --wrt, --json,
+--data-format."""
 
 from __future__ import annotations
 
@@ -49,6 +50,20 @@ def json_option_saying(help: str):
 
 
 json_option = json_option_saying("Print one JSON object on stdout instead of tables.")
+DATA_FORMATS = ("csv", "tsv", "jsonl")
+data_format_option = click.option("--data-format", type=click.Choice(DATA_FORMATS), default=None,
+                                  help="The format of --data (default: detected from its first line).")
+
+
+def only_with_data(data, *given: tuple[str, object]) -> None:
+    """Options that go with --data FILE (each ``(flag, value)``, None when not given), given without it:
+    say so rather than ignore them."""
+    if data is None:
+        for flag, value in given:
+            if value is not None:
+                raise UsageError(f"{flag} goes with --data FILE")
+
+
 JSON_ROWS = "Print one JSON object on stdout instead of tables (with --data, one JSON line per row)."
 
 
@@ -219,58 +234,6 @@ def scalar_only(problem, what: str) -> None:
                          kind="array-program")
 
 
-def emit_json(data: dict) -> None:
-    from gradcli.support.numbers import json_text
-
-    click.echo(json_text(data))
-
-
-def print_rich(renderable) -> None:
-    """Print for people; no line ends in spaces (Rich pads titles and wrapped text to the width)."""
-    from rich.console import Console
-    from rich.segment import Segment, Segments
-
-    class _Console(Console):
-        def on_broken_pipe(self) -> None:
-            raise BrokenPipeError  # not Rich's exit 1: the click layer makes it a quiet exit 0
-
-    console = _Console()
-    out: list[Segment] = []
-    for line in console.render_lines(renderable, pad=False, new_lines=False):
-        while line and not line[-1].control and not line[-1].text.rstrip():
-            line.pop()
-        if line and not line[-1].control:
-            last = line[-1]
-            line[-1] = Segment(last.text.rstrip(), last.style, last.control)
-        out += [*line, Segment.line()]
-    console.print(Segments(out), end="")
-
-
-def warnings_of(result) -> list[str]:
-    """The result's warnings (a number cut to 0 by underflow, ...), or those of the sweep it holds;
-    ``result`` may also be the list of warnings itself."""
-    if isinstance(result, list):
-        return [str(w) for w in result]
-    for holder in (result, getattr(result, "sweep", None), getattr(result, "gradient", None)):
-        found = getattr(holder, "warnings", None)
-        if found and isinstance(found, (list, tuple)):
-            return [str(w) for w in found]
-    return []
-
-
-def emit_warnings(result) -> None:
-    """Each warning as ``gradcli: warning: ...`` on stderr."""
-    import os
-
-    label = "warning:"
-    if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
-        label = click.style(label, fg="yellow", bold=True)
-    from gradcli.support.text import printable
-
-    for text in warnings_of(result):
-        click.echo(f"gradcli: {label} {printable(text)}", err=True)
-
-
 def point_warnings(problem) -> list[str]:
     """The warnings of the gradient at the bound point, for a command that does not sweep it itself
     (derive, descend's start): [] when an input has no value or the point does not evaluate."""
@@ -283,15 +246,6 @@ def point_warnings(problem) -> list[str]:
         return list(evaluate(problem).warnings)
     except GradError:
         return []
-
-
-def with_warnings(data: dict, result) -> dict:
-    """``data`` with ``"warnings": [...]`` added when there are any."""
-    found = warnings_of(result)
-    if found:
-        data["warnings"] = found
-    return data
-
 
 
 class FiniteFloat(click.ParamType):

@@ -1,28 +1,26 @@
-"""``--data FILE`` for eval, jacobian and check: the options, and the loop that streams the answers.
+"""``--data FILE`` for eval, jacobian and check: the options, and the run that streams the answers.
 
-Each chunk's lines are written and flushed as soon as the chunk is computed;
-a chunk closes early whenever input is idle, so a row piped in gets its answer
-at once.  At the end, rows that failed give exit 1 and one line on stderr.
+Each chunk's lines are written and flushed as soon as the chunk is computed
+(``present`` with the rows view); a chunk closes early whenever input is idle,
+so a row piped in gets its answer at once.  At the end, rows that failed give
+exit 1 and one line on stderr.
 """
 
 from __future__ import annotations
 
-import sys
-import time
-
 import click
 
-from gradcli.support.errors import ExitCode, UsageError
+from gradcli.support.errors import UsageError
 
-FORMATS = ("table", "json", "csv")
-SHOWN = 5  # rows at each end of the table
 
 
 def data_options(f):
-    f = click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
+    from gradcli.cli.commands.common import data_format_option
+    from gradcli.render.views import ROWS
+
+    f = click.option("--format", "out_format", type=click.Choice(ROWS.formats), default=None,
                      help="With --data: json (one line per row, as --json), csv, or table (the default).")(f)
-    f = click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
-                     help="The format of --data (default: detected from its first line).")(f)
+    f = data_format_option(f)
     f = click.option("--data", "data", metavar="FILE",
                      help="Rows of inputs: CSV or TSV with a header, or JSON lines ('-': standard input); "
                           "one answer per row.")(f)
@@ -30,9 +28,10 @@ def data_options(f):
 
 
 def no_data_options(data_format, out_format) -> None:
-    """--data-format and --format without --data: say so rather than ignore them."""
-    if data_format or out_format:
-        raise UsageError(f"--{'data-format' if data_format else 'format'} goes with --data FILE")
+    """--data-format and --format without --data."""
+    from gradcli.cli.commands.common import only_with_data
+
+    only_with_data(None, ("--data-format", data_format), ("--format", out_format))
 
 
 def bound_names(args, file) -> list[str]:
@@ -52,6 +51,9 @@ def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_fo
     """Evaluate every row of ``data`` and write the answers; exit 1 if any row failed."""
     from gradcli.analyses.batch import JACOBIAN, prepare, run
     from gradcli.cli.commands.common import load_problem
+    from gradcli.cli.present import present
+    from gradcli.render.composed import RowStream
+    from gradcli.render.views import ROWS
 
     if as_json and out_format not in (None, "json"):
         raise UsageError(f"--json and --format {out_format} ask for two outputs: give one")
@@ -62,52 +64,7 @@ def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_fo
                            several=several, keep=reader.header)
     batch = prepare(problem, reader, bound_names(args, file), kind, **check_options)
     batch.late_extras = out_format == "json"
-    total, failed, first_failure = 0, 0, None
-    write = sys.stdout.write
-    first: list = []
-    last: list = []
-    started = time.perf_counter()
-    if out_format == "json":
-        from gradcli.render.batch_view import JsonLines
-
-        lines = JsonLines(batch)
-    elif out_format == "csv":
-        from gradcli.render.batch_view import csv_text, flat_header
-
-        write(csv_text([flat_header(batch)]))
-    for result in run(batch):
-        total += result.n
-        bad = sorted(result.errors) + sorted(i for i, c in result.checks.items() if not c.ok)
-        failed += len(bad)
-        if bad and first_failure is None:
-            i = bad[0]
-            message = result.errors[i]["message"] if i in result.errors else result.checks[i].failure().message
-            first_failure = f"row {result.start + i} (line {result.lines[i]}): {message}"
-        if out_format == "json":
-            write("\n".join(lines.lines(result)) + "\n")
-        else:
-            from gradcli.render.batch_view import flat_rows
-
-            rows = flat_rows(batch, result)
-            if out_format == "csv":
-                write(csv_text(rows))
-            else:
-                first += rows[:SHOWN - len(first)]
-                last = (last + rows[-SHOWN:])[-SHOWN:]
-        sys.stdout.flush()
-    if out_format == "table":
-        from gradcli.cli.commands.common import print_rich
-        from gradcli.render.batch_view import rows_rich
-
-        print_rich(rows_rich(batch, first, last, total, failed, time.perf_counter() - started))
-    if failed:
-        from gradcli.cli.app import report
-        from gradcli.support.errors import GradError
-
-        error = GradError(f"{failed:,} of {total:,} row{'s' if total != 1 else ''} failed (first: {first_failure})",
-                          kind="rows-failed")
-        report(error, as_json=False)
-        ctx.exit(int(ExitCode.FAILED))
+    present(ctx, ROWS, RowStream(batch, run(batch)), out_format)
 
 
 def data_row(ctx, args, file, of, wrt, data: str, data_format, row):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem,
-                                         point_warnings, program_options, scalar_only, with_warnings)
+from gradcli.cli.commands.common import (Command, json_option, load_problem, point_warnings, program_options,
+                                         scalar_only)
 
 HELP = """Write the backward pass out as a gradcli program.
 
@@ -39,7 +39,8 @@ Examples:
 @click.pass_context
 def command(ctx, args, file, of, wrt, closed_form, latex, as_json):
     from gradcli.analyses.derive import derive
-    from gradcli.render.derive_view import derive_json, derive_latex, derive_text
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
 
     if latex and as_json:
         raise UsageError("--latex and --json both choose the output format: give one of them")
@@ -47,10 +48,5 @@ def command(ctx, args, file, of, wrt, closed_form, latex, as_json):
     scalar_only(problem, "derive")
     result = derive(problem, closed_form=closed_form or as_json, latex=latex)
     warnings = point_warnings(problem)  # with every input bound, the gradient there, as eval says it
-    emit_warnings(warnings)
-    if as_json:
-        emit_json(with_warnings(derive_json(result), warnings))
-    elif latex:
-        click.echo(derive_latex(result, closed_form))
-    else:
-        click.echo(derive_text(result, closed_form))
+    present(ctx, view("derive"), result, "json" if as_json else "latex" if latex else "text",
+            options={"closed_form": closed_form}, warnings=warnings)

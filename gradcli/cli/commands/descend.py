@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from gradcli.cli.commands.common import (Command, NON_NEGATIVE, POSITIVE, emit_json, emit_warnings, json_option_saying,
-                                         load_problem, point_warnings, print_rich, program_options)
+from gradcli.cli.commands.common import (NON_NEGATIVE, POSITIVE, Command, data_format_option, json_option_saying,
+                                         load_problem, only_with_data, point_warnings, program_options)
 
 HELP = """Minimise the output by gradient descent: forward pass, backward pass,
 w = w - lr * gradient, repeat.
@@ -41,57 +39,23 @@ Examples:
 @click.option("--data", "data_file", metavar="FILE",
               help="Training data: CSV or TSV with a header row, or JSON lines ('-': standard input); "
                    "columns bind inputs.")
-@click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]),
-              help="The format of --data (default: detected from its first line).")
+@data_format_option
 @json_option_saying("Print JSON lines on stdout: one object per step, then {\"done\": true, ...}.")
 @click.pass_context
 def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, as_json):
     from gradcli.analyses.descent import Descent, prepare, read_data
     from gradcli.cli.commands.data_run import bound_names
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
     from gradcli.support.errors import UsageError
 
-    if data_format and not data_file:
-        raise UsageError("--data-format goes with --data FILE")
+    only_with_data(data_file, ("--data-format", data_format))
     if data_file == "-" and file is not None and file.name == "<stdin>":
         raise UsageError("-f - and --data - both read standard input: give one of them a file")
     problem = load_problem(ctx, args, file, of, wrt, require_values=False)
     data = read_data(data_file, problem, bound_names(args, file), data_format) if data_file else None
     problem = prepare(problem, data, wrt_given=bool(wrt))
     descent = Descent(problem, lr, steps, until, data)
-    if data is None:
-        emit_warnings(point_warnings(problem))  # the start's gradient, as eval says it
-    if as_json:
-        from gradcli.render.descend_view import done_json, step_json
-
-        for step in descent:
-            emit_json(step_json(step))  # click.echo flushes each line
-        emit_json(done_json(descent.result))
-        _warn_if_not_converged(descent.result)
-        return
-    from gradcli.render.descend_view import summary_rich
-
-    try:
-        if sys.stdout.isatty():
-            from gradcli.render.descend_view import ProgressBar
-
-            with ProgressBar(steps) as bar:
-                for step in descent:
-                    bar.update(step)
-        else:
-            for _ in descent:
-                pass
-    except KeyboardInterrupt:
-        reached = descent.interrupted()  # where it got to, then exit 130
-        if reached is not None:
-            print_rich(summary_rich(reached))
-        raise
-    print_rich(summary_rich(descent.result))
-    _warn_if_not_converged(descent.result)
-
-
-def _warn_if_not_converged(result) -> None:
-    """--until asked for a gradient norm the steps did not reach: say so (the exit status stays 0)."""
-    if result.until is not None and not result.converged:
-        from gradcli.render.descend_view import stop_text
-
-        click.echo(f"gradcli: warning: {stop_text(result)}", err=True)
+    warnings = point_warnings(problem) if data is None else []  # the start's gradient, as eval says it
+    # The view runs the descent as it writes: a JSON line per step, or a progress bar and the summary.
+    present(ctx, view("descend"), descent, "json" if as_json else "table", warnings=warnings)

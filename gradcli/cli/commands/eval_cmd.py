@@ -6,8 +6,7 @@ import click
 
 from gradcli.analyses.modes import MODES
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (JSON_ROWS, json_option_saying, Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, with_warnings)
+from gradcli.cli.commands.common import JSON_ROWS, Command, json_option_saying, load_problem, program_options
 
 EXAMPLES = """Evaluate a program and compute its gradient by a reverse sweep.
 
@@ -49,14 +48,11 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_fo
         return run_data(ctx, "eval", args, file, of, wrt, data, data_format, out_format, as_json)
     no_data_options(data_format, out_format)
     from gradcli.analyses.modes import compute
-    from gradcli.render.eval_view import eval_json, eval_rich
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
 
     problem = load_problem(ctx, args, file, of, wrt)
     # Without --all, reverse mode's array sweep frees what is not shown (paths mode reads it all).
     problem.intermediates = all_nodes or mode != "reverse"
-    result = compute(problem, mode)
-    emit_warnings(result)
-    if as_json:
-        emit_json(with_warnings(eval_json(result, all_nodes), result))
-    else:
-        print_rich(eval_rich(result, all_nodes))
+    present(ctx, view("eval"), compute(problem, mode), "json" if as_json else "table",
+            options={"all_nodes": all_nodes})

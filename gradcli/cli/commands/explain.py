@@ -1,68 +1,23 @@
 """gradcli explain: the gradient explained as paths, backward steps, the evaluation trace, or the graph.
 
-Each view is a ``View``: a function that computes a result object from the
-problem, and two pure renderers (JSON-ready dict, Rich renderable).  Its
-``load`` imports them only when the view is asked for.  Several views are
-shown one after another, in the order they were asked for.
+Each view is a ``View`` in ``gradcli.render.views`` (``VIEWS["explain"]``): the
+analysis that computes its result from the problem, and its renderers.  Several
+views are shown one after another, in the order they were asked for.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, with_warnings)
+from gradcli.cli.commands.common import (Command, data_format_option, json_option, load_problem, only_with_data,
+                                         program_options)
+from gradcli.cli.present import check_view_options, present
+from gradcli.render.views import VIEWS, view
 
 VIEWS_ASKED = "gradcli.views"  # ctx.meta key: the views, in command-line order
 DEFAULT_VIEW = "paths"  # with no view asked for: the sum over paths, what the gradient is made of
-
-
-@dataclass(frozen=True)
-class View:
-    name: str
-    help: str
-    load: Callable[[], tuple[Callable, Callable, Callable]]  # -> (compute, to_json, to_rich)
-
-
-def _paths():
-    from gradcli.analyses.paths import explain_paths
-    from gradcli.render.paths_view import paths_json, paths_rich
-
-    return explain_paths, paths_json, paths_rich
-
-
-def _steps():
-    from gradcli.render.steps_view import steps_json, steps_rich
-    from gradcli.analyses.steps import backward_steps
-
-    return backward_steps, steps_json, steps_rich
-
-
-def _trace():
-    from gradcli.render.trace_view import trace_json, trace_rich
-    from gradcli.analyses.trace import evaluation_trace
-
-    return evaluation_trace, trace_json, trace_rich
-
-
-def _graph():
-    from gradcli.autodiff.problem import evaluate
-    from gradcli.render.graph_view import graph_json, graph_rich
-
-    return evaluate, graph_json, graph_rich
-
-
-VIEWS = {view.name: view for view in [
-    View("paths", "Every path from each input to the output.", _paths),
-    View("steps", "The backward pass, node by node.", _steps),
-    View("trace", "The evaluation trace (Wengert list).", _trace),
-    View("graph", "The graph as a tree with values and adjoints.", _graph),
-]}
-
+ASKED = [v for v in VIEWS["explain"] if v.compute is not None]  # each with its flag: --paths, --steps, ...
 
 
 HELP = """Explain how the gradient comes about.
@@ -97,9 +52,8 @@ def _ask(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 
 
 def view_options(f):
-    for view in reversed(VIEWS.values()):
-        f = click.option(f"--{view.name}", view.name, is_flag=True, expose_value=False, callback=_ask,
-                         help=view.help)(f)
+    for each in reversed(ASKED):
+        f = click.option(each.flag, each.name, is_flag=True, expose_value=False, callback=_ask, help=each.help)(f)
     return f
 
 
@@ -115,8 +69,7 @@ def view_options(f):
                    "(repeatable); --of q[0] picks an element of an array output.")
 @click.option("--latex", is_flag=True, help="With --paths: Bauer's sum written out in LaTeX.")
 @click.option("--data", "data", metavar="FILE", help="Take the inputs from one row of FILE (with --row).")
-@click.option("--data-format", type=click.Choice(["csv", "tsv", "jsonl"]), default=None,
-              help="The format of --data (default: detected from its first line).")
+@data_format_option
 @click.option("--row", type=click.IntRange(min=0), default=None, help="With --data: the row to explain (from 0).")
 @json_option
 @click.pass_context
@@ -126,11 +79,7 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
     if as_json and len(views) > 1:
         raise UsageError(f"--json prints one object, but {len(views)} views were asked for "
                          f"({', '.join('--' + v for v in views)}): ask for one at a time")
-    if "trace" not in views and (tangent or adjoint):
-        raise UsageError("--tangent and --adjoint go with --trace")
-    given = ctx.get_parameter_source("max_paths") == click.core.ParameterSource.COMMANDLINE
-    if "paths" not in views and given:
-        raise UsageError("--max-paths goes with --paths")
+    check_view_options(ctx, ASKED, views)
     if latex and (views != ["paths"] or as_json):
         raise UsageError("--latex goes with --paths alone, without --json")
     of_index = None
@@ -142,47 +91,28 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         what = f"--element {elements[0]}" if elements else f"--of {of}[...]"
         raise UsageError(f"{what} goes with --paths alone (the paths of single elements); for the other "
                          "views, name the element in the program, like 'f = q[0]'")
+    only_with_data(data, ("--row", row), ("--data-format", data_format))
     if data is not None:
         from gradcli.cli.commands.data_run import data_row
 
         problem = data_row(ctx, args, file, of, wrt, data, data_format, row)
     else:
-        if row is not None or data_format:
-            raise UsageError(f"--{'row' if row is not None else 'data-format'} goes with --data FILE")
         problem = load_problem(ctx, args, file, of, wrt)
+    fmt = "json" if as_json else "latex" if latex else "table"
     if elements or of_index is not None:
         from gradcli.analyses.element_paths import explain_element_paths
-        from gradcli.render.paths_view import element_paths_json, element_paths_rich
 
         if not problem.arrays:
             raise UsageError("--element and --of X[i]: the program has no arrays; explain --paths already "
                              "shows it element by element")
         result = explain_element_paths(problem, list(elements), of_index, max_paths)
-        if as_json:
-            emit_json(element_paths_json(result))
-        else:
-            print_rich(element_paths_rich(result))
-        return
+        return present(ctx, view("explain", "element"), result, fmt, warnings=[])
     if latex and problem.arrays:
         raise UsageError("--latex writes scalar path products; on a program with arrays use "
                          "--paths --element 'W[0,1]' for one element's products")
-    options = {"paths": {"max_paths": max_paths}, "trace": {"tangent": tangent, "adjoint": adjoint}}
+    options = {"max_paths": max_paths, "tangent": tangent, "adjoint": adjoint}
     # Every view is computed, its options checked, before any is printed: an error in the
     # last view must not come after the first one's output.
-    shown = []
-    for name in views:
-        compute, to_json, to_rich = VIEWS[name].load()
-        shown.append((compute(problem, **options.get(name, {})), to_json, to_rich))
-    emit_warnings(shown[0][0])  # every view evaluates the same problem: its warnings once
-    if latex:
-        from gradcli.render.paths_latex import paths_latex
-
-        click.echo(paths_latex(shown[0][0]))
-        return
-    for k, (result, to_json, to_rich) in enumerate(shown):
-        if as_json:
-            emit_json(with_warnings(to_json(result), result))
-        else:
-            if k:
-                print_rich("")
-            print_rich(to_rich(result))
+    shown = [(view("explain", name), view("explain", name).run(problem, options)) for name in views]
+    # Every view evaluates the same problem: the first one's warnings, once.
+    present(ctx, *shown[0], fmt, options=options, more=tuple(shown[1:]))

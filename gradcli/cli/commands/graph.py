@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from gradcli.support.errors import UsageError
-from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, program_options,
-                                         with_warnings)
+from gradcli.cli.commands.common import Command, json_option, load_problem, program_options
+from gradcli.render.views import view
 
 HELP = """Write the annotated computational graph: every node with its name or
 operation and its value, every edge with its local partial, and every
@@ -32,7 +30,7 @@ Examples:
 
 @click.command("graph", cls=Command, help=HELP)
 @program_options(wrt=False)
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json", "svg", "png"]), default="dot",
+@click.option("--format", "fmt", type=click.Choice(view("graph").formats), default="dot",
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of standard output.")
@@ -41,35 +39,13 @@ Examples:
 def command(ctx, args, file, of, fmt, output, as_json):
     from gradcli.analyses import export
     from gradcli.autodiff.problem import evaluate
+    from gradcli.cli.present import check_format, present
 
     if as_json:
         given = ctx.get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE
         if given and fmt != "json":
             raise UsageError(f"--json and --format {fmt} disagree: --json means --format json")
         fmt = "json"
-    if fmt == "png" and output is None and sys.stdout.isatty():
-        raise UsageError("PNG is binary: give -o FILE, or pipe it to a file")
+    check_format(view("graph"), fmt, output)  # before the work: PNG needs somewhere to go
     result = evaluate(load_problem(ctx, args, file, of))
-    emit_warnings(result)
-    graph = export.annotate(result)
-    if fmt == "json" and output is None:
-        emit_json(with_warnings(export.to_json(graph), result))
-        return
-    if fmt == "json":
-        from gradcli.support.numbers import json_text
-
-        data = (json_text(with_warnings(export.to_json(graph), result)) + "\n").encode("utf-8")
-    elif fmt == "mermaid":
-        data = export.to_mermaid(graph).encode("utf-8")
-    else:
-        dot = export.to_dot(graph)
-        data = dot.encode("utf-8") if fmt == "dot" else export.render_graphviz(dot, fmt)
-    if output is None:
-        click.echo(data, nl=False)  # bytes go to the binary stream
-        return
-    from gradcli.support.files import write_file
-
-    try:
-        write_file(output, data)
-    except OSError as exc:
-        raise UsageError(f"-o {output}: cannot write it ({exc.strerror})") from None
+    present(ctx, view("graph"), export.annotate(result), fmt, warnings=result, output=output)

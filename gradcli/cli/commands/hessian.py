@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gradcli.cli.commands.common import (Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                                         program_options, scalar_only, with_warnings)
+from gradcli.cli.commands.common import Command, json_option, load_problem, program_options, scalar_only
 
 HELP = """The Hessian: every second derivative of the output.
 
@@ -31,13 +30,9 @@ Examples:
 @click.pass_context
 def command(ctx, args, file, of, wrt, closed_form, as_json):
     from gradcli.analyses.hessian import hessian
-    from gradcli.render.hessian_view import hessian_json, hessian_rich
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
 
     problem = load_problem(ctx, args, file, of, wrt)
     scalar_only(problem, "hessian")
-    result = hessian(problem, closed_form=closed_form)
-    emit_warnings(result)
-    if as_json:
-        emit_json(with_warnings(hessian_json(result), result))
-    else:
-        print_rich(hessian_rich(result))
+    present(ctx, view("hessian"), hessian(problem, closed_form=closed_form), "json" if as_json else "table")

@@ -6,8 +6,8 @@ import click
 
 from gradcli.support.errors import UsageError
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (JSON_ROWS, json_option_saying, Command, emit_json, emit_warnings, json_option, load_problem, print_rich,
-                     program_options, split_names, with_warnings)
+from gradcli.cli.commands.common import (JSON_ROWS, Command, json_option_saying, load_problem, program_options,
+                                         split_names)
 
 HELP = """The Jacobian of several outputs: one row per output, one column per input.
 
@@ -35,7 +35,8 @@ Examples:
 @click.pass_context
 def command(ctx, args, file, of, wrt, mode, data, data_format, out_format, as_json):
     from gradcli.analyses.jacobian import jacobian
-    from gradcli.render.jacobian_view import jacobian_json, jacobian_rich
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
 
     outputs = [name for value in of for name in split_names(value) or []]
     if of and not outputs:
@@ -49,8 +50,4 @@ def command(ctx, args, file, of, wrt, mode, data, data_format, out_format, as_js
         return run_data(ctx, "jacobian", args, file, outputs, wrt, data, data_format, out_format, as_json)
     no_data_options(data_format, out_format)
     result = jacobian(load_problem(ctx, args, file, outputs, wrt, several=True), mode)
-    emit_warnings(result)
-    if as_json:
-        emit_json(with_warnings(jacobian_json(result), result))
-    else:
-        print_rich(jacobian_rich(result))
+    present(ctx, view("jacobian"), result, "json" if as_json else "table")
