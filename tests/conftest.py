@@ -11,6 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli.app import cli
+from gradcli.core.lower import build_tape
+from gradcli.lang.syntax import parse_program
+from gradcli.support.errors import ProgramError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -75,6 +78,15 @@ def commands() -> dict[str, click.Command]:
 def takes_one_output(command: click.Command) -> bool:
     """Whether a command computes one output (its ``--of`` may not repeat), read from its declared options."""
     return not any(p.name == "of" and p.multiple for p in command.params)
+
+
+def program_error(text: str, build: bool = False) -> ProgramError:
+    """The error reading ``text`` raises: in parsing it, or (``build``) in parsing or building its tape."""
+    with pytest.raises(ProgramError) as caught:
+        program = parse_program(text)
+        if build:
+            build_tape(program)
+    return caught.value
 
 
 def central_difference(f, x: list[float], i: int, h: float | None = None) -> float:

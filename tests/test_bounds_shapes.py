@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import assert_error, run
+from conftest import assert_error, run, run_json
 from gradcli.core import arrays
 
 N = 100_000  # two vectors of 10^5: 800 KB each; their outer product would be 74.5 GiB
@@ -37,13 +37,13 @@ def test_a_result_above_the_limit_is_refused_at_its_node(big, program, names, co
 
 @pytest.mark.parametrize("limit, code", [(5, 2), (6, 0)])
 def test_the_limit_is_an_option(limit, code):
-    result = run("eval", "--json", "y = sum(outer(x, z))", "x=[1, 2]", "z=[1, 2, 3]", "--max-elements", str(limit))
-    assert result.code == code
+    data = run_json("eval", "--json", "y = sum(outer(x, z))", "x=[1, 2]", "z=[1, 2, 3]", "--max-elements", str(limit),
+                    code=code)
     if code == 0:
-        assert result.json()["value"] == 3 * 6  # sum_i x_i * sum_j z_j
+        assert data["value"] == 3 * 6  # sum_i x_i * sum_j z_j
     else:
-        assert result.json()["error"]["kind"] == "limit"
-        assert "6 elements (48 bytes of float64); the limit is 5 elements" in result.json()["error"]["message"]
+        assert data["error"]["kind"] == "limit"
+        assert "6 elements (48 bytes of float64); the limit is 5 elements" in data["error"]["message"]
 
 
 def test_a_constant_literal_is_bounded_too():

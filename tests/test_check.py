@@ -4,15 +4,13 @@ import math
 
 import pytest
 
-from conftest import SAMPLES, assert_error, run
+from conftest import SAMPLES, assert_error, run, run_json
 
 NG = "u = b*c; v = a + u; J = 3*v"
 
 
 def check_json(*args, code=0):
-    result = run("check", *args, "--json")
-    assert result.code == code, result.err
-    return result.json()
+    return run_json("check", *args, "--json", code=code)
 
 
 def test_nudge_in_the_course_words():

@@ -84,7 +84,7 @@ def test_errors(args, code, kind, words):
 
 
 def test_syntax_error_caret_under_the_column():
-    result = run("eval", "u = b*c\nv = a +* u", "a=1", "b=1", "c=1")
+    result = assert_error(["eval", "u = b*c\nv = a +* u", "a=1", "b=1", "c=1"], 2)
     lines = result.err.splitlines()
     assert lines[0].startswith("gradcli: error: 2:8: ")
     assert lines[1].strip() == "v = a +* u"

@@ -44,8 +44,8 @@ def test_the_program_names_every_adjoint_and_folds_constants():
 @pytest.mark.parametrize("name, expected", [("a", 3.0), ("b", 6.0), ("c", 9.0)])
 def test_the_program_pipes_into_eval(name, expected):
     program = run("derive", NG).out
-    result = run("eval", "-f", "-", "--of", f"d_{name}", "a=5", "b=3", "c=2", "--json", input=program)
-    assert result.json()["value"] == expected
+    assert run_json("eval", "-f", "-", "--of", f"d_{name}", "a=5", "b=3", "c=2", "--json", input=program)["value"] \
+        == expected
 
 
 def test_bindings_become_defaults_of_the_program():
@@ -223,5 +223,4 @@ def test_explain_paths_latex_writes_bauers_sum():
                                   ["derive", NG, "--of", "q"],
                                   ["derive", "u = b+"]])
 def test_bad_requests_are_one_line_errors(args):
-    result = assert_error([*args], 2)
-    assert result.err.startswith("gradcli: error:")
+    assert_error(args, 2)

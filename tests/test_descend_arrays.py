@@ -40,6 +40,19 @@ def central(f, a, h=1e-6):
     return g
 
 
+def summary_text(result) -> str:
+    """The summary table as a terminal 120 columns wide shows it."""
+    from rich.console import Console
+
+    console = Console(width=120, record=True)
+    console.print(summary_rich(result))
+    return console.export_text()
+
+
+def summary_row(result, name: str) -> str:
+    return next(line for line in summary_text(result).splitlines() if line.startswith(f"│ {name} "))
+
+
 def test_steps_follow_the_update_rule_with_gradients_from_central_differences():
     w0, W0 = np.array([0.5, -0.1, 0.2]), np.array([[1.0, -0.5], [0.7, 0.2]])
     steps = list(Descent(problem(w0, W0), lr=0.1, steps=3))
@@ -67,12 +80,8 @@ def test_json_has_nested_lists_and_the_table_shapes_and_summaries():
     done = json.loads(json.dumps(done_json(descent.result)))
     assert done["start"]["values"]["w"] == [0.5, -0.1, 0.2] and list(done["values"]) == ["w"]
 
-    from rich.console import Console
-
-    console = Console(width=120, record=True)
-    console.print(summary_rich(descent.result))
-    text = console.export_text()
-    row = next(line for line in text.splitlines() if line.startswith("│ w "))
+    text = summary_text(descent.result)
+    row = summary_row(descent.result, "w")
     assert "(3,)" in row and "[0.5, -0.1, 0.2]" in row
     assert "held fixed:" in text and "W" in text.split("held fixed:")[1]
 
@@ -83,11 +92,7 @@ def test_a_large_array_is_summarised_by_its_norm():
     descent = Descent(problem(w0, W0, wrt=("W",)), lr=0.01, steps=1)
     for _ in descent:
         pass
-    from rich.console import Console
-
-    console = Console(width=120, record=True)
-    console.print(summary_rich(descent.result))
-    row = next(line for line in console.export_text().splitlines() if line.startswith("│ W "))
+    row = summary_row(descent.result, "W")
     assert "(2, 2)" in row and "[[0.5, 0.5], [0.5, 0.5]]" in row  # 4 elements: shown whole
 
     p = load("L = sum(v*v)", require_values=False)
@@ -95,9 +100,7 @@ def test_a_large_array_is_summarised_by_its_norm():
     descent = Descent(prepare(p, None, wrt_given=False), lr=0.25, steps=1)
     for _ in descent:
         pass
-    console = Console(width=120, record=True)
-    console.print(summary_rich(descent.result))
-    row = next(line for line in console.export_text().splitlines() if line.startswith("│ v "))
+    row = summary_row(descent.result, "v")
     # start |v| = sqrt(55); one step of lr 0.25 on sum(v^2) halves v
     assert f"norm {math.sqrt(55):.6g}" in row and f"norm {math.sqrt(55) / 2:.6g}" in row
 

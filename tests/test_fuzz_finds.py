@@ -14,7 +14,7 @@ from conftest import assert_error
     ["descend", "--data", "\x00", "y = x^2", "x=1"],
 ])
 def test_an_argument_with_a_nul_is_a_usage_error(args):
-    result = assert_error([*args], 2, "NUL")
+    result = assert_error(args, 2, "NUL")
     assert result.err.startswith("gradcli: error: argument")
     assert "internal error" not in result.err
 

@@ -1,9 +1,10 @@
 """The language: numbers, names, precedence, statements, and syntax errors that point at the text."""
 
 import math
+
 import pytest
 
-from gradcli.support.errors import ProgramError
+from conftest import program_error
 from gradcli.core.lower import build_tape
 from gradcli.autodiff.engine import forward
 from gradcli.lang.syntax import parse_binding, parse_program
@@ -67,9 +68,7 @@ def test_bare_expression_is_f():
     ("y = 1e-400", 1, 5, "too small"),
 ])
 def test_syntax_errors_point_at_the_text(text, line, column, words):
-    with pytest.raises(ProgramError) as info:
-        parse_program(text)
-    err = info.value
+    err = program_error(text)
     assert (err.line, err.column) == (line, column)
     assert words in err.message
     assert err.source == text.split("\n")[line - 1]

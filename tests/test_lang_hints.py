@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import assert_error, run
+from conftest import assert_error, run_json
 
 
 def error_line(*args):
@@ -52,5 +52,5 @@ def test_e_bound_where_the_program_uses_eulers_number():
     first = error_line("eval", "f = e^2", "e=3")
     assert "Euler's number" in first and "e = 1" in first
     # and the way it names works: e^2 at e = 3 is 9, df/de = 2e = 6
-    result = run("eval", "e = 1; f = e^2", "e=3", "--json")
-    assert result.code == 0 and result.json()["value"] == 9.0 and result.json()["gradient"]["e"] == 6.0
+    data = run_json("eval", "e = 1; f = e^2", "e=3", "--json")
+    assert data["value"] == 9.0 and data["gradient"]["e"] == 6.0

@@ -4,9 +4,8 @@ import math
 
 import pytest
 
-from conftest import assert_error, run_json
+from conftest import assert_error, program_error, run_json
 from gradcli.autodiff.engine import forward
-from gradcli.support.errors import ProgramError
 from gradcli.core.lower import build_tape
 from gradcli.lang.syntax import parse_program
 
@@ -66,10 +65,9 @@ def test_notation_values():
     ("y = x²^2", 7, "found '^'"),
 ])
 def test_juxtaposed_operands_are_errors_with_the_spelling(text, column, words):
-    with pytest.raises(ProgramError) as info:
-        parse_program(text)
-    assert (info.value.line, info.value.column) == (1, column)
-    assert words in info.value.message
+    error = program_error(text)
+    assert (error.line, error.column) == (1, column)
+    assert words in error.message
 
 
 @pytest.mark.parametrize("text, column, words", [
@@ -77,9 +75,8 @@ def test_juxtaposed_operands_are_errors_with_the_spelling(text, column, words):
     ("y = x(2)", 5, "to multiply, write x*(...)"),
 ])
 def test_a_name_called_like_a_function(text, column, words):
-    with pytest.raises(ProgramError) as info:
-        build_tape(parse_program(text))
-    assert info.value.column == column and words in info.value.message
+    error = program_error(text, build=True)
+    assert error.column == column and words in error.message
 
 
 # Olah's "Calculus on Computational Graphs": e = (a + b)(b + 1) at a = 2, b = 1 is 6,

@@ -21,14 +21,12 @@ CASES = [
 @pytest.mark.parametrize("s", [3.0, -1.5])
 def test_eval_and_jacobian(program, by_hand, s):
     expected = central_difference(by_hand, [s], 0)
-    r = run("eval", program, f"s={s}", "--json")
-    assert r.code == 0, r.err
-    assert r.json()["value"] == pytest.approx(by_hand(s))
-    assert r.json()["gradient"]["s"] == pytest.approx(expected, abs=1e-7)
+    data = run_json("eval", program, f"s={s}", "--json")
+    assert data["value"] == pytest.approx(by_hand(s))
+    assert data["gradient"]["s"] == pytest.approx(expected, abs=1e-7)
     for mode in ("forward", "reverse"):
-        r = run("jacobian", program, f"s={s}", "--mode", mode, "--json")
-        assert r.code == 0, r.err
-        assert r.json()["jacobian"][0][0] == pytest.approx(expected, abs=1e-7)
+        jacobian = run_json("jacobian", program, f"s={s}", "--mode", mode, "--json")["jacobian"]
+        assert jacobian[0][0] == pytest.approx(expected, abs=1e-7)
 
 
 @pytest.mark.parametrize("program, by_hand", CASES)

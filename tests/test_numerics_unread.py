@@ -30,8 +30,7 @@ def test_eval_lists_the_unread_input_as_zero(mode):
 
 
 def test_forward_mode_spends_no_pass_on_it():
-    r = run("eval", PROGRAM, *BINDINGS, "--of", "z2", "--mode", "forward", "--json")
-    assert r.json()["passes"] == 2
+    assert run_json("eval", PROGRAM, *BINDINGS, "--of", "z2", "--mode", "forward", "--json")["passes"] == 2
 
 
 def test_wrt_the_unread_input():

@@ -27,9 +27,15 @@ NG = "u = b*c; v = a + u; J = 3*v"
 ANSI = "\x1b["
 
 
-def gradcli(*args, **kwargs):
-    env = {**os.environ, **kwargs.pop("env", {})}
+def environment(extra: dict | None = None) -> dict:
+    """This process's environment with ``extra``, less FORCE_COLOR (which would colour a pipe)."""
+    env = {**os.environ, **(extra or {})}
     env.pop("FORCE_COLOR", None)
+    return env
+
+
+def gradcli(*args, **kwargs):
+    env = environment(kwargs.pop("env", None))
     return subprocess.Popen([sys.executable, "-m", "gradcli", *args], cwd=ROOT, env=env, **kwargs)
 
 
@@ -85,9 +91,7 @@ def gradcli_signalling(hook: str, *args, **kwargs):
     """gradcli in a child that writes one byte to a pipe when ``hook`` says it is ready; (process, read end)."""
     read, write = os.pipe()
     code = CHILD.format(fd=write, hook=hook, argv=["gradcli", *args])
-    env = {**os.environ}
-    env.pop("FORCE_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, pass_fds=(write,), **kwargs)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=environment(), pass_fds=(write,), **kwargs)
     os.close(write)
     return proc, read
 

@@ -66,9 +66,8 @@ def test_table_3_adjoint_column():
 
 
 def test_both_columns_and_the_sample_file():
-    result = run("explain", "--trace", "-f", str(SAMPLES / "baydin_trace.grad"), "--tangent", "x2",
-                 "--adjoint", "--json")
-    rows = result.json()["trace"]
+    rows = run_json("explain", "--trace", "-f", str(SAMPLES / "baydin_trace.grad"), "--tangent", "x2",
+                    "--adjoint", "--json")["trace"]
     assert rows[-1]["tangent"] == rows[1]["adjoint"]  # dy/dx2, by one forward pass and by the sweep
     assert rows[-1]["tangent"] == pytest.approx(2 - math.cos(5), rel=1e-15)
 
