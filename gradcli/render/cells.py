@@ -15,7 +15,7 @@ as escapes (``printable``): a cell may hold user text.
 
 from __future__ import annotations
 
-from gradcli.core.array_text import EDGE, grid_lines
+from gradcli.render.array_text import EDGE, grid_lines
 from gradcli.core.values import is_array
 from gradcli.support.numbers import short
 from gradcli.support.text import printable

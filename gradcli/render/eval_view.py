@@ -64,7 +64,7 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 
 
 def eval_rich(result: Gradient, all_nodes: bool = False):
-    from gradcli.core.array_text import heading as heading_of
+    from gradcli.render.array_text import heading as heading_of
     from gradcli.render.cells import Cell, value_cell
     from gradcli.render.tables import FitTable
     from rich.console import Group

@@ -45,7 +45,7 @@ def steps_json(result: StepsResult) -> dict:
 def show(x) -> str:
     """A number as the other views write it; an array as an aligned grid."""
     if is_array(x):
-        from gradcli.core.array_text import grid
+        from gradcli.render.array_text import grid
 
         return grid(x)
     return short(x)

@@ -40,6 +40,7 @@ Examples:
 @click.pass_context
 def command(ctx, args, file, of, fmt, output, as_json):
     from gradcli.analyses import export
+    from gradcli.render import graph_writers
     from gradcli.autodiff.problem import evaluate
 
     if as_json:
@@ -53,17 +54,17 @@ def command(ctx, args, file, of, fmt, output, as_json):
     emit_warnings(result)
     graph = export.annotate(result)
     if fmt == "json" and output is None:
-        emit_json(with_warnings(export.to_json(graph), result))
+        emit_json(with_warnings(graph_writers.to_json(graph), result))
         return
     if fmt == "json":
         from gradcli.support.numbers import json_text
 
-        data = (json_text(with_warnings(export.to_json(graph), result)) + "\n").encode("utf-8")
+        data = (json_text(with_warnings(graph_writers.to_json(graph), result)) + "\n").encode("utf-8")
     elif fmt == "mermaid":
-        data = export.to_mermaid(graph).encode("utf-8")
+        data = graph_writers.to_mermaid(graph).encode("utf-8")
     else:
-        dot = export.to_dot(graph)
-        data = dot.encode("utf-8") if fmt == "dot" else export.render_graphviz(dot, fmt)
+        dot = graph_writers.to_dot(graph)
+        data = dot.encode("utf-8") if fmt == "dot" else graph_writers.render_graphviz(dot, fmt)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
         return
