@@ -205,3 +205,33 @@ def agrees(a, b) -> bool:
     if is_array(a) or is_array(b):
         return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# ---------------------------------------------------------------- one question, whatever the kind
+# Analyses and views ask these instead of testing the kind of a value.
+
+
+def one_hot(like, k: int):
+    """A seed shaped like ``like`` with 1 at its k-th element (C order): 1.0 for a number."""
+    if not is_array(like):
+        return 1.0
+    seed = np.zeros(like.size)
+    seed[k] = 1.0
+    return seed.reshape(like.shape)
+
+
+def ones_like(like):
+    """1.0 for a number, ones of its shape for an array: a seed that reads a diagonal."""
+    return np.ones(like.shape) if is_array(like) else 1.0
+
+
+def elements(v, like) -> list[float]:
+    """A gradient or tangent flattened in C order; None (the symbolic zero) as zeros of ``like``'s size."""
+    return [0.0] * size(like) if v is None else flatten(v)
+
+
+def or_zeros(v, like):
+    """A gradient, the symbolic zero None written out as zeros shaped like ``like``."""
+    if v is not None:
+        return v
+    return like * 0.0 if is_array(like) else 0.0

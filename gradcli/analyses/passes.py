@@ -1,0 +1,58 @@
+"""The sweeps as every analysis calls them: one signature, whatever the kind of value.
+
+``autodiff/sweeps.py`` chooses the compiled scalar plan or the array sweeps
+from a flag; the two take seeds and start forward mode differently.  Here the
+problem gives the flag, a pass is seeded with any value (``1.0``, a one-hot
+array, ones), and the analyses never ask which kind of program they hold: this
+is the one place in analyses/ that does, until the sweeps' own plan takes
+seeds and tangents itself.  A scalar program still never imports numpy.
+"""
+
+from __future__ import annotations
+
+from gradcli.autodiff import sweeps
+
+
+def forward(problem, inputs: dict | None = None) -> list:
+    """Every node's value, at the problem's inputs or at ``inputs`` (node index -> value)."""
+    return sweeps.forward(problem.tape, problem.input_values() if inputs is None else inputs, problem.arrays)
+
+
+def reverse(problem, vals: list, output: int, seed=None, keep=None) -> list:
+    """Every node's adjoint of ``output`` seeded with ``seed`` (None: ones; a number's seed is 1).
+
+    Where nothing arrives the adjoint is 0.0 (numbers) or None (arrays): ``values.elements``
+    and ``values.or_zeros`` read both.
+    """
+    return sweeps.reverse(problem.tape, vals, output, problem.arrays, seed, keep)
+
+
+def tangents(problem, vals: list, seeds: dict, needed: list[bool] | None = None) -> list:
+    """Every node's tangent given the seeded inputs' (forward mode; a number's seed is 1, one input)."""
+    if problem.arrays:
+        from gradcli.autodiff import array_sweeps
+
+        return array_sweeps.tangents(problem.tape, vals, seeds, needed)
+    from gradcli.autodiff.forward import tangents as scalar_tangents
+
+    (index,) = seeds
+    return scalar_tangents(problem.tape, vals, index, needed)
+
+
+def underflow_warnings(problem, vals: list, output: int, gradient: dict) -> list[str]:
+    """Gradients that are 0 only because a number underflowed (numbers only: an array's zeros are
+    element by element, and not looked into)."""
+    if problem.arrays:
+        return []
+    from gradcli.autodiff.engine import underflow_warnings as scalar_warnings
+
+    return scalar_warnings(problem.tape, vals, output, gradient)
+
+
+def shapes(problem, vals: list, names: list[str]) -> dict[str, tuple] | None:
+    """Each named node's shape, as a program with arrays reports them; None for a program of numbers."""
+    if not problem.arrays:
+        return None
+    from gradcli.core.values import shape
+
+    return {name: shape(vals[problem.tape.names[name]]) for name in names}
