@@ -74,7 +74,7 @@ def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
 def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     """Every output's derivative (``problem.outputs``, rows) with respect to every input in ``wrt`` (columns).
 
-    One body for numbers and arrays: a number is an array of one element, seeded with 1.
+    One body for numbers and arrays (a number is an array of one element, seeded with 1).
     """
     tape = problem.tape
     vals = passes.forward(problem)
@@ -129,7 +129,7 @@ def _dense_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: li
                 matrix.append([g for x in cols for g in elements(adj[x], vals[x])])
     warnings = [text for y, row in zip(rows, matrix)
                 for text in passes.underflow_warnings(problem, vals, y, dict(zip(inputs, row)))]
-    shapes = passes.shapes(problem, vals, [*outputs, *inputs])
+    shapes = passes.shapes(problem, {name: vals[tape.names[name]] for name in [*outputs, *inputs]})
     return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
                           n if mode == "forward" else m, shapes, _labels(outputs, shapes),
                           _labels(inputs, shapes), warnings)

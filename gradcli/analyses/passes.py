@@ -49,10 +49,10 @@ def underflow_warnings(problem, vals: list, output: int, gradient: dict) -> list
     return scalar_warnings(problem.tape, vals, output, gradient)
 
 
-def shapes(problem, vals: list, names: list[str]) -> dict[str, tuple] | None:
-    """Each named node's shape, as a program with arrays reports them; None for a program of numbers."""
+def shapes(problem, named: dict) -> dict[str, tuple] | None:
+    """Each named value's shape, as a program with arrays reports them; None for a program of numbers."""
     if not problem.arrays:
         return None
     from gradcli.core.values import shape
 
-    return {name: shape(vals[problem.tape.names[name]]) for name in names}
+    return {name: shape(v) for name, v in named.items()}

@@ -235,3 +235,12 @@ def or_zeros(v, like):
     if v is not None:
         return v
     return like * 0.0 if is_array(like) else 0.0
+
+
+def with_element(v, index: tuple[int, ...], x: float):
+    """``v`` with the element at ``index`` set to x (a copy); a number is its one element, so x itself."""
+    if not is_array(v):
+        return x
+    copy = v.copy()
+    copy[index] = x
+    return copy
