@@ -56,3 +56,9 @@ def shapes(problem, named: dict) -> dict[str, tuple] | None:
     from gradcli.core.values import shape
 
     return {name: shape(v) for name, v in named.items()}
+
+
+def tensor_level(problem) -> bool:
+    """Whether the program's rules act on whole arrays (VJPs and JVPs, no scalar local partial on an
+    edge): the one place where an explanation differs (steps, paths, the graph, the trace's tangent)."""
+    return problem.arrays

@@ -28,7 +28,7 @@ def steps_json(result: StepsResult) -> dict:
                 "upstream": to_json(s.upstream), "received": _received_json(s.received),
                 "operands": [{"node": o.node, "formula": o.formula, "local": o.local,
                               "contribution": to_json(o.contribution)} for o in s.operands]}
-        if result.arrays:
+        if result.tensor:
             step["shape"] = list(shape(s.value))
             for o, data in zip(s.operands, step["operands"]):
                 data["shape"] = list(shape(o.contribution))
@@ -91,7 +91,7 @@ def steps_rich(result: StepsResult):
     from gradcli.render.cells import Cell
 
     out, d = result.output, result.adjoint
-    if result.arrays:
+    if result.tensor:
         title = f"backward pass: {out} = {short(result.value)}   (each operand's gradient, by the rule at the tensor level)"
         caption = (f"{d}X: d{out}/dX, the gradient of {out} with respect to X; it has X's shape.\n"
                    f"{d}A += rule: what node q hands its operand A (sums where a node feeds several);\n"
@@ -114,7 +114,7 @@ def steps_rich(result: StepsResult):
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
             partial_name = f"∂{step.node}/∂{operand.node}"
-            if result.arrays:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
+            if result.tensor:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
                 local = f"{d}{operand.node} += {operand.formula}"
                 down = Cell(operand.contribution, f"\n→ {operand.node}")
             elif operand.local is None:
