@@ -232,9 +232,7 @@ def elements(v, like) -> list[float]:
 
 def or_zeros(v, like):
     """A gradient, the symbolic zero None written out as zeros shaped like ``like``."""
-    if v is not None:
-        return v
-    return like * 0.0 if is_array(like) else 0.0
+    return zeros(shape(like)) if v is None else v
 
 
 def with_element(v, index: tuple[int, ...], x: float):
