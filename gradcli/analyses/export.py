@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.core.tape import CONST, INPUT
-from gradcli.core.values import is_array, shape, shape_text
+from gradcli.core.values import shape, shape_text
 from gradcli.autodiff.problem import Gradient
 from gradcli.core.formulas import partial_formula, tensor_formula
 
@@ -56,7 +57,7 @@ class GraphEdge:
     operand: int  # which operand of the target (x*x: 0 and 1)
     partial: float | None  # None where the local partial is undefined, and in a program with arrays
     formula: str | None  # with arrays, the tensor-level rule handing dq to the operand: dq @ transpose(x)
-    tensor: bool = False  # True in a program with arrays: the formula is what the edge shows
+    tensor: bool = False  # True where the rules are tensor-level (arrays): the formula is what the edge shows
     constant: bool = False  # from a constant (or a node on constants only): no partial, no formula
 
 
@@ -77,14 +78,14 @@ def annotate(result: Gradient) -> AnnotatedGraph:
     for i in tape.inputs:
         keep[i] = True
     vals, adj = result.values, result.adjoints
-    arrays = result.problem.arrays
+    tensor = passes.tensor_level(result.problem)  # edges show the rule, nodes their shape
     variable = tape.depends_on(tape.inputs)  # the rest is constant: no gradient flows into it
     nodes, edges = [], []
     for node in tape.nodes:
         i = node.index
         if not keep[i]:
             continue
-        node_shape = shape(vals[i]) if arrays else None
+        node_shape = shape(vals[i]) if tensor else None
         if node.kind == INPUT or node.kind == CONST:
             nodes.append(GraphNode(i, node.kind, node.label, node.label, None, vals[i],
                                    None if node.kind == CONST else adj[i], node_shape, node.kind == CONST))
@@ -93,7 +94,7 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         nodes.append(GraphNode(i, node.kind, node.label, f"{node.label} = {definition}", definition,
                                vals[i], adj[i] if variable[i] else None, node_shape, not variable[i]))
         labels = [tape.nodes[a].label for a in node.args]
-        if arrays:
+        if tensor:
             for j, a in enumerate(node.args):
                 edges.append(_constant_edge(a, i, j) if not variable[a] else
                              GraphEdge(a, i, j, None, tensor_formula(node.op, j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}", node.params,
