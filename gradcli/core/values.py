@@ -242,3 +242,4 @@ def with_element(v, index: tuple[int, ...], x: float):
     copy = v.copy()
     copy[index] = x
     return copy
+

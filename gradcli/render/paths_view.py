@@ -35,7 +35,7 @@ def paths_json(result: PathsResult) -> dict:
             "listed_sum": to_json(item.listed_sum),
             "omitted": {"count": item.omitted_count, "sum": to_json(item.omitted_sum)},
         }
-        if result.arrays:  # the rules are VJPs (no scalar partials); products are contributions
+        if result.tensor:  # the rules are VJPs (no scalar partials); products are contributions
             inputs[item.name]["shape"] = list(shape(item.gradient))
     return {"output": result.sweep.output, "value": result.sweep.value, "max_paths": result.max_paths,
             "inputs": inputs}
@@ -47,9 +47,9 @@ def paths_rich(result: PathsResult):
 
     out = result.sweep.output
     parts = [Text(f"{out} = {short(result.sweep.value)}", style="bold"),
-             Text((ARRAY_BAUER if result.arrays else BAUER).format(out=out), style="italic"), Text("")]
+             Text((ARRAY_BAUER if result.tensor else BAUER).format(out=out), style="italic"), Text("")]
     for item in result.inputs:
-        parts += [(_array_input_tree if result.arrays else _input_tree)(result, item), Text("")]
+        parts += [(_array_input_tree if result.tensor else _input_tree)(result, item), Text("")]
     if not result.inputs:
         parts.append(Text("(no inputs)"))
     return Group(*parts)
