@@ -243,3 +243,12 @@ def with_element(v, index: tuple[int, ...], x: float):
     copy[index] = x
     return copy
 
+
+
+def quiet_arithmetic():
+    """numpy's floating-point warnings off for a block whose overflow the caller finds afterwards;
+    nothing to silence (and numpy not imported) when no array has been made."""
+    import contextlib
+    import sys
+
+    return np.errstate(all="ignore") if "numpy" in sys.modules else contextlib.nullcontext()
