@@ -506,7 +506,7 @@ def path_sum_gradient(problem: Problem) -> Gradient:
 
 
 def _path_sum_gradient(problem: Problem) -> Gradient:
-    """One body for numbers and arrays: each input's gradient is ``PathGraph.total`` of its paths."""
+    """One body for numbers and arrays, each input's gradient the total of its paths (``PathGraph.total``)."""
     tape = problem.tape
     output = problem.output_index
     values = passes.forward(problem)

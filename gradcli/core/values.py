@@ -125,7 +125,8 @@ def unbroadcast(g, target: Shape):
 
 
 def element(v, index: tuple[int, ...]):
-    return float(v[index]) if index else float(v)
+    """The element at ``index``; a number is its only element, whatever the index."""
+    return float(v[index]) if index and is_array(v) else float(v)
 
 
 def flat_index(shape_: Shape, k: int) -> tuple[int, ...]:
