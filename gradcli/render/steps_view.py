@@ -9,7 +9,7 @@ d<label> (an input ``dout`` beside a statement ``out``) the adjoints are written
 
 from __future__ import annotations
 
-from gradcli.core.values import is_array, shape, shape_text, to_json
+from gradcli.core.values import shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.analyses.steps import Received, StepsResult
 from gradcli.render.tables import FitTable
@@ -44,11 +44,9 @@ def steps_json(result: StepsResult) -> dict:
 
 def show(x) -> str:
     """A number as the other views write it; an array as an aligned grid."""
-    if is_array(x):
-        from gradcli.render.array_text import grid
+    from gradcli.render.array_text import grid
 
-        return grid(x)
-    return short(x)
+    return grid(x)
 
 
 def upstream_text(node: str, upstream: float, terms: list[Received], sources: bool = False, d: str = "d") -> str:
@@ -69,10 +67,10 @@ def upstream_cell(node: str, upstream, terms: list[Received], sources: bool = Fa
     if len(terms) == 1 and sources:
         return Cell(*pieces, f" (from {terms[0].source})")
     if len(terms) > 1:
-        arrays = any(is_array(t.contribution) for t in terms)
+        blocks = any(shape(t.contribution) for t in terms)  # each array term on a line of its own
         for i, t in enumerate(terms):
-            joint = ("\n= " if arrays else " = ") if i == 0 else ("\n+ " if arrays else " + ")
-            if is_array(t.contribution):
+            joint = ("\n= " if blocks else " = ") if i == 0 else ("\n+ " if blocks else " + ")
+            if shape(t.contribution):
                 pieces += [joint, t.contribution, f" (from {t.source})"]
             else:
                 pieces += [joint + _signed(t.contribution, i) + f" (from {t.source})"]
