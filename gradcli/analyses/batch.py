@@ -76,7 +76,7 @@ def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = 
     """Match the header to the program's inputs; a usage error if no row could be evaluated."""
     rules = ColumnRules(problem, bound)
     columns, extras = rules.split(reader.header, reader.name, reader.header_line)
-    if kind == CHECK and check_options.get("sample") is not None and not passes.tensor_level(problem):
+    if kind == CHECK and check_options.get("sample") is not None and not passes.has_arrays(problem):
         raise UsageError("--sample applies to programs with arrays (it samples their elements); "
                          "a program of numbers checks every input")
     given = set(columns)
@@ -249,7 +249,7 @@ def _row_problem(problem: Problem, values: dict) -> Problem:
     (a ``GradError`` at the place where they do not fit)."""
     row = Problem(problem.tape, {**problem.values, **values}, problem.output, problem.wrt, problem.outputs,
                   problem.program_names)
-    if passes.tensor_level(row):
+    if passes.has_arrays(row):
         row.shapes = check_shapes(problem.tape, problem.tape, row.values, values, what="column")
     return row
 
@@ -267,7 +267,7 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
             gradient = evaluate(problem)
             rows = {problem.output: (gradient.value, gradient.gradient)}
         else:
-            if passes.tensor_level(problem):
+            if passes.has_arrays(problem):
                 raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
                                  "alone", kind="array-row")
             vals = passes.forward(problem)

@@ -182,7 +182,7 @@ def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     values.update(first_row)
     tape.differentiate([tape.names[n] for n in wrt])  # no gradient is taken along the data's edges
     prepared = Problem(tape, values, problem.output, wrt)
-    if passes.tensor_level(prepared):  # every row is numbers, so the first row's shapes are every row's
+    if passes.has_arrays(prepared):  # every row is numbers, so the first row's shapes are every row's
         prepared.shapes = check_shapes(tape, tape, values, first_row, what="data column")
     return prepared
 
@@ -223,7 +223,7 @@ class Descent:
         self._check_output = True
         # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
         self._batch = None
-        if data is not None and not passes.tensor_level(problem) and vectorizable(tape):
+        if data is not None and not passes.has_arrays(problem) and vectorizable(tape):
             from gradcli.core.values import np
 
             self._batch = [np.array([row[k] for row in data.rows]) for k in range(len(data.columns))]

@@ -78,7 +78,7 @@ def annotate(result: Gradient) -> AnnotatedGraph:
     for i in tape.inputs:
         keep[i] = True
     vals, adj = result.values, result.adjoints
-    tensor = passes.tensor_level(result.problem)  # edges show the rule, nodes their shape
+    tensor = passes.has_arrays(result.problem)  # edges show the rule, nodes their shape
     variable = tape.depends_on(tape.inputs)  # the rest is constant: no gradient flows into it
     nodes, edges = [], []
     for node in tape.nodes:

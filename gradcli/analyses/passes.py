@@ -58,7 +58,8 @@ def shapes(problem, named: dict) -> dict[str, tuple] | None:
     return {name: shape(v) for name, v in named.items()}
 
 
-def tensor_level(problem) -> bool:
-    """Whether the program's rules act on whole arrays (VJPs and JVPs, no scalar local partial on an
-    edge): the one place where an explanation differs (steps, paths, the graph, the trace's tangent)."""
+def has_arrays(problem) -> bool:
+    """Whether the program holds an array: its rules then act on whole arrays (VJPs and JVPs, no scalar
+    local partial on an edge), which is where explanations differ (steps, paths, the graph, the
+    trace's tangent), and its results report shapes."""
     return problem.arrays

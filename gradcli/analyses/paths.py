@@ -417,7 +417,7 @@ def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
     partials), or the largest contributions by norm (arrays, whose rules are VJPs)."""
     tape = problem.tape
     sweep = evaluate(problem)
-    tensor = passes.tensor_level(problem)
+    tensor = passes.has_arrays(problem)
     graph = PathGraph(tape, sweep.values, problem.output_index, tensor=tensor)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
@@ -511,7 +511,7 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
     output = problem.output_index
     values = passes.forward(problem)
     require_scalar_output(problem, values)
-    graph = PathGraph(tape, values, output, tensor=passes.tensor_level(problem))
+    graph = PathGraph(tape, values, output, tensor=passes.has_arrays(problem))
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
     for name, s in zip(problem.wrt, starts):

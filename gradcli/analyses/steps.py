@@ -66,7 +66,7 @@ class StepsResult:
 
 def backward_steps(problem: Problem) -> StepsResult:
     sweep = evaluate(problem)
-    tensor = passes.tensor_level(problem)
+    tensor = passes.has_arrays(problem)
     tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
     out = problem.output_index
     req = tape.requires_grad()

@@ -90,7 +90,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     if tangent is not None and tangent not in inputs:
         raise UsageError(f"--tangent {tangent}: '{tangent}' is not an input of the program "
                          f"(inputs: {', '.join(inputs) or 'none'})", kind="usage")
-    if tangent is not None and passes.tensor_level(problem):
+    if tangent is not None and passes.has_arrays(problem):
         raise UsageError("--tangent seeds one number: on a program with arrays use gradcli jacobian "
                          "--mode forward, which seeds every element", kind="usage")
     sweep = evaluate(problem)  # values and adjoints; its errors are eval's errors

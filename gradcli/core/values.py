@@ -253,3 +253,14 @@ def quiet_arithmetic():
     import sys
 
     return np.errstate(all="ignore") if "numpy" in sys.modules else contextlib.nullcontext()
+
+
+def zero_like(v):
+    """The symbolic zero written out where a view shows every node: 0.0 for a number, ``v * 0.0``
+    for an array (its shape; the sign of each element kept, as the JSON always had it)."""
+    return v * 0.0 if is_array(v) else 0.0
+
+
+def not_computed(v) -> bool:
+    """Forward mode's mark on an adjoint it did not compute: a number that is nan (never an array)."""
+    return v is not None and not is_array(v) and v != v
