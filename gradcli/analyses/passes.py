@@ -13,9 +13,17 @@ from __future__ import annotations
 from gradcli.autodiff import sweeps
 
 
+def has_arrays(problem) -> bool:
+    """Whether the program holds an array: its rules then act on whole arrays (VJPs and JVPs, no scalar
+    local partial on an edge), which is where explanations differ (steps, paths, the graph, the
+    trace's tangent), and its results report shapes."""
+    return problem.arrays
+
+
 def forward(problem, inputs: dict | None = None) -> list:
     """Every node's value, at the problem's inputs or at ``inputs`` (node index -> value)."""
-    return sweeps.forward(problem.tape, problem.input_values() if inputs is None else inputs, problem.arrays)
+    return sweeps.forward(problem.tape, problem.input_values() if inputs is None else inputs,
+                          has_arrays(problem))
 
 
 def reverse(problem, vals: list, output: int, seed=None, keep=None) -> list:
@@ -24,12 +32,12 @@ def reverse(problem, vals: list, output: int, seed=None, keep=None) -> list:
     Where nothing arrives the adjoint is 0.0 (numbers) or None (arrays): ``values.elements``
     and ``values.or_zeros`` read both.
     """
-    return sweeps.reverse(problem.tape, vals, output, problem.arrays, seed, keep)
+    return sweeps.reverse(problem.tape, vals, output, has_arrays(problem), seed, keep)
 
 
 def tangents(problem, vals: list, seeds: dict, needed: list[bool] | None = None) -> list:
     """Every node's tangent given the seeded inputs' (forward mode; a number's seed is 1, one input)."""
-    if problem.arrays:
+    if has_arrays(problem):
         from gradcli.autodiff import array_sweeps
 
         return array_sweeps.tangents(problem.tape, vals, seeds, needed)
@@ -42,7 +50,7 @@ def tangents(problem, vals: list, seeds: dict, needed: list[bool] | None = None)
 def underflow_warnings(problem, vals: list, output: int, gradient: dict) -> list[str]:
     """Gradients that are 0 only because a number underflowed (numbers only: an array's zeros are
     element by element, and not looked into)."""
-    if problem.arrays:
+    if has_arrays(problem):
         return []
     from gradcli.autodiff.engine import underflow_warnings as scalar_warnings
 
@@ -51,15 +59,9 @@ def underflow_warnings(problem, vals: list, output: int, gradient: dict) -> list
 
 def shapes(problem, named: dict) -> dict[str, tuple] | None:
     """Each named value's shape, as a program with arrays reports them; None for a program of numbers."""
-    if not problem.arrays:
+    if not has_arrays(problem):
         return None
     from gradcli.core.values import shape
 
     return {name: shape(v) for name, v in named.items()}
 
-
-def has_arrays(problem) -> bool:
-    """Whether the program holds an array: its rules then act on whole arrays (VJPs and JVPs, no scalar
-    local partial on an edge), which is where explanations differ (steps, paths, the graph, the
-    trace's tangent), and its results report shapes."""
-    return problem.arrays
