@@ -49,7 +49,7 @@ def paths_rich(result: PathsResult):
     parts = [Text(f"{out} = {short(result.sweep.value)}", style="bold"),
              Text((ARRAY_BAUER if result.tensor else BAUER).format(out=out), style="italic"), Text("")]
     for item in result.inputs:
-        parts += [(_array_input_tree if result.tensor else _input_tree)(result, item), Text("")]
+        parts += [(_contribution_tree if result.tensor else _product_tree)(result, item), Text("")]
     if not result.inputs:
         parts.append(Text("(no inputs)"))
     return Group(*parts)
@@ -68,7 +68,8 @@ def _count_paths(head, item, out: str, listed: str) -> bool:
     return True
 
 
-def _input_tree(result: PathsResult, item: InputPaths):
+def _product_tree(result: PathsResult, item: InputPaths):
+    """One input of a program of numbers: each path's partials and product, and their sum checked."""
     from rich.text import Text
     from rich.tree import Tree
 
@@ -174,7 +175,7 @@ def _check(terms: str, total: float, gradient: float, derivative: str):
                 style="red")
 
 
-def _array_input_tree(result: PathsResult, item: InputPaths):
+def _contribution_tree(result: PathsResult, item: InputPaths):
     """One input of an array program: each path's rules (VJPs) and contribution, and their sum."""
     from rich.text import Text
     from rich.tree import Tree
