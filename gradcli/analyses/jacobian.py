@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
 from gradcli.autodiff.problem import Problem
-from gradcli.core.values import element_labels, elements, flatten, one_hot, ones_like, shape, size
+from gradcli.core.values import element_labels, flatten, joined_elements, one_hot, ones_like, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.limits import LimitError, limit_text, over_limit, size_text
 
@@ -119,14 +119,14 @@ def _dense_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: li
                     n -= 1
                     continue
                 tan = passes.tangents(problem, vals, {x: one_hot(vals[x], k)}, needed)
-                columns.append([t for y in rows for t in elements(tan[y], vals[y])])
+                columns.append(joined_elements([tan[y] for y in rows], [vals[y] for y in rows]))
         matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]
     else:
         matrix = []
         for y in rows:
             for k in range(size(vals[y])):
                 adj = passes.reverse(problem, vals, y, one_hot(vals[y], k))
-                matrix.append([g for x in cols for g in elements(adj[x], vals[x])])
+                matrix.append(joined_elements([adj[x] for x in cols], [vals[x] for x in cols]))
     warnings = [text for y, row in zip(rows, matrix)
                 for text in passes.underflow_warnings(problem, vals, y, dict(zip(inputs, row)))]
     shapes = passes.shapes(problem, {name: vals[tape.names[name]] for name in [*outputs, *inputs]})

@@ -11,13 +11,15 @@ seeds and tangents itself.  A scalar program still never imports numpy.
 from __future__ import annotations
 
 from gradcli.autodiff import sweeps
+from gradcli.core.values import any_array
 
 
 def has_arrays(problem) -> bool:
     """Whether the program holds an array: its rules then act on whole arrays (VJPs and JVPs, no scalar
     local partial on an edge), which is where explanations differ (steps, paths, the graph, the
     trace's tangent), and its results report shapes."""
-    return problem.arrays
+    # Problem.arrays, with the values asked in one pass: the sweeps ask it on every pass (descent's steps)
+    return problem.tape.arrays or any_array(problem.values.values())
 
 
 def forward(problem, inputs: dict | None = None) -> list:

@@ -264,3 +264,17 @@ def zero_like(v):
 def not_computed(v) -> bool:
     """Forward mode's mark on an adjoint it did not compute: a number that is nan (never an array)."""
     return v is not None and not is_array(v) and v != v
+
+
+def joined_elements(vs: list, likes: list) -> list[float]:
+    """``elements`` of each value, joined in order; numbers come back as they are, in one pass
+    (the scalar Jacobian's row is its adjoints)."""
+    if all(type(v) is float for v in vs):
+        return list(vs)
+    return [e for v, like in zip(vs, likes) for e in elements(v, like)]
+
+
+def any_array(vs) -> bool:
+    """Whether any of the values is an array: a list of floats is answered in one C-speed pass."""
+    vs = list(vs)
+    return not set(map(type, vs)) <= {float} and any(is_array(v) for v in vs)
