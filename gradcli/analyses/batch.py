@@ -270,10 +270,11 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
             if passes.has_arrays(problem):
                 raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
                                  "alone", kind="array-row")
-            vals = passes.forward(problem)
+            sweep = passes.of(problem)
+            vals = sweep.forward()
             rows = {}
             for y in batch.outputs:
-                adj = passes.reverse(problem, vals, problem.tape.names[y])
+                adj = sweep.reverse(vals, problem.tape.names[y])
                 rows[y] = (vals[problem.tape.names[y]], {x: adj[problem.tape.names[x]] for x in batch.wrt})
     except GradError as err:
         where = f"{err.location()}: " if err.location() else ""

@@ -224,6 +224,7 @@ def _check(problem: Problem, grad: Gradient, eps: float | None, rtol: float, ato
         chosen = sampled_elements(sizes, sample)
         result = CheckResult(grad, rtol, atol, eps, elements=sum(n for _, n in sizes), shapes=shapes,
                              sample=sample)
+    sweep = passes.of(problem)
     started = time.perf_counter()
     gradient = grad.gradient
     feeds = tape.cone([out])
@@ -236,7 +237,7 @@ def _check(problem: Problem, grad: Gradient, eps: float | None, rtol: float, ato
         up, down = _step(label, x, h)
 
         def run(v):
-            return passes.forward(problem, problem.input_values({name: with_element(value, index, v)}))
+            return sweep.forward(problem.input_values({name: with_element(value, index, v)}))
 
         vals_up, vals_down = _nudged(problem, label, up, h, run), _nudged(problem, label, down, h, run)
         f_up, f_down = vals_up[out], vals_down[out]
@@ -446,7 +447,7 @@ def nudge_step(x: float) -> float:
 def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
     after = x + nudge_step(x)
     try:
-        moved = passes.forward(problem, problem.input_values({name: after}))[problem.output_index]
+        moved = passes.of(problem).forward(problem.input_values({name: after}))[problem.output_index]
     except EvaluationError as exc:
         return Nudge(x, after, value, None, exc.message)
     return Nudge(x, after, value, moved)

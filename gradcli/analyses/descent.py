@@ -220,6 +220,7 @@ class Descent:
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
         self._columns = [tape.names[n] for n in data.columns] if data else []
+        self._passes = passes.of(problem)
         self._check_output = True
         # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
         self._batch = None
@@ -230,11 +231,11 @@ class Descent:
 
     def _sweep(self, inputs: dict) -> tuple[float, list]:
         """The loss and the gradient of each variable at one point (one data row)."""
-        vals = passes.forward(self.problem, inputs)
+        vals = self._passes.forward(inputs)
         if self._check_output:  # an array output is refused once, before the first sweep
             require_scalar_output(self.problem, vals)
             self._check_output = False
-        adj = passes.reverse(self.problem, vals, self._out)
+        adj = self._passes.reverse(vals, self._out)
         # a variable no gradient reaches holds the symbolic zero None: zeros of its shape
         return float(vals[self._out]), [or_zeros(adj[i], vals[i]) for i in self._wrt]
 

@@ -77,7 +77,8 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     One body for numbers and arrays (a number is an array of one element, seeded with 1).
     """
     tape = problem.tape
-    vals = passes.forward(problem)
+    sweep = passes.of(problem)
+    vals = sweep.forward()
     outputs, inputs = list(problem.outputs), list(problem.wrt)
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
@@ -91,15 +92,15 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     blocks = m * n > len(rows) * len(cols)  # some block has more than one entry: it may be diagonal
     structure = block_structure(tape, vals, rows, cols) if blocks and m * n > DENSE_SHOWN else {}
     if structure and all(s != DENSE for s in structure.values()):
-        result = _diagonal_jacobian(problem, vals, outputs, inputs, structure, mode_asked)
+        result = _diagonal_jacobian(problem, sweep, vals, outputs, inputs, structure, mode_asked)
     else:
-        result = _dense_jacobian(problem, vals, outputs, inputs, mode, n, m)
+        result = _dense_jacobian(problem, sweep, vals, outputs, inputs, mode, n, m)
     result.unread = [(y, x) for y in problem.outputs for x in problem.unread(y)]
     return result
 
 
-def _dense_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: list[str], mode: str,
-                    n: int, m: int) -> JacobianResult:
+def _dense_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outputs: list[str], inputs: list[str],
+                    mode: str, n: int, m: int) -> JacobianResult:
     """Over the flattened elements of outputs and inputs: a forward pass per input element (a one-hot
     tangent), or a reverse pass per output element (a one-hot gradient)."""
     if over_limit(m * n):
@@ -118,17 +119,17 @@ def _dense_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: li
                     columns.append([0.0] * m)
                     n -= 1
                     continue
-                tan = passes.tangents(problem, vals, {x: one_hot(vals[x], k)}, needed)
+                tan = sweep.tangents(vals, {x: one_hot(vals[x], k)}, needed)
                 columns.append(joined_elements([tan[y] for y in rows], [vals[y] for y in rows]))
         matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]
     else:
         matrix = []
         for y in rows:
             for k in range(size(vals[y])):
-                adj = passes.reverse(problem, vals, y, one_hot(vals[y], k))
+                adj = sweep.reverse(vals, y, one_hot(vals[y], k))
                 matrix.append(joined_elements([adj[x] for x in cols], [vals[x] for x in cols]))
     warnings = [text for y, row in zip(rows, matrix)
-                for text in passes.underflow_warnings(problem, vals, y, dict(zip(inputs, row)))]
+                for text in sweep.underflow_warnings(vals, y, dict(zip(inputs, row)))]
     shapes = passes.shapes(problem, {name: vals[tape.names[name]] for name in [*outputs, *inputs]})
     return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
                           n if mode == "forward" else m, shapes, _labels(outputs, shapes),
@@ -170,8 +171,8 @@ def block_structure(tape, vals: list, rows: list[int], cols: list[int]) -> dict[
     return structure
 
 
-def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: list[str], structure: dict,
-                       mode: str | None) -> JacobianResult:
+def _diagonal_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outputs: list[str], inputs: list[str],
+                       structure: dict, mode: str | None) -> JacobianResult:
     """A Jacobian of diagonal (or zero) blocks, d q[i]/d x[i] for each output q and input x: one forward
     pass per input seeded with ones (each output's tangent is then its diagonal), or one reverse pass
     per output seeded with ones (each input's adjoint is then its diagonal); the fewer passes without
@@ -191,13 +192,13 @@ def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs:
         needed = tape.cone(rows)
         columns = []
         for x in cols:
-            tan = passes.tangents(problem, vals, {x: ones_like(vals[x])}, needed)
+            tan = sweep.tangents(vals, {x: ones_like(vals[x])}, needed)
             columns.append([d for y in rows for d in entries(y, x, tan[y])])
         matrix = [list(row) for row in zip(*columns)]
     else:
         blocks = []
         for y in rows:
-            adj = passes.reverse(problem, vals, y, ones_like(vals[y]))
+            adj = sweep.reverse(vals, y, ones_like(vals[y]))
             blocks.append(list(zip(*[entries(y, x, adj[x]) for x in cols])))
         matrix = [list(row) for block in blocks for row in block]
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}

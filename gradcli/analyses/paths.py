@@ -509,7 +509,8 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
     """One body for numbers and arrays, each input's gradient the total of its paths (``PathGraph.total``)."""
     tape = problem.tape
     output = problem.output_index
-    values = passes.forward(problem)
+    sweep = passes.of(problem)
+    values = sweep.forward()
     require_scalar_output(problem, values)
     graph = PathGraph(tape, values, output, tensor=passes.has_arrays(problem))
     starts = [tape.names[name] for name in problem.wrt]
@@ -518,7 +519,7 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
         if counts[s] > PATH_LIMIT:
             raise too_many_paths(name, counts[s], problem.output)
     keep = None if problem.intermediates else [*tape.inputs, output]
-    adjoints = list(passes.reverse(problem, values, output, keep=keep))  # the intermediates (eval --all)
+    adjoints = list(sweep.reverse(values, output, keep=keep))  # the intermediates (eval --all)
     for s in starts:
         adjoints[s] = graph.total(s)  # no path: 0.0, or the symbolic zero None on arrays
     return Gradient(problem, values, adjoints, mode="paths", passes=sum(counts[s] for s in starts),

@@ -273,8 +273,3 @@ def joined_elements(vs: list, likes: list) -> list[float]:
         return list(vs)
     return [e for v, like in zip(vs, likes) for e in elements(v, like)]
 
-
-def any_array(vs) -> bool:
-    """Whether any of the values is an array: a list of floats is answered in one C-speed pass."""
-    vs = list(vs)
-    return not set(map(type, vs)) <= {float} and any(is_array(v) for v in vs)
