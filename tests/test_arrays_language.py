@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, assert_error, central_difference, program_error, run
 from gradcli.autodiff.problem import evaluate, load, parse_bindings
 from gradcli.core.lower import build_tape
-from gradcli.core.pretty import pretty
+from pretty import pretty
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.lang.syntax import parse_program
 

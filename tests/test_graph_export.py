@@ -9,6 +9,7 @@ import pytest
 
 from conftest import SAMPLES, assert_error, run, run_json
 from gradcli.analyses import export
+from gradcli.render import graph_writers
 from gradcli.support.numbers import short
 
 NG = ["u = b*c; v = a + u; J = 3*v", "a=5", "b=3", "c=2"]
@@ -102,10 +103,10 @@ def test_labels_are_escaped_for_graphviz():
         export.GraphNode(0, "input", 'a<"b">&c', 'a<"b">&c', None, 2.0, 0.5),
         export.GraphNode(1, "op", "f", 'f = g("x") > 0', 'g("x") > 0', 1.0, 1.0),
     ], [export.GraphEdge(0, 1, 0, 0.5, 'say "hi" \\ <there>')], [0])
-    done = subprocess.run(["dot", "-Tsvg"], input=export.to_dot(g), capture_output=True, text=True)
+    done = subprocess.run(["dot", "-Tsvg"], input=graph_writers.to_dot(g), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "a&lt;&quot;b&quot;&gt;&amp;c" in done.stdout
-    mermaid = export.to_mermaid(g)
+    mermaid = graph_writers.to_mermaid(g)
     assert 'a#lt;#quot;b#quot;#gt;#amp;c' in mermaid and mermaid.count('"') % 2 == 0
 
 
@@ -123,7 +124,7 @@ def test_mermaid_structure():
 
 
 def test_missing_graphviz_says_how_to_install(monkeypatch):
-    monkeypatch.setattr(export.shutil, "which", lambda name: None)
+    monkeypatch.setattr(graph_writers.shutil, "which", lambda name: None)
     assert_error(["graph", *NG, "--format", "svg"], 2, "apt-get install graphviz", "brew install graphviz")
 
 
@@ -140,9 +141,9 @@ def test_deep_graph_does_not_recurse():
 
     program = "x0 = 1\n" + "\n".join(f"x{i} = sin(x{i - 1})" for i in range(1, 5001))
     g = export.annotate(evaluate(load(program)))
-    assert len(export.to_json(g)["edges"]) == 5000
-    assert export.to_mermaid(g).count("-->") == 5000
-    assert export.to_dot(g).count(" -> ") == 5000
+    assert len(graph_writers.to_json(g)["edges"]) == 5000
+    assert graph_writers.to_mermaid(g).count("-->") == 5000
+    assert graph_writers.to_dot(g).count(" -> ") == 5000
     assert g.nodes[0].adjoint == pytest.approx(
         math.prod(math.cos(n.value) for n in g.nodes[:-1]), rel=1e-9)  # chain rule: product of cosines
 

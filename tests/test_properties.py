@@ -20,7 +20,7 @@ from gradcli.autodiff.engine import forward, reverse
 from gradcli.support.errors import GradError
 from gradcli.core.lower import build_tape
 from gradcli.analyses.modes import MODES, compute
-from gradcli.core.pretty import pretty
+from pretty import pretty
 from gradcli.autodiff.problem import evaluate, load
 from gradcli.lang.syntax import parse_program
 from strategies import SETTINGS, programs

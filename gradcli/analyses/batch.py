@@ -19,11 +19,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gradcli.autodiff import row_sweeps, sweeps
+from gradcli.analyses import passes
+from gradcli.autodiff import row_sweeps
 from gradcli.analyses.columns import ColumnRules
 from gradcli.autodiff.problem import Problem, check_shapes, evaluate
 from gradcli.core.arrays import ShapeError
-from gradcli.core.values import as_value, is_array, np, to_json
+from gradcli.core.values import as_value, np, shape, to_json
 from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error
 from gradcli.support.errors import GradError, UsageError
 
@@ -75,7 +76,7 @@ def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = 
     """Match the header to the program's inputs; a usage error if no row could be evaluated."""
     rules = ColumnRules(problem, bound)
     columns, extras = rules.split(reader.header, reader.name, reader.header_line)
-    if kind == CHECK and check_options.get("sample") is not None and not problem.arrays:
+    if kind == CHECK and check_options.get("sample") is not None and not passes.has_arrays(problem):
         raise UsageError("--sample applies to programs with arrays (it samples their elements); "
                          "a program of numbers checks every input")
     given = set(columns)
@@ -89,7 +90,7 @@ def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = 
 def run(batch: Batch):
     """Each chunk's ``RowsResult``, in row order."""
     vectorized = batch.kind != CHECK and row_sweeps.vectorizable(batch.problem.tape) and \
-        not any(is_array(v) for v in batch.problem.values.values())
+        all(not shape(v) for v in batch.problem.values.values())  # every bound value a number
     for chunk in batch.reader.chunks():
         yield _chunk(batch, chunk, vectorized)
 
@@ -178,7 +179,7 @@ def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set):
             continue
         if cell is MISSING and default is not None:  # a JSON line without the key: the input's value
             values[i] = default
-            if is_array(default):
+            if shape(default):  # an array: the row is evaluated alone
                 one_by_one.add(i)
             continue
         if cell is MISSING or cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -240,7 +241,7 @@ def _sweep(batch: Batch, columns: dict, n: int, result: RowsResult) -> list[int]
 
 
 def _per_row(v, n: int) -> list:
-    return v.tolist() if is_array(v) else [float(v)] * n
+    return np.broadcast_to(v, (n,)).tolist()  # a number (every row's) or one per row
 
 
 def _row_problem(problem: Problem, values: dict) -> Problem:
@@ -248,7 +249,7 @@ def _row_problem(problem: Problem, values: dict) -> Problem:
     (a ``GradError`` at the place where they do not fit)."""
     row = Problem(problem.tape, {**problem.values, **values}, problem.output, problem.wrt, problem.outputs,
                   problem.program_names)
-    if row.arrays:
+    if passes.has_arrays(row):
         row.shapes = check_shapes(problem.tape, problem.tape, row.values, values, what="column")
     return row
 
@@ -266,13 +267,14 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
             gradient = evaluate(problem)
             rows = {problem.output: (gradient.value, gradient.gradient)}
         else:
-            if problem.arrays:
+            if passes.has_arrays(problem):
                 raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
                                  "alone", kind="array-row")
-            vals = sweeps.forward(problem.tape, problem.input_values())
+            sweep = passes.of(problem)
+            vals = sweep.forward()
             rows = {}
             for y in batch.outputs:
-                adj = sweeps.reverse(problem.tape, vals, problem.tape.names[y])
+                adj = sweep.reverse(vals, problem.tape.names[y])
                 rows[y] = (vals[problem.tape.names[y]], {x: adj[problem.tape.names[x]] for x in batch.wrt})
     except GradError as err:
         where = f"{err.location()}: " if err.location() else ""

@@ -47,9 +47,10 @@ import math
 import sys
 from dataclasses import dataclass, field
 
-from gradcli.autodiff.engine import forward
+from gradcli.analyses import passes
 from gradcli.support.errors import EvaluationError, ExitCode, GradError, UsageError
 from gradcli.core.tape import OPERATION, Tape
+from gradcli.core.values import element, element_label, flat_index, shape, size, with_element
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
@@ -123,10 +124,10 @@ class CheckResult:
     rtol: float
     atol: float
     eps: float | None  # the fixed step asked for, or None for the scaled default
-    inputs: list[InputCheck] = field(default_factory=list)  # with arrays: one per element checked
-    elements: int | None = None  # with arrays: how many input elements there are in all
-    sample: int | None = None  # with arrays: the most elements checked (beyond, a seeded sample)
-    shapes: dict[str, tuple] | None = None  # with arrays: each input's shape
+    inputs: list[InputCheck] = field(default_factory=list)  # an array program: one per element checked
+    elements: int | None = None  # an array program: how many input elements there are in all
+    sample: int | None = None  # an array program: the most elements checked (beyond, a seeded sample)
+    shapes: dict[str, tuple] | None = None  # an array program: each input's shape
 
     @property
     def sampled(self) -> bool:
@@ -195,74 +196,48 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
         raise UsageError(f"--eps {eps}: the step must be a positive number")
     if sample is not None and sample < 1:
         raise UsageError(f"--sample {sample}: check at least one element")
-    if sample is not None and not problem.arrays:
+    shapes = passes.shapes(problem, {name: problem.values[name] for name in problem.wrt})
+    if sample is not None and shapes is None:
         raise UsageError("--sample applies to programs with arrays (it samples their elements); "
                          "a program of numbers checks every input")
-    grad = evaluate(problem)
-    if problem.arrays:
-        return _check_elements(problem, grad, eps, rtol, atol, sample or MAX_ELEMENTS, announce)
-    tape = problem.tape
-    out = problem.output_index
-    feeds = tape.cone([out])
-    kinked = [_at_kink(tape, node.index, grad.values) for node in tape.nodes]
-    result = CheckResult(grad, rtol, atol, eps)
-    for name in problem.wrt:
-        index = tape.names[name]
-        x = problem.values[name]
-        h = eps if eps is not None else STEP * max(1.0, abs(x))
-        up, down = _step(name, x, h)
-        vals_up = _nudged(problem, name, up, h)
-        vals_down = _nudged(problem, name, down, h)
-        f_up, f_down = vals_up[out], vals_down[out]
-        numeric = (f_up - f_down) / (up - down)
-        analytic = grad.adjoints[index]
-        floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
-        asked = atol + rtol * max(abs(analytic), abs(numeric))
-        tolerance = asked + floor
-        cone = [f and d for f, d in zip(feeds, tape.depends_on([index]))]
-        kink = _kink_reason(tape, cone, kinked, vals_up, vals_down)
-        status = KINK if kink else _verdict(analytic, numeric, asked, tolerance)
-        result.inputs.append(InputCheck(name, x, analytic, numeric, (up - down) / 2, tolerance, floor,
-                                        status, kink, _nudge(problem, name, x, grad.value)))
-    return result
+    return _check(problem, evaluate(problem), eps, rtol, atol, shapes, sample or MAX_ELEMENTS, announce)
 
 
-def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: float,
-                    atol: float, sample: int, announce=None) -> CheckResult:
-    """The check of a program with arrays: one central difference per input element."""
+def _check(problem: Problem, grad: Gradient, eps: float | None, rtol: float, atol: float,
+           shapes: dict | None, sample: int, announce=None) -> CheckResult:
+    """One central difference per input element (a number is one element, and every input is checked).
+
+    Only the kink test differs: a program of numbers looks for kinks on the paths from the input
+    (and nudges each input to show the output move); with arrays, on the elements the step reaches.
+    """
     import time
-
-    from gradcli.autodiff.array_sweeps import forward as array_forward
-    from gradcli.core.values import element, element_label, flat_index, is_array, shape, size
 
     tape = problem.tape
     out = problem.output_index
     names = problem.wrt
-    shapes = {name: shape(problem.values[name]) for name in names}
-    chosen = sampled_elements([(name, size(problem.values[name])) for name in names], sample)
-    result = CheckResult(grad, rtol, atol, eps, elements=sum(size(problem.values[n]) for n in names),
-                         shapes=shapes, sample=sample)
+    sizes = [(name, size(problem.values[name])) for name in names]
+    if shapes is None:
+        chosen = [(name, 0) for name in names]
+        result = CheckResult(grad, rtol, atol, eps)
+        kinked = [_at_kink(tape, node.index, grad.values) for node in tape.nodes]
+    else:
+        chosen = sampled_elements(sizes, sample)
+        result = CheckResult(grad, rtol, atol, eps, elements=sum(n for _, n in sizes), shapes=shapes,
+                             sample=sample)
+    sweep = passes.of(problem)
     started = time.perf_counter()
     gradient = grad.gradient
     feeds = tape.cone([out])
     for name, k in chosen:
-        index = flat_index(shapes[name], k)
-        label = element_label(name, index)
         value = problem.values[name]
+        index = flat_index(shape(value), k)
+        label = element_label(name, index)
         x = element(value, index)
-
-        def moved(to: float):
-            if not is_array(value):
-                return to
-            copy = value.copy()
-            copy[index] = to
-            return copy
-
         h = eps if eps is not None else STEP * max(1.0, abs(x))
         up, down = _step(label, x, h)
 
         def run(v):
-            return array_forward(tape, problem.input_values({name: moved(v)}))
+            return sweep.forward(problem.input_values({name: with_element(value, index, v)}))
 
         vals_up, vals_down = _nudged(problem, label, up, h, run), _nudged(problem, label, down, h, run)
         f_up, f_down = vals_up[out], vals_down[out]
@@ -271,11 +246,16 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
         floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
         asked = atol + rtol * max(abs(analytic), abs(numeric))
         tolerance = asked + floor
-        kink = _element_kink_reason(tape, feeds, grad.values, vals_up, vals_down)
+        if shapes is None:
+            cone = [f and d for f, d in zip(feeds, tape.depends_on([tape.names[name]]))]
+            kink = _kink_reason(tape, cone, kinked, vals_up, vals_down)
+            nudge = _nudge(problem, name, x, grad.value)
+        else:
+            kink, nudge = _element_kink_reason(tape, feeds, grad.values, vals_up, vals_down), None
         status = KINK if kink else _verdict(analytic, numeric, asked, tolerance)
         result.inputs.append(InputCheck(label, x, analytic, numeric, (up - down) / 2, tolerance, floor,
-                                        status, kink, None))
-        if len(result.inputs) == 1 and announce is not None:
+                                        status, kink, nudge))
+        if len(result.inputs) == 1 and announce is not None and shapes is not None:
             _announce_if_long(announce, time.perf_counter() - started, len(chosen), result.elements)
     return result
 
@@ -446,15 +426,13 @@ def _partials(node, vals) -> list[float]:
     return [node.op.partial(j, operands, vals[node.index]) for j in range(len(operands))]
 
 
-def _nudged(problem: Problem, name: str, x: float, h: float, run=None) -> list[float]:
-    """Every node's value with ``name`` (an input, or an element's label with ``run``) moved to x."""
+def _nudged(problem: Problem, label: str, x: float, h: float, run) -> list[float]:
+    """Every node's value with the input element ``label`` moved to x (``run(x)``)."""
     try:
-        if run is not None:
-            return run(x)
-        return forward(problem.tape, problem.input_values({name: x}))
+        return run(x)
     except EvaluationError as exc:
         raise EvaluationError(
-            f"checking {name}: at {name} = {short(x)} (a step of {h:.3g}) {exc.message}; "
+            f"checking {label}: at {label} = {short(x)} (a step of {h:.3g}) {exc.message}; "
             "the step leaves the domain: try a smaller --eps",
             exc.line, exc.column, exc.source, kind="domain") from None
 
@@ -469,7 +447,7 @@ def nudge_step(x: float) -> float:
 def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
     after = x + nudge_step(x)
     try:
-        moved = forward(problem.tape, problem.input_values({name: after}))[problem.output_index]
+        moved = passes.of(problem).forward(problem.input_values({name: after}))[problem.output_index]
     except EvaluationError as exc:
         return Nudge(x, after, value, None, exc.message)
     return Nudge(x, after, value, moved)

@@ -27,10 +27,11 @@ from array import array
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from gradcli.analyses import passes
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.row_sweeps import vectorizable
 from gradcli.support.data_rows import MISSING, DataReader
-from gradcli.core.values import all_finite, brief, norm_of, shape, zeros
+from gradcli.core.values import all_finite, brief, norm_of, or_zeros, quiet_arithmetic
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.analyses.columns import ColumnRules
@@ -181,7 +182,7 @@ def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     values.update(first_row)
     tape.differentiate([tape.names[n] for n in wrt])  # no gradient is taken along the data's edges
     prepared = Problem(tape, values, problem.output, wrt)
-    if prepared.arrays:  # every row is numbers, so the first row's shapes are every row's
+    if passes.has_arrays(prepared):  # every row is numbers, so the first row's shapes are every row's
         prepared.shapes = check_shapes(tape, tape, values, first_row, what="data column")
     return prepared
 
@@ -219,28 +220,24 @@ class Descent:
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
         self._columns = [tape.names[n] for n in data.columns] if data else []
-        self._arrays = problem.arrays
-        self._check_output = True  # an array output is refused once, before the first sweep
-        # A program of scalar ops over data rows: every row at once, one sweep per step.
+        self._passes = passes.of(problem)
+        self._check_output = True
+        # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
         self._batch = None
-        if data is not None and not self._arrays and vectorizable(tape):
+        if data is not None and not passes.has_arrays(problem) and vectorizable(tape):
             from gradcli.core.values import np
 
             self._batch = [np.array([row[k] for row in data.rows]) for k in range(len(data.columns))]
 
     def _sweep(self, inputs: dict) -> tuple[float, list]:
         """The loss and the gradient of each variable at one point (one data row)."""
-        tape, out, arrays = self.problem.tape, self._out, self._arrays
-        vals = sweeps.forward(tape, inputs, arrays)
-        if arrays:
-            if self._check_output:
-                require_scalar_output(self.problem, vals)
-                self._check_output = False
-            # a variable no gradient reaches holds the symbolic zero None: zeros of its shape
-            adj = sweeps.reverse(tape, vals, out, arrays)
-            return float(vals[out]), [zeros(shape(vals[i])) if adj[i] is None else adj[i] for i in self._wrt]
-        adj = sweeps.reverse(tape, vals, out)
-        return vals[out], [adj[i] for i in self._wrt]
+        vals = self._passes.forward(inputs)
+        if self._check_output:  # an array output is refused once, before the first sweep
+            require_scalar_output(self.problem, vals)
+            self._check_output = False
+        adj = self._passes.reverse(vals, self._out)
+        # a variable no gradient reaches holds the symbolic zero None: zeros of its shape
+        return float(vals[self._out]), [or_zeros(adj[i], vals[i]) for i in self._wrt]
 
     def _loss_and_gradient(self, inputs: dict) -> tuple[float, list]:
         if self.data is None:
@@ -259,7 +256,6 @@ class Descent:
         rows do not mix, and seeding the output with 1/n gives the mean gradient (a variable,
         one number for every row, receives the sum over the rows: ``values.unbroadcast``).
         """
-        from gradcli.autodiff import array_sweeps
         from gradcli.core.values import np
 
         batch = dict(inputs)
@@ -267,8 +263,8 @@ class Descent:
             batch[index] = column
         tape, out = self.problem.tape, self._out
         n = len(self.data.rows)
-        vals = array_sweeps.forward(tape, batch)
-        adj = array_sweeps.reverse(tape, vals, out, seed=np.full(n, 1.0 / n))
+        vals = sweeps.forward(tape, batch, True)  # the rows are an array: the array sweeps
+        adj = sweeps.reverse(tape, vals, out, True, np.full(n, 1.0 / n))
         return float(np.mean(vals[out])), [0.0 if adj[i] is None else float(adj[i]) for i in self._wrt]
 
     def _row_by_row(self, inputs: dict) -> tuple[float, list]:
@@ -325,11 +321,7 @@ class Descent:
 
     def _update(self, x: list, grad: list) -> list:
         """``w - lr * gradient`` for every variable; an overflow there is found by ``_require_finite``."""
-        if not self._arrays:
-            return [v - self.lr * g for v, g in zip(x, grad)]
-        from gradcli.core.values import np
-
-        with np.errstate(all="ignore"):
+        with quiet_arithmetic():
             return [v - self.lr * g for v, g in zip(x, grad)]
 
     def _require_finite(self, k: int, x: list, last: Step) -> None:

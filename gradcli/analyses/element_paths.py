@@ -25,7 +25,7 @@ from gradcli.analyses.paths import InputPaths, Path, PathGraph, check_listing
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.problem import Problem
 from gradcli.core.tape import CONST, OPERATION
-from gradcli.core.values import element, element_label, flat_index, is_array, shape, shape_text
+from gradcli.core.values import element, element_label, flat_index, shape, shape_text
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.support.limits import LimitError
@@ -80,8 +80,8 @@ def element_rule(node, k: tuple, ans, args: list, label=None) -> list:
         return rule(node.params, k, ans, args, label)
     if not op.scalar:
         raise UsageError(f"--element: the op {op.symbol} has no element-level rule", kind="usage")
-    scalars = [element(a, _broadcast_index(k, shape(a))) if is_array(a) else a for a in args]
-    out = element(ans, k) if is_array(ans) else ans
+    scalars = [element(a, _broadcast_index(k, shape(a))) for a in args]
+    out = element(ans, k)
     rows = []
     for j, a in enumerate(args):
         index = _broadcast_index(k, shape(a))
@@ -179,7 +179,7 @@ class ElementGraph(PathGraph):
 
             def label(j, index):
                 n = i if j < 0 else node.args[j]
-                if nodes[n].kind == CONST and is_array(values[n]):  # an element of [1, 2]: its number
+                if nodes[n].kind == CONST and shape(values[n]):  # an element of [1, 2]: its number
                     return repr(float(element(values[n], index)))
                 return element_label(nodes[n].label, index)
 
@@ -261,7 +261,7 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
     best = graph.best_paths(capped, max_paths) if capped else {}
     for (name, index), v in zip(starts, nodes):
         g = adjoints[tape.names[name]]
-        gradient = 0.0 if g is None else element(g, index) if is_array(g) else float(g)
+        gradient = 0.0 if g is None else element(g, index)
         label = element_label(name, index)
         if v is None:
             result.inputs.append(InputPaths(label, -1, gradient, 0, [], False))

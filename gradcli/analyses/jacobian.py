@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.autodiff.engine import forward, reverse, underflow_warnings
+from gradcli.analyses import passes
+from gradcli.autodiff.problem import Problem
+from gradcli.core.values import element_labels, flatten, joined_elements, one_hot, ones_like, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.limits import LimitError, limit_text, over_limit, size_text
-from gradcli.autodiff.forward import tangents
-from gradcli.autodiff.problem import Problem
 
 JACOBIAN_MODES = ("forward", "reverse")
 DENSE_SHOWN = 10_000  # entries: a diagonal Jacobian larger than this is shown as its diagonals
@@ -72,47 +72,13 @@ def cheaper_mode(n_inputs: int, n_outputs: int) -> str:
 
 
 def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
-    """Every output's derivative (``problem.outputs``, rows) with respect to every input in ``wrt`` (columns)."""
-    result = _array_jacobian(problem, mode) if problem.arrays else _scalar_jacobian(problem, mode)
-    result.unread = [(y, x) for y in problem.outputs for x in problem.unread(y)]
-    return result
+    """Every output's derivative (``problem.outputs``, rows) with respect to every input in ``wrt`` (columns).
 
-
-def _scalar_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
-    outputs = problem.outputs
-    if mode is None:
-        mode = cheaper_mode(len(problem.wrt), len(outputs))
-    if mode not in JACOBIAN_MODES:
-        raise UsageError(f"unknown mode {mode!r}: use forward or reverse")
+    One body for numbers and arrays (a number is an array of one element, seeded with 1).
+    """
     tape = problem.tape
-    vals = forward(tape, problem.input_values())
-    rows = [tape.names[y] for y in outputs]
-    cols = [tape.names[x] for x in problem.wrt]
-    if mode == "forward":
-        needed = tape.cone(rows)  # an input no output reads: a column of zeros, no pass
-        zero = [0.0] * len(tape.nodes)
-        columns = [tangents(tape, vals, x, needed) if needed[x] else zero for x in cols]
-        matrix = [[column[y] for column in columns] for y in rows]
-        passes = sum(1 for x in cols if needed[x])
-    else:
-        matrix = []
-        for y in rows:
-            adj = reverse(tape, vals, y)
-            matrix.append([adj[x] for x in cols])
-        passes = len(rows)
-    warnings = [text for y, row in zip(rows, matrix)
-                for text in underflow_warnings(tape, vals, y, dict(zip(problem.wrt, row)))]
-    return JacobianResult(list(outputs), list(problem.wrt), {y: vals[tape.names[y]] for y in outputs},
-                          matrix, mode, passes, warnings=warnings)
-
-
-def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
-    """The Jacobian of a program with arrays, over the flattened elements of outputs and inputs."""
-    from gradcli.autodiff import array_sweeps
-    from gradcli.core.values import element_labels, flatten, is_array, np, shape, size
-
-    tape = problem.tape
-    vals = array_sweeps.forward(tape, problem.input_values())
+    sweep = passes.of(problem)
+    vals = sweep.forward()
     outputs, inputs = list(problem.outputs), list(problem.wrt)
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
@@ -123,25 +89,27 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
         mode = cheaper_mode(n, m)
     if mode not in JACOBIAN_MODES:
         raise UsageError(f"unknown mode {mode!r}: use forward or reverse")
-    structure = block_structure(tape, vals, rows, cols) if m * n > DENSE_SHOWN else {}
+    blocks = m * n > len(rows) * len(cols)  # some block has more than one entry: it may be diagonal
+    structure = block_structure(tape, vals, rows, cols) if blocks and m * n > DENSE_SHOWN else {}
     if structure and all(s != DENSE for s in structure.values()):
-        return _diagonal_jacobian(problem, vals, outputs, inputs, structure, mode_asked)
+        result = _diagonal_jacobian(problem, sweep, vals, outputs, inputs, structure, mode_asked)
+    else:
+        result = _dense_jacobian(problem, sweep, vals, outputs, inputs, mode, n, m)
+    result.unread = [(y, x) for y in problem.outputs for x in problem.unread(y)]
+    return result
+
+
+def _dense_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outputs: list[str], inputs: list[str],
+                    mode: str, n: int, m: int) -> JacobianResult:
+    """Over the flattened elements of outputs and inputs: a forward pass per input element (a one-hot
+    tangent), or a reverse pass per output element (a one-hot gradient)."""
     if over_limit(m * n):
         raise LimitError(f"the Jacobian would be {m:,} output elements × {n:,} input elements, "
                          f"{size_text(m * n)}, and it is not diagonal; {limit_text()}, or narrow it "
                          "with --of and --wrt")
-
-    def one_hot(value, k):
-        if not is_array(value):
-            return 1.0
-        seed = np.zeros(value.size)
-        seed[k] = 1.0
-        return seed.reshape(value.shape)
-
-    def elements(v, like) -> list[float]:
-        """A gradient or tangent flattened (None, the symbolic zero, as zeros of ``like``'s size)."""
-        return [0.0] * size(like) if v is None else flatten(v)
-
+    tape = problem.tape
+    rows = [tape.names[y] for y in outputs]
+    cols = [tape.names[x] for x in inputs]
     if mode == "forward":
         needed = tape.cone(rows)
         columns = []  # one per input element: every output element's derivative
@@ -151,20 +119,26 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
                     columns.append([0.0] * m)
                     n -= 1
                     continue
-                tan = array_sweeps.tangents(tape, vals, {x: one_hot(vals[x], k)}, needed)
-                columns.append([t for y in rows for t in elements(tan[y], vals[y])])
+                tan = sweep.tangents(vals, {x: one_hot(vals[x], k)}, needed)
+                columns.append(joined_elements([tan[y] for y in rows], [vals[y] for y in rows]))
         matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]
     else:
         matrix = []
         for y in rows:
             for k in range(size(vals[y])):
-                adj = array_sweeps.reverse(tape, vals, y, one_hot(vals[y], k))
-                matrix.append([g for x in cols for g in elements(adj[x], vals[x])])
-    shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}
+                adj = sweep.reverse(vals, y, one_hot(vals[y], k))
+                matrix.append(joined_elements([adj[x] for x in cols], [vals[x] for x in cols]))
+    warnings = [text for y, row in zip(rows, matrix)
+                for text in sweep.underflow_warnings(vals, y, dict(zip(inputs, row)))]
+    shapes = passes.shapes(problem, {name: vals[tape.names[name]] for name in [*outputs, *inputs]})
     return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
-                          n if mode == "forward" else m, shapes,
-                          [label for y in outputs for label in element_labels(y, shapes[y])],
-                          [label for x in inputs for label in element_labels(x, shapes[x])])
+                          n if mode == "forward" else m, shapes, _labels(outputs, shapes),
+                          _labels(inputs, shapes), warnings)
+
+
+def _labels(names: list[str], shapes: dict | None) -> list[str]:
+    """Each element's label (``q[0]``), the names themselves for numbers."""
+    return [label for name in names for label in element_labels(name, shapes[name] if shapes else ())]
 
 
 def block_structure(tape, vals: list, rows: list[int], cols: list[int]) -> dict[tuple[int, int], str]:
@@ -176,7 +150,6 @@ def block_structure(tape, vals: list, rows: list[int], cols: list[int]) -> dict[
     One pass over the tape per input, in tape order.
     """
     from gradcli.core.tape import OPERATION
-    from gradcli.core.values import shape
 
     structure = {}
     for x in cols:
@@ -198,22 +171,16 @@ def block_structure(tape, vals: list, rows: list[int], cols: list[int]) -> dict[
     return structure
 
 
-def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs: list[str], structure: dict,
-                       mode: str | None) -> JacobianResult:
+def _diagonal_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outputs: list[str], inputs: list[str],
+                       structure: dict, mode: str | None) -> JacobianResult:
     """A Jacobian of diagonal (or zero) blocks, d q[i]/d x[i] for each output q and input x: one forward
     pass per input seeded with ones (each output's tangent is then its diagonal), or one reverse pass
     per output seeded with ones (each input's adjoint is then its diagonal); the fewer passes without
     a mode asked for, reverse at a tie."""
-    from gradcli.autodiff import array_sweeps
-    from gradcli.core.values import element_labels, flatten, np, shape, size
-
     tape = problem.tape
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
     mode = mode or cheaper_mode(len(cols), len(rows))
-
-    def ones(i):
-        return np.ones(shape(vals[i])) if shape(vals[i]) else 1.0
 
     def entries(y, x, found) -> list[float]:
         """Block (y, x)'s diagonal: the pass's array, or zeros (one per element of y) for a zero block."""
@@ -225,13 +192,13 @@ def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs:
         needed = tape.cone(rows)
         columns = []
         for x in cols:
-            tan = array_sweeps.tangents(tape, vals, {x: ones(x)}, needed)
+            tan = sweep.tangents(vals, {x: ones_like(vals[x])}, needed)
             columns.append([d for y in rows for d in entries(y, x, tan[y])])
         matrix = [list(row) for row in zip(*columns)]
     else:
         blocks = []
         for y in rows:
-            adj = array_sweeps.reverse(tape, vals, y, ones(y))
+            adj = sweep.reverse(vals, y, ones_like(vals[y]))
             blocks.append(list(zip(*[entries(y, x, adj[x]) for x in cols])))
         matrix = [list(row) for block in blocks for row in block]
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}

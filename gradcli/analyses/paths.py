@@ -31,14 +31,14 @@ from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.values import norm_of, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
-from gradcli.autodiff.problem import Gradient, Problem, evaluate
+from gradcli.autodiff.problem import Gradient, Problem, evaluate, require_scalar_output
 from gradcli.core.formulas import partial_formula, tensor_formula
 
 # eval --mode paths refuses inputs with more paths than this.
@@ -168,6 +168,16 @@ class PathGraph:
         for e in reversed(path_edges):
             prod = edges[e].partial * prod
         return prod
+
+    def total(self, start: int):
+        """The sum of every path's product (streamed) or, on arrays, of every path's contribution."""
+        if not self.tensor:
+            return self.path_sum(start)
+        total = None
+        for edges in self.all_paths(start):
+            contribution = self.product(edges)
+            total = contribution if total is None else total + contribution
+        return total
 
     def _vjp_chain(self, path_edges: list[int]):
         g = 1.0
@@ -369,8 +379,8 @@ class PathsResult:
     graph: PathGraph
     inputs: list[InputPaths] = field(default_factory=list)
     max_paths: int = 20
-    arrays: bool = False  # contributions are arrays, ranked by their norm
-    searched: int | None = None  # on arrays: how many paths an input's listing was chosen from, at most
+    tensor: bool = False  # contributions are arrays (VJP chains), ranked by their norm
+    searched: int | None = None  # tensor-level: how many paths an input's listing was chosen from, at most
 
 
 def _path(graph: PathGraph, start: int, path_edges: list[int]) -> Path:
@@ -403,33 +413,41 @@ def explain_paths(problem: Problem, max_paths: int = 20) -> PathsResult:
 
 
 def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
-    if problem.arrays:
-        return _array_paths(problem, max_paths)
+    """One body for numbers and arrays; only the listing differs: the k largest |products| (scalar
+    partials), or the largest contributions by norm (arrays, whose rules are VJPs)."""
     tape = problem.tape
     sweep = evaluate(problem)
-    adjoints = sweep.adjoints
-    graph = PathGraph(tape, sweep.values, problem.output_index)
+    tensor = passes.has_arrays(problem)
+    graph = PathGraph(tape, sweep.values, problem.output_index, tensor=tensor)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
+    result = PathsResult(sweep, graph, max_paths=max_paths, tensor=tensor,
+                         searched=ARRAY_SEARCH if tensor else None)
+    listed = (_by_norm if tensor else _by_product)(graph, problem.wrt, starts, counts, max_paths)
+    gradient = sweep.gradient
+    for name, s in zip(problem.wrt, starts):
+        paths, capped = listed[s]
+        result.inputs.append(InputPaths(name, s, gradient[name], counts[s], paths, capped))
+    return result
+
+
+def _by_product(graph: PathGraph, names: list[str], starts: list[int], counts: list[int],
+                max_paths: int) -> dict[int, tuple[list[Path], bool]]:
+    """Each input's paths and whether they were capped: all of them, or the ``max_paths`` with the
+    largest |product| (the k-best program, never enumerating the others)."""
     lengths = graph.longest(starts)
-    check_listing(problem.wrt, [counts[s] for s in starts], [lengths[s] for s in starts], max_paths)
+    check_listing(names, [counts[s] for s in starts], [lengths[s] for s in starts], max_paths)
     capped = [s for s in starts if counts[s] > max_paths]
     best = graph.best_paths(capped, max_paths) if capped else {}
-    result = PathsResult(sweep, graph, max_paths=max_paths)
-    for name, s in zip(problem.wrt, starts):
-        if s in best:
-            listing = best[s]
-        else:
-            listing = list(graph.all_paths(s))
-        result.inputs.append(InputPaths(name, s, adjoints[s], counts[s],
-                                        [_path(graph, s, p) for p in listing], s in best))
-    return result
+    return {s: ([_path(graph, s, p) for p in (best[s] if s in best else graph.all_paths(s))], s in best)
+            for s in starts}
 
 
 ARRAY_SEARCH = 10_000  # on arrays, the largest contributions are chosen among this many paths
 
 
-def _array_paths(problem: Problem, max_paths: int) -> PathsResult:
+def _by_norm(graph: PathGraph, names: list[str], starts: list[int], counts: list[int],
+             max_paths: int) -> dict[int, tuple[list[Path], bool]]:
     """Paths at the array level: each path's contribution is the chain of VJPs along it, applied to
     the output's seed (an array of the input's shape); the contributions sum to the gradient.
 
@@ -438,15 +456,9 @@ def _array_paths(problem: Problem, max_paths: int) -> PathsResult:
     paths ranks products, which norms of arrays are not); the omitted remainder is the gradient
     minus the listed sum.
     """
-    tape = problem.tape
-    sweep = evaluate(problem)
-    graph = PathGraph(tape, sweep.values, problem.output_index, tensor=True)
-    starts = [tape.names[name] for name in problem.wrt]
-    counts = graph.counts(starts)
-    result = PathsResult(sweep, graph, max_paths=max_paths, arrays=True, searched=ARRAY_SEARCH)
-    gradient = sweep.gradient
-    for name, s in zip(problem.wrt, starts):
-        _check_held(name, min(counts[s], max_paths, ARRAY_SEARCH), size(sweep.values[s]))
+    listed = {}
+    for name, s in zip(names, starts):
+        _check_held(name, min(counts[s], max_paths, ARRAY_SEARCH), size(graph.values[s]))
         kept: list = []  # the max_paths largest norms so far: (norm, -k, path), a min-heap
         for k, edges in enumerate(graph.all_paths(s)):
             if k == ARRAY_SEARCH or max_paths == 0:
@@ -461,9 +473,8 @@ def _array_paths(problem: Problem, max_paths: int) -> PathsResult:
         capped = counts[s] > max_paths
         # largest norm first, ties in enumeration order (without a cap: enumeration order)
         order = (lambda e: (-e[0], -e[1])) if capped else (lambda e: -e[1])
-        paths = [entry[2] for entry in sorted(kept, key=order)]
-        result.inputs.append(InputPaths(name, s, gradient[name], counts[s], paths, capped))
-    return result
+        listed[s] = ([entry[2] for entry in sorted(kept, key=order)], capped)
+    return listed
 
 
 def _check_held(name: str, paths: int, elements: int) -> None:
@@ -495,40 +506,21 @@ def path_sum_gradient(problem: Problem) -> Gradient:
 
 
 def _path_sum_gradient(problem: Problem) -> Gradient:
-    if problem.arrays:
-        return _array_path_sum(problem)
+    """One body for numbers and arrays, each input's gradient the total of its paths (``PathGraph.total``)."""
     tape = problem.tape
     output = problem.output_index
-    values = forward(tape, problem.input_values())
-    graph = PathGraph(tape, values, output)
+    sweep = passes.of(problem)
+    values = sweep.forward()
+    require_scalar_output(problem, values)
+    graph = PathGraph(tape, values, output, tensor=passes.has_arrays(problem))
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
     for name, s in zip(problem.wrt, starts):
         if counts[s] > PATH_LIMIT:
             raise too_many_paths(name, counts[s], problem.output)
-    adjoints = reverse(tape, values, output)  # kept for the intermediates (eval --all)
+    keep = None if problem.intermediates else [*tape.inputs, output]
+    adjoints = list(sweep.reverse(values, output, keep=keep))  # the intermediates (eval --all)
     for s in starts:
-        adjoints[s] = graph.path_sum(s) if counts[s] else 0.0
-    total = sum(counts[s] for s in starts)
-    return Gradient(problem, values, adjoints, mode="paths", passes=total,
-                    extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})
-
-
-def _array_path_sum(problem: Problem) -> Gradient:
-    """``eval --mode paths`` on arrays: each input's gradient as the sum of its paths' contributions."""
-    tape = problem.tape
-    sweep = evaluate(problem)  # values, the output's check, and the intermediates' adjoints (eval --all)
-    graph = PathGraph(tape, sweep.values, problem.output_index, tensor=True)
-    starts = [tape.names[name] for name in problem.wrt]
-    counts = graph.counts(starts)
-    adjoints = list(sweep.adjoints)
-    for name, s in zip(problem.wrt, starts):
-        if counts[s] > PATH_LIMIT:
-            raise too_many_paths(name, counts[s], problem.output)
-        total = None
-        for edges in graph.all_paths(s):
-            contribution = graph.product(edges)
-            total = contribution if total is None else total + contribution
-        adjoints[s] = total
-    return Gradient(problem, sweep.values, adjoints, mode="paths", passes=sum(counts[s] for s in starts),
+        adjoints[s] = graph.total(s)  # no path: 0.0, or the symbolic zero None on arrays
+    return Gradient(problem, values, adjoints, mode="paths", passes=sum(counts[s] for s in starts),
                     extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})

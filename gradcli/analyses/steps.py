@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.tape import OPERATION
@@ -59,12 +60,13 @@ class StepsResult:
     gradient: dict[str, float]
     received: dict[str, list[Received]] = field(default_factory=dict)  # per input in wrt
     sweep: Gradient | None = None
-    arrays: bool = False  # values, upstreams and contributions may be arrays; rules are tensor-level
+    tensor: bool = False  # rules at the tensor level (VJPs): values, upstreams and contributions may be arrays
     adjoint: str = "d"  # the adjoint notation's prefix: dx, or d_x where the program has a name dx
 
 
 def backward_steps(problem: Problem) -> StepsResult:
     sweep = evaluate(problem)
+    tensor = passes.has_arrays(problem)
     tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
     out = problem.output_index
     req = tape.requires_grad()
@@ -78,13 +80,13 @@ def backward_steps(problem: Problem) -> StepsResult:
         g = adj[i]
         labels = [tape.nodes[a].label for a in node.args]
         operands = []
-        edges = (_array_edges(tape, vals, i, g, req) if problem.arrays
+        edges = (_tensor_edges(tape, vals, i, g, req) if tensor
                  else local_partials(tape, vals, i, req, strict=False))  # no gradient to a constant
         for j, a, local, *handed in edges:
             contribution = handed[0] if handed else (g * local if local is not None else 0.0)
             formula = (tensor_formula(node.op, j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}",
                                               node.params, [shape(vals[a]) for a in node.args])
-                       if problem.arrays else partial_formula(node.op, j, labels, node.label))
+                       if tensor else partial_formula(node.op, j, labels, node.label))
             operands.append(Operand(labels[j], a, formula, local, contribution))
             if received[a] is None:
                 received[a] = []
@@ -93,11 +95,11 @@ def backward_steps(problem: Problem) -> StepsResult:
                           received[i] or [], operands))
     names = tape.names
     return StepsResult(problem.output, sweep.value, steps, sweep.gradient,
-                       {name: received[names[name]] or [] for name in problem.wrt}, sweep, problem.arrays,
+                       {name: received[names[name]] or [] for name in problem.wrt}, sweep, tensor,
                        tape.adjoint_prefix())
 
 
-def _array_edges(tape, vals, i, g, req):
+def _tensor_edges(tape, vals, i, g, req):
     """``(j, operand, None, downstream)`` for each edge into node i of an array program: the VJP
     at the tensor level, summed back to the operand's shape (no scalar local partial exists)."""
     node = tape.nodes[i]

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradcli.analyses import passes
 from gradcli.support.errors import UsageError
-from gradcli.autodiff.forward import tangents
 from gradcli.core.names import hidden_prefix
 from gradcli.core.tape import INPUT, OPERATION, Tape
-from gradcli.core.values import shape, zeros
+from gradcli.core.values import or_zeros
 from gradcli.autodiff.problem import Problem, evaluate
 
 
@@ -90,7 +90,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     if tangent is not None and tangent not in inputs:
         raise UsageError(f"--tangent {tangent}: '{tangent}' is not an input of the program "
                          f"(inputs: {', '.join(inputs) or 'none'})", kind="usage")
-    if tangent is not None and problem.arrays:
+    if tangent is not None and passes.has_arrays(problem):
         raise UsageError("--tangent seeds one number: on a program with arrays use gradcli jacobian "
                          "--mode forward, which seeds every element", kind="usage")
     sweep = evaluate(problem)  # values and adjoints; its errors are eval's errors
@@ -98,7 +98,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     out = problem.output_index
     cone = tape.cone([out])
     req = tape.requires_grad()
-    tan = tangents(tape, vals, tape.names[tangent], cone) if tangent is not None else None
+    tan = passes.of(problem).tangents(vals, {tape.names[tangent]: 1.0}, cone) if tangent is not None else None
     labels = trace_labels(tape, out)
     n = len(tape.inputs)
     position = {i: p for p, i in enumerate(tape.inputs)}
@@ -114,7 +114,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
         g = sweep.adjoints[i]
         rows.append(TraceRow(i, k, labels[i], node.name, text, vals[i],
                              tan[i] if tan is not None else None,
-                             (zeros(shape(vals[i])) if g is None else g) if adjoint else None))
+                             or_zeros(g, vals[i]) if adjoint else None))
     return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint,
                        hidden_prefix(tape.own_names()))
 

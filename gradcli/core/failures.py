@@ -9,7 +9,7 @@ import math
 
 from gradcli.core.tape import Tape
 from gradcli.support.errors import EvaluationError
-from gradcli.core.values import brief, first_not_finite, is_array, shape
+from gradcli.core.values import brief, first_not_finite, shape
 
 
 def operands_text(tape: Tape, vals: list[float], index: int) -> str:
@@ -51,7 +51,7 @@ def element_error(tape: Tape, vals: list, i: int) -> EvaluationError:
     for a in node.args:
         v = vals[a]
         label = tape.nodes[a].label
-        if is_array(v) and v.shape == out_shape:
+        if shape(v) == out_shape:  # an operand of the result's shape: its element is shown
             label += f"[{','.join(str(k) for k in where)}] = {float(v[where]):g}"
         labels.append(label)
         operands.append(_element_of(v, out_shape, where))
@@ -64,9 +64,7 @@ def element_error(tape: Tape, vals: list, i: int) -> EvaluationError:
 
 def _element_of(v, out_shape: tuple, where: tuple):
     """The operand element that meets the result's element ``where`` (broadcasting undone); None if the
-    operand is not broadcast elementwise (an op that is not elementwise)."""
-    if not is_array(v):
-        return float(v)
+    operand is not broadcast elementwise (an op that is not elementwise); a number meets every element."""
     from gradcli.core.values import np
 
     try:

@@ -125,7 +125,8 @@ def unbroadcast(g, target: Shape):
 
 
 def element(v, index: tuple[int, ...]):
-    return float(v[index]) if index else float(v)
+    """The element at ``index``; a number is its only element, whatever the index."""
+    return float(v[index]) if index and is_array(v) else float(v)
 
 
 def flat_index(shape_: Shape, k: int) -> tuple[int, ...]:
@@ -205,3 +206,70 @@ def agrees(a, b) -> bool:
     if is_array(a) or is_array(b):
         return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# ---------------------------------------------------------------- one question, whatever the kind
+# Analyses and views ask these instead of testing the kind of a value.
+
+
+def one_hot(like, k: int):
+    """A seed shaped like ``like`` with 1 at its k-th element (C order): 1.0 for a number."""
+    if not is_array(like):
+        return 1.0
+    seed = np.zeros(like.size)
+    seed[k] = 1.0
+    return seed.reshape(like.shape)
+
+
+def ones_like(like):
+    """1.0 for a number, ones of its shape for an array: a seed that reads a diagonal."""
+    return np.ones(like.shape) if is_array(like) else 1.0
+
+
+def elements(v, like) -> list[float]:
+    """A gradient or tangent flattened in C order; None (the symbolic zero) as zeros of ``like``'s size."""
+    return [0.0] * size(like) if v is None else flatten(v)
+
+
+def or_zeros(v, like):
+    """A gradient, the symbolic zero None written out as zeros shaped like ``like``."""
+    return zeros(shape(like)) if v is None else v
+
+
+def with_element(v, index: tuple[int, ...], x: float):
+    """``v`` with the element at ``index`` set to x (a copy); a number is its one element, so x itself."""
+    if not is_array(v):
+        return x
+    copy = v.copy()
+    copy[index] = x
+    return copy
+
+
+
+def quiet_arithmetic():
+    """numpy's floating-point warnings off for a block whose overflow the caller finds afterwards;
+    nothing to silence (and numpy not imported) when no array has been made."""
+    import contextlib
+    import sys
+
+    return np.errstate(all="ignore") if "numpy" in sys.modules else contextlib.nullcontext()
+
+
+def zero_like(v):
+    """The symbolic zero written out where a view shows every node: 0.0 for a number, ``v * 0.0``
+    for an array (its shape; the sign of each element kept, as the JSON always had it)."""
+    return v * 0.0 if is_array(v) else 0.0
+
+
+def not_computed(v) -> bool:
+    """Forward mode's mark on an adjoint it did not compute: a number that is nan (never an array)."""
+    return v is not None and not is_array(v) and v != v
+
+
+def joined_elements(vs: list, likes: list) -> list[float]:
+    """``elements`` of each value, joined in order; numbers come back as they are, in one pass
+    (the scalar Jacobian's row is its adjoints)."""
+    if all(type(v) is float for v in vs):
+        return list(vs)
+    return [e for v, like in zip(vs, likes) for e in elements(v, like)]
+

@@ -15,8 +15,8 @@ as escapes (``printable``): a cell may hold user text.
 
 from __future__ import annotations
 
-from gradcli.core.array_text import EDGE, grid_lines
-from gradcli.core.values import is_array
+from gradcli.render.array_text import EDGE, grid_lines
+from gradcli.core.values import shape
 from gradcli.support.numbers import short
 from gradcli.support.text import printable
 
@@ -58,7 +58,7 @@ def literal(text, style: str | None = None):
 
 def value_cell(value):
     """A float as its short text; an array as a ``Cell`` holding its block."""
-    return Cell(value) if is_array(value) and value.ndim > 0 else short(float(value))
+    return Cell(value) if shape(value) else short(float(value))
 
 
 class Cell:
@@ -81,7 +81,7 @@ class Cell:
                 self.pieces.append((printable(piece[0]), piece[1]))
             elif isinstance(piece, str):
                 self.pieces.append((printable(piece), None))
-            elif is_array(piece) and piece.ndim > 0:
+            elif shape(piece):  # an array with axes: one aligned block
                 self.pieces.append(_Block(piece))
             else:
                 self.pieces.append((short(float(piece)), None))

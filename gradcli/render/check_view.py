@@ -86,7 +86,7 @@ def check_rich(result: CheckResult):
                          ("abs error", "right"), ("rel error", "right"), ("", "left")]:
         table.add_column(col, justify=justify)
     shown = result.inputs
-    if len(shown) > SHOWN_ELEMENTS:  # with arrays: those furthest from passing, in element order
+    if len(shown) > SHOWN_ELEMENTS:  # on array elements: those furthest from passing, in element order
         ranked = sorted(shown, key=_badness, reverse=True)[:SHOWN_ELEMENTS]
         keep = {id(c) for c in ranked}
         shown = [c for c in result.inputs if id(c) in keep]

@@ -123,12 +123,12 @@ def descend_outcome(descent) -> tuple[list[str], BaseException | None]:
 
 
 def graph_svg(graph) -> bytes:
-    from gradcli.analyses.export import render_graphviz, to_dot
+    from gradcli.render.graph_writers import render_graphviz, to_dot
 
     return render_graphviz(to_dot(graph), "svg")
 
 
 def graph_png(graph) -> bytes:
-    from gradcli.analyses.export import render_graphviz, to_dot
+    from gradcli.render.graph_writers import render_graphviz, to_dot
 
     return render_graphviz(to_dot(graph), "png")

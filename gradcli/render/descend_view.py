@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradcli.analyses.descent import DescentResult, Step
-from gradcli.core.values import is_array, shape_text, to_json
+from gradcli.core.values import shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
 from gradcli.render.words import plural
@@ -32,7 +32,7 @@ SHOWN = 4  # an array with at most this many elements is shown whole; a larger o
 
 def cell(v):
     """A value in the table: a number, a small array's elements, or a large array's norm."""
-    if not is_array(v):
+    if not shape(v):
         return short(v)
     if v.size <= SHOWN:
         from gradcli.render.cells import Cell
@@ -71,22 +71,22 @@ def summary_rich(result: DescentResult):
     out = result.output
     why = stop_text(result)
     data = f", mean over {plural(result.rows, 'data row')}" if result.rows else ""
-    fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items() if not is_array(v))
-    held = [n for n, v in result.fixed.items() if is_array(v)]
+    fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items() if not shape(v))
+    held = [n for n, v in result.fixed.items() if shape(v)]
     if held:
         fixed = ", ".join(([fixed] if fixed else []) + held)
     table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
                      caption=why + data + (f"; held fixed: {fixed}" if fixed else ""))
-    arrays = any(is_array(v) for v in result.final.values.values())
-    columns = [("", "left")] + ([("shape", "left")] if arrays else [])
+    shaped = any(shape(v) for v in result.final.values.values())
+    columns = [("", "left")] + ([("shape", "left")] if shaped else [])
     columns += [("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]
     for col, justify in columns:
         table.add_column(col, justify=justify)
     for name, value in result.final.values.items():
-        shape = [shape_text(value.shape) if is_array(value) else "scalar"] if arrays else []
-        table.add_row(name, *shape, cell(result.start.values[name]), cell(value), cell(result.final.gradient[name]))
+        kind = [shape_text(shape(value)) if shape(value) else "scalar"] if shaped else []
+        table.add_row(name, *kind, cell(result.start.values[name]), cell(value), cell(result.final.gradient[name]))
     table.add_section()
-    blank = [""] if arrays else []
+    blank = [""] if shaped else []
     table.add_row(f"{out} (loss)", *blank, short(result.start.loss), short(result.final.loss), "", style="bold")
     return table
 

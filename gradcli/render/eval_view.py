@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gradcli.core.tape import CONST, INPUT
-from gradcli.core.values import is_array, shape, to_json
+from gradcli.analyses import passes
+from gradcli.core.values import not_computed, shape, to_json, zero_like
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 from gradcli.render.words import plural
@@ -21,22 +22,22 @@ def node_rows(result: Gradient) -> list[dict]:
     adjoints stay floats or arrays (``eval_json`` writes arrays as nested lists).
     """
     tape = result.tape
-    arrays = result.problem.arrays
+    shaped = passes.has_arrays(result.problem)  # rows say their shape
     rows = []
     for node in tape.nodes:
         if node.kind == CONST:
             continue
         value = result.values[node.index]
         adjoint = result.adjoints[node.index]
-        if arrays and adjoint is None and result.mode == "reverse":
-            adjoint = 0.0 if not is_array(value) else value * 0.0  # nothing reached it: the symbolic zero
-        elif not is_array(adjoint) and adjoint is not None and adjoint != adjoint:
-            adjoint = None  # forward mode: not computed
+        if adjoint is None and result.mode == "reverse":
+            adjoint = zero_like(value)  # nothing reached it: the symbolic zero
+        elif not_computed(adjoint):
+            adjoint = None  # forward mode
         row = {"node": node.label, "index": node.index,
                "kind": node.kind, "op": node.op.name if node.op else None,
                "definition": None if node.kind == INPUT else tape.definition(node.index),
                "value": value, "adjoint": adjoint}
-        if arrays:
+        if shaped:
             row["shape"] = list(shape(value))
         rows.append(row)
     return rows
@@ -49,10 +50,11 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
     """
     data = {"output": result.output, "value": to_json(result.value),
             "gradient": {name: to_json(g) for name, g in result.gradient.items()}}
-    if result.problem.arrays:
-        names = result.tape.names
-        data["shapes"] = {name: list(shape(result.values[names[name]]))
-                          for name in [*result.problem.wrt, result.output]}
+    names = result.tape.names
+    shapes = passes.shapes(result.problem, {name: result.values[names[name]]
+                                            for name in [*result.problem.wrt, result.output]})
+    if shapes is not None:
+        data["shapes"] = {name: list(s) for name, s in shapes.items()}
     if result.mode != "reverse":
         data["mode"] = result.mode
         data["passes"] = result.passes
@@ -64,21 +66,22 @@ def eval_json(result: Gradient, all_nodes: bool = False) -> dict:
 
 
 def eval_rich(result: Gradient, all_nodes: bool = False):
-    from gradcli.core.array_text import heading as heading_of
+    from gradcli.render.array_text import heading as heading_of
     from gradcli.render.cells import Cell, value_cell
     from gradcli.render.tables import FitTable
     from rich.console import Group
 
     out = result.output
+    shaped = passes.has_arrays(result.problem)  # a table too wide falls back to blocks
     # A heading line rather than the table's title, which would wrap to the table's width.
     note = ""
     if result.mode == "paths":
         note = f"   (paths mode: {plural(result.passes, 'path product', number=f'{result.passes:,}')} summed)"
     elif result.mode != "reverse":
-        passes = plural(result.passes, 'pass')
-        if result.problem.arrays:
-            passes += ", one per input element"
-        note = f"   ({result.mode} mode, {passes})"
+        count = plural(result.passes, 'pass')
+        if shaped:
+            count += ", one per input element"
+        note = f"   ({result.mode} mode, {count})"
     heading = Cell(f"{out} = ", result.value, note, style="bold")
     table = FitTable()
     table.add_column("input")
@@ -91,7 +94,7 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
         table.add_row(heading_of(name, value), value_cell(value), _equals(derivative_label(out, name), grad, note))
     if not result.gradient:
         table.add_row("(no inputs)", "", "")
-    if result.problem.arrays:
+    if shaped:
         table.fallback = blocks([(heading_of(name, result.values[result.tape.names[name]]),
                                   result.values[result.tape.names[name]], derivative_label(out, name), grad)
                                  for name, grad in result.gradient.items()])
@@ -106,7 +109,7 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
         adjoint = "—" if row["adjoint"] is None else _equals(f"{d}{row['node']}", row["adjoint"])
         nodes.add_row(heading_of(row["node"], row["value"]), row["definition"] or "input", value_cell(row["value"]),
                       adjoint)
-    if result.problem.arrays:
+    if shaped:
         nodes.fallback = Group(blocks([
             (heading_of(row["node"], row["value"]) + ("" if row["definition"] is None else f" = {row['definition']}"),
              row["value"], f"{d}{row['node']}", row["adjoint"]) for row in rows]))
@@ -122,13 +125,13 @@ def blocks(items: list[tuple]):
 
     parts = []
     for head, value, label, derivative in items:
-        if not is_array(value) and not is_array(derivative):
+        if not shape(value) and not shape(derivative):
             parts.append(Cell((head, "bold"), f" = {short(value)}   ",
                               "—" if derivative is None else f"{label} = {short(derivative)}"))
             continue
         if parts:
             parts.append(Text(""))
-        parts += [Cell((head, "bold"), " =" if not is_array(value) else ""), Cell(value)]
+        parts += [Cell((head, "bold"), " =" if not shape(value) else ""), Cell(value)]
         parts += [Cell("—" if derivative is None else f"{label} ="),
                   Text("") if derivative is None else Cell(derivative)]
     return Group(*parts)
@@ -138,4 +141,4 @@ def _equals(label: str, value, note: str = ""):
     """``df/dx = 1.5``; an array's grid goes on the lines below its label."""
     from gradcli.render.cells import Cell
 
-    return Cell(f"{label} ={note}\n", value) if is_array(value) else f"{label} = {short(value)}{note}"
+    return Cell(f"{label} ={note}\n", value) if shape(value) else f"{label} = {short(value)}{note}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 
 from gradcli.core.tape import CONST, INPUT, OPERATION
-from gradcli.core.values import is_array, shape, shape_text, to_json, zeros
+from gradcli.core.values import or_zeros, shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 
@@ -44,8 +44,8 @@ def graph_json(result: Gradient) -> dict:
                 "definition": tape.definition(i) if node.kind == OPERATION else None,
                 "args": [tape.nodes[a].label for a in node.args],
                 "value": to_json(result.values[i]),
-                "adjoint": (to_json(zeros(shape(result.values[i])) if g is None else g) if req[i] else None)}
-        if is_array(result.values[i]):
+                "adjoint": to_json(or_zeros(g, result.values[i])) if req[i] else None}
+        if shape(result.values[i]):
             item["shape"] = list(shape(result.values[i]))
         nodes.append(item)
     return {"output": result.output, "value": to_json(result.value), "nodes": nodes}
@@ -62,9 +62,9 @@ def node_text(result: Gradient, index: int, req: list[bool]):
     head = node.label if node.kind == INPUT else f"{node.label} = {tape.definition(index)}"
     kind = "input" if node.kind == INPUT else node.op.name
     value = result.values[index]
-    if is_array(value):
+    if shape(value):
         kind += f" {shape_text(shape(value))}"
-    if not is_array(value):
+    else:
         text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {short(value)}")
         if req[index]:
             g = result.adjoints[index]
@@ -76,7 +76,7 @@ def node_text(result: Gradient, index: int, req: list[bool]):
     if req[index]:
         g = result.adjoints[index]
         joint = "\n" if value.ndim > 1 else "  "  # after a matrix, on a line of its own
-        pieces += [(f"{joint}d{result.output}/d{node.label} = ", "cyan"), zeros(shape(value)) if g is None else g]
+        pieces += [(f"{joint}d{result.output}/d{node.label} = ", "cyan"), or_zeros(g, value)]
     return Cell(*pieces)
 
 

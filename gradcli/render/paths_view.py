@@ -35,7 +35,7 @@ def paths_json(result: PathsResult) -> dict:
             "listed_sum": to_json(item.listed_sum),
             "omitted": {"count": item.omitted_count, "sum": to_json(item.omitted_sum)},
         }
-        if result.arrays:  # the rules are VJPs (no scalar partials); products are contributions
+        if result.tensor:  # the rules are VJPs (no scalar partials); products are contributions
             inputs[item.name]["shape"] = list(shape(item.gradient))
     return {"output": result.sweep.output, "value": result.sweep.value, "max_paths": result.max_paths,
             "inputs": inputs}
@@ -47,9 +47,9 @@ def paths_rich(result: PathsResult):
 
     out = result.sweep.output
     parts = [Text(f"{out} = {short(result.sweep.value)}", style="bold"),
-             Text((ARRAY_BAUER if result.arrays else BAUER).format(out=out), style="italic"), Text("")]
+             Text((ARRAY_BAUER if result.tensor else BAUER).format(out=out), style="italic"), Text("")]
     for item in result.inputs:
-        parts += [(_array_input_tree if result.arrays else _input_tree)(result, item), Text("")]
+        parts += [(_contribution_tree if result.tensor else _product_tree)(result, item), Text("")]
     if not result.inputs:
         parts.append(Text("(no inputs)"))
     return Group(*parts)
@@ -68,7 +68,8 @@ def _count_paths(head, item, out: str, listed: str) -> bool:
     return True
 
 
-def _input_tree(result: PathsResult, item: InputPaths):
+def _product_tree(result: PathsResult, item: InputPaths):
+    """One input of a program of numbers: each path's partials and product, and their sum checked."""
     from rich.text import Text
     from rich.tree import Tree
 
@@ -174,7 +175,7 @@ def _check(terms: str, total: float, gradient: float, derivative: str):
                 style="red")
 
 
-def _array_input_tree(result: PathsResult, item: InputPaths):
+def _contribution_tree(result: PathsResult, item: InputPaths):
     """One input of an array program: each path's rules (VJPs) and contribution, and their sum."""
     from rich.text import Text
     from rich.tree import Tree

@@ -9,7 +9,7 @@ d<label> (an input ``dout`` beside a statement ``out``) the adjoints are written
 
 from __future__ import annotations
 
-from gradcli.core.values import is_array, shape, shape_text, to_json
+from gradcli.core.values import shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.analyses.steps import Received, StepsResult
 from gradcli.render.tables import FitTable
@@ -28,7 +28,7 @@ def steps_json(result: StepsResult) -> dict:
                 "upstream": to_json(s.upstream), "received": _received_json(s.received),
                 "operands": [{"node": o.node, "formula": o.formula, "local": o.local,
                               "contribution": to_json(o.contribution)} for o in s.operands]}
-        if result.arrays:
+        if result.tensor:
             step["shape"] = list(shape(s.value))
             for o, data in zip(s.operands, step["operands"]):
                 data["shape"] = list(shape(o.contribution))
@@ -44,11 +44,9 @@ def steps_json(result: StepsResult) -> dict:
 
 def show(x) -> str:
     """A number as the other views write it; an array as an aligned grid."""
-    if is_array(x):
-        from gradcli.core.array_text import grid
+    from gradcli.render.array_text import grid
 
-        return grid(x)
-    return short(x)
+    return grid(x)
 
 
 def upstream_text(node: str, upstream: float, terms: list[Received], sources: bool = False, d: str = "d") -> str:
@@ -69,10 +67,10 @@ def upstream_cell(node: str, upstream, terms: list[Received], sources: bool = Fa
     if len(terms) == 1 and sources:
         return Cell(*pieces, f" (from {terms[0].source})")
     if len(terms) > 1:
-        arrays = any(is_array(t.contribution) for t in terms)
+        blocks = any(shape(t.contribution) for t in terms)  # each array term on a line of its own
         for i, t in enumerate(terms):
-            joint = ("\n= " if arrays else " = ") if i == 0 else ("\n+ " if arrays else " + ")
-            if is_array(t.contribution):
+            joint = ("\n= " if blocks else " = ") if i == 0 else ("\n+ " if blocks else " + ")
+            if shape(t.contribution):
                 pieces += [joint, t.contribution, f" (from {t.source})"]
             else:
                 pieces += [joint + _signed(t.contribution, i) + f" (from {t.source})"]
@@ -91,7 +89,7 @@ def steps_rich(result: StepsResult):
     from gradcli.render.cells import Cell
 
     out, d = result.output, result.adjoint
-    if result.arrays:
+    if result.tensor:
         title = f"backward pass: {out} = {short(result.value)}   (each operand's gradient, by the rule at the tensor level)"
         caption = (f"{d}X: d{out}/dX, the gradient of {out} with respect to X; it has X's shape.\n"
                    f"{d}A += rule: what node q hands its operand A (sums where a node feeds several);\n"
@@ -114,7 +112,7 @@ def steps_rich(result: StepsResult):
             table.add_row(head, upstream, "", "")
         for k, operand in enumerate(step.operands):
             partial_name = f"∂{step.node}/∂{operand.node}"
-            if result.arrays:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
+            if result.tensor:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
                 local = f"{d}{operand.node} += {operand.formula}"
                 down = Cell(operand.contribution, f"\n→ {operand.node}")
             elif operand.local is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.core.values import is_array, shape, to_json
+from gradcli.core.values import shape, to_json
 from gradcli.support.numbers import short
 from gradcli.analyses.trace import TraceResult
 from gradcli.render.tables import FitTable
@@ -13,7 +13,7 @@ def trace_json(result: TraceResult) -> dict:
     for row in result.rows:
         item = {"index": row.index, "trace_name": row.trace_name, "name": row.name,
                 "definition": row.definition, "value": to_json(row.value)}
-        if is_array(row.value):
+        if shape(row.value):
             item["shape"] = list(shape(row.value))
         if result.tangent_seed is not None:
             item["tangent"] = row.tangent

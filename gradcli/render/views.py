@@ -154,9 +154,9 @@ VIEWS: dict[str, tuple[View, ...]] = {
     ),
     "graph": (
         View("graph", "The annotated computational graph.", {
-            "dot": "gradcli.analyses.export:to_dot",
-            "mermaid": "gradcli.analyses.export:to_mermaid",
-            "json": "gradcli.analyses.export:to_json",
+            "dot": "gradcli.render.graph_writers:to_dot",
+            "mermaid": "gradcli.render.graph_writers:to_mermaid",
+            "json": "gradcli.render.graph_writers:to_json",
             "svg": "gradcli.render.composed:graph_svg",
             "png": "gradcli.render.composed:graph_png",
         }),

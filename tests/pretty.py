@@ -1,4 +1,4 @@
-"""A tape back to program text: the inverse of parsing, used to check that nothing is lost.
+"""A tape back to program text (tests only): the inverse of parsing, used to check that nothing is lost.
 
 ``pretty(tape)`` writes one statement per named node, with the unnamed nodes
 of each statement inlined and only the parentheses that the

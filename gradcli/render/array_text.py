@@ -9,7 +9,7 @@ between them, so a 1000 x 1000 matrix stays a few lines; a number is never cut
 
 from __future__ import annotations
 
-from gradcli.core.values import is_array, np, shape, shape_text
+from gradcli.core.values import np, shape, shape_text
 from gradcli.support.numbers import short
 
 EDGE = 3  # entries kept at each end of a long axis
@@ -34,9 +34,7 @@ def grid(v, edge: int = EDGE) -> str:
 
 def grid_lines(v, edge: int = EDGE) -> list[str]:
     """``grid``'s lines, all of one length, so that the block stays aligned however it is justified."""
-    if not is_array(v):
-        return [short(v)]
-    if v.ndim == 0:
+    if not shape(v):  # a number (or a 0-d array): its short form
         return [short(float(v))]
     if v.size == 0:
         return ["[]" if v.ndim == 1 else f"empty {shape_text(v.shape)}"]
@@ -69,4 +67,5 @@ def _block(v, axes: list[list[int | None]], width: int) -> list[str]:
 
 def heading(name: str, v) -> str:
     """``W (2, 2)`` for an array, the name alone for a float."""
-    return f"{name} {shape_text(shape(v))}" if is_array(v) else name
+    axes = shape(v)
+    return f"{name} {shape_text(axes)}" if axes else name

@@ -1,0 +1,190 @@
+"""The annotated computational graph written out: Graphviz DOT, Mermaid, JSON, and SVG or PNG through Graphviz.
+
+Pure functions of ``analyses.export.annotate``'s result.  Every node shows its
+value (a grid when an array has at most ``SMALL`` elements, else its shape) and,
+unless it is constant, its adjoint in a second colour; every edge its local
+partial, or with arrays the rule at the tensor level.  Nothing recurses, so
+graphs of 100,000 nodes work.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+
+from gradcli.analyses.export import AnnotatedGraph, GraphEdge, GraphNode
+from gradcli.core.tape import CONST, INPUT
+from gradcli.core.values import shape, shape_text, size, to_json as value_json
+from gradcli.render.array_text import grid
+from gradcli.support.errors import ExitCode, GradError, UsageError
+from gradcli.support.numbers import short
+
+ADJOINT_COLOUR = "#d62728"  # red, as cs231n draws gradients
+PARTIAL_COLOUR = "#1f77b4"  # blue, the local partial on an edge
+SMALL = 6  # an array with at most this many elements shows its values
+INSTALL_HINT = ("install Graphviz: 'apt-get install graphviz' (Debian, Ubuntu), "
+                "'brew install graphviz' (macOS), or see https://graphviz.org/download/")
+
+
+class GraphvizError(GradError):
+    """Graphviz's dot ran but failed: exit 1."""
+
+    kind = "graphviz"
+    exit_code = ExitCode.FAILED
+
+
+def value_text(v) -> str:
+    """A float's short form; an array's grid (lines) when small, else ``(20, 30) array``."""
+    if v is None:
+        return "0"  # the symbolic zero: nothing reaches the node
+    return grid(v) if size(v) <= SMALL else f"{shape_text(shape(v))} array"
+
+
+def adjoint_text(g: AnnotatedGraph, node: GraphNode) -> str:
+    text = value_text(node.adjoint)
+    return f"d{g.output}/d{node.label} =" + ("\n" if "\n" in text else " ") + text
+
+
+def partial_text(edge: GraphEdge) -> str:
+    if edge.tensor:
+        return edge.formula
+    return "undefined" if edge.partial is None else short(edge.partial)
+
+
+# ---------------------------------------------------------------- DOT
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _html(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _lines_html(text: str) -> str:
+    """Escaped, a grid's lines kept (left-aligned, so the columns stay lined up in a fixed font)."""
+    return '<br align="left"/>'.join(_html(line.rstrip()) for line in text.split("\n"))
+
+
+def _edge_legend(g: AnnotatedGraph) -> str:
+    if any(e.tensor for e in g.edges):
+        return "on the edges in blue the rule handing dq, the gradient at node q, to each operand of q"
+    return "local partials on the edges in blue"
+
+
+def to_dot(g: AnnotatedGraph) -> str:
+    """Graphviz input: inputs ranked left, the output right; HTML labels give the adjoint its colour."""
+    lines = [
+        "digraph gradcli {",
+        "  rankdir=LR;",
+        '  graph [fontname="Helvetica", labelloc=b, label=' + _dot_string(
+            f"values in black, d{g.output}/d(node) in red, " + _edge_legend(g)) + "];",
+        '  node [shape=box, style=rounded, fontname="Helvetica"];',
+        f'  edge [fontname="Helvetica", fontcolor="{PARTIAL_COLOUR}"];',
+    ]
+    constants = {n.index: n for n in g.nodes if n.kind == CONST}
+    for n in g.nodes:
+        if n.kind == CONST:
+            continue  # drawn once per use, with its edge
+        parts = [f"<b>{_html(n.heading)}</b>", _lines_html(value_text(n.value))]
+        if not n.constant:
+            parts.append(f'<font color="{ADJOINT_COLOUR}">{_lines_html(adjoint_text(g, n))}</font>')
+        extra = ", penwidth=2" if n.index == g.output_index else ""
+        lines.append(f"  {n.id} [label=<{'<br/>'.join(parts)}>{extra}];")
+    for k, e in enumerate(g.edges):
+        if e.constant and e.source not in constants:  # an operation on constants, drawn once
+            lines.append(f'  n{e.source} -> n{e.target} [style=dashed, color=gray, tooltip="constant: no gradient"];')
+            continue
+        if e.constant:
+            use = f"c{k}"
+            lines.append(f'  {use} [shape=plaintext, tooltip="constant", '
+                         f'label=<{_lines_html(value_text(constants[e.source].value))}>];')
+            lines.append(f'  {use} -> n{e.target} [style=dashed, color=gray, tooltip="constant: no gradient"];')
+            continue
+        lines.append(f"  n{e.source} -> n{e.target} [label={_dot_string(partial_text(e))}, "
+                     f"tooltip={_dot_string(e.formula)}];")
+    inputs = [n.id for n in g.nodes if n.kind == INPUT]
+    if inputs:
+        lines.append(f"  {{rank=min; {'; '.join(inputs)};}}")
+    if g.output_index not in g.inputs:
+        lines.append(f"  {{rank=max; n{g.output_index};}}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- Mermaid
+
+def _mermaid(text: str) -> str:
+    """Text inside a quoted Mermaid label: entity codes for the characters Mermaid would read."""
+    return (text.replace("&", "#amp;").replace('"', "#quot;")
+            .replace("<", "#lt;").replace(">", "#gt;"))
+
+
+def _mermaid_lines(text: str) -> str:
+    return "<br/>".join(_mermaid(line.rstrip()) for line in text.split("\n"))
+
+
+def to_mermaid(g: AnnotatedGraph) -> str:
+    """A ``flowchart LR`` that renders in Markdown (```mermaid blocks)."""
+    lines = ["flowchart LR"]
+    constants = {n.index: n for n in g.nodes if n.kind == CONST}
+    for n in g.nodes:
+        if n.kind == CONST:
+            continue  # drawn once per use, with its edge
+        text = f"<b>{_mermaid(n.heading)}</b><br/>{_mermaid_lines(value_text(n.value))}"
+        if not n.constant:
+            text += f"<br/><span style='color:{ADJOINT_COLOUR}'>{_mermaid_lines(adjoint_text(g, n))}</span>"
+        lines.append(f'  {n.id}["{text}"]')
+    for k, e in enumerate(g.edges):
+        if e.constant and e.source not in constants:  # an operation on constants, drawn once
+            lines.append(f"  n{e.source} -.-> n{e.target}")
+            continue
+        if e.constant:
+            lines.append(f'  c{k}(["{_mermaid_lines(value_text(constants[e.source].value))}"])')
+            lines.append(f"  c{k} -.-> n{e.target}")
+            continue
+        lines.append(f'  n{e.source} -->|"{_mermaid(partial_text(e))}"| n{e.target}')
+    lines.append(f"  style n{g.output_index} stroke-width:3px")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- JSON
+
+def to_json(g: AnnotatedGraph) -> dict:
+    """Arrays as nested lists, each node with its ``shape`` (only in a program with arrays)."""
+    nodes = []
+    for n in g.nodes:
+        item = {"id": n.id, "index": n.index, "kind": n.kind, "label": n.label,
+                "definition": n.definition, "value": value_json(n.value),
+                "adjoint": None if n.adjoint is None else value_json(n.adjoint)}
+        if n.shape is not None:
+            item["shape"] = list(n.shape)
+            if not n.constant and n.adjoint is None:
+                item["adjoint"] = value_json(n.value * 0.0)  # the symbolic zero, written out
+        nodes.append(item)
+    return {
+        "output": g.output, "value": value_json(g.value), "nodes": nodes,
+        "edges": [{"from": f"n{e.source}", "to": f"n{e.target}", "operand": e.operand,
+                   "partial": e.partial, "formula": e.formula} for e in g.edges],
+    }
+
+
+# ---------------------------------------------------------------- Graphviz
+
+def render_graphviz(dot_text: str, fmt: str) -> bytes:
+    """SVG or PNG bytes from Graphviz's ``dot``; a clear error when it is not installed."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise UsageError(f"--format {fmt} needs Graphviz's 'dot' program, which is not installed: "
+                         f"{INSTALL_HINT}; or write --format dot and render it elsewhere", kind="graphviz")
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
+                              check=False)
+    except OSError as exc:
+        raise GraphvizError(f"could not run {exe}: {exc.strerror}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GraphvizError(f"Graphviz's dot failed (exit {done.returncode})"
+                            + (f": {message[0]}" if message else ""))
+    return done.stdout
