@@ -15,7 +15,7 @@ from gradcli.render.words import plural
 
 # One line: the README explains the formula at length.
 BAUER = "Bauer's formula: d{out}/dx = the sum over paths x → {out} of the product of the edge partials ∂v/∂u"
-ARRAY_BAUER = ("On arrays: d{out}/dX = the sum over paths X → {out} of each path's contribution, the "
+ARRAY_BAUER = ("With vectors and matrices: d{out}/dX = the sum over paths X → {out} of each path's contribution, the "
                "output's seed handed back through each edge's rule (its VJP) alone")
 EDGES_SHOWN = 12  # a longer path shows its first and last EDGES_SHOWN // 2 edges
 

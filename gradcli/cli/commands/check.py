@@ -38,7 +38,7 @@ Examples:
 @click.option("--atol", type=NON_NEGATIVE, default=ATOL, show_default=True,
               help="Absolute tolerance.")
 @click.option("--sample", type=click.IntRange(min=1), metavar="N",
-              help="With arrays: check every element up to N in all, beyond a fixed random sample "
+              help="With vectors and matrices: check every element up to N in all, beyond a fixed random sample "
                    "of N (seeded; default 1000).")
 @data_options
 @json_option_saying(JSON_ROWS)

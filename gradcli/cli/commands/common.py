@@ -229,7 +229,9 @@ def _spaced_binding(bindings: list[str], i: int) -> tuple[str, int]:
 
 def scalar_only(problem, what: str) -> None:
     """Stop with a usage error when a view that explains scalar programs only meets arrays."""
-    if problem.arrays:
+    from gradcli.analyses.passes import has_arrays
+
+    if has_arrays(problem):
         raise UsageError(f"{what} works on scalar programs for now; every other command takes arrays",
                          kind="array-program")
 
@@ -238,9 +240,10 @@ def point_warnings(problem) -> list[str]:
     """The warnings of the gradient at the bound point, for a command that does not sweep it itself
     (derive, descend's start): [] when an input has no value or the point does not evaluate."""
     from gradcli.support.errors import GradError
+    from gradcli.analyses.passes import has_arrays
     from gradcli.autodiff.problem import evaluate
 
-    if problem.arrays or any(name not in problem.values for name in problem.tape.input_names()):
+    if has_arrays(problem) or any(name not in problem.values for name in problem.tape.input_names()):
         return []
     try:
         return list(evaluate(problem).warnings)

@@ -25,7 +25,7 @@ HELP = """Explain how the gradient comes about.
 \b
   --paths  every input-to-output path, the local partial on each edge,
            their product, and the sum over paths (Bauer's formula);
-           --element 'W[0,1]' on arrays: one element's paths, element by element
+           --element 'W[0,1]' on a matrix: one element's paths, element by element
   --steps  the backward pass node by node: upstream x local = downstream
   --trace  the evaluation trace (Wengert list); --tangent X adds the
            forward-mode column, --adjoint the reverse-mode one
@@ -98,16 +98,18 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         problem = data_row(ctx, args, file, of, wrt, data, data_format, row)
     else:
         problem = load_problem(ctx, args, file, of, wrt)
+    from gradcli.analyses.passes import has_arrays
+
     fmt = "json" if as_json else "latex" if latex else "table"
     if elements or of_index is not None:
         from gradcli.analyses.element_paths import explain_element_paths
 
-        if not problem.arrays:
+        if not has_arrays(problem):
             raise UsageError("--element and --of X[i]: the program has no arrays; explain --paths already "
                              "shows it element by element")
         result = explain_element_paths(problem, list(elements), of_index, max_paths)
         return present(ctx, view("explain", "element"), result, fmt, warnings=[])
-    if latex and problem.arrays:
+    if latex and has_arrays(problem):
         raise UsageError("--latex writes scalar path products; on a program with arrays use "
                          "--paths --element 'W[0,1]' for one element's products")
     options = {"max_paths": max_paths, "tangent": tangent, "adjoint": adjoint}
