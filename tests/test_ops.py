@@ -10,7 +10,8 @@ import pytest
 from conftest import central_difference
 from gradcli.core.lower import build_tape
 from gradcli.autodiff.engine import forward
-from gradcli.core.ops import ALIAS, OPS, SCALAR_OPS
+from gradcli.core.ops import ALIAS, INFIX_OPS, OPS, PREFIX_OPS, SCALAR_OPS
+from gradcli.lang.program import OP
 from gradcli.lang.syntax import parse_program
 from gradcli.core.formulas import partial_formula
 
@@ -102,3 +103,12 @@ def test_render_round_trips_through_the_parser(op):
     text = op.render(labels)
     tape = build_tape(parse_program(f"y = {text}"))
     assert tape.nodes[tape.names["y"]].op is op
+
+
+@pytest.mark.parametrize("text, name", [(f"p {s} q", name) for s, name in INFIX_OPS.items()]
+                         + [(f"{s}p", name) for s, name in PREFIX_OPS.items()])
+def test_each_operator_spelling_is_the_parsers(text, name):
+    """INFIX_OPS and PREFIX_OPS (which the program generators write with) are read from the grammar's
+    terminals: each spelling, paper's signs too, parses to the op the table says."""
+    expr = parse_program(f"y = {text}").statements[0].expr
+    assert (expr.kind, expr.text) == (OP, name)
