@@ -15,10 +15,14 @@ Every op of the table has an ``ArrayRule`` (``Op.array``):
   gradcli expression (``g @ transpose(x)``, ``expand_dims(g, 1) * softmax(S, 1)``) that
   evaluates to that VJP, given the labels, params and operand shapes (``RuleNames``).
 
+Each rule is an ``ArrayRule`` declared with these names as keywords, one line
+per field where it fits (autograd's ``defvjp`` style); the helpers ``_linear``,
+``_bilinear`` and ``_of_tangent`` write the JVPs that follow from the forward.
+
 A scalar op applied to arrays is elementwise: its rule is built from its numpy
 forward function and its scalar partials, the same functions (``elementwise``,
-``on_arrays``), and its VJP is ``g * partial``: no Jacobian is ever built.  ``params`` holds what is fixed
-in the text: an axis, the indices of ``x[1, 0]``.
+``on_arrays``), and its VJP is ``g * partial``: no Jacobian is ever built.
+``params`` holds what is fixed in the text: an axis, the indices of ``x[1, 0]``.
 
 numpy is imported only when one of these runs (``values.np`` is lazy).
 """
@@ -49,7 +53,7 @@ class ArrayRule:
         self.jvp = jvp
         self.shape = shape
         # rule(j, names) -> the gradcli expression of operand j's VJP (None: an elementwise op,
-        # whose rule is g times its scalar partial, summed back to the operand's shape: Op.tensor_formula)
+        # whose rule is g times its scalar partial, summed back to the operand's shape: formulas.tensor_formula)
         self.rule = rule
         self.variadic = variadic
         # The rule element by element (None for an elementwise op: its scalar partials are the rule):
@@ -701,4 +705,5 @@ STACK = ArrayRule(forward=lambda params, *args: np.stack([np.asarray(a, dtype=fl
                   shape=_stack_shape,
                   rule=lambda j, n: f"{n.g}[{j}]",
                   variadic=True,
-                  elements=lambda params, k, ans, args, label=None: [(k[0], tuple(k[1:]), 1.0, _text(label, 0, (), "1"))])
+                  elements=lambda params, k, ans, args, label=None: [(k[0], tuple(k[1:]), 1.0,
+                                                                      _text(label, 0, (), "1"))])

@@ -2,9 +2,22 @@
 
 Each entry gives an operation's name, arity, forward function, one local
 partial derivative per operand, a symbolic formula for each partial, and how it
-is displayed.  The forward pass, the reverse sweep, forward mode, the path
-explainer and the tests all read this table, so adding an operation is adding
-one entry (the tests iterate over ``OPS``).
+is displayed, then its traits (domain, kinks, never_zero, slope_never_zero,
+keeps_nonfinite) by name.  The forward pass, the reverse sweep, forward mode, the
+path explainer and the tests all read this table, so adding an operation is
+adding one entry (the tests iterate over ``OPS``).
+
+Each scalar rule is written once and serves numbers and arrays alike.  On
+arrays a scalar op is elementwise: its forward is numpy's function of the op's
+name (or ``numpy=``), and its partials are the scalar ones themselves.  A
+partial of arithmetic alone (``1.0 / x``) works on arrays as written; one that
+calls math's functions takes them as ``m=math`` (``lambda x, o, m=math:
+m.cos(x)``) and gets numpy's on arrays (``arrays.on_arrays``).  Only where
+arrays need other code (a branch becomes ``np.where``; tanh's cheaper square)
+does an entry give ``numpy_partials``; tests/test_array_ops.py holds each such
+pair equal, element by element.  The compiled scalar sweep (autodiff/engine.py)
+calls ``op.forward`` and ``op.partials`` as they are, and a scalar program never
+imports numpy (``values.np`` is lazy).
 
 Partials are called as ``partial(*operand_values, out)`` where ``out`` is the
 node's own value (``exp``'s partial is its output).  Formulas are templates over
@@ -20,7 +33,7 @@ on its branch cut (y = 0, x < 0) takes the one-sided partials, and max/min split
 the gradient equally among tied arguments.
 
 Partials are written so that they keep every digit where the output alone would
-lose them: ``sigmoid(x)*sigmoid(-x)`` rather than ``o*(1 - o)``, ``tanh``'s from
+lose them: ``sigmoid(x)*sigmoid(-x)`` (as ``z/(1 + z)^2``) rather than ``o*(1 - o)``, ``tanh``'s from
 ``exp(-2|x|)`` rather than ``1 - o*o``, ``(1 - x)*(1 + x)`` rather than ``1 - x*x``
 (tests/test_ops_precision.py holds every partial to a high-precision reference).
 """
@@ -160,6 +173,19 @@ def _div_db(a: float, b: float, out: float) -> float:
     return -(a / b) / b
 
 
+def _sigmoid_partial(x: float, out: float, m=math) -> float:
+    # sigmoid(x) * sigmoid(-x) = z/(1+z)^2 with z = exp(-|x|): one exp, no cancellation
+    # (out * (1 - out) would lose every digit as out nears 1).
+    z = m.exp(-abs(x))
+    return z / ((1.0 + z) * (1.0 + z))
+
+
+def _softplus_partial(x: float, out: float, m=math) -> float:
+    # sigmoid(x) from the output: softplus = log(1 + e^x), so sigmoid(x) = 1 - e^-out, as
+    # -expm1(-out): one call, well conditioned everywhere (out is never negative).
+    return -m.expm1(-out)
+
+
 def _tanh_partial(x: float, out: float) -> float:
     # 1 - tanh(x)^2 = 4z/(1+z)^2 with z = exp(-2|x|): no cancellation as tanh(x) nears +-1,
     # and no overflow (cosh(x)^2 would overflow long before the result underflows).
@@ -244,19 +270,6 @@ def _np_tanh_partial(x, out):
         z = np.exp(-2.0 * np.abs(np.broadcast_to(x, partial.shape).take(far)))
         partial.put(far, 4.0 * z / ((1.0 + z) * (1.0 + z)))
     return partial
-
-
-def _np_sigmoid_partial(x, out):
-    """sigmoid(x) * sigmoid(-x) = z/(1+z)^2 with z = exp(-|x|): one exp, no cancellation
-    (out * (1 - out) would lose every digit as out nears 1)."""
-    z = np.exp(-np.abs(x))
-    return z / ((1.0 + z) * (1.0 + z))
-
-
-def _np_softplus_partial(x, out):
-    """sigmoid(x) from the output: softplus = log(1 + e^x), so sigmoid(x) = 1 - e^-out,
-    as -expm1(-out), well conditioned everywhere (out is never negative)."""
-    return -np.expm1(-out)
 
 
 def _np_atan_partial(x, out):
@@ -378,12 +391,11 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _unary("sinh", math.sinh, lambda x, o, m=math: m.cosh(x), "cosh({x})", **_BOTH),
     _unary("cosh", math.cosh, lambda x, o, m=math: m.sinh(x), "sinh({x})", **_BOTH),
     _unary("tanh", math.tanh, _tanh_partial, "1 - tanh({x})^2", numpy_partials=(_np_tanh_partial,), **_SLOPE),
-    _unary("sigmoid", _sigmoid, lambda x, o: _sigmoid(x) * _sigmoid(-x), "sigmoid({x})*sigmoid(-{x})",
-           numpy=_np_sigmoid, numpy_partials=(_np_sigmoid_partial,), never_zero=True, **_SLOPE),
+    _unary("sigmoid", _sigmoid, _sigmoid_partial, "sigmoid({x})*sigmoid(-{x})", numpy=_np_sigmoid, never_zero=True,
+           **_SLOPE),
     _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0, "relu(sign({x}))",
            numpy=lambda x: np.maximum(x, 0.0), numpy_partials=(lambda x, o: (x > 0) * 1.0,), kinks=lambda x: x == 0),
-    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", numpy=_np_softplus,
-           numpy_partials=(_np_softplus_partial,), never_zero=True, **_SLOPE),
+    _unary("softplus", _softplus, _softplus_partial, "sigmoid({x})", numpy=_np_softplus, never_zero=True, **_SLOPE),
     _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", numpy_partials=(lambda x, o: np.sign(x),),
            kinks=lambda x: x == 0, **_KEEPS),
     _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0", kinks=lambda x: x == 0),
