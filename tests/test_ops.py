@@ -10,7 +10,7 @@ import pytest
 from conftest import central_difference
 from gradcli.core.lower import build_tape
 from gradcli.autodiff.engine import forward
-from gradcli.core.ops import ALIAS, INFIX_OPS, OPS, PREFIX_OPS, SCALAR_OPS
+from gradcli.core.ops import ALIAS, FUNCTIONS, INFIX_OPS, OPS, PREFIX_OPS, SCALAR_OPS
 from gradcli.lang.program import OP
 from gradcli.lang.syntax import parse_program
 from gradcli.core.formulas import partial_formula
@@ -88,8 +88,6 @@ def test_formula_evaluates_to_the_partial(op):
 
 
 def test_every_op_is_reachable_from_the_language():
-    from gradcli.core.ops import FUNCTIONS, INFIX_OPS, PREFIX_OPS
-
     spelled = set(FUNCTIONS.values()) | set(INFIX_OPS.values()) | set(PREFIX_OPS.values())
     aliases = {op.name for op in OPS.values() if op.style == ALIAS}  # y = x
     # max(x) and min(x) of one array, x[0] and [a, b] are written by the grammar's own rules
