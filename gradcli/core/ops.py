@@ -245,7 +245,7 @@ def _itself(x: float) -> float:
 
 # The numpy forms of the rules above, only where arrays need other code than numbers: a branch
 # becomes np.where, and a few take a cheaper road over a whole array.  Every other partial is the
-# scalar one itself (arrays.on_arrays); tests/test_ops.py holds each pair equal element by element.
+# scalar one itself (arrays.on_arrays); tests/test_array_ops.py holds each pair equal element by element.
 
 def _np_sigmoid(x):
     with np.errstate(over="ignore"):
