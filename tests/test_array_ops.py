@@ -1,4 +1,6 @@
-"""Every op of the table on arrays: VJPs against central differences, JVPs against VJPs, shapes.
+"""Every op of the table on arrays: VJPs against central differences, JVPs against VJPs, shapes;
+each array op's element rule against its VJP and central differences; each elementwise op's
+numpy partials against its scalar ones, element by element.
 
 Each case builds a tiny tape by hand: the op applied to inputs of given shapes,
 then ``loss = sum(op(...) * R)`` with a fixed random R, so that the VJP is
@@ -9,6 +11,7 @@ case here fails ``test_every_op_has_array_cases``.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -159,3 +162,112 @@ def test_an_elementwise_chain_builds_no_jacobian():
     adj = array_sweeps.reverse(tape, vals, loss)
     assert all(a is None or np.shape(a) in ((), (n,)) for a in adj)
     np.testing.assert_allclose(adj[x], np.cos(xs) * xs + np.sin(xs), rtol=1e-14)
+
+
+# ---------------------------------------------------------------- element rules and numpy twins
+
+
+def element_jacobian(op, params, args, ans, k) -> list:
+    """Row ``k`` of the Jacobian, one array per operand, from the op's element rule."""
+    rows = [np.zeros(np.shape(a)) for a in args]
+    labels = []
+    for j, index, partial, formula in op.array.elements(params, k, ans, args, lambda j, i: f"x{j}{list(i)}"):
+        rows[j][tuple(index)] += partial
+        labels.append(formula)
+    assert all(isinstance(text, str) and text for text in labels)  # a label asked for gives every formula
+    return rows
+
+
+@pytest.mark.parametrize("op, shapes, params", [c for c in cases() if not c.values[0].scalar])
+def test_element_rules_agree_with_the_vjp_and_central_differences(op, shapes, params):
+    """Each array op's rule element by element (``explain --element``): for every result element k,
+    the partials it lists are the VJP of the one-hot gradient at k, and central differences of k."""
+    args = [a if np.ndim(a) else float(a) for a in operand_values(op, shapes)]
+    ans = op.array.forward(params, *args)
+    out_shape = np.shape(ans)
+    for k in itertools.product(*[range(n) for n in out_shape]):
+        rows = element_jacobian(op, params, args, np.asarray(ans), k)
+        g = np.zeros(out_shape)
+        g[k] = 1.0
+        for j, a in enumerate(args):
+            vjp = np.broadcast_to(op.array.vjp(j, params, g if out_shape else 1.0, ans, args), np.shape(a))
+            np.testing.assert_allclose(rows[j], vjp, rtol=1e-12, atol=1e-15, err_msg=f"{op.name} {k} operand {j}")
+            for index in itertools.product(*[range(n) for n in np.shape(a)]):
+                h = 1e-6 * max(1.0, abs(float(np.asarray(a)[index])))
+                moved = []
+                for step in (h, -h):
+                    shifted = [np.array(x, dtype=float) for x in args]
+                    shifted[j][index] += step
+                    moved.append(np.asarray(op.array.forward(params, *[s if s.ndim else float(s) for s in shifted])))
+                numeric = (moved[0][k] - moved[1][k]) / (2 * h)
+                assert rows[j][index] == pytest.approx(numeric, rel=1e-6, abs=1e-7), (op.name, k, j, index)
+
+
+SCALAR = [op for op in OPS.values() if op.scalar]
+TWIN_RNG = np.random.default_rng(19)
+
+
+def twin_points(op, count: int, wide: bool) -> list:
+    """Operand columns (one float array per operand) inside the op's domain, off its kinks and ties:
+    within +-3, or (``wide``) over magnitudes from 1e-4 to 30 as well, where the numpy forms
+    take other branches (tanh's far tail, atan's 1/x, sigmoid's exp(-|x|))."""
+    arity = op.arity or 3
+    points = []
+    while len(points) < count:
+        if wide and TWIN_RNG.random() < 0.5:
+            p = [float(TWIN_RNG.choice([-1, 1]) * 10 ** TWIN_RNG.uniform(-4, 1.5)) for _ in range(arity)]
+        else:
+            p = [float(TWIN_RNG.uniform(-3, 3)) for _ in range(arity)]
+        if (any(abs(x) < 1e-3 for x in p) or (op.domain is not None and not op.domain(*p))
+                or (op.kinks is not None and op.kinks(*p)) or len(set(p)) < len(p)):
+            continue
+        try:
+            out = op.forward(*p)
+            if not all(math.isfinite(v) for v in [out] + [op.partial(j, p, out) for j in range(arity)]):
+                continue
+        except (ArithmeticError, ValueError):
+            continue
+        points.append(p)
+    return [np.array(column) for column in zip(*points)]
+
+
+def numpy_partials(op, columns) -> list:
+    """The op's partials on arrays, element by element: its VJP of a gradient of ones."""
+    with np.errstate(all="ignore"):  # as in the sweeps: 0^-1 is inf, and an undefined partial nan
+        ans = op.array.forward((), *columns)
+        ones = np.ones(np.shape(ans))
+        return ans, [np.broadcast_to(op.array.vjp(j, (), ones, ans, columns), np.shape(ans))
+                     for j in range(len(columns))]
+
+
+def assert_twins(op, columns, rel=1e-13):
+    ans, on_arrays = numpy_partials(op, columns)
+    for e, point in enumerate(zip(*[np.broadcast_to(c, np.shape(ans)).tolist() for c in columns])):
+        out = op.forward(*point)
+        assert float(ans[e]) == pytest.approx(out, rel=rel, abs=1e-300), (op.name, point)
+        for j, partial in enumerate(on_arrays):
+            expected = op.partial(j, list(point), out)  # nan where undefined (d(a^b)/db at 0^0): nan too
+            assert float(partial[e]) == pytest.approx(expected, rel=rel, abs=1e-300, nan_ok=True), (op.name, point, j)
+
+
+@pytest.mark.parametrize("op", SCALAR, ids=lambda op: op.name)
+def test_numpy_partials_agree_with_their_scalar_twins(op):
+    """Where an op's numpy form is its own code (numpy_partials), and where it is the scalar rule itself,
+    the array sweep's partials are the scalar sweep's, element by element, over a wide range.  (Each
+    side meets central differences already: test_ops.py for the scalar partials,
+    test_vjp_matches_central_differences above for the VJPs, g times the numpy partials.)"""
+    assert_twins(op, twin_points(op, 400, wide=True))
+
+
+@pytest.mark.parametrize("name, columns", [
+    ("abs", [[0.0, -0.0]]), ("relu", [[0.0]]), ("sign", [[0.0, 5.0]]),  # the conventions at kinks
+    ("hypot", [[0.0], [0.0]]), ("atan2", [[0.0, 0.0], [-2.0, -0.5]]),
+    ("max", [[2.0, 1.0], [2.0, 1.0], [-1.0, 1.0]]), ("min", [[-1.0, 3.0], [-1.0, 3.0], [2.0, 3.0]]),  # ties
+    ("pow", [[0.5, 2.0, 3.0], 2.0]), ("pow", [[0.5, 2.0, 3.0], 0.0]), ("pow", [[0.5, 2.0], -1.5]),  # constant b
+    ("pow", [[0.0, 0.0, 1.0], [2.0, 0.0, 3.0]]),  # 0^b: d/db is 0 for b > 0, undefined at 0^0
+    ("tanh", [[20.0, -40.0, 1e-9, 1.8, -1.9]]), ("sigmoid", [[-700.0, 700.0, 1e-9]]),
+    ("atan", [[1e200, -1e-200, 1.0, -1.0]]), ("softplus", [[-50.0, 50.0, 0.0]]),
+])
+def test_numpy_partials_keep_the_scalar_conventions(name, columns):
+    """At kinks, ties, a constant exponent and far tails the two forms take other branches: same numbers."""
+    assert_twins(OPS[name], [np.array(c) if isinstance(c, list) else c for c in columns])

@@ -10,7 +10,8 @@ import pytest
 from conftest import central_difference
 from gradcli.core.lower import build_tape
 from gradcli.autodiff.engine import forward
-from gradcli.core.ops import ALIAS, OPS, SCALAR_OPS
+from gradcli.core.ops import ALIAS, FUNCTIONS, INFIX_OPS, OPS, PREFIX_OPS, SCALAR_OPS
+from gradcli.lang.program import OP
 from gradcli.lang.syntax import parse_program
 from gradcli.core.formulas import partial_formula
 
@@ -87,8 +88,6 @@ def test_formula_evaluates_to_the_partial(op):
 
 
 def test_every_op_is_reachable_from_the_language():
-    from gradcli.core.ops import FUNCTIONS, INFIX_OPS, PREFIX_OPS
-
     spelled = set(FUNCTIONS.values()) | set(INFIX_OPS.values()) | set(PREFIX_OPS.values())
     aliases = {op.name for op in OPS.values() if op.style == ALIAS}  # y = x
     # max(x) and min(x) of one array, x[0] and [a, b] are written by the grammar's own rules
@@ -102,3 +101,12 @@ def test_render_round_trips_through_the_parser(op):
     text = op.render(labels)
     tape = build_tape(parse_program(f"y = {text}"))
     assert tape.nodes[tape.names["y"]].op is op
+
+
+@pytest.mark.parametrize("text, name", [(f"p {s} q", name) for s, name in INFIX_OPS.items()]
+                         + [(f"{s}p", name) for s, name in PREFIX_OPS.items()])
+def test_each_operator_spelling_is_the_parsers(text, name):
+    """INFIX_OPS and PREFIX_OPS (which the program generators write with) are read from the grammar's
+    terminals: each spelling, paper's signs too, parses to the op the table says."""
+    expr = parse_program(f"y = {text}").statements[0].expr
+    assert (expr.kind, expr.text) == (OP, name)

@@ -15,16 +15,21 @@ Every op of the table has an ``ArrayRule`` (``Op.array``):
   gradcli expression (``g @ transpose(x)``, ``expand_dims(g, 1) * softmax(S, 1)``) that
   evaluates to that VJP, given the labels, params and operand shapes (``RuleNames``).
 
-A scalar op applied to arrays is elementwise: its rule is built from numpy
-versions of its forward function and partials (``elementwise``), and its VJP
-is ``g * partial``: no Jacobian is ever built.  ``params`` holds what is fixed
-in the text: an axis, the indices of ``x[1, 0]``.
+Each rule is an ``ArrayRule`` declared with these names as keywords, one line
+per field where it fits (autograd's ``defvjp`` style); the helpers ``_linear``,
+``_bilinear`` and ``_of_tangent`` write the JVPs that follow from the forward.
+
+A scalar op applied to arrays is elementwise: its rule is built from its numpy
+forward function and its scalar partials, the same functions (``elementwise``,
+``on_arrays``), and its VJP is ``g * partial``: no Jacobian is ever built.
+``params`` holds what is fixed in the text: an axis, the indices of ``x[1, 0]``.
 
 numpy is imported only when one of these runs (``values.np`` is lazy).
 """
 
 from __future__ import annotations
 
+import functools
 from functools import reduce
 from typing import Callable
 
@@ -40,15 +45,15 @@ class ArrayRule:
 
     __slots__ = ("forward", "vjps", "jvp", "shape", "rule", "variadic", "elements", "kinks", "pieces")
 
-    def __init__(self, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
-                 rule: Callable | None, variadic: bool = False, elements: Callable | None = None,
+    def __init__(self, *, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
+                 rule: Callable | None = None, variadic: bool = False, elements: Callable | None = None,
                  kinks: Callable | None = None, pieces: Callable | None = None):
         self.forward = forward
         self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
         self.jvp = jvp
         self.shape = shape
         # rule(j, names) -> the gradcli expression of operand j's VJP (None: an elementwise op,
-        # whose rule is g times its scalar partial, summed back to the operand's shape: Op.tensor_formula)
+        # whose rule is g times its scalar partial, summed back to the operand's shape: formulas.tensor_formula)
         self.rule = rule
         self.variadic = variadic
         # The rule element by element (None for an elementwise op: its scalar partials are the rule):
@@ -88,24 +93,45 @@ def _numpy_floats(args) -> list:
     return [np.float64(a) if type(a) is float else a for a in args]
 
 
-def one(*args) -> float:
-    """The partial 1 (of a sum, with respect to either operand): its VJP passes ``g`` on unchanged."""
+def one(x, y=None, out=None) -> float:
+    """The partial 1 (of a sum, with respect to either operand): its VJP passes ``g`` on unchanged.
+    Fixed arguments, not ``*args``: the scalar sweep calls it as fast as a lambda."""
     return 1.0
 
 
-def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) -> ArrayRule:
+def on_arrays(rule: Callable) -> Callable:
+    """A scalar op's partial as the array sweeps call it: the same rule, written once.
+
+    A rule of arithmetic alone (``1.0 / x``, ``0.5 / out``) serves numpy's arrays as written.
+    One that calls math's functions takes them from its namespace argument ``m``
+    (``lambda x, out, m=math: m.cos(x)``): the scalar sweep calls it as it is (``m`` is math,
+    no slower than ``math.cos``), and on arrays it gets numpy, whose functions have the same names.
+    """
+    code = getattr(rule, "__code__", None)
+    if code is not None and "m" in code.co_varnames[:code.co_argcount]:
+        return functools.partial(rule, m=np)
+    return rule
+
+
+def elementwise(forward: str | Callable, partials: tuple[Callable, ...], numpy_partials: tuple[Callable, ...] = (),
+                variadic: bool = False) -> ArrayRule:
     """The rule of a scalar op applied element by element (with numpy broadcasting).
 
-    ``partials[j](*args, ans)`` is the numpy version of the op's scalar partial
-    (a variadic op has one, ``partial(j, args, ans)``).  The tensor-level rule is
-    ``g * (scalar formula)`` summed back to the operand's shape: the op table writes it
-    (``Op.tensor_formula``).
+    ``forward`` is numpy's function, by name (looked up when first called; a variadic
+    op's is a binary function folded over the operands) or itself.  ``partials`` are
+    the scalar op's own (``on_arrays``); ``numpy_partials`` replace them where arrays
+    need other code (a branch that becomes ``np.where``).  A partial is called as
+    ``partial(*args, ans)`` (a variadic op's as ``partial(j, args, ans)``).  The VJP is
+    ``g * partial``: no Jacobian is ever built.  The tensor-level rule is ``g * (scalar
+    formula)`` summed back to the operand's shape (core/formulas.py writes it).
     """
     if isinstance(forward, str):  # a numpy function's name: looked up when first called
         name = forward
 
         def forward(*args):
-            return getattr(np, name)(*args)
+            return reduce(getattr(np, name), args) if variadic else getattr(np, name)(*args)
+
+    partials = tuple(on_arrays(p) for p in (numpy_partials or partials))
 
     if variadic:
         part = partials[0]
@@ -114,10 +140,11 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
             args, ans = _numpy_floats(args), _numpy_float(ans)
             return _sum_terms([None if t is None else t * part(j, args, ans) for j, t in enumerate(tangents)])
 
-        return ArrayRule(lambda params, *args: forward(*args),
-                         (lambda j, params, g, ans, *args: _times(g, part(j, _numpy_floats(args), _numpy_float(ans)),
-                                                                  ans, args),),
-                         jvp, broadcast_shape, None, variadic=True)
+        def vjp(j, params, g, ans, *args):
+            return _times(g, part(j, _numpy_floats(args), _numpy_float(ans)), ans, args)
+
+        return ArrayRule(forward=lambda params, *args: forward(*args), vjps=(vjp,), jvp=jvp, shape=broadcast_shape,
+                         variadic=True)
 
     def make_vjp(p):
         if p is one:  # a partial of 1 (a sum's operands): the gradient passes through as it is
@@ -128,8 +155,8 @@ def elementwise(forward: Callable, *partials: Callable, variadic: bool = False) 
         args, ans = _numpy_floats(args), _numpy_float(ans)
         return _sum_terms([None if t is None else t * partials[j](*args, ans) for j, t in enumerate(tangents)])
 
-    return ArrayRule(lambda params, *args: forward(*args), tuple(make_vjp(p) for p in partials), jvp,
-                     broadcast_shape, None)
+    return ArrayRule(forward=lambda params, *args: forward(*args), vjps=tuple(make_vjp(p) for p in partials),
+                     jvp=jvp, shape=broadcast_shape)
 
 
 def _times(g, partial, ans, args):
@@ -141,6 +168,26 @@ def _times(g, partial, ans, args):
             and np.shape(g) == partial.shape[partial.ndim - np.ndim(g):]):
         return np.multiply(g, partial, out=partial)
     return g * partial
+
+
+def _of_tangent(push: Callable) -> Callable:
+    """A one-operand op's JVP from ``push(params, t, ans, x)``: no tangent in, none out."""
+    return lambda params, tangents, ans, x: None if tangents[0] is None else push(params, tangents[0], ans, x)
+
+
+def _linear(forward: Callable) -> Callable:
+    """The JVP of an op linear in its operand (sum, transpose, x[1]): the op applied to the tangent."""
+    return _of_tangent(lambda params, t, ans, x: forward(params, t))
+
+
+def _bilinear(product: Callable) -> Callable:
+    """The JVP of a product linear in each operand (a @ b, dot, outer): product(ta, b) + product(a, tb)."""
+
+    def jvp(params, tangents, ans, a, b):
+        ta, tb = tangents
+        return _sum_terms([None if ta is None else product(ta, b), None if tb is None else product(a, tb)])
+
+    return jvp
 
 
 def _text(label, j, index, text=None):
@@ -191,9 +238,9 @@ def summed_to(text: str, operand: tuple, result: tuple) -> str:
     return text
 
 
-def _fixed(template: str) -> Callable:
-    """A rule whose spelling depends on no shape: a template over {a}, {b}, {x}, {out}, {g}."""
-    return lambda j, n: template.format(x=n.labels[0], a=n.labels[0], b=n.labels[-1], out=n.out, g=n.g)
+def _fixed(*templates: str) -> Callable:
+    """A rule whose spelling depends on no shape: one template per operand over {a}, {b}, {x}, {out}, {g}."""
+    return lambda j, n: templates[j].format(x=n.labels[0], a=n.labels[0], b=n.labels[-1], out=n.out, g=n.g)
 
 
 # ---------------------------------------------------------------- matmul
@@ -215,16 +262,6 @@ def _matmul_vjp_b(params, g, ans, a, b):
     G = np.reshape(g, (A.shape[0], B.shape[1]))
     gb = A.T @ G
     return gb[:, 0] if b.ndim == 1 else gb
-
-
-def _matmul_jvp(params, tangents, ans, a, b):
-    ta, tb = tangents
-    terms = []
-    if ta is not None:
-        terms.append(_matmul(ta, b))
-    if tb is not None:
-        terms.append(_matmul(a, tb))
-    return reduce(lambda x, y: x + y, terms) if terms else None
 
 
 def _matmul(a, b):
@@ -269,8 +306,8 @@ def _matmul_rule(j, n: RuleNames) -> str:
     return f"outer({a}, {g})" if len(sa) == 1 else f"transpose({a}) @ {g}"
 
 
-MATMUL = ArrayRule(lambda params, a, b: _matmul(a, b), (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp,
-                   _matmul_shape, _matmul_rule, elements=_matmul_elements)
+MATMUL = ArrayRule(forward=lambda params, a, b: _matmul(a, b), vjps=(_matmul_vjp_a, _matmul_vjp_b),
+                   jvp=_bilinear(_matmul), shape=_matmul_shape, rule=_matmul_rule, elements=_matmul_elements)
 
 
 # ---------------------------------------------------------------- reductions
@@ -330,9 +367,11 @@ def _reduce_elements(partial: Callable, formula: Callable):
     return elements
 
 
-SUM = ArrayRule(_sum_forward, (lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
-                lambda params, tangents, ans, x: None if tangents[0] is None else _sum_forward(params, tangents[0]),
-                _reduced_shape, lambda j, n: n.spread(n.g),
+SUM = ArrayRule(forward=_sum_forward,
+                vjps=(lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
+                jvp=_linear(_sum_forward),
+                shape=_reduced_shape,
+                rule=lambda j, n: n.spread(n.g),
                 elements=_reduce_elements(lambda x, out, t, line: 1.0, lambda label, x, out, t, k, line: "1"))
 
 
@@ -347,11 +386,15 @@ def _count_of(n: RuleNames) -> int:
     return reduce(lambda p, k: p * k, shape, 1) if n.axis is None else shape[n.axis]
 
 
-MEAN = ArrayRule(lambda params, x: _scalar(np.mean(x, axis=_axis(params))),
-                 (lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
-                 lambda params, tangents, ans, x: (None if tangents[0] is None
-                                                   else _sum_forward(params, tangents[0]) / _count(params, x)),
-                 _reduced_shape, lambda j, n: f"{n.spread(n.g)} / {_count_of(n)}",
+def _mean_forward(params, x):
+    return _scalar(np.mean(x, axis=_axis(params)))
+
+
+MEAN = ArrayRule(forward=_mean_forward,
+                 vjps=(lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
+                 jvp=_linear(_mean_forward),
+                 shape=_reduced_shape,
+                 rule=lambda j, n: f"{n.spread(n.g)} / {_count_of(n)}",
                  elements=_reduce_elements(lambda x, out, t, line: 1.0 / len(line),
                                            lambda label, x, out, t, k, line: f"1/{len(line)}"))
 
@@ -393,12 +436,14 @@ def _extreme_rule(pick: Callable, largest: bool) -> ArrayRule:
         count = np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit)
         return bool(np.any(moved[0] & hit & (count > 1)))
 
-    return ArrayRule(lambda params, x: _scalar(pick(x, axis=_axis(params))),
-                     (lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
-                     lambda params, tangents, ans, x: (None if tangents[0] is None
-                                                       else _sum_forward(params, tangents[0] * mask(params, ans, x))),
-                     _reduced_shape, rule,
-                     elements=_reduce_elements(partial, formula), kinks=kinks, pieces=hits)
+    return ArrayRule(forward=lambda params, x: _scalar(pick(x, axis=_axis(params))),
+                     vjps=(lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
+                     jvp=_of_tangent(lambda params, t, ans, x: _sum_forward(params, t * mask(params, ans, x))),
+                     shape=_reduced_shape,
+                     rule=rule,
+                     elements=_reduce_elements(partial, formula),
+                     kinks=kinks,
+                     pieces=hits)
 
 
 AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis), largest=True)
@@ -419,11 +464,11 @@ def _softmax(params, x):
     return z / np.sum(z, axis=axis, keepdims=True)
 
 
-LOGSUMEXP = ArrayRule(_logsumexp,
-                      (lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
-                      lambda params, tangents, ans, x: (None if tangents[0] is None
-                                                        else _sum_forward(params, tangents[0] * _softmax(params, x))),
-                      _reduced_shape, lambda j, n: f"{n.spread(n.g)} * {_axis_call('softmax', n)}",
+LOGSUMEXP = ArrayRule(forward=_logsumexp,
+                      vjps=(lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
+                      jvp=_of_tangent(lambda params, t, ans, x: _sum_forward(params, t * _softmax(params, x))),
+                      shape=_reduced_shape,
+                      rule=lambda j, n: f"{n.spread(n.g)} * {_axis_call('softmax', n)}",
                       elements=_reduce_elements(lambda x, out, t, line: np.exp(x[t] - out),
                                                 lambda label, x, out, t, k, line:
                                                 f"exp({label(0, t)} - {label(-1, k)})"))
@@ -460,11 +505,11 @@ def _softmax_elements(params, k, ans, args, label=None):
     return out
 
 
-SOFTMAX = ArrayRule(_softmax, (_softmax_vjp,),
-                    lambda params, tangents, ans, x: (None if tangents[0] is None
-                                                      else _softmax_vjp(params, tangents[0], ans, x)),
-                    lambda params, s: (_reduced_shape(params, s), s)[1],
-                    lambda j, n: f"{n.out} * ({n.g} - {n.spread(_axis_call('sum', n, f'{n.g} * {n.out}'))})",
+SOFTMAX = ArrayRule(forward=_softmax,
+                    vjps=(_softmax_vjp,),
+                    jvp=_of_tangent(_softmax_vjp),  # the Jacobian is symmetric: the VJP is the JVP
+                    shape=lambda params, s: (_reduced_shape(params, s), s)[1],  # the axis checked, the shape kept
+                    rule=lambda j, n: f"{n.out} * ({n.g} - {n.spread(_axis_call('sum', n, f'{n.g} * {n.out}'))})",
                     elements=_softmax_elements)
 
 
@@ -485,13 +530,18 @@ def _expand_dims(params, x):
 
 # ``expand_dims(x, 1)``: x with an axis of length 1 inserted, so that it broadcasts along that
 # axis (a row's value against each of its elements).  The rules of the reductions are written with it.
-EXPAND_DIMS = ArrayRule(_expand_dims, (lambda params, g, ans, x: _scalar(np.sum(g, axis=params[0])),),
-                        lambda params, tangents, ans, x: (None if tangents[0] is None
-                                                          else _expand_dims(params, tangents[0])),
-                        _expand_dims_shape, lambda j, n: f"sum({n.g}, {n.params[0]})",
-                        elements=lambda params, k, ans, args, label=None: [
-                            (0, tuple(k[:params[0] % len(k)] + k[params[0] % len(k) + 1:]), 1.0,
-                             _text(label, 0, (), "1"))])
+def _expand_dims_elements(params, k, ans, args, label=None):
+    """The result's element ``k`` is x's at ``k`` without the inserted axis, with partial 1."""
+    axis = params[0] % len(k)
+    return [(0, k[:axis] + k[axis + 1:], 1.0, _text(label, 0, (), "1"))]
+
+
+EXPAND_DIMS = ArrayRule(forward=_expand_dims,
+                        vjps=(lambda params, g, ans, x: _scalar(np.sum(g, axis=params[0])),),
+                        jvp=_linear(_expand_dims),
+                        shape=_expand_dims_shape,
+                        rule=lambda j, n: f"sum({n.g}, {n.params[0]})",
+                        elements=_expand_dims_elements)
 
 
 # ---------------------------------------------------------------- products, norm, transpose
@@ -509,25 +559,36 @@ def _vector_pair(name):
     return shape
 
 
-DOT = ArrayRule(lambda params, a, b: float(np.dot(a, b)),
-                (lambda params, g, ans, a, b: g * b, lambda params, g, ans, a, b: g * a),
-                lambda params, tangents, ans, a, b: _sum_terms(
-                    [None if tangents[0] is None else float(np.dot(tangents[0], b)),
-                     None if tangents[1] is None else float(np.dot(a, tangents[1]))]),
-                _vector_pair("dot"), lambda j, n: _fixed(("{g} * {b}", "{g} * {a}")[j])(j, n),
-                elements=lambda params, k, ans, args, label=None: (
-                    [(0, (t,), float(args[1][t]), _text(label, 1, (t,))) for t in range(len(args[0]))]
-                    + [(1, (t,), float(args[0][t]), _text(label, 0, (t,))) for t in range(len(args[0]))]))
+def _dot(a, b):
+    return float(np.dot(a, b))
 
-OUTER = ArrayRule(lambda params, a, b: np.outer(a, b),
-                  (lambda params, g, ans, a, b: g @ b, lambda params, g, ans, a, b: g.T @ a),
-                  lambda params, tangents, ans, a, b: _sum_terms(
-                      [None if tangents[0] is None else np.outer(tangents[0], b),
-                       None if tangents[1] is None else np.outer(a, tangents[1])]),
-                  _vector_pair("outer"), lambda j, n: _fixed(("{g} @ {b}", "transpose({g}) @ {a}")[j])(j, n),
-                  elements=lambda params, k, ans, args, label=None: [
-                      (0, k[:1], float(args[1][k[1]]), _text(label, 1, k[1:])),
-                      (1, k[1:], float(args[0][k[0]]), _text(label, 0, k[:1]))])
+
+def _dot_elements(params, k, ans, args, label=None):
+    """``a . b = sum_t a[t] * b[t]``: ∂/∂a[t] = b[t], ∂/∂b[t] = a[t]."""
+    a, b = args
+    return ([(0, (t,), float(b[t]), _text(label, 1, (t,))) for t in range(len(a))]
+            + [(1, (t,), float(a[t]), _text(label, 0, (t,))) for t in range(len(a))])
+
+
+def _outer_elements(params, k, ans, args, label=None):
+    """``out[i,c] = a[i] * b[c]``: ∂out[i,c]/∂a[i] = b[c], ∂out[i,c]/∂b[c] = a[i]."""
+    a, b = args
+    return [(0, k[:1], float(b[k[1]]), _text(label, 1, k[1:])), (1, k[1:], float(a[k[0]]), _text(label, 0, k[:1]))]
+
+
+DOT = ArrayRule(forward=lambda params, a, b: _dot(a, b),
+                vjps=(lambda params, g, ans, a, b: g * b, lambda params, g, ans, a, b: g * a),
+                jvp=_bilinear(_dot),
+                shape=_vector_pair("dot"),
+                rule=_fixed("{g} * {b}", "{g} * {a}"),
+                elements=_dot_elements)
+
+OUTER = ArrayRule(forward=lambda params, a, b: np.outer(a, b),
+                  vjps=(lambda params, g, ans, a, b: g @ b, lambda params, g, ans, a, b: g.T @ a),
+                  jvp=_bilinear(lambda a, b: np.outer(a, b)),
+                  shape=_vector_pair("outer"),
+                  rule=_fixed("{g} @ {b}", "transpose({g}) @ {a}"),
+                  elements=_outer_elements)
 
 
 def _norm_shape(params, s):
@@ -538,10 +599,11 @@ def _norm_shape(params, s):
     return ()
 
 
-NORM = ArrayRule(lambda params, x: norm_of(x),
-                 (lambda params, g, ans, x: g * x / ans,),
-                 lambda params, tangents, ans, x: None if tangents[0] is None else float(np.sum(tangents[0] * x)) / ans,
-                 _norm_shape, _fixed("{g} * {x} / {out}"),
+NORM = ArrayRule(forward=lambda params, x: norm_of(x),
+                 vjps=(lambda params, g, ans, x: g * x / ans,),
+                 jvp=_of_tangent(lambda params, t, ans, x: float(np.sum(t * x)) / ans),
+                 shape=_norm_shape,
+                 rule=_fixed("{g} * {x} / {out}"),
                  elements=_reduce_elements(lambda x, out, t, line: x[t] / out,
                                            lambda label, x, out, t, k, line: f"{label(0, t)}/{label(-1, k)}"))
 
@@ -550,10 +612,15 @@ def _transpose_shape(params, s):
     return tuple(reversed(s))
 
 
-TRANSPOSE = ArrayRule(lambda params, x: np.transpose(x),
-                      (lambda params, g, ans, x: np.transpose(g),),
-                      lambda params, tangents, ans, x: None if tangents[0] is None else np.transpose(tangents[0]),
-                      _transpose_shape, _fixed("transpose({g})"),
+def _transpose(params, x):
+    return np.transpose(x)
+
+
+TRANSPOSE = ArrayRule(forward=_transpose,
+                      vjps=(lambda params, g, ans, x: np.transpose(g),),
+                      jvp=_linear(_transpose),
+                      shape=_transpose_shape,
+                      rule=_fixed("transpose({g})"),
                       elements=lambda params, k, ans, args, label=None: [(0, k[::-1], 1.0, _text(label, 0, (), "1"))])
 
 
@@ -600,12 +667,21 @@ def _index_vjp(params, g, ans, x):
     return out
 
 
-INDEX = ArrayRule(lambda params, x: _scalar(x[tuple(params)]), (_index_vjp,),
-                  lambda params, tangents, ans, x: None if tangents[0] is None else _scalar(tangents[0][tuple(params)]),
-                  _index_shape, lambda j, n: _placed(n),
-                  elements=lambda params, k, ans, args, label=None: [
-                      (0, tuple(p % n for p, n in zip(params, np.shape(args[0]))) + tuple(k), 1.0,
-                       _text(label, 0, (), "1"))])
+def _index(params, x):
+    return _scalar(x[tuple(params)])
+
+
+def _index_elements(params, k, ans, args, label=None):
+    """The result's element ``k`` is x's at the indices (made non-negative) followed by ``k``, with partial 1."""
+    return [(0, tuple(p % n for p, n in zip(params, np.shape(args[0]))) + tuple(k), 1.0, _text(label, 0, (), "1"))]
+
+
+INDEX = ArrayRule(forward=_index,
+                  vjps=(_index_vjp,),
+                  jvp=_linear(_index),
+                  shape=_index_shape,
+                  rule=lambda j, n: _placed(n),
+                  elements=_index_elements)
 
 
 def _stack_shape(params, *shapes):
@@ -623,8 +699,11 @@ def _stack_jvp(params, tangents, ans, *args):
     return np.stack([np.zeros(np.shape(a)) if t is None else t for t, a in zip(tangents, args)])
 
 
-STACK = ArrayRule(lambda params, *args: np.stack([np.asarray(a, dtype=float) for a in args]),
-                  (lambda j, params, g, ans, *args: _scalar(g[j]),),
-                  _stack_jvp, _stack_shape, lambda j, n: f"{n.g}[{j}]", variadic=True,
+STACK = ArrayRule(forward=lambda params, *args: np.stack([np.asarray(a, dtype=float) for a in args]),
+                  vjps=(lambda j, params, g, ans, *args: _scalar(g[j]),),
+                  jvp=_stack_jvp,
+                  shape=_stack_shape,
+                  rule=lambda j, n: f"{n.g}[{j}]",
+                  variadic=True,
                   elements=lambda params, k, ans, args, label=None: [(k[0], tuple(k[1:]), 1.0,
                                                                       _text(label, 0, (), "1"))])

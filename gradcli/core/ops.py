@@ -2,9 +2,22 @@
 
 Each entry gives an operation's name, arity, forward function, one local
 partial derivative per operand, a symbolic formula for each partial, and how it
-is displayed.  The forward pass, the reverse sweep, forward mode, the path
-explainer and the tests all read this table, so adding an operation is adding
-one entry (the tests iterate over ``OPS``).
+is displayed, then its traits (domain, kinks, never_zero, slope_never_zero,
+keeps_nonfinite) by name.  The forward pass, the reverse sweep, forward mode, the
+path explainer and the tests all read this table, so adding an operation is
+adding one entry (the tests iterate over ``OPS``).
+
+Each scalar rule is written once and serves numbers and arrays alike.  On
+arrays a scalar op is elementwise: its forward is numpy's function of the op's
+name (or ``numpy=``), and its partials are the scalar ones themselves.  A
+partial of arithmetic alone (``1.0 / x``) works on arrays as written; one that
+calls math's functions takes them as ``m=math`` (``lambda x, o, m=math:
+m.cos(x)``) and gets numpy's on arrays (``arrays.on_arrays``).  Only where
+arrays need other code (a branch becomes ``np.where``; tanh's cheaper square)
+does an entry give ``numpy_partials``; tests/test_array_ops.py holds each such
+pair equal, element by element.  The compiled scalar sweep (autodiff/engine.py)
+calls ``op.forward`` and ``op.partials`` as they are, and a scalar program never
+imports numpy (``values.np`` is lazy).
 
 Partials are called as ``partial(*operand_values, out)`` where ``out`` is the
 node's own value (``exp``'s partial is its output).  Formulas are templates over
@@ -20,7 +33,7 @@ on its branch cut (y = 0, x < 0) takes the one-sided partials, and max/min split
 the gradient equally among tied arguments.
 
 Partials are written so that they keep every digit where the output alone would
-lose them: ``sigmoid(x)*sigmoid(-x)`` rather than ``o*(1 - o)``, ``tanh``'s from
+lose them: ``sigmoid(x)*sigmoid(-x)`` (as ``z/(1 + z)^2``) rather than ``o*(1 - o)``, ``tanh``'s from
 ``exp(-2|x|)`` rather than ``1 - o*o``, ``(1 - x)*(1 + x)`` rather than ``1 - x*x``
 (tests/test_ops_precision.py holds every partial to a high-precision reference).
 """
@@ -28,14 +41,13 @@ lose them: ``sigmoid(x)*sigmoid(-x)`` rather than ``o*(1 - o)``, ``tanh``'s from
 from __future__ import annotations
 
 import math
-from functools import reduce
 from dataclasses import dataclass
 from typing import Callable
 
 from gradcli.core import arrays
-from gradcli.core.arrays import ArrayRule, elementwise
+from gradcli.core.arrays import ArrayRule, elementwise, one
 from gradcli.core.values import np
-from gradcli.lang.syntax import known_functions
+from gradcli.lang.syntax import known_functions, operator_spellings
 
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
 ALIAS = "alias"  # ``y = x``: a statement that names another value
@@ -161,6 +173,19 @@ def _div_db(a: float, b: float, out: float) -> float:
     return -(a / b) / b
 
 
+def _sigmoid_partial(x: float, out: float, m=math) -> float:
+    # sigmoid(x) * sigmoid(-x) = z/(1+z)^2 with z = exp(-|x|): one exp, no cancellation
+    # (out * (1 - out) would lose every digit as out nears 1).
+    z = m.exp(-abs(x))
+    return z / ((1.0 + z) * (1.0 + z))
+
+
+def _softplus_partial(x: float, out: float, m=math) -> float:
+    # sigmoid(x) from the output: softplus = log(1 + e^x), so sigmoid(x) = 1 - e^-out, as
+    # -expm1(-out): one call, well conditioned everywhere (out is never negative).
+    return -m.expm1(-out)
+
+
 def _tanh_partial(x: float, out: float) -> float:
     # 1 - tanh(x)^2 = 4z/(1+z)^2 with z = exp(-2|x|): no cancellation as tanh(x) nears +-1,
     # and no overflow (cosh(x)^2 would overflow long before the result underflows).
@@ -168,9 +193,9 @@ def _tanh_partial(x: float, out: float) -> float:
     return 4.0 * z / ((1.0 + z) * (1.0 + z))
 
 
-def _asin_partial(x: float, out: float) -> float:
+def _asin_partial(x: float, out: float, m=math) -> float:
     # 1 - x^2 as (1 - x)(1 + x): exact near +-1, where x*x rounds away the digits that matter.
-    return 1.0 / math.sqrt((1.0 - x) * (1.0 + x))
+    return 1.0 / m.sqrt((1.0 - x) * (1.0 + x))
 
 
 def _atan_partial(x: float, out: float) -> float:
@@ -198,10 +223,10 @@ def _hypot_partial(j: int):
 
 
 def _atan2_partial(j: int):
-    def partial(y: float, x: float, out: float) -> float:
+    def partial(y: float, x: float, out: float, m=math) -> float:
         # d/dy = x/(x^2 + y^2), d/dx = -y/(x^2 + y^2), divided by the hypotenuse twice:
         # x^2 + y^2 would overflow or underflow first.  Undefined at (0, 0).
-        h = math.hypot(y, x)
+        h = m.hypot(y, x)
         return (x / h) / h if j == 0 else (-y / h) / h
 
     return partial
@@ -214,13 +239,13 @@ def _extreme_partial(j: int, vals, out: float) -> float:
     return 1.0 / sum(1 for v in vals if v == out)
 
 
-def _unary(name, forward, partial, formula, domain=None, kinks=None, symbol=None,
-           never_zero=False, array: ArrayRule | None = None) -> Op:
-    return Op(name, 1, forward, (partial,), (formula,), symbol or name, CALL,
-              domain=domain, kinks=kinks, never_zero=never_zero, array=array)
+def _itself(x: float) -> float:
+    return x
 
 
-# numpy versions of the scalar rules above, for ops applied to arrays element by element.
+# The numpy forms of the rules above, only where arrays need other code than numbers: a branch
+# becomes np.where, and a few take a cheaper road over a whole array.  Every other partial is the
+# scalar one itself (arrays.on_arrays); tests/test_array_ops.py holds each pair equal element by element.
 
 def _np_sigmoid(x):
     with np.errstate(over="ignore"):
@@ -245,23 +270,6 @@ def _np_tanh_partial(x, out):
         z = np.exp(-2.0 * np.abs(np.broadcast_to(x, partial.shape).take(far)))
         partial.put(far, 4.0 * z / ((1.0 + z) * (1.0 + z)))
     return partial
-
-
-def _np_sigmoid_partial(x, out):
-    """sigmoid(x) * sigmoid(-x) = z/(1+z)^2 with z = exp(-|x|): one exp, no cancellation
-    (out * (1 - out) would lose every digit as out nears 1)."""
-    z = np.exp(-np.abs(x))
-    return z / ((1.0 + z) * (1.0 + z))
-
-
-def _np_softplus_partial(x, out):
-    """sigmoid(x) from the output: softplus = log(1 + e^x), so sigmoid(x) = 1 - e^-out,
-    as -expm1(-out), well conditioned everywhere (out is never negative)."""
-    return -np.expm1(-out)
-
-
-def _np_asin_partial(x, out):
-    return 1.0 / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 def _np_atan_partial(x, out):
@@ -292,14 +300,6 @@ def _np_extreme_partial(j, vals, out):
     return hits[j] / sum(hits)
 
 
-def _np_atan2_partial(j):
-    def partial(y, x, out):
-        h = np.hypot(y, x)
-        return (x / h) / h if j == 0 else (-y / h) / h
-
-    return partial
-
-
 def _np_hypot_partial(j):
     def partial(a, b, out):
         safe = np.where(out != 0, out, 1.0)
@@ -312,8 +312,6 @@ def _np_softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-
-
 def _positive(x):
     return x > 0
 
@@ -322,134 +320,137 @@ def _unit_open(x):
     return -1 < x < 1
 
 
+def _scalar_op(name: str, arity: int | None, forward: Callable, partials: tuple, formulas: tuple,
+               symbol: str | None = None, style: str = CALL, precedence: int = 100, *,
+               numpy: str | Callable | None = None, numpy_partials: tuple = (), **traits) -> Op:
+    """An op on numbers, applied to arrays element by element (``arrays.elementwise``).
+
+    On arrays its forward is numpy's function ``numpy`` (by default the op's own name) and
+    its partials are the scalar ``partials`` themselves, written once (a rule that calls
+    math's functions takes them as ``m=math``); ``numpy_partials`` replace them only where
+    arrays need other code.  ``traits`` are Op's remaining fields (domain, kinks, ...).
+    """
+    array = elementwise(numpy or name, partials, numpy_partials, variadic=arity is None)
+    return Op(name, arity, forward, partials, formulas, symbol or name, style, precedence, array=array, **traits)
+
+
+def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keywords) -> Op:
+    return _scalar_op(name, 1, forward, (partial,), (formula,), **keywords)
+
+
+def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
+              precedence: int = 100) -> Op:
+    """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
+    the tensor level (core/arrays.py).  ``params`` (an axis, indices) is fixed in the text; the
+    element-level views explain it element by element (``ArrayRule.elements``)."""
+    return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array)
+
+
+# Each entry declares its traits after its rules: keeps_nonfinite (an infinity or a nan always
+# survives it: the row sweeps test only where one could vanish) and slope_never_zero (not pow:
+# d(a^b)/db is 0 at a = 1; not sin or cos: their slopes vanish at nonzero points).
 OPS: dict[str, Op] = {op.name: op for op in [
-    Op("add", 2, lambda a, b: a + b, (lambda a, b, o: 1.0, lambda a, b, o: 1.0),
-       ("1", "1"), "+", INFIX, 10, array=elementwise("add", arrays.one, arrays.one)),
-    Op("sub", 2, lambda a, b: a - b, (lambda a, b, o: 1.0, lambda a, b, o: -1.0),
-       ("1", "-1"), "-", INFIX, 10, array=elementwise("subtract", arrays.one, lambda a, b, o: -1.0)),
-    Op("mul", 2, lambda a, b: a * b, (lambda a, b, o: b, lambda a, b, o: a),
-       ("{b}", "{a}"), "*", INFIX, 20, never_zero=True,
-       array=elementwise("multiply", lambda a, b, o: b, lambda a, b, o: a)),
-    Op("div", 2, lambda a, b: a / b, (lambda a, b, o: 1.0 / b, _div_db),
-       ("1/{b}", "-{a}/{b}^2"), "/", INFIX, 20,
-       domain=lambda a, b: abs(b) > 0.1, never_zero=True,
-       array=elementwise("divide", lambda a, b, o: 1.0 / b, lambda a, b, o: -(a / b) / b)),
-    Op("neg", 1, lambda x: -x, (lambda x, o: -1.0,), ("-1",), "-", PREFIX, 30,
-       array=elementwise("negative", lambda x, o: -1.0)),
-    Op("pow", 2, _pow, (_pow_da, _pow_db),
-       ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"), "^", INFIX, 40,
-       domain=lambda a, b: a > 0.1, never_zero=True, array=elementwise(_np_pow, _np_pow_da, _np_pow_db)),
-    _unary("exp", math.exp, lambda x, o: o, "exp({x})", never_zero=True,
-           array=elementwise("exp", lambda x, o: o)),
+    _scalar_op("add", 2, lambda a, b: a + b, (one, one), ("1", "1"), "+", INFIX, 10,
+               keeps_nonfinite=True, slope_never_zero=True),
+    _scalar_op("sub", 2, lambda a, b: a - b, (one, lambda a, b, o: -1.0), ("1", "-1"), "-", INFIX, 10,
+               numpy="subtract", keeps_nonfinite=True, slope_never_zero=True),
+    _scalar_op("mul", 2, lambda a, b: a * b, (lambda a, b, o: b, lambda a, b, o: a), ("{b}", "{a}"), "*", INFIX, 20,
+               numpy="multiply", never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
+    _scalar_op("div", 2, lambda a, b: a / b, (lambda a, b, o: 1.0 / b, _div_db), ("1/{b}", "-{a}/{b}^2"), "/", INFIX,
+               20, numpy="divide", domain=lambda a, b: abs(b) > 0.1, never_zero=True, slope_never_zero=True),
+    _scalar_op("neg", 1, lambda x: -x, (lambda x, o: -1.0,), ("-1",), "-", PREFIX, 30,
+               numpy="negative", keeps_nonfinite=True, slope_never_zero=True),
+    _scalar_op("pow", 2, _pow, (_pow_da, _pow_db), ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"), "^", INFIX, 40,
+               numpy=_np_pow, numpy_partials=(_np_pow_da, _np_pow_db), domain=lambda a, b: a > 0.1, never_zero=True),
+    _unary("exp", math.exp, lambda x, o: o, "exp({x})",
+           never_zero=True, slope_never_zero=True),
     _unary("exp2", lambda x: math.pow(2.0, x), lambda x, o: o * _LN2, "exp2({x})*log(2)",
-           never_zero=True,
-           array=elementwise("exp2", lambda x, o: o * _LN2)),
-    _unary("log", math.log, lambda x, o: 1.0 / x, "1/{x}", domain=_positive,
-           array=elementwise("log", lambda x, o: 1.0 / x)),
-    _unary("log10", math.log10, lambda x, o: 1.0 / (x * _LN10), "1/({x}*log(10))", domain=_positive,
-           array=elementwise("log10", lambda x, o: 1.0 / (x * _LN10))),
-    _unary("log2", math.log2, lambda x, o: 1.0 / (x * _LN2), "1/({x}*log(2))", domain=_positive,
-           array=elementwise("log2", lambda x, o: 1.0 / (x * _LN2))),
-    _unary("sqrt", math.sqrt, lambda x, o: 0.5 / o, "1/(2*sqrt({x}))", domain=_positive,
-           array=elementwise("sqrt", lambda x, o: 0.5 / o)),
+           never_zero=True, slope_never_zero=True),
+    _unary("log", math.log, lambda x, o: 1.0 / x, "1/{x}",
+           domain=_positive, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("log10", math.log10, lambda x, o: 1.0 / (x * _LN10), "1/({x}*log(10))",
+           domain=_positive, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("log2", math.log2, lambda x, o: 1.0 / (x * _LN2), "1/({x}*log(2))",
+           domain=_positive, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("sqrt", math.sqrt, lambda x, o: 0.5 / o, "1/(2*sqrt({x}))",
+           domain=_positive, keeps_nonfinite=True, slope_never_zero=True),
     _unary("cbrt", _cbrt, lambda x, o: 1.0 / (3.0 * o * o), "1/(3*cbrt({x})^2)",
-           domain=lambda x: abs(x) > 0.1, never_zero=True,
-           array=elementwise("cbrt", lambda x, o: 1.0 / (3.0 * o * o))),
-    _unary("sin", math.sin, lambda x, o: math.cos(x), "cos({x})",
-           array=elementwise("sin", lambda x, o: np.cos(x))),
-    _unary("cos", math.cos, lambda x, o: -math.sin(x), "-sin({x})",
-           array=elementwise("cos", lambda x, o: -np.sin(x))),
+           domain=lambda x: abs(x) > 0.1, never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("sin", math.sin, lambda x, o, m=math: m.cos(x), "cos({x})",
+           keeps_nonfinite=True),
+    _unary("cos", math.cos, lambda x, o, m=math: -m.sin(x), "-sin({x})",
+           keeps_nonfinite=True),
     _unary("tan", math.tan, lambda x, o: 1.0 + o * o, "1 + tan({x})^2",
-           domain=lambda x: abs(x) < 1.4,
-           array=elementwise("tan", lambda x, o: 1.0 + o * o)),
-    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", domain=_unit_open,
-           array=elementwise("arcsin", _np_asin_partial)),
-    _unary("acos", math.acos, lambda x, o: -_asin_partial(x, o), "-1/sqrt(1 - {x}^2)",
-           domain=_unit_open,
-           array=elementwise("arccos", lambda x, o: -_np_asin_partial(x, o))),
-    _unary("atan", math.atan, _atan_partial, "1/(1 + {x}^2)",
-           array=elementwise("arctan", _np_atan_partial)),
-    Op("atan2", 2, math.atan2, (_atan2_partial(0), _atan2_partial(1)),
-       ("{b}/({a}^2 + {b}^2)", "-{a}/({a}^2 + {b}^2)"), "atan2",
-       domain=lambda y, x: x > 0.1 or abs(y) > 0.1, kinks=lambda y, x: y == 0 and x < 0,
-       array=elementwise("arctan2", _np_atan2_partial(0), _np_atan2_partial(1))),
-    Op("hypot", 2, math.hypot, (_hypot_partial(0), _hypot_partial(1)),
-       ("{a}/hypot({a}, {b})", "{b}/hypot({a}, {b})"), "hypot",
-       domain=lambda a, b: math.hypot(a, b) > 0.1, kinks=lambda a, b: a == 0 and b == 0,
-       never_zero=True,
-       array=elementwise("hypot", _np_hypot_partial(0), _np_hypot_partial(1))),
-    _unary("sinh", math.sinh, lambda x, o: math.cosh(x), "cosh({x})",
-           array=elementwise("sinh", lambda x, o: np.cosh(x))),
-    _unary("cosh", math.cosh, lambda x, o: math.sinh(x), "sinh({x})",
-           array=elementwise("cosh", lambda x, o: np.sinh(x))),
-    _unary("tanh", math.tanh, _tanh_partial, "1 - tanh({x})^2",
-           array=elementwise("tanh", _np_tanh_partial)),
-    _unary("sigmoid", _sigmoid, lambda x, o: _sigmoid(x) * _sigmoid(-x), "sigmoid({x})*sigmoid(-{x})",
-           never_zero=True,
-           array=elementwise(_np_sigmoid, _np_sigmoid_partial)),
-    _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0,
-           "relu(sign({x}))", kinks=lambda x: x == 0,
-           array=elementwise(lambda x: np.maximum(x, 0.0), lambda x, o: (x > 0) * 1.0)),
-    _unary("softplus", _softplus, lambda x, o: _sigmoid(x), "sigmoid({x})", never_zero=True,
-           array=elementwise(_np_softplus, _np_softplus_partial)),
-    _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", kinks=lambda x: x == 0,
-           array=elementwise("abs", lambda x, o: np.sign(x))),
-    _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0", kinks=lambda x: x == 0,
-           array=elementwise("sign", lambda x, o: x * 0.0)),
-    Op("max", None, lambda *v: max(v), (_extreme_partial,),
-       ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), "max",
-       kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1,
-       array=elementwise(lambda *v: reduce(np.maximum, v), _np_extreme_partial, variadic=True)),
-    Op("min", None, lambda *v: min(v), (_extreme_partial,),
-       ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), "min",
-       kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1,
-       array=elementwise(lambda *v: reduce(np.minimum, v), _np_extreme_partial, variadic=True)),
+           domain=lambda x: abs(x) < 1.4, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", numpy="arcsin",
+           domain=_unit_open, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("acos", math.acos, lambda x, o, m=math: -_asin_partial(x, o, m), "-1/sqrt(1 - {x}^2)", numpy="arccos",
+           domain=_unit_open, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("atan", math.atan, _atan_partial, "1/(1 + {x}^2)", numpy="arctan", numpy_partials=(_np_atan_partial,),
+           slope_never_zero=True),
+    _scalar_op("atan2", 2, math.atan2, (_atan2_partial(0), _atan2_partial(1)),
+               ("{b}/({a}^2 + {b}^2)", "-{a}/({a}^2 + {b}^2)"), numpy="arctan2",
+               domain=lambda y, x: x > 0.1 or abs(y) > 0.1, kinks=lambda y, x: y == 0 and x < 0,
+               slope_never_zero=True),
+    _scalar_op("hypot", 2, math.hypot, (_hypot_partial(0), _hypot_partial(1)),
+               ("{a}/hypot({a}, {b})", "{b}/hypot({a}, {b})"),
+               numpy_partials=(_np_hypot_partial(0), _np_hypot_partial(1)),
+               domain=lambda a, b: math.hypot(a, b) > 0.1, kinks=lambda a, b: a == 0 and b == 0,
+               never_zero=True, slope_never_zero=True),
+    _unary("sinh", math.sinh, lambda x, o, m=math: m.cosh(x), "cosh({x})",
+           keeps_nonfinite=True, slope_never_zero=True),
+    _unary("cosh", math.cosh, lambda x, o, m=math: m.sinh(x), "sinh({x})",
+           keeps_nonfinite=True, slope_never_zero=True),
+    _unary("tanh", math.tanh, _tanh_partial, "1 - tanh({x})^2", numpy_partials=(_np_tanh_partial,),
+           slope_never_zero=True),
+    _unary("sigmoid", _sigmoid, _sigmoid_partial, "sigmoid({x})*sigmoid(-{x})", numpy=_np_sigmoid,
+           never_zero=True, slope_never_zero=True),
+    _unary("relu", lambda x: x if x > 0 else 0.0, lambda x, o: 1.0 if x > 0 else 0.0, "relu(sign({x}))",
+           numpy=lambda x: np.maximum(x, 0.0), numpy_partials=(lambda x, o: (x > 0) * 1.0,),
+           kinks=lambda x: x == 0),
+    _unary("softplus", _softplus, _softplus_partial, "sigmoid({x})", numpy=_np_softplus,
+           never_zero=True, slope_never_zero=True),
+    _unary("abs", abs, lambda x, o: (x > 0) - (x < 0) + 0.0, "sign({x})", numpy_partials=(lambda x, o: np.sign(x),),
+           kinks=lambda x: x == 0, keeps_nonfinite=True),
+    _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0",
+           kinks=lambda x: x == 0),
+    _scalar_op("max", None, lambda *v: max(v), (_extreme_partial,),
+               ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), numpy="maximum",
+               numpy_partials=(_np_extreme_partial,), kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1),
+    _scalar_op("min", None, lambda *v: min(v), (_extreme_partial,),
+               ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), numpy="minimum",
+               numpy_partials=(_np_extreme_partial,), kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
     # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
     # name keeps its place in every view (paths to y end at y) with a partial of 1.
-    Op("copy", 1, lambda x: x, (lambda x, o: 1.0,), ("1",), "", ALIAS,
-       array=elementwise(lambda x: x, arrays.one)),
+    _scalar_op("copy", 1, _itself, (one,), ("1",), "", ALIAS, numpy=_itself,
+               keeps_nonfinite=True, slope_never_zero=True),
+    # Ops on arrays only.
+    _array_op("matmul", 2, arrays.MATMUL, "@", INFIX, 20),
+    _array_op("sum", 1, arrays.SUM),
+    _array_op("mean", 1, arrays.MEAN),
+    _array_op("amax", 1, arrays.AMAX, "max"),  # max(x): one array argument
+    _array_op("amin", 1, arrays.AMIN, "min"),
+    _array_op("dot", 2, arrays.DOT),
+    _array_op("outer", 2, arrays.OUTER),
+    _array_op("norm", 1, arrays.NORM),
+    _array_op("transpose", 1, arrays.TRANSPOSE),
+    _array_op("logsumexp", 1, arrays.LOGSUMEXP),
+    _array_op("softmax", 1, arrays.SOFTMAX),
+    _array_op("expand_dims", 1, arrays.EXPAND_DIMS),  # expand_dims(v, 1)
+    _array_op("index", 1, arrays.INDEX, "[]", INDEX),  # x[1, 0]
+    _array_op("stack", None, arrays.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
 ]}
-
-# Ops on arrays.  They have no scalar partials (``partials`` is empty): their rules are
-# VJPs and JVPs at the tensor level (core/arrays.py).  ``params`` (an axis, indices) is
-# fixed in the text; the element-level views explain them element by element.
-OPS.update({op.name: op for op in [
-    Op("matmul", 2, None, (), (), "@", INFIX, 20, array=arrays.MATMUL),
-    Op("sum", 1, None, (), (), "sum", array=arrays.SUM),
-    Op("mean", 1, None, (), (), "mean", array=arrays.MEAN),
-    Op("amax", 1, None, (), (), "max", array=arrays.AMAX),  # max(x): one array argument
-    Op("amin", 1, None, (), (), "min", array=arrays.AMIN),
-    Op("dot", 2, None, (), (), "dot", array=arrays.DOT),
-    Op("outer", 2, None, (), (), "outer", array=arrays.OUTER),
-    Op("norm", 1, None, (), (), "norm", array=arrays.NORM),
-    Op("transpose", 1, None, (), (), "transpose", array=arrays.TRANSPOSE),
-    Op("logsumexp", 1, None, (), (), "logsumexp", array=arrays.LOGSUMEXP),
-    Op("softmax", 1, None, (), (), "softmax", array=arrays.SOFTMAX),
-    Op("expand_dims", 1, None, (), (), "expand_dims", array=arrays.EXPAND_DIMS),  # expand_dims(v, 1)
-    Op("index", 1, None, (), (), "[]", INDEX, array=arrays.INDEX),  # x[1, 0]
-    Op("stack", None, None, (), (), "[]", LITERAL, array=arrays.STACK),  # [x1*x2, sin(x1)]
-]})
-# Ops through which an infinity or a nan always survives (the row sweeps test only where one could vanish).
-for _name in ("add", "sub", "mul", "neg", "sin", "cos", "tan", "log", "log10", "log2", "sqrt", "cbrt",
-              "asin", "acos", "sinh", "cosh", "abs", "copy"):
-    object.__setattr__(OPS[_name], "keeps_nonfinite", True)
-
-# Ops whose partials are never 0 while their operands are not (not pow: d(a^b)/db is 0 at a = 1;
-# not sin or cos: their slopes vanish at nonzero points).
-for _name in ("add", "sub", "neg", "copy", "mul", "div", "exp", "exp2", "log", "log10", "log2", "sqrt", "cbrt",
-              "tan", "asin", "acos", "atan", "atan2", "hypot", "sinh", "cosh", "tanh", "sigmoid", "softplus"):
-    object.__setattr__(OPS[_name], "slope_never_zero", True)
 
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.
 SCALAR_OPS = {name: op for name, op in OPS.items() if op.scalar}
 # Functions that reduce over an axis: ``sum(S, 1)`` or ``sum(S, axis=1)``.
 AXIS_FUNCTIONS = {"sum", "mean", "amax", "amin", "logsumexp", "softmax", "expand_dims"}
 
-# What the user may write, mapped to table entries.  `ln` and `pow(a, b)` are
-# other spellings of `log` and `^`, not other operations.  The grammar also takes
-# paper's signs (× · ÷ − √, superscript powers); syntax.py maps those by token type.
-INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
-PREFIX_OPS = {"-": "neg"}
+# What the user may write, mapped to table entries.  The operators are the parser's own
+# spellings, paper's signs too (× · ÷ − √; superscript powers are numbers, not operators).
+# `ln` and `pow(a, b)` are other spellings of `log` and `^`, not other operations.
+INFIX_OPS = operator_spellings()
+PREFIX_OPS = operator_spellings(prefix=True)
 FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL and op.symbol == name}
 FUNCTIONS.update({"ln": "log", "pow": "pow"})
 known_functions(FUNCTIONS)  # the parser's hints name these (the lang layer cannot import this one)

@@ -12,6 +12,7 @@ import keyword
 import math
 import re
 
+from gradcli.lang import _tables
 from gradcli.lang.lalr import LexError, ParseError, Parser
 from gradcli.support.errors import BindingError, ProgramError
 from gradcli.support.gcpause import paused_gc
@@ -46,6 +47,23 @@ _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "012345678
 # Tokens by type, not spelling: × and · are STAR, − is MINUS, √ is ROOT.
 _BINARY = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div", "CARET": "pow", "AT": "matmul"}
 _PREFIX = {"MINUS": "neg", "ROOT": "sqrt"}
+
+
+def operator_spellings(prefix: bool = False) -> dict[str, str]:
+    """Every way the grammar spells an infix (or prefix) operator -> the op it makes:
+    ``{"+": "add", "×": "mul", "**": "pow", ...}``, ``{"-": "neg", "−": "neg", "√": "sqrt"}``.
+
+    Read from the lexer's own terminals (each an alternation of literal spellings), so the
+    operator table's spellings, and the tests that write programs with them, are the parser's.
+    """
+    patterns = dict(_tables.TERMINALS)
+    found = {}
+    for token, op in (_PREFIX if prefix else _BINARY).items():
+        pattern = patterns[token]
+        alternatives = pattern[3:-1] if pattern.startswith("(?:") else pattern
+        for alternative in alternatives.split("|"):
+            found[re.sub(r"\\(.)", r"\1", alternative)] = op
+    return found
 
 
 class _Build:
