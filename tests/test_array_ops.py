@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from gradcli.autodiff import array_sweeps
-from gradcli.core.arrays import ShapeError
+from gradcli.core.array_rules import ShapeError
 from gradcli.core.ops import OPS
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 

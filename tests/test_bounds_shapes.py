@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_error, run, run_json
-from gradcli.core import arrays
+from gradcli.core import array_rules
 
 N = 100_000  # two vectors of 10^5: 800 KB each; their outer product would be 74.5 GiB
 
@@ -54,7 +54,7 @@ def test_memory_error_anywhere_is_one_clean_line(monkeypatch):
     def no_memory(params, a, b):
         raise MemoryError("Unable to allocate 74.5 GiB for an array with shape (100000, 100000)")
 
-    monkeypatch.setattr(arrays.OUTER, "forward", no_memory)
+    monkeypatch.setattr(array_rules.OUTER, "forward", no_memory)
     result = assert_error(["eval", "y = sum(outer(x, z))", "x=[1, 2]", "z=[1, 2, 3]"], 1)
     assert result.err.splitlines() == ["gradcli: error: out of memory (Unable to allocate 74.5 GiB for an array "
                                        "with shape (100000, 100000)); try smaller inputs or a lower --max-elements"]

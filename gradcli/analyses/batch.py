@@ -23,7 +23,7 @@ from gradcli.analyses import passes
 from gradcli.autodiff import row_sweeps
 from gradcli.analyses.columns import ColumnRules
 from gradcli.autodiff.problem import Problem, check_shapes, evaluate
-from gradcli.core.arrays import ShapeError
+from gradcli.core.array_rules import ShapeError
 from gradcli.core.values import as_value, np, shape, to_json
 from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error
 from gradcli.support.errors import GradError, UsageError

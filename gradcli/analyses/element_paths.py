@@ -6,7 +6,7 @@ unrolled, for the cone of one output element only, into a graph whose nodes
 are elements (``q[0]``, ``W[0,1]``) and whose edges carry scalar partials
 (``∂q[0]/∂W[0,1] = x[1] = 0.4``).  A matmul becomes its sums of products there,
 a reduction one edge per element it reads.  Each op's element rule is
-``ArrayRule.elements`` (core/arrays.py); an elementwise op's is its scalar
+``ArrayRule.elements`` (core/array_rules.py); an elementwise op's is its scalar
 partial, with numpy's broadcasting deciding which operand element it reads.
 
 The element graph is a ``PathGraph`` (nodes numbered in topological order), so

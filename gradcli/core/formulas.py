@@ -7,7 +7,7 @@ reads the table: the table itself stays free of that import.
 
 from __future__ import annotations
 
-from gradcli.core import arrays
+from gradcli.core import array_rules
 from gradcli.core.ops import Op
 from gradcli.core.symbolic import simplified_formula
 
@@ -29,7 +29,7 @@ def tensor_formula(op: Op, j: int, labels: list[str], out_label: str, g: str, pa
     """
     rule = op.array.rule
     if rule is not None:
-        return rule(j, arrays.RuleNames(labels, out_label, g, params, shapes))
+        return rule(j, array_rules.RuleNames(labels, out_label, g, params, shapes))
     local = partial_formula(op, j, labels, out_label)
     if local == "1":
         text = g
@@ -37,7 +37,7 @@ def tensor_formula(op: Op, j: int, labels: list[str], out_label: str, g: str, pa
         text = f"-{g}"
     else:
         text = f"{g} * {local}" if _atomic(local) else f"{g} * ({local})"
-    return arrays.summed_to(text, shapes[j], op.array.shape(params, *shapes))
+    return array_rules.summed_to(text, shapes[j], op.array.shape(params, *shapes))
 
 
 def _atomic(text: str) -> bool:

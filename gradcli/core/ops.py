@@ -12,7 +12,7 @@ arrays a scalar op is elementwise: its forward is numpy's function of the op's
 name (or ``numpy=``), and its partials are the scalar ones themselves.  A
 partial of arithmetic alone (``1.0 / x``) works on arrays as written; one that
 calls math's functions takes them as ``m=math`` (``lambda x, o, m=math:
-m.cos(x)``) and gets numpy's on arrays (``arrays.on_arrays``).  Only where
+m.cos(x)``) and gets numpy's on arrays (``array_rules.on_arrays``).  Only where
 arrays need other code (a branch becomes ``np.where``; tanh's cheaper square)
 does an entry give ``numpy_partials``; tests/test_array_ops.py holds each such
 pair equal, element by element.  The compiled scalar sweep (autodiff/engine.py)
@@ -44,8 +44,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import arrays
-from gradcli.core.arrays import ArrayRule, elementwise, one
+from gradcli.core import array_rules
+from gradcli.core.array_rules import ArrayRule, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
 
@@ -76,7 +76,7 @@ class Op:
     # sech^2 for tanh): a partial of 0.0 there is an underflow or a rounding, and the
     # gradient through it is cut to 0 though its true value is not.
     slope_never_zero: bool = False
-    # The rule on arrays: VJPs, JVP, shape (core/arrays.py).  A scalar op is elementwise.
+    # The rule on arrays: VJPs, JVP, shape (core/array_rules.py).  A scalar op is elementwise.
     array: ArrayRule | None = None
     # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
     # an infinity cannot vanish through this op (as exp(-inf) = 0 or 1/inf = 0 make it vanish).
@@ -245,7 +245,7 @@ def _itself(x: float) -> float:
 
 # The numpy forms of the rules above, only where arrays need other code than numbers: a branch
 # becomes np.where, and a few take a cheaper road over a whole array.  Every other partial is the
-# scalar one itself (arrays.on_arrays); tests/test_array_ops.py holds each pair equal element by element.
+# scalar one itself (array_rules.on_arrays); tests/test_array_ops.py holds each pair equal element by element.
 
 def _np_sigmoid(x):
     with np.errstate(over="ignore"):
@@ -323,7 +323,7 @@ def _unit_open(x):
 def _scalar_op(name: str, arity: int | None, forward: Callable, partials: tuple, formulas: tuple,
                symbol: str | None = None, style: str = CALL, precedence: int = 100, *,
                numpy: str | Callable | None = None, numpy_partials: tuple = (), **traits) -> Op:
-    """An op on numbers, applied to arrays element by element (``arrays.elementwise``).
+    """An op on numbers, applied to arrays element by element (``array_rules.elementwise``).
 
     On arrays its forward is numpy's function ``numpy`` (by default the op's own name) and
     its partials are the scalar ``partials`` themselves, written once (a rule that calls
@@ -341,7 +341,7 @@ def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keyw
 def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
               precedence: int = 100) -> Op:
     """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
-    the tensor level (core/arrays.py).  ``params`` (an axis, indices) is fixed in the text; the
+    the tensor level (core/array_rules.py).  ``params`` (an axis, indices) is fixed in the text; the
     element-level views explain it element by element (``ArrayRule.elements``)."""
     return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array)
 
@@ -425,20 +425,20 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _scalar_op("copy", 1, _itself, (one,), ("1",), "", ALIAS, numpy=_itself,
                keeps_nonfinite=True, slope_never_zero=True),
     # Ops on arrays only.
-    _array_op("matmul", 2, arrays.MATMUL, "@", INFIX, 20),
-    _array_op("sum", 1, arrays.SUM),
-    _array_op("mean", 1, arrays.MEAN),
-    _array_op("amax", 1, arrays.AMAX, "max"),  # max(x): one array argument
-    _array_op("amin", 1, arrays.AMIN, "min"),
-    _array_op("dot", 2, arrays.DOT),
-    _array_op("outer", 2, arrays.OUTER),
-    _array_op("norm", 1, arrays.NORM),
-    _array_op("transpose", 1, arrays.TRANSPOSE),
-    _array_op("logsumexp", 1, arrays.LOGSUMEXP),
-    _array_op("softmax", 1, arrays.SOFTMAX),
-    _array_op("expand_dims", 1, arrays.EXPAND_DIMS),  # expand_dims(v, 1)
-    _array_op("index", 1, arrays.INDEX, "[]", INDEX),  # x[1, 0]
-    _array_op("stack", None, arrays.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
+    _array_op("matmul", 2, array_rules.MATMUL, "@", INFIX, 20),
+    _array_op("sum", 1, array_rules.SUM),
+    _array_op("mean", 1, array_rules.MEAN),
+    _array_op("amax", 1, array_rules.AMAX, "max"),  # max(x): one array argument
+    _array_op("amin", 1, array_rules.AMIN, "min"),
+    _array_op("dot", 2, array_rules.DOT),
+    _array_op("outer", 2, array_rules.OUTER),
+    _array_op("norm", 1, array_rules.NORM),
+    _array_op("transpose", 1, array_rules.TRANSPOSE),
+    _array_op("logsumexp", 1, array_rules.LOGSUMEXP),
+    _array_op("softmax", 1, array_rules.SOFTMAX),
+    _array_op("expand_dims", 1, array_rules.EXPAND_DIMS),  # expand_dims(v, 1)
+    _array_op("index", 1, array_rules.INDEX, "[]", INDEX),  # x[1, 0]
+    _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
 ]}
 
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.

@@ -3,12 +3,12 @@
 A program with arrays is checked when it is read: ``W @ x`` with W of shape
 (2, 3) and x of shape (2,) stops there, with a caret under the ``@``, rather
 than when numpy meets it.  Each op's ``array.shape`` rule says what fits
-(core/arrays.py); a scalar op broadcasts.  Only programs with arrays come here.
+(core/array_rules.py); a scalar op broadcasts.  Only programs with arrays come here.
 """
 
 from __future__ import annotations
 
-from gradcli.core.arrays import ShapeError
+from gradcli.core.array_rules import ShapeError
 from gradcli.core.ops import INFIX
 from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import shape, shape_text
