@@ -47,9 +47,10 @@ import math
 import sys
 from dataclasses import dataclass, field
 
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.scalar_plan import scalar_values
 from gradcli.support.errors import EvaluationError, ExitCode, GradError, UsageError
 from gradcli.core.tape import OPERATION, Tape
+from gradcli.core.values import dense
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient, Problem, evaluate
 
@@ -215,7 +216,7 @@ def check(problem: Problem, eps: float | None = None, rtol: float = RTOL, atol: 
         vals_down = _nudged(problem, name, down, h)
         f_up, f_down = vals_up[out], vals_down[out]
         numeric = (f_up - f_down) / (up - down)
-        analytic = grad.adjoints[index]
+        analytic = dense(grad.adjoints[index])
         floor = ROUNDING * MACHINE_EPS * max(abs(f_up), abs(f_down)) / (up - down)
         asked = atol + rtol * max(abs(analytic), abs(numeric))
         tolerance = asked + floor
@@ -232,7 +233,7 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
     """The check of a program with arrays: one central difference per input element."""
     import time
 
-    from gradcli.autodiff.array_sweeps import forward as array_forward
+    from gradcli.autodiff.array_sweeps import array_values as array_forward
     from gradcli.core.values import element, element_label, flat_index, is_array, shape, size
 
     tape = problem.tape
@@ -451,7 +452,7 @@ def _nudged(problem: Problem, name: str, x: float, h: float, run=None) -> list[f
     try:
         if run is not None:
             return run(x)
-        return forward(problem.tape, problem.input_values({name: x}))
+        return scalar_values(problem.tape, problem.input_values({name: x}))
     except EvaluationError as exc:
         raise EvaluationError(
             f"checking {name}: at {name} = {short(x)} (a step of {h:.3g}) {exc.message}; "
@@ -469,7 +470,7 @@ def nudge_step(x: float) -> float:
 def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
     after = x + nudge_step(x)
     try:
-        moved = forward(problem.tape, problem.input_values({name: after}))[problem.output_index]
+        moved = scalar_values(problem.tape, problem.input_values({name: after}))[problem.output_index]
     except EvaluationError as exc:
         return Nudge(x, after, value, None, exc.message)
     return Nudge(x, after, value, moved)

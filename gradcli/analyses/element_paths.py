@@ -25,7 +25,7 @@ from gradcli.analyses.paths import InputPaths, Path, PathGraph, check_listing
 from gradcli.autodiff import sweeps
 from gradcli.autodiff.problem import Problem
 from gradcli.core.tape import CONST, OPERATION
-from gradcli.core.values import element, element_label, flat_index, is_array, shape, shape_text
+from gradcli.core.values import element, element_label, flat_index, is_array, is_zero, shape, shape_text
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.support.limits import LimitError
@@ -261,7 +261,7 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
     best = graph.best_paths(capped, max_paths) if capped else {}
     for (name, index), v in zip(starts, nodes):
         g = adjoints[tape.names[name]]
-        gradient = 0.0 if g is None else element(g, index) if is_array(g) else float(g)
+        gradient = 0.0 if is_zero(g) else element(g, index) if is_array(g) else float(g)
         label = element_label(name, index)
         if v is None:
             result.inputs.append(InputPaths(label, -1, gradient, 0, [], False))

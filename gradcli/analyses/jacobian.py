@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.autodiff.engine import forward, reverse, underflow_warnings
+from gradcli.autodiff.scalar_plan import scalar_adjoints, scalar_values, tangent_column, underflow_warnings
 from gradcli.support.errors import UsageError
 from gradcli.support.limits import LimitError, limit_text, over_limit, size_text
-from gradcli.autodiff.forward import tangents
 from gradcli.autodiff.problem import Problem
 
 JACOBIAN_MODES = ("forward", "reverse")
@@ -85,19 +84,19 @@ def _scalar_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
     if mode not in JACOBIAN_MODES:
         raise UsageError(f"unknown mode {mode!r}: use forward or reverse")
     tape = problem.tape
-    vals = forward(tape, problem.input_values())
+    vals = scalar_values(tape, problem.input_values())
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in problem.wrt]
     if mode == "forward":
         needed = tape.cone(rows)  # an input no output reads: a column of zeros, no pass
         zero = [0.0] * len(tape.nodes)
-        columns = [tangents(tape, vals, x, needed) if needed[x] else zero for x in cols]
+        columns = [tangent_column(tape, vals, x, needed) if needed[x] else zero for x in cols]
         matrix = [[column[y] for column in columns] for y in rows]
         passes = sum(1 for x in cols if needed[x])
     else:
         matrix = []
         for y in rows:
-            adj = reverse(tape, vals, y)
+            adj = scalar_adjoints(tape, vals, y)
             matrix.append([adj[x] for x in cols])
         passes = len(rows)
     warnings = [text for y, row in zip(rows, matrix)
@@ -112,7 +111,7 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
     from gradcli.core.values import element_labels, flatten, is_array, np, shape, size
 
     tape = problem.tape
-    vals = array_sweeps.forward(tape, problem.input_values())
+    vals = array_sweeps.array_values(tape, problem.input_values())
     outputs, inputs = list(problem.outputs), list(problem.wrt)
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
@@ -151,14 +150,14 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
                     columns.append([0.0] * m)
                     n -= 1
                     continue
-                tan = array_sweeps.tangents(tape, vals, {x: one_hot(vals[x], k)}, needed)
+                tan = array_sweeps.array_tangents(tape, vals, {x: one_hot(vals[x], k)}, needed)
                 columns.append([t for y in rows for t in elements(tan[y], vals[y])])
         matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]
     else:
         matrix = []
         for y in rows:
             for k in range(size(vals[y])):
-                adj = array_sweeps.reverse(tape, vals, y, one_hot(vals[y], k))
+                adj = array_sweeps.array_adjoints(tape, vals, y, one_hot(vals[y], k))
                 matrix.append([g for x in cols for g in elements(adj[x], vals[x])])
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}
     return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
@@ -225,13 +224,13 @@ def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs:
         needed = tape.cone(rows)
         columns = []
         for x in cols:
-            tan = array_sweeps.tangents(tape, vals, {x: ones(x)}, needed)
+            tan = array_sweeps.array_tangents(tape, vals, {x: ones(x)}, needed)
             columns.append([d for y in rows for d in entries(y, x, tan[y])])
         matrix = [list(row) for row in zip(*columns)]
     else:
         blocks = []
         for y in rows:
-            adj = array_sweeps.reverse(tape, vals, y, ones(y))
+            adj = array_sweeps.array_adjoints(tape, vals, y, ones(y))
             blocks.append(list(zip(*[entries(y, x, adj[x]) for x in cols])))
         matrix = [list(row) for block in blocks for row in block]
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}

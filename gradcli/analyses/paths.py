@@ -31,10 +31,10 @@ from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
-from gradcli.core.values import norm_of, shape, size
+from gradcli.core.values import Zero, dense, norm_of, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -421,7 +421,7 @@ def _explain_paths(problem: Problem, max_paths: int) -> PathsResult:
             listing = best[s]
         else:
             listing = list(graph.all_paths(s))
-        result.inputs.append(InputPaths(name, s, adjoints[s], counts[s],
+        result.inputs.append(InputPaths(name, s, dense(adjoints[s]), counts[s],
                                         [_path(graph, s, p) for p in listing], s in best))
     return result
 
@@ -499,14 +499,14 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
         return _array_path_sum(problem)
     tape = problem.tape
     output = problem.output_index
-    values = forward(tape, problem.input_values())
+    values = scalar_values(tape, problem.input_values())
     graph = PathGraph(tape, values, output)
     starts = [tape.names[name] for name in problem.wrt]
     counts = graph.counts(starts)
     for name, s in zip(problem.wrt, starts):
         if counts[s] > PATH_LIMIT:
             raise too_many_paths(name, counts[s], problem.output)
-    adjoints = reverse(tape, values, output)  # kept for the intermediates (eval --all)
+    adjoints = scalar_adjoints(tape, values, output)  # kept for the intermediates (eval --all)
     for s in starts:
         adjoints[s] = graph.path_sum(s) if counts[s] else 0.0
     total = sum(counts[s] for s in starts)
@@ -529,6 +529,6 @@ def _array_path_sum(problem: Problem) -> Gradient:
         for edges in graph.all_paths(s):
             contribution = graph.product(edges)
             total = contribution if total is None else total + contribution
-        adjoints[s] = total
+        adjoints[s] = Zero(shape(sweep.values[s])) if total is None else total
     return Gradient(problem, sweep.values, adjoints, mode="paths", passes=sum(counts[s] for s in starts),
                     extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})

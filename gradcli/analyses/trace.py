@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gradcli.support.errors import UsageError
-from gradcli.autodiff.forward import tangents
+from gradcli.autodiff.scalar_plan import tangent_column
 from gradcli.core.names import hidden_prefix
 from gradcli.core.tape import INPUT, OPERATION, Tape
-from gradcli.core.values import shape, zeros
+from gradcli.core.values import dense
 from gradcli.autodiff.problem import Problem, evaluate
 
 
@@ -98,7 +98,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     out = problem.output_index
     cone = tape.cone([out])
     req = tape.requires_grad()
-    tan = tangents(tape, vals, tape.names[tangent], cone) if tangent is not None else None
+    tan = tangent_column(tape, vals, tape.names[tangent], cone) if tangent is not None else None
     labels = trace_labels(tape, out)
     n = len(tape.inputs)
     position = {i: p for p, i in enumerate(tape.inputs)}
@@ -114,7 +114,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
         g = sweep.adjoints[i]
         rows.append(TraceRow(i, k, labels[i], node.name, text, vals[i],
                              tan[i] if tan is not None else None,
-                             (zeros(shape(vals[i])) if g is None else g) if adjoint else None))
+                             dense(g) if adjoint else None))
     return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint,
                        hidden_prefix(tape.own_names()))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradcli.core.tape import CONST, INPUT
-from gradcli.core.values import is_array, shape, to_json
+from gradcli.core.values import dense, is_array, is_zero, shape, to_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 from gradcli.render.words import plural
@@ -28,10 +28,8 @@ def node_rows(result: Gradient) -> list[dict]:
             continue
         value = result.values[node.index]
         adjoint = result.adjoints[node.index]
-        if arrays and adjoint is None and result.mode == "reverse":
-            adjoint = 0.0 if not is_array(value) else value * 0.0  # nothing reached it: the symbolic zero
-        elif not is_array(adjoint) and adjoint is not None and adjoint != adjoint:
-            adjoint = None  # forward mode: not computed
+        if is_zero(adjoint):
+            adjoint = dense(adjoint)  # nothing reached it: the symbolic zero (None: forward mode did not compute it)
         row = {"node": node.label, "index": node.index,
                "kind": node.kind, "op": node.op.name if node.op else None,
                "definition": None if node.kind == INPUT else tape.definition(node.index),

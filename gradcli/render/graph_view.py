@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 
 from gradcli.core.tape import CONST, INPUT, OPERATION
-from gradcli.core.values import is_array, shape, shape_text, to_json, zeros
+from gradcli.core.values import dense, is_array, shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 
@@ -44,7 +44,7 @@ def graph_json(result: Gradient) -> dict:
                 "definition": tape.definition(i) if node.kind == OPERATION else None,
                 "args": [tape.nodes[a].label for a in node.args],
                 "value": to_json(result.values[i]),
-                "adjoint": (to_json(zeros(shape(result.values[i])) if g is None else g) if req[i] else None)}
+                "adjoint": to_json(dense(g)) if req[i] else None}
         if is_array(result.values[i]):
             item["shape"] = list(shape(result.values[i]))
         nodes.append(item)
@@ -68,7 +68,7 @@ def node_text(result: Gradient, index: int, req: list[bool]):
         text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {short(value)}")
         if req[index]:
             g = result.adjoints[index]
-            text.append(f"  d{result.output}/d{node.label} = {short(0.0 if g is None else g)}", style="cyan")
+            text.append(f"  d{result.output}/d{node.label} = {short(dense(g))}", style="cyan")
         return text
     from gradcli.render.cells import Cell
 
@@ -76,7 +76,7 @@ def node_text(result: Gradient, index: int, req: list[bool]):
     if req[index]:
         g = result.adjoints[index]
         joint = "\n" if value.ndim > 1 else "  "  # after a matrix, on a line of its own
-        pieces += [(f"{joint}d{result.output}/d{node.label} = ", "cyan"), zeros(shape(value)) if g is None else g]
+        pieces += [(f"{joint}d{result.output}/d{node.label} = ", "cyan"), dense(g)]
     return Cell(*pieces)
 
 
