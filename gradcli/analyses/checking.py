@@ -233,7 +233,7 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
     """The check of a program with arrays: one central difference per input element."""
     import time
 
-    from gradcli.autodiff.array_sweeps import array_values as array_forward
+    from gradcli.autodiff.sweeps import Plan
     from gradcli.core.values import element, element_label, flat_index, is_array, shape, size
 
     tape = problem.tape
@@ -263,7 +263,7 @@ def _check_elements(problem: Problem, grad: Gradient, eps: float | None, rtol: f
         up, down = _step(label, x, h)
 
         def run(v):
-            return array_forward(tape, problem.input_values({name: moved(v)}))
+            return Plan(tape, True).values(problem.input_values({name: moved(v)}))
 
         vals_up, vals_down = _nudged(problem, label, up, h, run), _nudged(problem, label, down, h, run)
         f_up, f_down = vals_up[out], vals_down[out]

@@ -107,11 +107,12 @@ def _scalar_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
 
 def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
     """The Jacobian of a program with arrays, over the flattened elements of outputs and inputs."""
-    from gradcli.autodiff import array_sweeps
-    from gradcli.core.values import element_labels, flatten, is_array, np, shape, size
+    from gradcli.autodiff.sweeps import Plan
+    from gradcli.core.values import element_labels, flatten, is_array, is_zero, np, shape, size
 
     tape = problem.tape
-    vals = array_sweeps.array_values(tape, problem.input_values())
+    plan = Plan(tape, True)
+    vals = plan.values(problem.input_values())
     outputs, inputs = list(problem.outputs), list(problem.wrt)
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
@@ -138,8 +139,8 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
         return seed.reshape(value.shape)
 
     def elements(v, like) -> list[float]:
-        """A gradient or tangent flattened (None, the symbolic zero, as zeros of ``like``'s size)."""
-        return [0.0] * size(like) if v is None else flatten(v)
+        """A gradient or tangent flattened (the symbolic zero as zeros of ``like``'s size)."""
+        return [0.0] * size(like) if is_zero(v) else flatten(v)
 
     if mode == "forward":
         needed = tape.cone(rows)
@@ -150,14 +151,14 @@ def _array_jacobian(problem: Problem, mode: str | None) -> JacobianResult:
                     columns.append([0.0] * m)
                     n -= 1
                     continue
-                tan = array_sweeps.array_tangents(tape, vals, {x: one_hot(vals[x], k)}, needed)
+                tan = plan.tangents(vals, {x: one_hot(vals[x], k)}, needed)
                 columns.append([t for y in rows for t in elements(tan[y], vals[y])])
         matrix = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(m)]
     else:
         matrix = []
         for y in rows:
             for k in range(size(vals[y])):
-                adj = array_sweeps.array_adjoints(tape, vals, y, one_hot(vals[y], k))
+                adj = plan.reverse(vals, y, one_hot(vals[y], k))
                 matrix.append([g for x in cols for g in elements(adj[x], vals[x])])
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}
     return JacobianResult(outputs, inputs, {y: vals[tape.names[y]] for y in outputs}, matrix, mode,
@@ -203,10 +204,11 @@ def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs:
     pass per input seeded with ones (each output's tangent is then its diagonal), or one reverse pass
     per output seeded with ones (each input's adjoint is then its diagonal); the fewer passes without
     a mode asked for, reverse at a tie."""
-    from gradcli.autodiff import array_sweeps
-    from gradcli.core.values import element_labels, flatten, np, shape, size
+    from gradcli.autodiff.sweeps import Plan
+    from gradcli.core.values import element_labels, flatten, is_zero, np, shape, size
 
     tape = problem.tape
+    plan = Plan(tape, True)
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
     mode = mode or cheaper_mode(len(cols), len(rows))
@@ -216,7 +218,7 @@ def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs:
 
     def entries(y, x, found) -> list[float]:
         """Block (y, x)'s diagonal: the pass's array, or zeros (one per element of y) for a zero block."""
-        if structure[(y, x)] == ZERO or found is None:
+        if structure[(y, x)] == ZERO or is_zero(found):
             return [0.0] * size(vals[y])
         return flatten(found)
 
@@ -224,13 +226,13 @@ def _diagonal_jacobian(problem: Problem, vals: list, outputs: list[str], inputs:
         needed = tape.cone(rows)
         columns = []
         for x in cols:
-            tan = array_sweeps.array_tangents(tape, vals, {x: ones(x)}, needed)
+            tan = plan.tangents(vals, {x: ones(x)}, needed)
             columns.append([d for y in rows for d in entries(y, x, tan[y])])
         matrix = [list(row) for row in zip(*columns)]
     else:
         blocks = []
         for y in rows:
-            adj = array_sweeps.array_adjoints(tape, vals, y, ones(y))
+            adj = plan.reverse(vals, y, ones(y))
             blocks.append(list(zip(*[entries(y, x, adj[x]) for x in cols])))
         matrix = [list(row) for block in blocks for row in block]
     shapes = {name: shape(vals[tape.names[name]]) for name in [*outputs, *inputs]}
