@@ -257,8 +257,6 @@ def to_json(g: AnnotatedGraph) -> dict:
                 "adjoint": None if n.adjoint is None else value_json(n.adjoint)}
         if n.shape is not None:
             item["shape"] = list(n.shape)
-            if not n.constant and n.adjoint is None:
-                item["adjoint"] = value_json(n.value * 0.0)  # the symbolic zero, written out
         nodes.append(item)
     return {
         "output": g.output, "value": value_json(g.value), "nodes": nodes,
