@@ -26,7 +26,7 @@ elementwise op's VJP is ``g * partial``.
 
 from __future__ import annotations
 
-from gradcli.core.evaluator import evaluate
+from gradcli.core.evaluator import tape_values
 from gradcli.core.failures import partial_error
 from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import all_finite, is_array, np, settle, shape, unbroadcast, zeros
@@ -39,7 +39,7 @@ def _scalar_call(op, args) -> bool:
 def array_values(tape: Tape, inputs: dict) -> list:
     """Every node's value (floats and arrays), given each input node's value by index: the one node
     evaluator (``core/evaluator.py``), raising at the first operation that fails."""
-    return evaluate(tape, inputs)
+    return tape_values(tape, inputs)
 
 
 def vectorizable(tape: Tape) -> bool:
@@ -58,7 +58,7 @@ def row_values(tape: Tape, inputs: dict, n: int):
     from are tested (``_checked_nodes``); their values are summed row by row (a sum stays
     finite only if every term is), and tested once.
     """
-    vals = evaluate(tape, inputs, rows=True)
+    vals = tape_values(tape, inputs, rows=True)
     with np.errstate(all="ignore"):
         total = np.zeros(n)
         for i in _checked_nodes(tape):

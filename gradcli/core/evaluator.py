@@ -24,7 +24,7 @@ def initial_values(tape: Tape, inputs: dict) -> list:
     return vals
 
 
-def evaluate(tape: Tape, inputs: dict, numpy: bool = True, rows: bool = False) -> list:
+def tape_values(tape: Tape, inputs: dict, numpy: bool = True, rows: bool = False) -> list:
     """Every node's value, given each input node's value by index.
 
     An operation that fails, or gives a value that is not finite, raises an

@@ -18,7 +18,7 @@ over an axis is written ``max(S, axis=1)``.
 
 from __future__ import annotations
 
-from gradcli.core.evaluator import evaluate
+from gradcli.core.evaluator import tape_values
 from gradcli.core.names import hidden_prefix
 from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
@@ -249,7 +249,7 @@ def constant_value(expr: Expr, source: str = ""):
         from gradcli.core.shapes import node_shapes
 
         node_shapes(tape, {})  # shapes that do not fit are said before anything is computed
-    return evaluate(tape, {}, numpy=tape.arrays)[index]
+    return tape_values(tape, {}, numpy=tape.arrays)[index]
 
 
 def _references(program: Program, st: Statement) -> list[str]:
