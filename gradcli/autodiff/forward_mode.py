@@ -30,7 +30,7 @@ def forward_gradient(problem: Problem) -> Gradient:
     element of its gradient, so the passes are the total number of input elements.
     """
     tape = problem.tape
-    plan = Plan(tape, problem.arrays)
+    plan = Plan.of(problem)
     values = plan.values(problem.input_values())
     if plan.arrays:
         require_scalar_output(problem, values)

@@ -12,7 +12,6 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from gradcli.autodiff.scalar_plan import underflow_warnings
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.shapes import node_shapes
 from gradcli.core.values import brief, dense, is_array, shape, shape_text
@@ -79,9 +78,8 @@ class Gradient:
     warnings: list[str] = field(default_factory=list)  # gradients cut to 0 by underflow
 
     def __post_init__(self):
-        if not self.problem.arrays:
-            self.warnings = underflow_warnings(self.problem.tape, self.values, self.problem.output_index,
-                                               self.gradient)
+        self.warnings = Plan.of(self.problem).underflow_warnings(self.values, self.problem.output_index,
+                                                                 self.gradient)
 
     @property
     def tape(self) -> Tape:
@@ -248,7 +246,7 @@ def parse_bindings(bindings) -> dict:
 def evaluate(problem: Problem) -> Gradient:
     """The value and the gradient; with ``problem.intermediates`` False only the inputs' and the
     output's values and adjoints are kept (an array program's others are freed during the sweep)."""
-    plan = Plan(problem.tape, problem.arrays)
+    plan = Plan.of(problem)
     values = plan.values(problem.input_values())
     if plan.arrays:
         require_scalar_output(problem, values)

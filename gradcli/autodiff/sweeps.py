@@ -31,6 +31,11 @@ class Plan:
         self.tape = tape
         self.arrays = arrays
 
+    @staticmethod
+    def of(problem) -> "Plan":
+        """A problem's plan: whether it holds arrays is asked here, once, not by the analysis."""
+        return Plan(problem.tape, problem.arrays)
+
     def values(self, inputs: dict) -> list:
         """Every node's value, given each input node's value by index; raises at the first that fails."""
         if not self.arrays:
@@ -84,6 +89,14 @@ class Plan:
         from gradcli.autodiff.array_sweeps import array_tangents
 
         return _array_zeros(array_tangents(tape, vals, seeds, needed), vals)
+
+
+    def underflow_warnings(self, vals: list, output: int, gradient: dict) -> list[str]:
+        """Which gradients are 0 only because a number underflowed (``scalar_plan.underflow_warnings``);
+        an array's zeros are element by element, and not looked into."""
+        if self.arrays:
+            return []
+        return scalar_plan.underflow_warnings(self.tape, vals, output, gradient)
 
 
 def row_total(v) -> float:
