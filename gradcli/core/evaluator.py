@@ -16,7 +16,7 @@ from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import all_finite, numpy_quiet, operation_value
 
 
-def initial_values(tape: Tape, inputs: dict) -> list:
+def _initial_values(tape: Tape, inputs: dict) -> list:
     """The values known before a forward pass: the constants' and the inputs' (0.0 elsewhere)."""
     vals: list = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
     for index, value in inputs.items():
@@ -33,7 +33,7 @@ def tape_values(tape: Tape, inputs: dict, numpy: bool = True, rows: bool = False
     caller to mask.  ``numpy`` False (a constant expression of numbers) never
     imports numpy; otherwise numpy's warnings are silenced, the values tested instead.
     """
-    vals = initial_values(tape, inputs)
+    vals = _initial_values(tape, inputs)
     with numpy_quiet(numpy or rows):
         for node in tape.nodes:
             if node.kind != OPERATION:
