@@ -70,7 +70,7 @@ def sweep_alone(n: int, chunk: int = 8192) -> tuple[float, float]:
     import numpy as np
 
     from gradcli.autodiff.problem import load
-    from gradcli.autodiff.row_sweeps import forward_rows, reverse_rows
+    from gradcli.autodiff.sweeps import Plan
 
     problem = load(PROGRAM, require_values=False)
     tape = problem.tape
@@ -79,10 +79,11 @@ def sweep_alone(n: int, chunk: int = 8192) -> tuple[float, float]:
     index = {tape.names[name]: c for name, c in zip("xyz", cols)}
     out = tape.names["f"]
     rounds = max(1, n // chunk)
+    plan = Plan(tape)
 
     def ours():
-        vals, bad = forward_rows(tape, index, chunk)
-        reverse_rows(tape, vals, out, chunk, bad)
+        vals, bad = plan.row_values(index, chunk)
+        plan.reverse(vals, out, bad=bad)
 
     def hand():
         x, y, z = cols

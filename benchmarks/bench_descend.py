@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gradcli.analyses.descent import Descent, prepare, read_data  # noqa: E402
-from gradcli.autodiff.engine import forward, reverse  # noqa: E402
+from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints  # noqa: E402
 from gradcli.autodiff.problem import load  # noqa: E402
 from timing import median_time  # noqa: E402
 
@@ -38,8 +38,8 @@ def rebuilt() -> dict:
         loss = gw = gb = 0.0
         for x, y in DATA.rows:
             problem = load(TEXT, [f"w={w!r}", f"b={b!r}", f"x={x!r}", f"y={y!r}"])
-            vals = forward(problem.tape, problem.input_values())
-            adj = reverse(problem.tape, vals, problem.output_index)
+            vals = scalar_values(problem.tape, problem.input_values())
+            adj = scalar_adjoints(problem.tape, vals, problem.output_index)
             loss += vals[problem.output_index]
             gw += adj[problem.tape.names["w"]]
             gb += adj[problem.tape.names["b"]]

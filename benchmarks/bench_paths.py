@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # programs.py: the generators the tests use
 
-from gradcli.autodiff.engine import forward  # noqa: E402
+from gradcli.autodiff.scalar_plan import scalar_values  # noqa: E402
 from gradcli.core.tape import OPERATION  # noqa: E402
 from gradcli.analyses.paths import PathGraph, explain_paths  # noqa: E402
 from gradcli.autodiff.problem import load  # noqa: E402
@@ -36,7 +36,7 @@ def median_time(fn, repeats: int) -> float:
 
 def setup(layers: int):
     problem = load(ladder(layers), ["a0=1", "b0=0.5"])
-    values = forward(problem.tape, problem.input_values())
+    values = scalar_values(problem.tape, problem.input_values())
     return problem, values
 
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # pro
 from programs import chain  # noqa: E402
 from timing import median_time  # noqa: E402
 
-from gradcli.autodiff.engine import forward, reverse  # noqa: E402
+from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints  # noqa: E402
 from gradcli.support.gcpause import paused_gc  # noqa: E402
 from gradcli.core.lower import build_tape  # noqa: E402
 from gradcli.lang.syntax import parse_program  # noqa: E402
@@ -89,8 +89,8 @@ def main(nodes: int = 200_000) -> None:
     lists = flat_lists(tape)
 
     def ours():
-        vals = forward(tape, {x_index: 0.5})
-        return vals, reverse(tape, vals, out)
+        vals = scalar_values(tape, {x_index: 0.5})
+        return vals, scalar_adjoints(tape, vals, out)
 
     vals, adj = ours()
     base_vals, base_adj = baseline(*lists, 0.5)
@@ -98,7 +98,7 @@ def main(nodes: int = 200_000) -> None:
 
     t_base = median_time(lambda: baseline(*lists, 0.5))
     t_ours = median_time(ours)
-    t_fwd = median_time(lambda: forward(tape, {x_index: 0.5}))
+    t_fwd = median_time(lambda: scalar_values(tape, {x_index: 0.5}))
     print(f"tape of {n:,} nodes (chain of sin, *, +), median of 7 runs, forward + reverse:")
     print(f"  hand-written flat lists : {1e6 * t_base / n:6.2f} us/node")
     print(f"  gradcli engine          : {1e6 * t_ours / n:6.2f} us/node"

@@ -99,7 +99,7 @@ def build(op, shapes, params, r_shape):
 
 
 def loss_at(tape, loss, vals_in):
-    return array_sweeps.forward(tape, dict(enumerate(vals_in)))[loss]
+    return array_sweeps.array_values(tape, dict(enumerate(vals_in)))[loss]
 
 
 @pytest.mark.parametrize("op, shapes, params", list(cases()))
@@ -107,10 +107,10 @@ def test_vjp_matches_central_differences_and_jvp(op, shapes, params):
     out_shape = op.array.shape(params, *shapes)
     vals_in = operand_values(op, shapes)
     tape, loss = build(op, shapes, params, out_shape)
-    vals = array_sweeps.forward(tape, dict(enumerate(vals_in)))
+    vals = array_sweeps.array_values(tape, dict(enumerate(vals_in)))
     expected = np.asarray(op.array.forward(params, *vals_in))
     assert expected.shape == out_shape  # the shape rule agrees with the value
-    adj = array_sweeps.reverse(tape, vals, loss)
+    adj = array_sweeps.array_adjoints(tape, vals, loss)
     for k, v in enumerate(vals_in):
         grad = np.asarray(adj[k])
         assert grad.shape == np.shape(v)  # a gradient has the shape of its variable
@@ -125,7 +125,7 @@ def test_vjp_matches_central_differences_and_jvp(op, shapes, params):
             # forward mode: the tangent of the loss for a one-hot seed is the same element
             seed = np.zeros(np.shape(v))
             seed[index] = 1.0
-            tan = array_sweeps.tangents(tape, vals, {k: seed if np.ndim(v) else 1.0})
+            tan = array_sweeps.array_tangents(tape, vals, {k: seed if np.ndim(v) else 1.0})
             assert float(tan[loss]) == pytest.approx(float(grad[index]), rel=1e-12, abs=1e-12)
 
 
@@ -158,8 +158,8 @@ def test_an_elementwise_chain_builds_no_jacobian():
     p = tape.add(OPERATION, op=OPS["mul"], args=(s, x), number=2)
     loss = tape.add(OPERATION, op=OPS["sum"], args=(p,), number=3)
     xs = np.linspace(-1, 1, n)
-    vals = array_sweeps.forward(tape, {x: xs})
-    adj = array_sweeps.reverse(tape, vals, loss)
+    vals = array_sweeps.array_values(tape, {x: xs})
+    adj = array_sweeps.array_adjoints(tape, vals, loss)
     assert all(a is None or np.shape(a) in ((), (n,)) for a in adj)
     np.testing.assert_allclose(adj[x], np.cos(xs) * xs + np.sin(xs), rtol=1e-14)
 

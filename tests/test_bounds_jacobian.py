@@ -60,7 +60,7 @@ def test_block_structure_is_read_from_the_graph(program, expected):
     bindings = [b for b in ("x=[1, 2, 3]", "z=[4, 5, 6]", "b=2") if b[0] in program.replace("exp", "")]
     problem = load(program, bindings, several=True)
     tape = problem.tape
-    vals = array_sweeps.forward(tape, problem.input_values())
+    vals = array_sweeps.array_values(tape, problem.input_values())
     names = {i: n for n, i in tape.names.items()}
     rows = [tape.names[y] for y in problem.outputs]
     cols = [tape.names[x] for x in problem.wrt]

@@ -12,7 +12,7 @@ from conftest import assert_error, run, run_json
 from programs import chain
 from strategies import SETTINGS, generate, programs
 from gradcli.analyses.derive import derive
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.scalar_plan import scalar_values
 from gradcli.support.errors import GradError
 from gradcli.core.ops import SCALAR_OPS
 from gradcli.autodiff.problem import evaluate, load
@@ -25,7 +25,7 @@ def value_of(expression: str, values: dict[str, float]) -> float:
     """An expression's value, computed by gradcli's own parser and forward pass."""
     problem = load(expression, require_values=False)  # a bare expression: always computed
     inputs = {problem.tape.names[n]: values.get(n, problem.values.get(n)) for n in problem.tape.input_names()}
-    return forward(problem.tape, inputs)[problem.output_index]
+    return scalar_values(problem.tape, inputs)[problem.output_index]
 
 
 def test_the_worked_example_closed_form():

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import assert_error, run, run_json
 from gradcli.support.errors import EvaluationError
-from gradcli.autodiff.engine import forward, plan_tangents
-from gradcli.autodiff.forward import checked_tangents, forward_gradient, tangents
+from gradcli.autodiff.scalar_plan import checked_tangent_column, scalar_tangents, scalar_values, tangent_column
+from gradcli.autodiff.forward_mode import forward_gradient
 from gradcli.core.ops import SCALAR_OPS
 from gradcli.autodiff.problem import evaluate, load
 
@@ -30,7 +30,7 @@ def baydin_tangents(seed):
 def test_baydin_table_2_tangents(seed):
     problem = load(BAYDIN, ["x1=2", "x2=5"])
     result = evaluate(problem)
-    column = tangents(problem.tape, result.values, problem.tape.names[seed])
+    column = tangent_column(problem.tape, result.values, problem.tape.names[seed])
     assert column == pytest.approx(baydin_tangents(seed), rel=1e-15)
 
 
@@ -115,17 +115,17 @@ def test_the_compiled_pass_equals_the_edge_by_edge_pass(seed):
     """Every op of the table (variadic ones too), every node's tangent, to the last bit."""
     text, bindings, _ = random_program(random.Random(seed))
     problem = load(text, bindings, of="y")
-    tape, values = problem.tape, forward(problem.tape, problem.input_values())
+    tape, values = problem.tape, scalar_values(problem.tape, problem.input_values())
     for seed_index in tape.inputs:
-        assert plan_tangents(tape, values, seed_index) == checked_tangents(tape, values, seed_index)
+        assert scalar_tangents(tape, values, seed_index) == checked_tangent_column(tape, values, seed_index)
 
 
 def test_the_compiled_pass_leaves_failures_to_the_checked_one():
     problem = load("y = sqrt(x - x) + z", ["x=1", "z=2"])
-    tape, values = problem.tape, forward(problem.tape, problem.input_values())
-    assert plan_tangents(tape, values, tape.names["z"]) is None  # 0 x inf on the live edge sqrt <- x-x
+    tape, values = problem.tape, scalar_values(problem.tape, problem.input_values())
+    assert scalar_tangents(tape, values, tape.names["z"]) is None  # 0 x inf on the live edge sqrt <- x-x
     with pytest.raises(EvaluationError, match=r"derivative of sqrt\(0\)"):
-        tangents(tape, values, tape.names["z"])
+        tangent_column(tape, values, tape.names["z"])
 
 
 def test_random_programs_use_every_op():

@@ -6,12 +6,12 @@ import pytest
 
 from conftest import program_error
 from gradcli.core.lower import build_tape
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.scalar_plan import scalar_values
 from gradcli.lang.syntax import parse_binding, parse_program
 
 def value_of(text: str, **inputs) -> float:
     tape = build_tape(parse_program(text))
-    vals = forward(tape, {tape.names[k]: float(v) for k, v in inputs.items()})
+    vals = scalar_values(tape, {tape.names[k]: float(v) for k, v in inputs.items()})
     return vals[tape.names[(tape.outputs or list(tape.statements))[-1]]]
 
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.core.tape import INPUT, OPERATION
 from gradcli.core.lower import build_tape
 from gradcli.support.errors import UsageError
@@ -84,8 +84,8 @@ def test_tower_overflows_cleanly():
 
 def test_reverse_equals_explicit_chain_rule():
     tape = build_tape(parse_program("y = sin(x) * exp(x)"))
-    vals = forward(tape, {tape.names["x"]: 0.7})
-    adj = reverse(tape, vals, tape.names["y"])
+    vals = scalar_values(tape, {tape.names["x"]: 0.7})
+    adj = scalar_adjoints(tape, vals, tape.names["y"])
     import math
 
     expected = math.cos(0.7) * math.exp(0.7) + math.sin(0.7) * math.exp(0.7)

@@ -8,7 +8,7 @@ from hypothesis import given
 
 from conftest import SAMPLES, assert_error, run, run_json
 from strategies import SETTINGS, programs
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.support.errors import GradError
 from gradcli.analyses.hessian import hessian
 from gradcli.autodiff.problem import evaluate, load
@@ -76,7 +76,7 @@ def central_hessian(problem, h=1e-5):
         step = h * max(1.0, abs(problem.values[name]))
         grads = []
         for x in (problem.values[name] + step, problem.values[name] - step):
-            adj = reverse(tape, forward(tape, problem.input_values({name: x})), out)
+            adj = scalar_adjoints(tape, scalar_values(tape, problem.input_values({name: x})), out)
             grads.append([adj[tape.names[n]] for n in problem.wrt])
         columns.append([(up - down) / (2 * step) for up, down in zip(*grads)])
     return [list(row) for row in zip(*columns)]

@@ -12,7 +12,7 @@ from conftest import central_difference, run, run_json
 from strategies import SETTINGS, generate
 from gradcli.analyses.derive import derive
 from gradcli.analyses.trace import evaluation_trace
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.scalar_plan import scalar_values
 from gradcli.autodiff.problem import evaluate, load
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.support.errors import GradError
@@ -84,7 +84,7 @@ def test_generated_names_stay_apart_from_the_programs(seed):
 
     def f(*xs):
         inputs = {tape.names[n]: x for n, x in zip(names, xs) if n in tape.names}
-        return forward(tape, inputs)[problem.output_index]
+        return scalar_values(tape, inputs)[problem.output_index]
 
     bindings = [b for b in bindings if b.split("=")[0] in problem.values]  # what the output reads
     for name in problem.wrt:

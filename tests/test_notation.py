@@ -5,7 +5,7 @@ import math
 import pytest
 
 from conftest import assert_error, program_error, run_json
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.scalar_plan import scalar_values
 from gradcli.core.lower import build_tape
 from gradcli.lang.syntax import parse_program
 
@@ -49,7 +49,7 @@ def test_a_negative_superscript_is_a_negative_exponent():
 
 def test_notation_values():
     tape = build_tape(parse_program("y = 2x² + 3(x − 1) + √w·π − x⁻¹"))
-    vals = forward(tape, {tape.names["x"]: 3.0, tape.names["w"]: 4.0})
+    vals = scalar_values(tape, {tape.names["x"]: 3.0, tape.names["w"]: 4.0})
     assert vals[tape.names["y"]] == 2 * 9 + 3 * 2 + 2 * math.pi - 1 / 3
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SAMPLES, assert_error, run, run_json
 from programs import ladder
-from gradcli.autodiff.engine import forward, reverse
+from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.core.tape import INPUT, OPERATION
 from gradcli.core.ops import SCALAR_OPS
 from gradcli.analyses.paths import PATH_LIMIT, explain_paths, path_sum_gradient
@@ -105,7 +105,7 @@ def random_program(seed: int, statements: int = 10):
 def brute_force_paths(problem):
     """Every path from every input to the output, by a naive recursive walk over operands."""
     tape = problem.tape
-    vals = forward(tape, problem.input_values())
+    vals = scalar_values(tape, problem.input_values())
     paths = {name: [] for name in problem.wrt}
 
     def walk(index, suffix_nodes, suffix_partials):
@@ -130,7 +130,7 @@ SEEDS = range(40)
 def test_random_programs_path_sums_equal_reverse_sweep(seed):
     problem = load(*random_program(seed), of="f")
     expected, vals = brute_force_paths(problem)
-    adjoints = reverse(problem.tape, vals, problem.output_index)
+    adjoints = scalar_adjoints(problem.tape, vals, problem.output_index)
     result = explain_paths(problem, max_paths=ALL)
     for item in result.inputs:
         brute = expected[item.name]
@@ -146,7 +146,7 @@ def test_random_programs_path_sums_equal_reverse_sweep(seed):
 def test_random_programs_mode_paths_equals_reverse(seed):
     problem = load(*random_program(seed), of="f")
     by_paths = path_sum_gradient(problem)
-    by_reverse = {n: reverse(problem.tape, by_paths.values, problem.output_index)[problem.tape.names[n]]
+    by_reverse = {n: scalar_adjoints(problem.tape, by_paths.values, problem.output_index)[problem.tape.names[n]]
                   for n in problem.wrt}
     assert by_paths.mode == "paths"
     assert by_paths.gradient == pytest.approx(by_reverse, rel=1e-9, abs=1e-12)
@@ -215,8 +215,8 @@ def test_1000_layer_ladder_counts_and_lists_without_enumerating():
 def test_deep_chain_does_not_recurse():
     chain = "\n".join(["s1 = sin(x)"] + [f"s{i + 1} = 0.5*s{i} + 0.1" for i in range(1, 10000)])
     problem = load(chain, ["x=0.3"])
-    vals = forward(problem.tape, problem.input_values())
-    expected = reverse(problem.tape, vals, problem.output_index)[0]
+    vals = scalar_values(problem.tape, problem.input_values())
+    expected = scalar_adjoints(problem.tape, vals, problem.output_index)[0]
     item = explain_paths(problem).inputs[0]
     assert item.path_count == 1 and len(item.paths[0].nodes) == 20000
     assert item.paths[0].product == pytest.approx(expected, rel=1e-12)

@@ -22,7 +22,7 @@ from test_array_ops import RNG, cases, operand_values
 from gradcli.analyses.export import annotate
 from gradcli.analyses.paths import explain_paths
 from gradcli.analyses.steps import backward_steps
-from gradcli.autodiff import sweeps
+from gradcli.autodiff.sweeps import Plan
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.autodiff.problem import load
 from gradcli.core.lower import lower_text
@@ -36,7 +36,7 @@ def evaluated(rule: str, values: dict):
     """``rule`` evaluated by gradcli, its names bound to ``values`` (label -> value)."""
     tape = lower_text(f"{RESULT} = {rule}")
     inputs = {i: values[tape.nodes[i].name] for i in tape.inputs}
-    return sweeps.forward(tape, inputs, arrays=True)[tape.names[RESULT]]
+    return Plan(tape, arrays=True).values(inputs)[tape.names[RESULT]]
 
 
 def assert_rule_gives(rule: str, values: dict, vjp, operand_shape: tuple):

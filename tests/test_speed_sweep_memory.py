@@ -17,7 +17,7 @@ def _chain_sweep(monkeypatch, keep_results: bool):
     """Run the reverse sweep of CHAIN, counting the live intermediate arrays at every edge."""
     problem = load(CHAIN, ["x=[0.1, -0.4, 2.0, 0.7]"])
     tape = problem.tape
-    vals = array_sweeps.forward(tape, problem.input_values())
+    vals = array_sweeps.array_values(tape, problem.input_values())
     inputs = set(tape.inputs)
     refs = [weakref.ref(v) for i, v in enumerate(vals) if isinstance(v, np.ndarray) and i not in inputs
             and i != problem.output_index]
@@ -30,7 +30,7 @@ def _chain_sweep(monkeypatch, keep_results: bool):
 
     monkeypatch.setattr(array_sweeps, "edge_vjp", counting_vjp)
     keep = [*tape.inputs, problem.output_index] if keep_results else None
-    adj = array_sweeps.reverse(tape, vals, problem.output_index, keep=keep)
+    adj = array_sweeps.array_adjoints(tape, vals, problem.output_index, keep=keep)
     return problem, vals, adj, refs, live
 
 

@@ -2,7 +2,7 @@
 
 The tape is built once.  For a program of scalar ops, each chunk's columns
 become 1-D arrays and go through one forward pass and one reverse sweep per
-output (``autodiff/row_sweeps.py``).  A row whose numbers are not all finite
+output (``autodiff/sweeps.py``: rows are a batch axis).  A row whose numbers are not all finite
 there is re-run alone through the ordinary scalar path (``evaluate``), which
 gives it the exact error a single-point ``eval`` gives, or its scalar result.
 A program with array ops, and a row with an array cell (JSON lines), is
@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
-from gradcli.autodiff import row_sweeps
+from gradcli.autodiff.array_sweeps import vectorizable
+from gradcli.autodiff.sweeps import Plan
 from gradcli.analyses.columns import ColumnRules
 from gradcli.autodiff.problem import Problem, check_shapes, evaluate
 from gradcli.core.array_rules import ShapeError
-from gradcli.core.values import as_value, np, shape, to_json
+from gradcli.core.values import as_value, dense, np, shape, to_json
 from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error
 from gradcli.support.errors import GradError, UsageError
 
@@ -89,7 +90,7 @@ def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = 
 
 def run(batch: Batch):
     """Each chunk's ``RowsResult``, in row order."""
-    vectorized = batch.kind != CHECK and row_sweeps.vectorizable(batch.problem.tape) and \
+    vectorized = batch.kind != CHECK and vectorizable(batch.problem.tape) and \
         all(not shape(v) for v in batch.problem.values.values())  # every bound value a number
     for chunk in batch.reader.chunks():
         yield _chunk(batch, chunk, vectorized)
@@ -227,14 +228,14 @@ def _sweep(batch: Batch, columns: dict, n: int, result: RowsResult) -> list[int]
     problem = batch.problem
     tape = problem.tape
     inputs = {tape.names[name]: column for name, column in columns.items()}
-    vals, bad = row_sweeps.forward_rows(tape, inputs, n)
+    plan = Plan(tape)
+    vals, bad = plan.row_values(inputs, n)
     for y in batch.outputs:
         index = tape.names[y]
         result.values[y] = _per_row(vals[index], n)
-        adj = row_sweeps.reverse_rows(tape, vals, index, n, bad)
+        adj = plan.reverse(vals, index, bad=bad)
         for x in batch.wrt:
-            g = adj[tape.names[x]]
-            result.derivatives[(y, x)] = _per_row(0.0 if g is None else g, n)
+            result.derivatives[(y, x)] = _per_row(dense(adj[tape.names[x]]), n)
     for i in result.errors:
         bad[i] = False
     return np.flatnonzero(bad).tolist()
@@ -271,11 +272,11 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
                 raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
                                  "alone", kind="array-row")
             sweep = passes.of(problem)
-            vals = sweep.forward()
+            vals = sweep.values(problem.input_values())
             rows = {}
             for y in batch.outputs:
                 adj = sweep.reverse(vals, problem.tape.names[y])
-                rows[y] = (vals[problem.tape.names[y]], {x: adj[problem.tape.names[x]] for x in batch.wrt})
+                rows[y] = (vals[problem.tape.names[y]], {x: dense(adj[problem.tape.names[x]]) for x in batch.wrt})
     except GradError as err:
         where = f"{err.location()}: " if err.location() else ""
         result.errors[i] = row_error(err.kind, where + err.message)

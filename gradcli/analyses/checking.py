@@ -237,7 +237,7 @@ def _check(problem: Problem, grad: Gradient, eps: float | None, rtol: float, ato
         up, down = _step(label, x, h)
 
         def run(v):
-            return sweep.forward(problem.input_values({name: with_element(value, index, v)}))
+            return sweep.values(problem.input_values({name: with_element(value, index, v)}))
 
         vals_up, vals_down = _nudged(problem, label, up, h, run), _nudged(problem, label, down, h, run)
         f_up, f_down = vals_up[out], vals_down[out]
@@ -447,7 +447,7 @@ def nudge_step(x: float) -> float:
 def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
     after = x + nudge_step(x)
     try:
-        moved = passes.of(problem).forward(problem.input_values({name: after}))[problem.output_index]
+        moved = passes.of(problem).values(problem.input_values({name: after}))[problem.output_index]
     except EvaluationError as exc:
         return Nudge(x, after, value, None, exc.message)
     return Nudge(x, after, value, moved)

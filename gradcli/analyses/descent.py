@@ -2,8 +2,8 @@
 
 Each step is a forward pass to the loss, a backward pass to the gradient of
 every variable being trained, then ``w = w - lr * gradient``.  The tape is built
-once; every step (and every data row) reruns the sweeps (``sweeps.forward`` and
-``sweeps.reverse``: the compiled scalar plan, or the array sweeps when the
+once; every step (and every data row) reruns the sweeps (``sweeps.Plan``'s
+values and reverse: the compiled scalar plan, or the array sweeps when the
 program has arrays) on that same tape.  A variable may be an array: its
 gradient has its shape and the update is elementwise.
 
@@ -28,10 +28,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gradcli.analyses import passes
-from gradcli.autodiff import sweeps
-from gradcli.autodiff.row_sweeps import vectorizable
+from gradcli.autodiff.array_sweeps import vectorizable
+from gradcli.autodiff.sweeps import Plan, row_total
 from gradcli.support.data_rows import MISSING, DataReader
-from gradcli.core.values import all_finite, brief, norm_of, or_zeros, quiet_arithmetic
+from gradcli.core.values import all_finite, brief, dense, norm_of, quiet_arithmetic
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.analyses.columns import ColumnRules
@@ -231,30 +231,30 @@ class Descent:
 
     def _sweep(self, inputs: dict) -> tuple[float, list]:
         """The loss and the gradient of each variable at one point (one data row)."""
-        vals = self._passes.forward(inputs)
+        vals = self._passes.values(inputs)
         if self._check_output:  # an array output is refused once, before the first sweep
             require_scalar_output(self.problem, vals)
             self._check_output = False
         adj = self._passes.reverse(vals, self._out)
-        # a variable no gradient reaches holds the symbolic zero None: zeros of its shape
-        return float(vals[self._out]), [or_zeros(adj[i], vals[i]) for i in self._wrt]
+        # a variable no gradient reaches holds the symbolic zero: zeros of its shape
+        return float(vals[self._out]), [dense(adj[i]) for i in self._wrt]
 
     def _loss_and_gradient(self, inputs: dict) -> tuple[float, list]:
         if self.data is None:
             return self._sweep(inputs)
         if self._batch is not None:
-            try:
-                return self._rows_at_once(inputs)
-            except EvaluationError:
-                pass  # the row loop below finds the row, and says which
+            at_once = self._rows_at_once(inputs)
+            if at_once is not None:
+                return at_once  # else a row is bad: the row loop below finds it, and says which
         return self._row_by_row(inputs)
 
-    def _rows_at_once(self, inputs: dict) -> tuple[float, list]:
-        """The mean loss and gradient over the rows in one forward pass and one reverse sweep.
+    def _rows_at_once(self, inputs: dict) -> tuple[float, list] | None:
+        """The mean loss and gradient over the rows in one forward pass and one reverse sweep
+        (None when a row is bad).
 
         Each data column is bound to the array of its rows; every op is elementwise, so the
-        rows do not mix, and seeding the output with 1/n gives the mean gradient (a variable,
-        one number for every row, receives the sum over the rows: ``values.unbroadcast``).
+        rows do not mix.  The sweep gives each row's gradient, seeded with 1/n; the mean is
+        their sum over the rows, asked for here (``row_total``).
         """
         from gradcli.core.values import np
 
@@ -263,9 +263,12 @@ class Descent:
             batch[index] = column
         tape, out = self.problem.tape, self._out
         n = len(self.data.rows)
-        vals = sweeps.forward(tape, batch, True)  # the rows are an array: the array sweeps
-        adj = sweeps.reverse(tape, vals, out, True, np.full(n, 1.0 / n))
-        return float(np.mean(vals[out])), [0.0 if adj[i] is None else float(adj[i]) for i in self._wrt]
+        plan = Plan(tape)
+        vals, bad = plan.row_values(batch, n)
+        adj = plan.reverse(vals, out, seed=np.full(n, 1.0 / n), bad=bad)
+        if bad.any():
+            return None
+        return float(np.mean(vals[out])), [row_total(adj[i]) for i in self._wrt]
 
     def _row_by_row(self, inputs: dict) -> tuple[float, list]:
         """The mean loss and gradient over the rows, a sweep per row (a program with arrays)."""

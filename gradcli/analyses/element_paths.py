@@ -22,10 +22,10 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 
 from gradcli.analyses.paths import InputPaths, Path, PathGraph, check_listing
-from gradcli.autodiff import sweeps
+from gradcli.autodiff.sweeps import Plan
 from gradcli.autodiff.problem import Problem
 from gradcli.core.tape import CONST, OPERATION
-from gradcli.core.values import element, element_label, flat_index, shape, shape_text
+from gradcli.core.values import element, element_label, flat_index, is_zero, shape, shape_text
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.support.limits import LimitError
@@ -212,7 +212,8 @@ def explain_element_paths(problem: Problem, elements: list[str], of_index: tuple
 
 def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) -> ElementPathsResult:
     tape = problem.tape
-    values = sweeps.forward(tape, problem.input_values(), True)
+    plan = Plan(tape, True)
+    values = plan.values(problem.input_values())
     output = problem.output_index
     out_shape = shape(values[output])
     if of_index is None:
@@ -237,7 +238,7 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
 
         seed = np.zeros(out_shape)
         seed[of_index] = 1.0
-    adjoints = sweeps.reverse(tape, values, output, True, seed)  # the gradient, and its errors, first
+    adjoints = plan.reverse(values, output, seed)  # the gradient, and its errors, first
     graph = ElementGraph(tape, values, output, of_index)
     if not elements:  # every input element in the cone, in input order
         wrt = {tape.names[name]: name for name in problem.wrt}
@@ -261,7 +262,7 @@ def _explain(problem: Problem, elements: list[str], of_index, max_paths: int) ->
     best = graph.best_paths(capped, max_paths) if capped else {}
     for (name, index), v in zip(starts, nodes):
         g = adjoints[tape.names[name]]
-        gradient = 0.0 if g is None else element(g, index)
+        gradient = 0.0 if is_zero(g) else element(g, index)
         label = element_label(name, index)
         if v is None:
             result.inputs.append(InputPaths(label, -1, gradient, 0, [], False))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.core.tape import CONST, INPUT
-from gradcli.core.values import shape, shape_text
+from gradcli.core.values import dense, shape, shape_text
 from gradcli.autodiff.problem import Gradient
 from gradcli.core.formulas import partial_formula, tensor_formula
 
@@ -88,11 +88,11 @@ def annotate(result: Gradient) -> AnnotatedGraph:
         node_shape = shape(vals[i]) if tensor else None
         if node.kind == INPUT or node.kind == CONST:
             nodes.append(GraphNode(i, node.kind, node.label, node.label, None, vals[i],
-                                   None if node.kind == CONST else adj[i], node_shape, node.kind == CONST))
+                                   None if node.kind == CONST else dense(adj[i]), node_shape, node.kind == CONST))
             continue
         definition = tape.definition(i)
         nodes.append(GraphNode(i, node.kind, node.label, f"{node.label} = {definition}", definition,
-                               vals[i], adj[i] if variable[i] else None, node_shape, not variable[i]))
+                               vals[i], dense(adj[i]) if variable[i] else None, node_shape, not variable[i]))
         labels = [tape.nodes[a].label for a in node.args]
         if tensor:
             for j, a in enumerate(node.args):

@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, program_namer, sweep
-from gradcli.autodiff.engine import forward
+from gradcli.autodiff.scalar_plan import scalar_values, tangent_column
 from gradcli.support.errors import EvaluationError
-from gradcli.autodiff.forward import tangents
 from gradcli.autodiff.problem import Problem, evaluate
 from gradcli.core.symbolic import partial, render, sizes
 
@@ -52,10 +51,10 @@ def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FOR
     n = len(names)
     matrix = [[0.0] * n for _ in range(n)]
     try:
-        values = forward(adj_tape, {inputs[name]: problem.values[name] for name in inputs})
+        values = scalar_values(adj_tape, {inputs[name]: problem.values[name] for name in inputs})
         needed = adj_tape.cone(list(grads.values()))
         for j, name in enumerate(names):
-            column = tangents(adj_tape, values, inputs[name], needed)
+            column = tangent_column(adj_tape, values, inputs[name], needed)
             for i, other in enumerate(names):
                 matrix[i][j] = column[grads[other]] + 0.0
     except EvaluationError as exc:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
 from gradcli.autodiff.problem import Problem
-from gradcli.core.values import element_labels, flatten, joined_elements, one_hot, ones_like, shape, size
+from gradcli.core.values import element_labels, flatten, is_zero, joined_elements, one_hot, ones_like, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.limits import LimitError, limit_text, over_limit, size_text
 
@@ -78,7 +78,7 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     """
     tape = problem.tape
     sweep = passes.of(problem)
-    vals = sweep.forward()
+    vals = sweep.values(problem.input_values())
     outputs, inputs = list(problem.outputs), list(problem.wrt)
     rows = [tape.names[y] for y in outputs]
     cols = [tape.names[x] for x in inputs]
@@ -184,7 +184,7 @@ def _diagonal_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outpu
 
     def entries(y, x, found) -> list[float]:
         """Block (y, x)'s diagonal: the pass's array, or zeros (one per element of y) for a zero block."""
-        if structure[(y, x)] == ZERO or found is None:
+        if structure[(y, x)] == ZERO or found is None or is_zero(found):
             return [0.0] * size(vals[y])
         return flatten(found)
 

@@ -12,7 +12,7 @@ def compute(problem: Problem, mode: str = "reverse") -> Gradient:
     if mode == "reverse":
         return evaluate(problem)
     if mode == "forward":
-        from gradcli.autodiff.forward import forward_gradient
+        from gradcli.autodiff.forward_mode import forward_gradient
 
         return forward_gradient(problem)
     if mode == "paths":

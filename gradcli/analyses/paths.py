@@ -34,7 +34,7 @@ from typing import NamedTuple
 from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
-from gradcli.core.values import norm_of, shape, size
+from gradcli.core.values import Zero, add, norm_of, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
@@ -173,10 +173,9 @@ class PathGraph:
         """The sum of every path's product (streamed) or, on arrays, of every path's contribution."""
         if not self.tensor:
             return self.path_sum(start)
-        total = None
+        total = Zero(shape(self.values[start]))
         for edges in self.all_paths(start):
-            contribution = self.product(edges)
-            total = contribution if total is None else total + contribution
+            total = add(total, self.product(edges))
         return total
 
     def _vjp_chain(self, path_edges: list[int]):
@@ -510,7 +509,7 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
     tape = problem.tape
     output = problem.output_index
     sweep = passes.of(problem)
-    values = sweep.forward()
+    values = sweep.values(problem.input_values())
     require_scalar_output(problem, values)
     graph = PathGraph(tape, values, output, tensor=passes.has_arrays(problem))
     starts = [tape.names[name] for name in problem.wrt]
@@ -518,9 +517,9 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
     for name, s in zip(problem.wrt, starts):
         if counts[s] > PATH_LIMIT:
             raise too_many_paths(name, counts[s], problem.output)
-    keep = None if problem.intermediates else [*tape.inputs, output]
-    adjoints = list(sweep.reverse(values, output, keep=keep))  # the intermediates (eval --all)
+    # the intermediates' adjoints (eval --all); without them the array sweep lets each go
+    adjoints = list(sweep.reverse(values, output, wrt=None if problem.intermediates else []))
     for s in starts:
-        adjoints[s] = graph.total(s)  # no path: 0.0, or the symbolic zero None on arrays
+        adjoints[s] = graph.total(s) if counts[s] else Zero(shape(values[s]))  # no path: the symbolic zero
     return Gradient(problem, values, adjoints, mode="paths", passes=sum(counts[s] for s in starts),
                     extra={"path_count": {name: counts[s] for name, s in zip(problem.wrt, starts)}})

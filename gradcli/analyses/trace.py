@@ -19,7 +19,7 @@ from gradcli.analyses import passes
 from gradcli.support.errors import UsageError
 from gradcli.core.names import hidden_prefix
 from gradcli.core.tape import INPUT, OPERATION, Tape
-from gradcli.core.values import or_zeros
+from gradcli.core.values import dense, or_zeros
 from gradcli.autodiff.problem import Problem, evaluate
 
 
@@ -113,7 +113,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
             continue
         g = sweep.adjoints[i]
         rows.append(TraceRow(i, k, labels[i], node.name, text, vals[i],
-                             tan[i] if tan is not None else None,
+                             dense(tan[i]) if tan is not None else None,
                              or_zeros(g, vals[i]) if adjoint else None))
     return TraceResult(problem.output, sweep.value, rows, out, tangent, adjoint,
                        hidden_prefix(tape.own_names()))

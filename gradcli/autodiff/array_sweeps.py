@@ -1,15 +1,22 @@
-"""The sweeps for a program with arrays: the forward pass, the reverse sweep of VJPs, tangent passes.
+"""The sweeps for a program with arrays, or over data rows: the forward pass, the reverse sweep of VJPs, tangents.
 
 A program with no arrays never comes here: it keeps the compiled scalar plan
-(engine.py), its speed and its start-up.  Here every node's value is a float
+(scalar_plan.py), its speed and its start-up.  Here every node's value is a float
 or a numpy array (values.py), and each edge's rule comes from the op table:
 
-* forward: ``op.array.forward`` (a scalar op on floats keeps its scalar
-  function, so a scalar part of an array program gives the same doubles);
+* forward: the node evaluator (``core/evaluator.py``: a scalar op on floats
+  keeps its scalar function, so a scalar part of an array program gives the
+  same doubles);
 * reverse: the gradient arriving at a node, ``g``, goes to operand j as
   ``op.array.vjp(j, ...)``, summed back to the operand's shape in one place
-  (``values.unbroadcast``); a node nothing reached holds the symbolic zero None;
+  (``values.unbroadcast``); a node nothing reached holds None here, and the
+  plan (``sweeps.py``) hands callers the symbolic ``Zero``;
 * tangents: ``op.array.jvp`` pushes a tangent forward (forward mode).
+
+Data rows (``row_values``, ``array_adjoints(..., bad=)``) are a batch axis: for a
+program of scalar ops, binding each input to the array of its rows makes one
+forward pass compute every row and one reverse sweep every row's gradient,
+never summed over rows; a bad row is masked instead of raising.
 
 Which edges carry gradient is decided by the graph, as in the scalar engine:
 an infinite or undefined rule on such an edge stops with the same errors,
@@ -19,47 +26,83 @@ elementwise op's VJP is ``g * partial``.
 
 from __future__ import annotations
 
-from gradcli.core.failures import element_error, partial_error, value_error
+from gradcli.core.evaluator import tape_values
+from gradcli.core.failures import partial_error
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import add, all_finite, is_array, np, settle, shape, unbroadcast, zeros
+from gradcli.core.values import all_finite, is_array, np, settle, shape, unbroadcast, zeros
 
 
 def _scalar_call(op, args) -> bool:
     return op.scalar and not any(is_array(a) for a in args)
 
 
-def initial_values(tape: Tape, inputs: dict) -> list:
-    """The values known before a forward pass: the constants' and the inputs' (0.0 elsewhere)."""
-    vals: list = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
-    for index, value in inputs.items():
-        vals[index] = value
-    return vals
+def array_values(tape: Tape, inputs: dict) -> list:
+    """Every node's value (floats and arrays), given each input node's value by index: the one node
+    evaluator (``core/evaluator.py``), raising at the first operation that fails."""
+    return tape_values(tape, inputs)
 
 
-def forward(tape: Tape, inputs: dict) -> list:
-    """Every node's value (floats and arrays), given each input node's value by index."""
-    nodes = tape.nodes
-    vals = initial_values(tape, inputs)
+def vectorizable(tape: Tape) -> bool:
+    """True when rows can be a batch axis: every op is a scalar (elementwise) one and no constant is an array."""
+    return all((node.kind != OPERATION or node.op.scalar) and not (node.kind == CONST and is_array(node.value))
+               for node in tape.nodes)
+
+
+def row_values(tape: Tape, inputs: dict, n: int):
+    """Every node's value over ``n`` rows (each input an array of its rows, or one float for every row),
+    and the rows that are bad: where any node's value is not finite.
+
+    Nothing raises: the node evaluator runs every op's numpy rule with numpy's errors
+    ignored, and a bad row is masked, for the caller to re-run alone through the ordinary
+    sweeps, which say exactly what went wrong.  Only the nodes an infinity could vanish
+    from are tested (``_checked_nodes``); their values are summed row by row (a sum stays
+    finite only if every term is), and tested once.
+    """
+    vals = tape_values(tape, inputs, rows=True)
     with np.errstate(all="ignore"):
-        for node in nodes:
-            if node.kind != OPERATION:
-                continue
-            i, op = node.index, node.op
-            args = [vals[a] for a in node.args]
-            try:
-                vals[i] = op.forward(*args) if _scalar_call(op, args) else settle(op.array.forward(node.params, *args))
-            except (ArithmeticError, ValueError) as exc:
-                raise value_error(tape, vals, i, exc) from None
-            if not all_finite(vals[i]):
-                raise element_error(tape, vals, i)
-    return vals
+        total = np.zeros(n)
+        for i in _checked_nodes(tape):
+            total += vals[i]
+    return vals, ~np.isfinite(total)
 
 
-def reverse(tape: Tape, vals: list, output: int, seed=None, keep=None) -> list:
+def _checked_nodes(tape: Tape) -> list[int]:
+    """The nodes whose values the row pass must test: those an infinity could vanish from.
+
+    A non-finite value that flows only through ops that keep it (``Op.keeps_nonfinite``:
+    sums, products, sin, ...) reaches a node nothing uses, so only those nodes, and the
+    operands of ops that can hide it (exp(-inf) = 0, 1/inf = 0), need a test.
+    """
+    checked = getattr(tape, "_row_checks", None)
+    if checked is None:
+        used = [False] * len(tape.nodes)
+        flag = [False] * len(tape.nodes)
+        for node in tape.nodes:
+            if node.kind == OPERATION:
+                for a in node.args:
+                    used[a] = True
+                    if not node.op.keeps_nonfinite:
+                        flag[a] = True
+        checked = [node.index for node in tape.nodes
+                   if node.kind == OPERATION and (flag[node.index] or not used[node.index])]
+        tape._row_checks = checked
+    return checked
+
+
+def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, bad=None) -> list:
     """Every node's adjoint d(output . seed)/d(node): an array of the node's shape, or None (zero).
 
     ``seed`` is the gradient put on the output (1 for a scalar output; a one-hot
     array picks one element of an array output, as the Jacobian's rows do).
+
+    With ``bad`` (the mask of ``row_values``: a pass over data rows, ``seed`` an
+    array of one number per row) rows are a batch axis the sweep never sums: an
+    input that is one number for every row gets one adjoint per row (the caller
+    sums them if it wants the total), and nothing raises: a row where an input's
+    adjoint is not finite is marked in ``bad``.  Every edge that carries gradient
+    is evaluated, so a row with an infinite partial is marked even where the
+    gradient arriving is 0 (an infinity or nan in ``g * partial`` reaches an input's
+    adjoint by every path, so only the inputs' adjoints are tested).
 
     With ``keep`` (node indices: the results asked for), every other node's value
     (in ``vals``) and adjoint is dropped, set to None, as soon as the sweep has
@@ -77,6 +120,7 @@ def reverse(tape: Tape, vals: list, output: int, seed=None, keep=None) -> list:
         drops, kept = drop_schedule(tape), [False] * len(nodes)
         for k in keep:
             kept[k] = True
+    rows = bad is not None
     owned = [False] * len(nodes)  # adj[a] is a sum this sweep made: nothing else holds it, add into it in place
     with np.errstate(all="ignore"):
         for i in range(output, -1, -1):
@@ -85,6 +129,10 @@ def reverse(tape: Tape, vals: list, output: int, seed=None, keep=None) -> list:
             if node.kind == OPERATION and cone[i] and req[i] and g is not None:
                 for j, a in enumerate(node.args):
                     if not req[a]:
+                        continue
+                    if rows:
+                        contribution = node.op.array.vjp(j, node.params, g, vals[i], [vals[k] for k in node.args])
+                        adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
                         continue
                     try:
                         contribution = edge_vjp(node, j, g, vals)
@@ -95,6 +143,12 @@ def reverse(tape: Tape, vals: list, output: int, seed=None, keep=None) -> list:
                     adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
             if drops is not None:
                 _drop(drops[i], kept, vals, adj, i)
+        if rows:
+            total = np.zeros(len(seed))
+            for index in tape.inputs:
+                if adj[index] is not None:
+                    total += adj[index]
+            bad |= ~np.isfinite(total)
     return adj
 
 
@@ -186,7 +240,7 @@ def edge_vjp(node, j: int, g, vals: list):
     return unbroadcast(node.op.array.vjp(j, node.params, g, vals[node.index], args), shape(vals[node.args[j]]))
 
 
-def tangents(tape: Tape, vals: list, seeds: dict, needed: list[bool] | None = None) -> list:
+def array_tangents(tape: Tape, vals: list, seeds: dict, needed: list[bool] | None = None) -> list:
     """Every node's tangent, given the tangents of some inputs (forward mode; None is zero).
 
     Every edge that carries gradient is evaluated, with a zero tangent where

@@ -12,10 +12,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from gradcli.autodiff import sweeps
-from gradcli.autodiff.engine import underflow_warnings
+from gradcli.autodiff.sweeps import Plan
 from gradcli.core.shapes import node_shapes
-from gradcli.core.values import brief, is_array, shape, shape_text, zeros
+from gradcli.core.values import brief, dense, is_array, shape, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ProgramError, UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
@@ -72,16 +71,15 @@ class Gradient:
 
     problem: Problem
     values: list[float]  # per tape node
-    adjoints: list[float]  # per tape node: d(output)/d(node)
+    adjoints: list  # per tape node: d(output)/d(node); values.Zero where no gradient reaches, None if not computed
     mode: str = "reverse"
     passes: int = 1
     extra: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # gradients cut to 0 by underflow
 
     def __post_init__(self):
-        if not self.problem.arrays:
-            self.warnings = underflow_warnings(self.problem.tape, self.values, self.problem.output_index,
-                                               self.gradient)
+        self.warnings = Plan.of(self.problem).underflow_warnings(self.values, self.problem.output_index,
+                                                                 self.gradient)
 
     @property
     def tape(self) -> Tape:
@@ -99,11 +97,7 @@ class Gradient:
     def gradient(self) -> dict:
         """d(output)/d(input) for each input in ``wrt``: a float, or an array of the input's shape."""
         names = self.tape.names
-        out = {}
-        for name in self.problem.wrt:
-            g = self.adjoints[names[name]]
-            out[name] = zeros(shape(self.values[names[name]])) if g is None else g
-        return out
+        return {name: dense(self.adjoints[names[name]]) for name in self.problem.wrt}
 
 
 def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[str] | None = None,
@@ -252,13 +246,12 @@ def parse_bindings(bindings) -> dict:
 def evaluate(problem: Problem) -> Gradient:
     """The value and the gradient; with ``problem.intermediates`` False only the inputs' and the
     output's values and adjoints are kept (an array program's others are freed during the sweep)."""
-    arrays = problem.arrays
-    values = sweeps.forward(problem.tape, problem.input_values(), arrays)
-    if arrays:
+    plan = Plan.of(problem)
+    values = plan.values(problem.input_values())
+    if plan.arrays:
         require_scalar_output(problem, values)
-    keep = None if problem.intermediates else [*problem.tape.inputs, problem.output_index]
-    adjoints = sweeps.reverse(problem.tape, values, problem.output_index, arrays, keep=keep)
-    return Gradient(problem, values, adjoints)
+    wrt = None if problem.intermediates else problem.tape.inputs
+    return Gradient(problem, values, plan.reverse(values, problem.output_index, wrt=wrt))
 
 
 def require_scalar_output(problem: Problem, values: list) -> None:

@@ -5,7 +5,7 @@ the graph export all walk edges the same way: operand by operand (an operand
 used twice, ``x*x``, is two edges), only the edges that carry gradient when a
 ``req`` mask is given, and with one policy for a partial that is infinite or
 undefined: an error where it is needed (``strict``), or None for a view that
-shows every edge.  The compiled scalar passes (engine.py: the reverse sweep and
+shows every edge.  The compiled scalar passes (scalar_plan.py: the reverse sweep and
 the tangent pass) inline the same rule for speed and come here only to say where
 something failed; the array sweeps use the ops' VJPs instead.
 """

@@ -6,7 +6,7 @@ statement as the parser reduces it while they come in an order that allows it
 orders them by an iterative depth-first search that visits them in textual
 order and pulls each statement's dependencies in before it.  Nothing here
 recurses.  Constant expressions (defaults, bindings) are evaluated by a small
-loop over the op table, so lowering needs no evaluator.
+loop over the op table (``core/evaluator.py``, the forward pass's own).
 
 Arrays: a literal of numbers is one constant holding a numpy array; a literal
 with names stacks its elements (``stack`` nodes); ``x[1, 0]`` is an ``index``
@@ -18,13 +18,11 @@ over an axis is written ``max(S, axis=1)``.
 
 from __future__ import annotations
 
-import math
-
-from gradcli.core.failures import element_error, value_error
+from gradcli.core.evaluator import tape_values
 from gradcli.core.names import hidden_prefix
 from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
-from gradcli.core.values import all_finite, as_value, is_array, settle
+from gradcli.core.values import as_value, is_array
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
                                   source_line, walk)
 from gradcli.lang.syntax import parse_program, read_statements
@@ -248,42 +246,10 @@ def constant_value(expr: Expr, source: str = ""):
     tape = lowering.tape
     index = lowering.expression(expr, None)
     if tape.arrays:
-        return _array_constant(tape, index)
-    vals = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
-    for node in tape.nodes:
-        if node.kind != OPERATION:
-            continue
-        try:
-            vals[node.index] = node.op.forward(*[vals[a] for a in node.args])
-        except (ArithmeticError, ValueError) as exc:
-            raise value_error(tape, vals, node.index, exc) from None
-        if not math.isfinite(vals[node.index]):
-            raise value_error(tape, vals, node.index, None)
-    return vals[index]
+        from gradcli.core.shapes import node_shapes
 
-
-def _array_constant(tape: Tape, index: int):
-    from gradcli.core.shapes import node_shapes
-    from gradcli.core.values import np
-
-    node_shapes(tape, {})
-    vals = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
-    with np.errstate(all="ignore"):
-        for node in tape.nodes:
-            if node.kind != OPERATION:
-                continue
-            i, op = node.index, node.op
-            args = [vals[a] for a in node.args]
-            try:
-                if op.scalar and not any(is_array(a) for a in args):
-                    vals[i] = op.forward(*args)
-                else:
-                    vals[i] = settle(op.array.forward(node.params, *args))
-            except (ArithmeticError, ValueError) as exc:
-                raise value_error(tape, vals, i, exc) from None
-            if not all_finite(vals[i]):
-                raise element_error(tape, vals, i)
-    return vals[index]
+        node_shapes(tape, {})  # shapes that do not fit are said before anything is computed
+    return tape_values(tape, {}, numpy=tape.arrays)[index]
 
 
 def _references(program: Program, st: Statement) -> list[str]:

@@ -15,7 +15,7 @@ calls math's functions takes them as ``m=math`` (``lambda x, o, m=math:
 m.cos(x)``) and gets numpy's on arrays (``array_rules.on_arrays``).  Only where
 arrays need other code (a branch becomes ``np.where``; tanh's cheaper square)
 does an entry give ``numpy_partials``; tests/test_array_ops.py holds each such
-pair equal, element by element.  The compiled scalar sweep (autodiff/engine.py)
+pair equal, element by element.  The compiled scalar sweep (autodiff/scalar_plan.py)
 calls ``op.forward`` and ``op.partials`` as they are, and a scalar program never
 imports numpy (``values.np`` is lazy).
 

@@ -3,8 +3,11 @@
 This is the one module that knows the difference.  Every sweep and view asks
 it for zeros, sums, shapes, finiteness and text, so a scalar program never
 imports numpy (start-up stays fast) and an array program needs no special
-cases elsewhere.  A gradient that is known to be zero without computing it (no
-path reaches the node) is ``None``: the symbolic zero, never ``0.0 ==`` tests.
+cases elsewhere.  A gradient or tangent that is known to be zero without
+computing it (no path reaches the node) is a ``Zero`` of the node's shape: the
+one symbolic zero of every sweep (as JAX's ``ad.Zero``), tested with ``is_zero``,
+never with ``0.0 ==``.  ``None`` in a sweep's result means "not computed" (forward
+mode's intermediates) or "let go" (a value or adjoint freed during the sweep).
 """
 
 from __future__ import annotations
@@ -12,6 +15,35 @@ from __future__ import annotations
 import math
 
 Shape = tuple  # of ints; () for a scalar
+
+
+class Zero:
+    """No gradient (or tangent) reaches this node: zero by the graph alone, never computed.
+
+    It knows the shape of the value it stands for, so ``dense`` can make the zeros a
+    view or a sum needs; it has no arithmetic, so it cannot be mistaken for a number.
+    """
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape_: Shape = ()):
+        self.shape = shape_
+
+    def __repr__(self) -> str:
+        return f"Zero{self.shape}"
+
+
+ZERO = Zero(())  # the scalar one: every number's symbolic zero is this object
+
+
+def is_zero(v) -> bool:
+    """True for the symbolic zero (no path reaches the node); a computed 0.0 is not one."""
+    return type(v) is Zero
+
+
+def dense(v):
+    """A sweep's entry as a value: the symbolic zero becomes 0.0 or zeros of its shape."""
+    return zeros(v.shape) if type(v) is Zero else v
 
 
 class _LazyNumpy:
@@ -65,15 +97,37 @@ def settle(v):
     return v
 
 
+def operation_value(op, params: tuple, args: list, rows: bool = False):
+    """An operation's value from its operands': the op's scalar function on numbers (the same
+    doubles as the compiled scalar plan), its numpy rule when an operand is an array.
+
+    ``rows`` (a pass over data rows): always the numpy rule, so a bad row is a
+    non-finite element rather than an exception.
+    """
+    if not rows and op.scalar and not any(is_array(a) for a in args):
+        return op.forward(*args)
+    return settle(op.array.forward(params, *args))
+
+
+def numpy_quiet(numpy: bool):
+    """numpy's floating-point warnings silenced while values are computed (they are tested after);
+    nothing at all, and no numpy import, for a computation on numbers only."""
+    if not numpy:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return np.errstate(all="ignore")
+
+
 def zeros(shape_: Shape):
     return np.zeros(shape_) if shape_ else 0.0
 
 
 def add(a, b):
-    """a + b where either may be the symbolic zero None."""
-    if a is None:
+    """a + b where either may be the symbolic zero."""
+    if type(a) is Zero:
         return b
-    if b is None:
+    if type(b) is Zero:
         return a
     return a + b
 
@@ -176,11 +230,6 @@ def brief(v) -> str:
     return f"{shape_text(v.shape)} array"
 
 
-def is_zero(v) -> bool:
-    """The symbolic zero (None), or a scalar that is exactly 0."""
-    return v is None or (not is_array(v) and v == 0.0)
-
-
 def all_finite_floats(xs: list[float]) -> bool:
     """Every float finite, in one C-speed pass (a sum that overflows only sends callers to look closer)."""
     return math.isfinite(sum(xs))
@@ -227,13 +276,13 @@ def ones_like(like):
 
 
 def elements(v, like) -> list[float]:
-    """A gradient or tangent flattened in C order; None (the symbolic zero) as zeros of ``like``'s size."""
-    return [0.0] * size(like) if v is None else flatten(v)
+    """A gradient or tangent flattened in C order; the symbolic zero as zeros of ``like``'s size."""
+    return [0.0] * size(like) if type(v) is Zero else flatten(v)
 
 
 def or_zeros(v, like):
-    """A gradient, the symbolic zero None written out as zeros shaped like ``like``."""
-    return zeros(shape(like)) if v is None else v
+    """A gradient, the symbolic zero (or None: not computed) written out as zeros shaped like ``like``."""
+    return zeros(shape(like)) if v is None or type(v) is Zero else v
 
 
 def with_element(v, index: tuple[int, ...], x: float):
@@ -255,15 +304,6 @@ def quiet_arithmetic():
     return np.errstate(all="ignore") if "numpy" in sys.modules else contextlib.nullcontext()
 
 
-def zero_like(v):
-    """The symbolic zero written out where a view shows every node: 0.0 for a number, ``v * 0.0``
-    for an array (its shape; the sign of each element kept, as the JSON always had it)."""
-    return v * 0.0 if is_array(v) else 0.0
-
-
-def not_computed(v) -> bool:
-    """Forward mode's mark on an adjoint it did not compute: a number that is nan (never an array)."""
-    return v is not None and not is_array(v) and v != v
 
 
 def joined_elements(vs: list, likes: list) -> list[float]:

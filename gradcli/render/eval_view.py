@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gradcli.core.tape import CONST, INPUT
 from gradcli.analyses import passes
-from gradcli.core.values import not_computed, shape, to_json, zero_like
+from gradcli.core.values import dense, is_zero, shape, to_json
 from gradcli.support.numbers import short
 from gradcli.autodiff.problem import Gradient
 from gradcli.render.words import plural
@@ -29,10 +29,8 @@ def node_rows(result: Gradient) -> list[dict]:
             continue
         value = result.values[node.index]
         adjoint = result.adjoints[node.index]
-        if adjoint is None and result.mode == "reverse":
-            adjoint = zero_like(value)  # nothing reached it: the symbolic zero
-        elif not_computed(adjoint):
-            adjoint = None  # forward mode
+        if is_zero(adjoint):
+            adjoint = dense(adjoint)  # nothing reached it: the symbolic zero (None: forward mode did not compute it)
         row = {"node": node.label, "index": node.index,
                "kind": node.kind, "op": node.op.name if node.op else None,
                "definition": None if node.kind == INPUT else tape.definition(node.index),

@@ -68,7 +68,7 @@ def node_text(result: Gradient, index: int, req: list[bool]):
         text = Text.assemble((head, "bold"), (f"  {kind}", "dim"), f"  value {short(value)}")
         if req[index]:
             g = result.adjoints[index]
-            text.append(f"  d{result.output}/d{node.label} = {short(0.0 if g is None else g)}", style="cyan")
+            text.append(f"  d{result.output}/d{node.label} = {short(or_zeros(g, value))}", style="cyan")
         return text
     from gradcli.render.cells import Cell
 

@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from itertools import islice
+from itertools import compress, islice
+from operator import not_
 
 from gradcli.core.edges import local_partials
-from gradcli.core.failures import gradient_overflow, value_error
+from gradcli.core.failures import gradient_overflow, tangent_overflow, value_error
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
-from gradcli.core.values import all_finite_floats, is_zero
+from gradcli.core.values import all_finite_floats
 
 _isfinite = math.isfinite
 
 
-class _Plan:
+class _ScalarPlan:
     """A tape compiled once for fast sweeps (cached on the tape; tapes never change).
 
     Parallel lists, one entry per operation node in tape order: its index, its
@@ -51,6 +52,7 @@ class _Plan:
     def __init__(self, tape: Tape):
         req = tape.requires_grad()
         self.req = req
+        self.dead = list(compress(range(len(req)), map(not_, req)))  # nodes no gradient reaches
         self.initial = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
         self.index: list[int] = []
         self.fn: list = []
@@ -84,17 +86,18 @@ class _Plan:
 _UNARY, _VARIADIC = -1, -2
 
 
-def plan(tape: Tape) -> _Plan:
-    compiled = getattr(tape, "_plan", None)
-    if compiled is None:
-        compiled = _Plan(tape)
-        tape._plan = compiled
-    return compiled
+def compiled(tape: Tape) -> _ScalarPlan:
+    """The tape's compiled plan, made on first use."""
+    plan = getattr(tape, "_plan", None)
+    if plan is None:
+        plan = _ScalarPlan(tape)
+        tape._plan = plan
+    return plan
 
 
-def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
+def scalar_values(tape: Tape, inputs: dict[int, float]) -> list[float]:
     """Every node's value, given each input node's value by index."""
-    p = plan(tape)
+    p = compiled(tape)
     vals = p.initial[:]
     for index, value in inputs.items():
         vals[index] = value
@@ -116,7 +119,7 @@ def forward(tape: Tape, inputs: dict[int, float]) -> list[float]:
     return vals
 
 
-def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int) -> None:
+def _raise_first_bad_value(tape: Tape, p: _ScalarPlan, vals: list[float], before: int) -> None:
     """Raise for the first node before ``before`` whose value is not finite."""
     for i in p.index:
         if i >= before:
@@ -129,8 +132,8 @@ def _raise_first_bad_value(tape: Tape, p: _Plan, vals: list[float], before: int)
 def underflowed(node, vals: list[float]) -> bool:
     """True when the node's exact value is not 0 but its double is: an op marked ``never_zero``
     gave 0.0 from operands none of which is 0."""
-    return (is_zero(vals[node.index]) and node.kind == OPERATION and node.op.never_zero
-            and not any(is_zero(vals[a]) for a in node.args))
+    return (vals[node.index] == 0.0 and node.kind == OPERATION and node.op.never_zero
+            and not any(vals[a] == 0.0 for a in node.args))
 
 
 def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dict[str, float]) -> list[str]:
@@ -144,7 +147,7 @@ def underflow_warnings(tape: Tape, vals: list[float], output: int, gradient: dic
     (``_cut_adjoints``).  A value that underflowed between the input and the
     output is said too, whatever the partials after it.
     """
-    zeros = [name for name, g in gradient.items() if is_zero(g)]
+    zeros = [name for name, g in gradient.items() if g == 0.0]
     if not zeros:
         return []
     nodes = tape.nodes
@@ -173,9 +176,9 @@ def _cut_values(tape: Tape, vals: list[float], cone: list[bool]) -> dict[int, in
     cut: dict[int, int] = {}
     for node in tape.nodes:
         i = node.index
-        if not cone[i] or node.kind != OPERATION or not node.op.never_zero or not is_zero(vals[i]):
+        if not cone[i] or node.kind != OPERATION or not node.op.never_zero or vals[i] != 0.0:
             continue
-        zero_operands = [a for a in node.args if is_zero(vals[a])]
+        zero_operands = [a for a in node.args if vals[a] == 0.0]
         if all(a in cut for a in zero_operands):
             cut[i] = cut[zero_operands[0]] if zero_operands else i
     return cut
@@ -202,28 +205,28 @@ def _cut_adjoints(tape: Tape, vals: list[float], output: int, req: list[bool]) -
         if not cone[i] or not req[i] or node.kind != OPERATION:
             continue
         g = adj[i]
-        if is_zero(g) and i in lost:
+        if g == 0.0 and i in lost:
             cut[i] = lost[i]
-        if is_zero(g) and i not in cut:
+        if g == 0.0 and i not in cut:
             _sweep_partials(tape, vals, output, i, adj, req)
             continue
-        zero_operands = [a for a in node.args if is_zero(vals[a])]
+        zero_operands = [a for a in node.args if vals[a] == 0.0]
         operands_nonzero = all(a in cut_value for a in zero_operands)
         for j, a, local in local_partials(tape, vals, i, req):
             product = g * local
             adj[a] += product
             if not _isfinite(adj[a]):
                 raise gradient_overflow(tape, vals, output, i, a)
-            if not is_zero(product) or a in lost:
+            if product != 0.0 or a in lost:
                 continue
             if i in cut:
                 lost[a] = cut[i]
-            elif not is_zero(local):
+            elif local != 0.0:
                 lost[a] = i  # upstream x local rounded to 0
             elif node.op.slope_never_zero and operands_nonzero:
                 lost[a] = cut_value[zero_operands[0]] if zero_operands else i
     for a, where in lost.items():
-        if is_zero(adj[a]) and nodes[a].kind == INPUT:
+        if adj[a] == 0.0 and nodes[a].kind == INPUT:
             cut[a] = where
     return cut
 
@@ -237,7 +240,7 @@ def _sweep_partials(tape: Tape, vals: list[float], output: int, i: int, adj: lis
             raise gradient_overflow(tape, vals, output, i, a)
 
 
-def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
+def scalar_adjoints(tape: Tape, vals: list[float], output: int) -> list[float]:
     """Every node's adjoint d(output)/d(node), by one sweep over the reversed tape.
 
     An undefined or infinite local partial on an edge that carries gradient,
@@ -245,7 +248,7 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
     only notices that something is not finite, and ``_checked_reverse`` then
     finds where.
     """
-    p = plan(tape)
+    p = compiled(tape)
     adj = [0.0] * len(vals)
     adj[output] = 1.0
     after_output = len(p.index) - bisect_right(p.index, output)  # entries the sweep skips
@@ -273,15 +276,15 @@ def reverse(tape: Tape, vals: list[float], output: int) -> list[float]:
     return adj
 
 
-def plan_tangents(tape: Tape, vals: list[float], seed: int, needed: list[bool] | None = None) -> list[float] | None:
+def scalar_tangents(tape: Tape, vals: list[float], seed: int, needed: list[bool] | None = None) -> list[float] | None:
     """Forward mode over the compiled plan: every node's derivative with respect to node ``seed``.
 
     The same partial functions as the reverse sweep, on the same edges (those that
     carry gradient), each evaluated whatever the tangent it multiplies.  None when
     a partial fails or anything is not finite: the caller then runs the checked
-    pass (``forward.checked_tangents``), which says where.
+    pass (``forward_mode.checked_tangent_column``), which says where.
     """
-    p = plan(tape)
+    p = compiled(tape)
     tan = [0.0] * len(vals)
     tan[seed] = 1.0
     after_seed = bisect_right(p.index, seed)
@@ -312,6 +315,38 @@ def plan_tangents(tape: Tape, vals: list[float], seed: int, needed: list[bool] |
     return tan if all_finite_floats(tan) else None
 
 
+def tangent_column(tape: Tape, values: list[float], seed_index: int,
+             needed: list[bool] | None = None) -> list[float]:
+    """Every node's derivative with respect to the node ``seed_index`` (tangent 1), in one pass.
+
+    ``needed`` limits the pass to the nodes it flags (others keep tangent 0).  A
+    local partial that is infinite or undefined on an edge that carries
+    gradient raises ``EvaluationError``, whatever the tangent it multiplies,
+    exactly where the reverse sweep stops (see scalar_plan's docstring).  The pass
+    runs over the compiled scalar plan; only when it sees something that is not
+    finite does ``checked_tangent_column`` run, to say where.
+    """
+    tan = scalar_tangents(tape, values, seed_index, needed)
+    return checked_tangent_column(tape, values, seed_index, needed) if tan is None else tan
+
+
+def checked_tangent_column(tape: Tape, values: list[float], seed_index: int,
+                     needed: list[bool] | None = None) -> list[float]:
+    """The tangent pass edge by edge (``core/edges``): raises at the first bad partial."""
+    nodes = tape.nodes
+    req = tape.requires_grad()
+    tan = [0.0] * len(nodes)
+    tan[seed_index] = 1.0
+    for node in nodes[seed_index + 1:]:
+        i = node.index
+        if node.kind != OPERATION or not req[i] or (needed is not None and not needed[i]):
+            continue
+        tan[i] = sum(local * tan[a] for _, a, local in local_partials(tape, values, i, req))
+        if not math.isfinite(tan[i]):
+            raise tangent_overflow(tape, values, seed_index, i)
+    return tan
+
+
 def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]) -> list[float]:
     """The reverse sweep checking every edge that carries gradient: raises an EvaluationError at the first bad one.
 
@@ -334,4 +369,4 @@ def _checked_reverse(tape: Tape, vals: list[float], output: int, req: list[bool]
     return adj
 
 
-__all__ = ["forward", "reverse", "plan_tangents", "CONST", "INPUT", "OPERATION"]
+__all__ = ["scalar_values", "scalar_adjoints", "scalar_tangents", "tangent_column", "checked_tangent_column", "CONST", "INPUT", "OPERATION"]
