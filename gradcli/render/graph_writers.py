@@ -52,6 +52,32 @@ def partial_text(edge: GraphEdge) -> str:
     return "undefined" if edge.partial is None else short(edge.partial)
 
 
+# What a picture draws, in order (both writers walk it; only their syntax differs).
+NODE, CONSTANT_USE, CONSTANT_EDGE, EDGE = "node", "constant use", "constant edge", "edge"
+
+
+def _drawn(g: AnnotatedGraph):
+    """(what, k, item): each node but the constants (NODE, the node); then each edge: a constant
+    drawn once per use, beside its edge (CONSTANT_USE, (edge, value)); an edge from an operation on
+    constants, drawn once (CONSTANT_EDGE); or an edge with its partial (EDGE)."""
+    constants = {n.index: n for n in g.nodes if n.kind == CONST}
+    for n in g.nodes:
+        if n.kind != CONST:
+            yield NODE, n.index, n
+    for k, e in enumerate(g.edges):
+        if e.constant and e.source in constants:
+            yield CONSTANT_USE, k, (e, constants[e.source].value)
+        elif e.constant:
+            yield CONSTANT_EDGE, k, e
+        else:
+            yield EDGE, k, e
+
+
+def _picture(g: AnnotatedGraph, syntax: dict) -> list[str]:
+    """The lines of a picture: each thing ``_drawn`` yields, written by the writer's ``syntax[what]``."""
+    return [line for what, k, item in _drawn(g) for line in syntax[what](k, item)]
+
+
 # ---------------------------------------------------------------- DOT
 
 def _dot_string(text: str) -> str:
@@ -83,27 +109,17 @@ def to_dot(g: AnnotatedGraph) -> str:
         '  node [shape=box, style=rounded, fontname="Helvetica"];',
         f'  edge [fontname="Helvetica", fontcolor="{PARTIAL_COLOUR}"];',
     ]
-    constants = {n.index: n for n in g.nodes if n.kind == CONST}
-    for n in g.nodes:
-        if n.kind == CONST:
-            continue  # drawn once per use, with its edge
-        parts = [f"<b>{_html(n.heading)}</b>", _lines_html(value_text(n.value))]
-        if not n.constant:
-            parts.append(f'<font color="{ADJOINT_COLOUR}">{_lines_html(adjoint_text(g, n))}</font>')
-        extra = ", penwidth=2" if n.index == g.output_index else ""
-        lines.append(f"  {n.id} [label=<{'<br/>'.join(parts)}>{extra}];")
-    for k, e in enumerate(g.edges):
-        if e.constant and e.source not in constants:  # an operation on constants, drawn once
-            lines.append(f'  n{e.source} -> n{e.target} [style=dashed, color=gray, tooltip="constant: no gradient"];')
-            continue
-        if e.constant:
-            use = f"c{k}"
-            lines.append(f'  {use} [shape=plaintext, tooltip="constant", '
-                         f'label=<{_lines_html(value_text(constants[e.source].value))}>];')
-            lines.append(f'  {use} -> n{e.target} [style=dashed, color=gray, tooltip="constant: no gradient"];')
-            continue
-        lines.append(f"  n{e.source} -> n{e.target} [label={_dot_string(partial_text(e))}, "
-                     f"tooltip={_dot_string(e.formula)}];")
+    dashed = 'style=dashed, color=gray, tooltip="constant: no gradient"'
+    lines += _picture(g, {
+        NODE: lambda k, n: [f"  {n.id} [label=<{'<br/>'.join(_dot_node(g, n))}>"
+                            f"{', penwidth=2' if n.index == g.output_index else ''}];"],
+        CONSTANT_USE: lambda k, use: [
+            f'  c{k} [shape=plaintext, tooltip="constant", label=<{_lines_html(value_text(use[1]))}>];',
+            f"  c{k} -> n{use[0].target} [{dashed}];"],
+        CONSTANT_EDGE: lambda k, e: [f"  n{e.source} -> n{e.target} [{dashed}];"],
+        EDGE: lambda k, e: [f"  n{e.source} -> n{e.target} [label={_dot_string(partial_text(e))}, "
+                            f"tooltip={_dot_string(e.formula)}];"],
+    })
     inputs = [n.id for n in g.nodes if n.kind == INPUT]
     if inputs:
         lines.append(f"  {{rank=min; {'; '.join(inputs)};}}")
@@ -111,6 +127,14 @@ def to_dot(g: AnnotatedGraph) -> str:
         lines.append(f"  {{rank=max; n{g.output_index};}}")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _dot_node(g: AnnotatedGraph, n) -> list[str]:
+    """A node's label lines: its heading, its value and (a variable's) adjoint in red."""
+    parts = [f"<b>{_html(n.heading)}</b>", _lines_html(value_text(n.value))]
+    if not n.constant:
+        parts.append(f'<font color="{ADJOINT_COLOUR}">{_lines_html(adjoint_text(g, n))}</font>')
+    return parts
 
 
 # ---------------------------------------------------------------- Mermaid
@@ -125,26 +149,23 @@ def _mermaid_lines(text: str) -> str:
     return "<br/>".join(_mermaid(line.rstrip()) for line in text.split("\n"))
 
 
+def _mermaid_node(g: AnnotatedGraph, n) -> str:
+    text = f"<b>{_mermaid(n.heading)}</b><br/>{_mermaid_lines(value_text(n.value))}"
+    if not n.constant:
+        text += f"<br/><span style='color:{ADJOINT_COLOUR}'>{_mermaid_lines(adjoint_text(g, n))}</span>"
+    return text
+
+
 def to_mermaid(g: AnnotatedGraph) -> str:
     """A ``flowchart LR`` that renders in Markdown (```mermaid blocks)."""
     lines = ["flowchart LR"]
-    constants = {n.index: n for n in g.nodes if n.kind == CONST}
-    for n in g.nodes:
-        if n.kind == CONST:
-            continue  # drawn once per use, with its edge
-        text = f"<b>{_mermaid(n.heading)}</b><br/>{_mermaid_lines(value_text(n.value))}"
-        if not n.constant:
-            text += f"<br/><span style='color:{ADJOINT_COLOUR}'>{_mermaid_lines(adjoint_text(g, n))}</span>"
-        lines.append(f'  {n.id}["{text}"]')
-    for k, e in enumerate(g.edges):
-        if e.constant and e.source not in constants:  # an operation on constants, drawn once
-            lines.append(f"  n{e.source} -.-> n{e.target}")
-            continue
-        if e.constant:
-            lines.append(f'  c{k}(["{_mermaid_lines(value_text(constants[e.source].value))}"])')
-            lines.append(f"  c{k} -.-> n{e.target}")
-            continue
-        lines.append(f'  n{e.source} -->|"{_mermaid(partial_text(e))}"| n{e.target}')
+    lines += _picture(g, {
+        NODE: lambda k, n: [f'  {n.id}["{_mermaid_node(g, n)}"]'],
+        CONSTANT_USE: lambda k, use: [f'  c{k}(["{_mermaid_lines(value_text(use[1]))}"])',
+                                      f"  c{k} -.-> n{use[0].target}"],
+        CONSTANT_EDGE: lambda k, e: [f"  n{e.source} -.-> n{e.target}"],
+        EDGE: lambda k, e: [f'  n{e.source} -->|"{_mermaid(partial_text(e))}"| n{e.target}'],
+    })
     lines.append(f"  style n{g.output_index} stroke-width:3px")
     return "\n".join(lines) + "\n"
 
