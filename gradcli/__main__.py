@@ -10,7 +10,7 @@ from gradcli.support.interrupt import exit_on_interrupt
 
 def main() -> None:
     exit_on_interrupt()
-    from gradcli.cli.app import main as run
+    from gradcli.cli.app import cli_main as run
 
     run()
 

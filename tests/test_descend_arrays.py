@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gradcli.analyses.descent import Descent, DataSet, prepare
+from gradcli.analyses.descent import Descent, DataSet, prepare_descent
 from gradcli.autodiff.problem import load
 from gradcli.render.descend_view import done_json, step_json, summary_rich
 from gradcli.support.errors import UsageError
@@ -26,7 +26,7 @@ def loss(w, W):
 def problem(w, W, wrt=("w", "W")):
     p = load(PROGRAM, require_values=False, wrt=list(wrt))
     p.values = {"w": np.asarray(w, float), "W": np.asarray(W, float), "x": X, "c": C}
-    return prepare(p, None, wrt_given=True)
+    return prepare_descent(p, None, wrt_given=True)
 
 
 def central(f, a, h=1e-6):
@@ -97,7 +97,7 @@ def test_a_large_array_is_summarised_by_its_norm():
 
     p = load("L = sum(v*v)", require_values=False)
     p.values = {"v": np.arange(6.0)}
-    descent = Descent(prepare(p, None, wrt_given=False), lr=0.25, steps=1)
+    descent = Descent(prepare_descent(p, None, wrt_given=False), lr=0.25, steps=1)
     for _ in descent:
         pass
     row = summary_row(descent.result, "v")
@@ -111,7 +111,7 @@ def test_data_rows_with_an_array_variable():
     data = DataSet("rows", ["x", "y"], rows)
     p = load("L = (sum(w)*x - y)^2", require_values=False)
     p.values = {"w": np.array([0.0, 0.5])}
-    descent = Descent(prepare(p, data, wrt_given=False), lr=0.05, steps=200, data=data)
+    descent = Descent(prepare_descent(p, data, wrt_given=False), lr=0.05, steps=200, data=data)
     first = next(iter(descent))
     expected = sum(2 * (0.5 * x - y) * x for x, y in rows) / 3
     np.testing.assert_allclose(first.gradient["w"], [expected, expected], rtol=1e-12)
@@ -125,7 +125,7 @@ def test_an_array_output_is_refused():
     p = load("L = w*w", require_values=False)
     p.values = {"w": np.array([1.0, 2.0])}
     with pytest.raises(UsageError, match="the output L is an array of shape"):
-        list(Descent(prepare(p, None, wrt_given=False), lr=0.1, steps=1))
+        list(Descent(prepare_descent(p, None, wrt_given=False), lr=0.1, steps=1))
 
 
 # ---------------------------------------------------------------- through the command line (array language)

@@ -141,7 +141,7 @@ def test_deep_graph_does_not_recurse():
 
     program = "x0 = 1\n" + "\n".join(f"x{i} = sin(x{i - 1})" for i in range(1, 5001))
     g = export.annotate(evaluate(load(program)))
-    assert len(graph_writers.to_json(g)["edges"]) == 5000
+    assert len(graph_writers.to_json_graph(g)["edges"]) == 5000
     assert graph_writers.to_mermaid(g).count("-->") == 5000
     assert graph_writers.to_dot(g).count(" -> ") == 5000
     assert g.nodes[0].adjoint == pytest.approx(

@@ -143,7 +143,7 @@ def test_no_warnings_key_without_warnings(command):
 def test_a_bug_is_one_line_not_a_traceback(monkeypatch, capsys):
     """An unexpected exception (a bug) still ends in one `gradcli: error:` line and exit 1."""
     import gradcli.analyses.modes as modes
-    from gradcli.cli.app import main
+    from gradcli.cli.app import cli_main as main
 
     def broken(problem, mode="reverse"):
         raise RuntimeError("boom")

@@ -17,7 +17,7 @@ import pytest
 from conftest import central_difference, run
 from gradcli.cli.app import COMMANDS
 from gradcli.cli.present import present
-from gradcli.render.views import FORMATS, VIEWS, load
+from gradcli.render.views import FORMATS, VIEWS, resolve
 from gradcli.support.errors import UsageError
 
 PROGRAM = "f = x^2*y"  # at x=3, y=2
@@ -77,7 +77,7 @@ def test_each_renderer_is_a_registered_format_and_loads(command, view):
     assert set(view.formats) <= set(FORMATS)
     for target in [*view.renderers.values(), view.compute, view.outcome]:
         if target is not None:
-            assert callable(load(target)), target
+            assert callable(resolve(target)), target
 
 
 def _numbers(value) -> list[float]:

@@ -73,7 +73,7 @@ class Batch:
         return list(self.problem.wrt)
 
 
-def prepare(problem: Problem, reader: DataReader, bound: list[str], kind: str = EVAL, **check_options) -> Batch:
+def prepare_batch(problem: Problem, reader: DataReader, bound: list[str], kind: str = EVAL, **check_options) -> Batch:
     """Match the header to the program's inputs; a usage error if no row could be evaluated."""
     rules = ColumnRules(problem, bound)
     columns, extras = rules.split(reader.header, reader.name, reader.header_line)

@@ -12,7 +12,7 @@ binds the input of the same name row by row; the loss is the mean of the output
 over the rows and the gradient the mean of the rows' gradients (full-batch
 descent).
 
-``Descent`` is iterated: it yields one ``Step`` per step, step 0 being the start
+``Descent`` is iterated: it yields one ``DescentStep`` per step, step 0 being the start
 and step k the point after k updates, so a caller can stream them; afterwards
 ``Descent.result`` holds the summary.  A loss or gradient that stops being
 finite raises ``Diverged`` (exit 1) with the step, the last finite values and
@@ -60,7 +60,7 @@ class DataSet:
 
 
 @dataclass
-class Step:
+class DescentStep:
     step: int
     loss: float
     values: dict  # the variables being trained: floats, or arrays
@@ -77,8 +77,8 @@ class Step:
 class DescentResult:
     output: str
     lr: float
-    start: Step
-    final: Step
+    start: DescentStep
+    final: DescentStep
     converged: bool  # stopped because the gradient's norm fell below ``until``
     until: float | None
     rows: int | None  # data rows, or None without data
@@ -157,7 +157,7 @@ def _brief_cell(cell) -> str:
 
 # ---------------------------------------------------------------- setting up
 
-def prepare(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
+def prepare_descent(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
     """Check the data columns against the inputs; drop data columns from the default --wrt.
 
     ``problem`` was loaded without requiring values: inputs bound by the data
@@ -200,7 +200,7 @@ def _require_values(problem: Problem, columns: list[str]) -> None:
 # ---------------------------------------------------------------- the loop
 
 class Descent:
-    """Iterate to run: yields a ``Step`` per step, then ``result`` holds the summary."""
+    """Iterate to run: yields a ``DescentStep`` per step, then ``result`` holds the summary."""
 
     def __init__(self, problem: Problem, lr: float, steps: int, until: float | None = None,
                  data: DataSet | None = None):
@@ -214,8 +214,8 @@ class Descent:
         self.until = until
         self.data = data
         self.result: DescentResult | None = None
-        self._start: Step | None = None
-        self._last: Step | None = None
+        self._start: DescentStep | None = None
+        self._last: DescentStep | None = None
         tape = problem.tape
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
@@ -310,7 +310,7 @@ class Descent:
                     raise EvaluationError(f"the loss {short(loss)} or its gradient is not finite "
                                           "at the starting point")
                 raise self._diverged(k, f"the loss is {short(loss)}", last)
-            step = Step(k, loss, dict(zip(names, x)), dict(zip(names, grad)))
+            step = DescentStep(k, loss, dict(zip(names, x)), dict(zip(names, grad)))
             self._start = self._start or step
             self._last = last = step
             yield step
@@ -327,7 +327,7 @@ class Descent:
         with quiet_arithmetic():
             return [v - self.lr * g for v, g in zip(x, grad)]
 
-    def _require_finite(self, k: int, x: list, last: Step) -> None:
+    def _require_finite(self, k: int, x: list, last: DescentStep) -> None:
         """A variable the update took past the largest double (inf, or nan) is divergence, whatever
         the loss there says (``-pow(z, -3)`` is 0 at z = -inf, with a gradient of 0)."""
         for name, v in zip(self.problem.wrt, x):
@@ -348,7 +348,7 @@ class Descent:
         self.result = self._summary(converged=False, interrupted=True)
         return self.result
 
-    def _diverged(self, k: int, what: str, last: Step) -> Diverged:
+    def _diverged(self, k: int, what: str, last: DescentStep) -> Diverged:
         values = ", ".join(f"{n}={brief(v)}" for n, v in last.values.items())
         return Diverged(f"descent diverged at step {k}: {what}; last finite values (step {last.step}, "
                         f"{self.problem.output}={short(last.loss)}): {values}; "

@@ -69,11 +69,11 @@ def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FOR
     gradient = {name: values[grads[name]] for name in names}
     result = HessianResult(problem, value, gradient, names, matrix, asymmetry, n, warnings=point.warnings)
     if closed_form:
-        result.closed_form = closed_forms(problem, limit)
+        result.closed_form = hessian_closed_forms(problem, limit)
     return result
 
 
-def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT) -> list[list[str | None]]:
+def hessian_closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT) -> list[list[str | None]]:
     """Each second derivative as an expression in the inputs, or None past ``limit`` nodes.
 
     Symbolic forward mode over the closed-form gradient's DAG: one pass per
@@ -118,4 +118,4 @@ def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT) -> list[list[
     return [[render(dag, e) if size[e] <= limit else None for e in row] for row in entries]
 
 
-__all__ = ["hessian", "closed_forms", "HessianResult"]
+__all__ = ["hessian", "hessian_closed_forms", "HessianResult"]

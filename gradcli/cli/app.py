@@ -259,7 +259,7 @@ def cli():
     pass
 
 
-def main(argv: list[str] | None = None) -> None:
+def cli_main(argv: list[str] | None = None) -> None:
     """Entry point (``gradcli``, ``python -m gradcli`` call it through gradcli/__main__.py, which
     handles Ctrl-C before importing this module): see ``LazyGroup.main``."""
     exit_on_interrupt()

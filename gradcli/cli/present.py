@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from gradcli.render.views import BINARY, CHUNKS, FORMATS, JSON, TABLE, TEXT, View, load
+from gradcli.render.views import BINARY, CHUNKS, FORMATS, JSON, TABLE, TEXT, View, resolve
 from gradcli.support.errors import ExitCode, GradError, UsageError
 
 
@@ -38,7 +38,7 @@ def present(ctx: click.Context, view: View, result, fmt: str, *, options: dict |
             print_rich("")
         _write(FORMATS[fmt].kind, each.render(fmt, answer, options), found, output)
     if view.outcome is not None:
-        late, error = load(view.outcome)(result)
+        late, error = resolve(view.outcome)(result)
         emit_warnings(late)
         if isinstance(error, GradError):
             # The output is out (JSON included): the error goes to stderr only, and the status says it.

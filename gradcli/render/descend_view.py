@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.analyses.descent import DescentResult, Step
+from gradcli.analyses.descent import DescentResult, DescentStep
 from gradcli.core.values import shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
@@ -14,7 +14,7 @@ def _json(values: dict) -> dict:
     return {n: to_json(v) for n, v in values.items()}
 
 
-def step_json(step: Step) -> dict:
+def step_json(step: DescentStep) -> dict:
     return {"step": step.step, "loss": step.loss, "values": _json(step.values),
             "gradient": _json(step.gradient)}
 
@@ -108,5 +108,5 @@ class ProgressBar:
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
-    def update(self, step: Step) -> None:
+    def update(self, step: DescentStep) -> None:
         self.progress.update(self.task, completed=step.step, loss=short(step.loss))

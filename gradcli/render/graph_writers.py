@@ -172,7 +172,7 @@ def to_mermaid(g: AnnotatedGraph) -> str:
 
 # ---------------------------------------------------------------- JSON
 
-def to_json(g: AnnotatedGraph) -> dict:
+def to_json_graph(g: AnnotatedGraph) -> dict:
     """Arrays as nested lists, each node with its ``shape`` (only in a program with arrays)."""
     nodes = []
     for n in g.nodes:

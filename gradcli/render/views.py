@@ -83,13 +83,13 @@ class View:
 
     def _call(self, target: str, first, options: dict):
         """``target(first, ...)`` with those of the view's options that the function names."""
-        function = load(target)
+        function = resolve(target)
         code = function.__code__
         named = code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]
         return function(first, **{k: options[k] for k in self.options if k in named and k in options})
 
 
-def load(target: str):
+def resolve(target: str):
     """The function a ``"module:function"`` names, imported now."""
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)
@@ -156,7 +156,7 @@ VIEWS: dict[str, tuple[View, ...]] = {
         View("graph", "The annotated computational graph.", {
             "dot": "gradcli.render.graph_writers:to_dot",
             "mermaid": "gradcli.render.graph_writers:to_mermaid",
-            "json": "gradcli.render.graph_writers:to_json",
+            "json": "gradcli.render.graph_writers:to_json_graph",
             "svg": "gradcli.render.composed:graph_svg",
             "png": "gradcli.render.composed:graph_png",
         }),

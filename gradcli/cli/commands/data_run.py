@@ -49,7 +49,7 @@ def open_data(ctx, data: str, data_format: str | None, file):
 
 def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_format, as_json, **check_options):
     """Evaluate every row of ``data`` and write the answers; exit 1 if any row failed."""
-    from gradcli.analyses.batch import JACOBIAN, prepare, run
+    from gradcli.analyses.batch import JACOBIAN, prepare_batch, run
     from gradcli.cli.commands.common import load_problem
     from gradcli.cli.present import present
     from gradcli.render.composed import RowStream
@@ -62,19 +62,19 @@ def run_data(ctx, kind: str, args, file, of, wrt, data: str, data_format, out_fo
     reader = open_data(ctx, data, data_format, file)
     problem = load_problem(ctx, args, file, list(of) if several else of, wrt, require_values=False,
                            several=several, keep=reader.header)
-    batch = prepare(problem, reader, bound_names(args, file), kind, **check_options)
+    batch = prepare_batch(problem, reader, bound_names(args, file), kind, **check_options)
     batch.late_extras = out_format == "json"
     present(ctx, ROWS, RowStream(batch, run(batch)), out_format)
 
 
 def data_row(ctx, args, file, of, wrt, data: str, data_format, row):
     """The problem with one row of ``data`` bound (``explain --data FILE --row N``)."""
-    from gradcli.analyses.batch import pick_row, prepare
+    from gradcli.analyses.batch import pick_row, prepare_batch
     from gradcli.cli.commands.common import load_problem
 
     if row is None:
         raise UsageError("--data needs --row N here: explain shows one point (rows count from 0)")
     reader = open_data(ctx, data, data_format, file)
     problem = load_problem(ctx, args, file, of, wrt, require_values=False, keep=reader.header)
-    batch = prepare(problem, reader, bound_names(args, file))
+    batch = prepare_batch(problem, reader, bound_names(args, file))
     return pick_row(batch, row)

@@ -43,7 +43,7 @@ Examples:
 @json_option_saying("Print JSON lines on stdout: one object per step, then {\"done\": true, ...}.")
 @click.pass_context
 def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, as_json):
-    from gradcli.analyses.descent import Descent, prepare, read_data
+    from gradcli.analyses.descent import Descent, prepare_descent, read_data
     from gradcli.cli.commands.data_run import bound_names
     from gradcli.cli.present import present
     from gradcli.render.views import view
@@ -54,7 +54,7 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
         raise UsageError("-f - and --data - both read standard input: give one of them a file")
     problem = load_problem(ctx, args, file, of, wrt, require_values=False)
     data = read_data(data_file, problem, bound_names(args, file), data_format) if data_file else None
-    problem = prepare(problem, data, wrt_given=bool(wrt))
+    problem = prepare_descent(problem, data, wrt_given=bool(wrt))
     descent = Descent(problem, lr, steps, until, data)
     warnings = point_warnings(problem) if data is None else []  # the start's gradient, as eval says it
     # The view runs the descent as it writes: a JSON line per step, or a progress bar and the summary.
