@@ -62,9 +62,8 @@ class Plan:
         """
         tape = self.tape
         if bad is not None:
-            from gradcli.core.values import np
-
             from gradcli.autodiff.array_sweeps import array_adjoints
+            from gradcli.core.values import np
 
             adj = array_adjoints(tape, vals, output, np.ones(len(bad)) if seed is None else seed, bad=bad)
             return _array_zeros(adj, vals)
@@ -89,7 +88,6 @@ class Plan:
         from gradcli.autodiff.array_sweeps import array_tangents
 
         return _array_zeros(array_tangents(tape, vals, seeds, needed), vals)
-
 
     def underflow_warnings(self, vals: list, output: int, gradient: dict) -> list[str]:
         """Which gradients are 0 only because a number underflowed (``scalar_plan.underflow_warnings``);
