@@ -46,7 +46,8 @@ print(repr(float(f)), repr(float(gW.sum())), repr(float(gx.sum())))
 
 ENGINE = """
 import sys
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 problem = load(sys.argv[2], [f"W=@{sys.argv[1]}/W.npy", f"x=@{sys.argv[1]}/x.npy"])
 problem.intermediates = False  # as `gradcli eval` without --all
 result = evaluate(problem)

@@ -69,7 +69,7 @@ def sweep_alone(n: int, chunk: int = 8192) -> tuple[float, float]:
     """Microseconds per row: gradcli's row sweeps vs hand-written numpy, over the same chunks."""
     import numpy as np
 
-    from gradcli.autodiff.problem import load
+    from gradcli.autodiff.loading import load
     from gradcli.autodiff.sweeps import Plan
 
     problem = load(PROGRAM, require_values=False)

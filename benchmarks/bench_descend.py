@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from gradcli.analyses.descent import Descent, prepare, read_data  # noqa: E402
 from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints  # noqa: E402
-from gradcli.autodiff.problem import load  # noqa: E402
+from gradcli.autodiff.loading import load
 from timing import median_time  # noqa: E402
 
 TEXT = (ROOT / "samples" / "line_fit.grad").read_text()

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gradcli.analyses.descent import DataSet, Descent, prepare  # noqa: E402
-from gradcli.autodiff.problem import load  # noqa: E402
+from gradcli.autodiff.loading import load
 
 PROGRAM = "L = (w*x + b - y)^2"
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 from gradcli.analyses.element_paths import explain_element_paths  # noqa: E402
-from gradcli.autodiff.problem import load  # noqa: E402
+from gradcli.autodiff.loading import load
 from timing import gradcli_command  # noqa: E402
 
 

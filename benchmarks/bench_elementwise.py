@@ -29,7 +29,8 @@ x = np.random.default_rng(0).uniform(-1, 1, {n})
 """
 
 GRADCLI = """
-from gradcli.autodiff.problem import load, evaluate
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 p = load({program!r}, require_values=False)
 p.values = {{"x": x}}
 g = evaluate(p).gradient["x"]

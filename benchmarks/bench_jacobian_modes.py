@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gradcli.analyses.jacobian import jacobian  # noqa: E402
-from gradcli.autodiff.problem import load  # noqa: E402
+from gradcli.autodiff.loading import load
 from timing import median_time  # noqa: E402
 
 

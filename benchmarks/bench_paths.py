@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # pro
 from gradcli.autodiff.scalar_plan import scalar_values  # noqa: E402
 from gradcli.core.tape import OPERATION  # noqa: E402
 from gradcli.analyses.paths import PathGraph, explain_paths  # noqa: E402
-from gradcli.autodiff.problem import load  # noqa: E402
+from gradcli.autodiff.loading import load
 from programs import ladder  # noqa: E402
 from timing import median_time as _median_time  # noqa: E402
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, assert_error, central_difference, program_error, run
-from gradcli.autodiff.problem import evaluate, load, parse_bindings
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load, parse_bindings
 from gradcli.core.lower import build_tape
 from pretty import pretty
 from gradcli.core.tape import CONST, OPERATION

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from conftest import ROOT, SAMPLES, assert_error, run, run_json, run_json_lines
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 
 PROGRAM = "f = x^2*y + log(x)"
 ROWS = [(1.5, 2.0, "a"), (3.0, -4.0, "b"), (0.25, 7.0, "c")]

@@ -9,7 +9,7 @@ import pytest
 from conftest import assert_error, run, run_json
 from gradcli.analyses.jacobian import DENSE, DIAGONAL, ZERO, block_structure
 from gradcli.autodiff import array_sweeps
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 
 N = 300  # 300 outputs x 600 input elements: 180,000 dense entries, above DENSE_SHOWN
 

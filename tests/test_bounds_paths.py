@@ -6,7 +6,8 @@ import pytest
 
 from conftest import assert_error, run_json
 from gradcli.analyses.paths import MAX_LISTED, PathGraph
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 from programs import ladder
 
 

@@ -61,7 +61,7 @@ def test_memory_error_anywhere_is_one_clean_line(monkeypatch):
 
 
 def test_the_limit_ends_with_its_command():
-    from gradcli.autodiff.problem import load
+    from gradcli.autodiff.loading import load
     from gradcli.support.limits import DEFAULT_MAX_ELEMENTS, max_elements
 
     assert run("eval", "y = sum(x)", "x=[1, 2]", "--max-elements", "2").code == 0

@@ -99,7 +99,7 @@ from {module} import {function}
 
 @pytest.mark.parametrize("entry", sorted({*_entry_points(), "gradcli.__main__:main"}))
 @pytest.mark.parametrize("at", ["click", "gradcli.cli.app", "rich", "gradcli.cli.commands.eval_cmd",
-                                "gradcli.autodiff.problem", "gradcli.render.eval_view"])
+                                "gradcli.autodiff.loading", "gradcli.render.eval_view"])
 def test_ctrl_c_at_any_moment_is_130(entry, at):
     module, function = entry.split(":")
     code = CHILD.format(at=at, module=module, function=function, argv=["gradcli", "eval", "y = x^2", "x=3"])

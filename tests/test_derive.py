@@ -15,7 +15,8 @@ from gradcli.analyses.derive import derive
 from gradcli.autodiff.scalar_plan import scalar_values
 from gradcli.support.errors import GradError
 from gradcli.core.ops import SCALAR_OPS
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 
 NG = "u = b*c; v = a + u; J = 3*v"
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"

@@ -144,7 +144,7 @@ def test_until_not_reached_says_so():
 def test_data_rows_in_one_sweep_equal_the_row_loop():
     """Every row at once (one array sweep a step) gives the row-by-row loop's mean loss and gradient."""
     from gradcli.analyses.descent import Descent, prepare_descent, read_data
-    from gradcli.autodiff.problem import load
+    from gradcli.autodiff.loading import load
 
     loaded = load(open(LINE).read(), ["w=0.5", "b=-1"], require_values=False)
     data = read_data(LINE_DATA, loaded, ["w", "b"])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gradcli.analyses.descent import Descent, DataSet, prepare_descent
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 from gradcli.render.descend_view import done_json, step_json, summary_rich
 from gradcli.support.errors import UsageError
 

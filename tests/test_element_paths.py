@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SAMPLES, assert_error, run, run_json
 from gradcli.analyses.element_paths import explain_element_paths
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 
 NORM_WX = str(SAMPLES / "norm_wx.grad")
 REF = "W = [[0.1, 0.5], [-0.3, 0.8]]; x = [0.2, 0.4]; q = W @ x; f = norm(q)^2"

@@ -4,7 +4,8 @@ import io
 import sys
 
 from conftest import assert_error, run, run_json
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 from gradcli.render.graph_view import MAX_DEPTH, graph_rich
 
 NG = "u = b*c; v = a + u; J = 3*v"

@@ -10,7 +10,8 @@ from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.scalar_plan import checked_tangent_column, scalar_tangents, scalar_values, tangent_column
 from gradcli.autodiff.forward_mode import forward_gradient
 from gradcli.core.ops import SCALAR_OPS
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
 

@@ -8,7 +8,8 @@ from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.core.tape import INPUT, OPERATION
 from gradcli.core.lower import build_tape
 from gradcli.support.errors import UsageError
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 from gradcli.lang.syntax import parse_program
 
 

@@ -137,7 +137,8 @@ def test_output_file(tmp_path):
 
 def test_deep_graph_does_not_recurse():
     """A chain of 5,000 operations (far past Python's recursion limit): every writer loops."""
-    from gradcli.autodiff.problem import evaluate, load
+    from gradcli.autodiff.gradient import evaluate
+    from gradcli.autodiff.loading import load
 
     program = "x0 = 1\n" + "\n".join(f"x{i} = sin(x{i - 1})" for i in range(1, 5001))
     g = export.annotate(evaluate(load(program)))

@@ -11,7 +11,8 @@ from strategies import SETTINGS, programs
 from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.support.errors import GradError
 from gradcli.analyses.hessian import hessian
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"
 

@@ -13,7 +13,8 @@ import sys
 import pytest
 
 from conftest import assert_error, run, run_json
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 
 
 @pytest.fixture

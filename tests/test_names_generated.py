@@ -13,7 +13,8 @@ from strategies import SETTINGS, generate
 from gradcli.analyses.derive import derive
 from gradcli.analyses.trace import evaluation_trace
 from gradcli.autodiff.scalar_plan import scalar_values
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.support.errors import GradError
 

@@ -12,7 +12,7 @@ from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints
 from gradcli.core.tape import INPUT, OPERATION
 from gradcli.core.ops import SCALAR_OPS
 from gradcli.analyses.paths import PATH_LIMIT, explain_paths, path_sum_gradient
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 
 NG = "u = b*c; v = a + u; J = 3*v"
 BAYDIN = "y = log(x1) + x1*x2 - sin(x2)"

@@ -22,7 +22,8 @@ from gradcli.core.lower import build_tape
 from gradcli.core.values import dense
 from gradcli.analyses.modes import MODES, compute
 from pretty import pretty
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 from gradcli.lang.syntax import parse_program
 from strategies import SETTINGS, programs
 

@@ -182,7 +182,7 @@ def test_data_from_dev_zero_ends_with_exit_2():
 
 def test_the_table_and_csv_rows_are_linear_in_the_columns():
     from gradcli.analyses.batch import Batch, RowsResult
-    from gradcli.autodiff.problem import load
+    from gradcli.autodiff.loading import load
     from gradcli.render import batch_view
 
     n = 40_000

@@ -24,7 +24,7 @@ from gradcli.analyses.paths import explain_paths
 from gradcli.analyses.steps import backward_steps
 from gradcli.autodiff.sweeps import Plan
 from gradcli.autodiff.array_sweeps import edge_vjp
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 from gradcli.core.lower import lower_text
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
 from gradcli.core.formulas import tensor_formula

@@ -8,7 +8,8 @@ import pytest
 
 from conftest import run_json
 from gradcli.autodiff import array_sweeps
-from gradcli.autodiff.problem import evaluate, load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import load
 
 CHAIN = "\n".join(["y1 = tanh(x)", *(f"y{k} = tanh(y{k - 1}) * 1.5" for k in range(2, 11)), "f = sum(y10)"])
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from conftest import assert_error, run, run_json
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 from gradcli.analyses.steps import backward_steps
 
 SIGMOID = "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"

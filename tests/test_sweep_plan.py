@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from gradcli.autodiff.problem import load
+from gradcli.autodiff.loading import load
 from gradcli.autodiff.sweeps import Plan, row_total
 from gradcli.core.values import Zero, dense, is_zero
 

@@ -105,17 +105,17 @@ def warned(monkeypatch):
     import gradcli.analyses.checking
     import gradcli.analyses.modes
     import gradcli.analyses.paths
-    import gradcli.autodiff.problem
+    import gradcli.autodiff.gradient
     import gradcli.analyses.steps
 
-    original = gradcli.autodiff.problem.evaluate
+    original = gradcli.autodiff.gradient.evaluate
 
     def evaluate(problem):
         result = original(problem)
         result.warnings = [WARNING]
         return result
 
-    for module in (gradcli.autodiff.problem, gradcli.analyses.modes, gradcli.analyses.checking,
+    for module in (gradcli.autodiff.gradient, gradcli.analyses.modes, gradcli.analyses.checking,
                    gradcli.analyses.paths, gradcli.analyses.steps):
         monkeypatch.setattr(module, "evaluate", evaluate)
 

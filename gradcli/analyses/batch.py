@@ -23,7 +23,9 @@ from gradcli.analyses import passes
 from gradcli.autodiff.array_sweeps import vectorizable
 from gradcli.autodiff.sweeps import Plan
 from gradcli.analyses.columns import ColumnRules
-from gradcli.autodiff.problem import Problem, check_shapes, evaluate
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.loading import check_shapes
+from gradcli.autodiff.problem import Problem
 from gradcli.core.array_rules import ShapeError
 from gradcli.core.values import as_value, dense, np, shape, to_json
 from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error

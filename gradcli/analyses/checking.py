@@ -52,7 +52,8 @@ from gradcli.support.errors import EvaluationError, ExitCode, GradError, UsageEr
 from gradcli.core.tape import OPERATION, Tape
 from gradcli.core.values import element, element_label, flat_index, shape, size, with_element
 from gradcli.support.numbers import short
-from gradcli.autodiff.problem import Gradient, Problem, evaluate
+from gradcli.autodiff.gradient import Gradient, evaluate
+from gradcli.autodiff.problem import Problem
 
 MACHINE_EPS = sys.float_info.epsilon
 STEP = MACHINE_EPS ** (1.0 / 3.0)  # about 6.06e-6

@@ -35,7 +35,8 @@ from gradcli.core.values import all_finite, brief, dense, norm_of, quiet_arithme
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.analyses.columns import ColumnRules
-from gradcli.autodiff.problem import Problem, check_shapes, require_scalar_output
+from gradcli.autodiff.loading import check_shapes
+from gradcli.autodiff.problem import Problem, require_scalar_output
 
 
 class Diverged(GradError):

@@ -25,7 +25,7 @@ from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.core.tape import CONST, INPUT
 from gradcli.core.values import dense, shape, shape_text
-from gradcli.autodiff.problem import Gradient
+from gradcli.autodiff.gradient import Gradient
 from gradcli.core.formulas import partial_formula, tensor_formula
 
 @dataclass

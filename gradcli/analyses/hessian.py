@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, program_namer, sweep
 from gradcli.autodiff.scalar_plan import scalar_values, tangent_column
 from gradcli.support.errors import EvaluationError
-from gradcli.autodiff.problem import Problem, evaluate
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.problem import Problem
 from gradcli.core.symbolic import partial, render, sizes
 
 

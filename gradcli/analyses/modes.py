@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gradcli.support.errors import UsageError
-from gradcli.autodiff.problem import Gradient, Problem, evaluate
+from gradcli.autodiff.gradient import Gradient, evaluate
+from gradcli.autodiff.problem import Problem
 
 MODES = ("reverse", "forward", "paths")
 

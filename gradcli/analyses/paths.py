@@ -38,7 +38,8 @@ from gradcli.core.values import Zero, add, norm_of, shape, size
 from gradcli.support.errors import UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.tape import OPERATION, Tape
-from gradcli.autodiff.problem import Gradient, Problem, evaluate, require_scalar_output
+from gradcli.autodiff.gradient import Gradient, evaluate
+from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.core.formulas import partial_formula, tensor_formula
 
 # eval --mode paths refuses inputs with more paths than this.

@@ -7,7 +7,7 @@ upstream x local.  A node that feeds several others receives the sum of what
 each of them hands down; ``received`` keeps those terms so the view can show
 ``dv = 3 = 1 (from J) + 2 (from w)``.
 
-The numbers come from the engine's own sweep (``problem.evaluate``), so an
+The numbers come from the engine's own sweep (``gradient.evaluate``), so an
 undefined derivative stops this view with the same error as ``gradcli eval``;
 this module only records, in sweep order, how each adjoint was assembled.
 """
@@ -21,7 +21,8 @@ from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.tape import OPERATION
 from gradcli.core.values import shape
-from gradcli.autodiff.problem import Gradient, Problem, evaluate
+from gradcli.autodiff.gradient import Gradient, evaluate
+from gradcli.autodiff.problem import Problem
 from gradcli.core.formulas import partial_formula, tensor_formula
 
 

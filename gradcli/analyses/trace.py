@@ -20,7 +20,8 @@ from gradcli.support.errors import UsageError
 from gradcli.core.names import hidden_prefix
 from gradcli.core.tape import INPUT, OPERATION, Tape
 from gradcli.core.values import dense, or_zeros
-from gradcli.autodiff.problem import Problem, evaluate
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.problem import Problem
 
 
 @dataclass

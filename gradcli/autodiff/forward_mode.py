@@ -15,7 +15,8 @@ the compiled scalar loop, ``scalar_plan.tangent_column``, or the array JVPs).
 
 from __future__ import annotations
 
-from gradcli.autodiff.problem import Gradient, Problem, require_scalar_output
+from gradcli.autodiff.gradient import Gradient
+from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.values import Zero, dense, is_array, shape
 

@@ -6,7 +6,7 @@ from gradcli.core.tape import CONST, INPUT
 from gradcli.analyses import passes
 from gradcli.core.values import dense, is_zero, shape, to_json
 from gradcli.support.numbers import short
-from gradcli.autodiff.problem import Gradient
+from gradcli.autodiff.gradient import Gradient
 from gradcli.render.words import plural
 
 

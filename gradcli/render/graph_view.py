@@ -18,7 +18,7 @@ from collections import deque
 from gradcli.core.tape import CONST, INPUT, OPERATION
 from gradcli.core.values import or_zeros, shape, shape_text, to_json
 from gradcli.support.numbers import short
-from gradcli.autodiff.problem import Gradient
+from gradcli.autodiff.gradient import Gradient
 
 MAX_DEPTH = 10  # tree levels before a branch continues as a tree of its own
 

@@ -126,7 +126,7 @@ VIEWS: dict[str, tuple[View, ...]] = {
         View("graph", "The graph as a tree with values and adjoints.", {
             "table": "gradcli.render.graph_view:graph_rich",
             "json": "gradcli.render.graph_view:graph_json",
-        }, compute="gradcli.autodiff.problem:evaluate", flag="--graph"),
+        }, compute="gradcli.autodiff.gradient:evaluate", flag="--graph"),
         View("element", "One element's paths, on the graph of single elements.", {
             "table": "gradcli.render.paths_view:element_paths_rich",
             "json": "gradcli.render.paths_view:element_paths_json",

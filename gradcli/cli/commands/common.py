@@ -173,7 +173,7 @@ def _is_binding(text: str) -> bool:
     if "=" not in text or not is_name(text.split("=", 1)[0].strip()):
         return False
     from gradcli.support.errors import GradError
-    from gradcli.autodiff.problem import parse_bindings
+    from gradcli.autodiff.loading import parse_bindings
 
     try:
         parse_bindings([text])
@@ -190,7 +190,7 @@ def split_names(value: str | None) -> list[str] | None:
 
 def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_values=True, several=False, keep=()):
     """The problem from the command line; ``of`` is one output name or None (a list of names with ``several``)."""
-    from gradcli.autodiff.problem import load
+    from gradcli.autodiff.loading import load
 
     if not several and of is not None and "," in of:
         raise UsageError(one_output(ctx.info_name, of))
@@ -241,7 +241,7 @@ def point_warnings(problem) -> list[str]:
     (derive, descend's start): [] when an input has no value or the point does not evaluate."""
     from gradcli.support.errors import GradError
     from gradcli.analyses.passes import has_arrays
-    from gradcli.autodiff.problem import evaluate
+    from gradcli.autodiff.gradient import evaluate
 
     if has_arrays(problem) or any(name not in problem.values for name in problem.tape.input_names()):
         return []

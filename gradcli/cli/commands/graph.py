@@ -38,7 +38,7 @@ Examples:
 @click.pass_context
 def command(ctx, args, file, of, fmt, output, as_json):
     from gradcli.analyses import export
-    from gradcli.autodiff.problem import evaluate
+    from gradcli.autodiff.gradient import evaluate
     from gradcli.cli.present import check_format, present
 
     if as_json:
