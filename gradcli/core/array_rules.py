@@ -41,34 +41,34 @@ class ShapeError(Exception):
 
 
 class ArrayRule:
-    """One op's rules on arrays (a plain class: start-up pays nothing to define it)."""
+    """One op's rules on arrays (a plain class: start-up pays nothing to define it).
+
+    * ``forward``, ``jvp``, ``shape``: as in this module's docstring;
+    * ``vjps``: one per operand; a variadic op's single entry takes j first;
+    * ``rule(j, names)``: the gradcli expression of operand j's VJP (None: an elementwise op,
+      whose rule is g times its scalar partial, summed back to the operand's shape:
+      ``formulas.tensor_formula``);
+    * ``elements(params, k, ans, args, label)``: the rule element by element (None for an
+      elementwise op: its scalar partials are the rule); for the result's element at index
+      ``k``, each operand element it reads as (j, index, partial, formula).  ``label(j,
+      index)`` writes operand j's element (j = -1: the result's); without it the formulas
+      are None (not built);
+    * ``kinks`` and ``pieces``: where an op that is not elementwise has no derivative, for the
+      gradient check (an elementwise op's are its scalar ``Op.kinks``, element by element;
+      None: nowhere).  ``kinks(params, ans, args, moved)`` is True when an operand element the
+      check's step moves (``moved[j]``, a mask of operand j's shape) sits at a kink (a max tied
+      with another); ``pieces(params, ans, args)`` says which piece the op is on (which element
+      is the max): when it differs between x - h and x + h, the step straddles a kink.
+    """
 
     __slots__ = ("forward", "vjps", "jvp", "shape", "rule", "variadic", "elements", "kinks", "pieces")
 
     def __init__(self, *, forward: Callable, vjps: tuple[Callable, ...], jvp: Callable, shape: Callable,
                  rule: Callable | None = None, variadic: bool = False, elements: Callable | None = None,
                  kinks: Callable | None = None, pieces: Callable | None = None):
-        self.forward = forward
-        self.vjps = vjps  # one per operand; a variadic op's single entry takes j first
-        self.jvp = jvp
-        self.shape = shape
-        # rule(j, names) -> the gradcli expression of operand j's VJP (None: an elementwise op,
-        # whose rule is g times its scalar partial, summed back to the operand's shape: formulas.tensor_formula)
-        self.rule = rule
-        self.variadic = variadic
-        # The rule element by element (None for an elementwise op: its scalar partials are the rule):
-        # ``elements(params, k, ans, args, label)`` lists, for the result's element at index ``k``,
-        # each operand element it reads as (j, index, partial, formula).  ``label(j, index)`` writes
-        # operand j's element (j = -1: the result's); without it the formulas are None (not built).
-        self.elements = elements
-        # Where an op that is not elementwise has no derivative, for the gradient check (an
-        # elementwise op's are its scalar ``Op.kinks``, element by element; None: nowhere):
-        # ``kinks(params, ans, args, moved)`` is True when an operand element the check's step
-        # moves (``moved[j]``, a mask of operand j's shape) sits at a kink (a max tied with
-        # another); ``pieces(params, ans, args)`` says which piece the op is on (which element
-        # is the max): when it differs between x - h and x + h, the step straddles a kink.
-        self.kinks = kinks
-        self.pieces = pieces
+        self.forward, self.vjps, self.jvp, self.shape = forward, vjps, jvp, shape
+        self.rule, self.variadic, self.elements = rule, variadic, elements
+        self.kinks, self.pieces = kinks, pieces
 
     def vjp(self, j: int, params, g, ans, args):
         if self.variadic:
