@@ -22,3 +22,9 @@ def test_an_argument_with_a_nul_is_a_usage_error(args):
 def test_an_element_without_indices_of_an_array_says_how_to_name_one():
     assert_error(["explain", "--element", "W", "f = sum(abs(W - 1))", "W=[[1.0], [1.2], [-0.4]]"], 2,
                  "W has shape (3, 1): give 2 indices in range, like W[0,0]")
+
+
+def test_a_split_binding_with_a_newline_is_hinted_on_one_line():
+    """`x= 'c2<newline>2'`: the hint quotes the binding it suggests, so the error stays one line."""
+    result = assert_error(["eval", "f = x", "x=", "c2\n2"], 2, "a binding is one argument", r"write 'x=c2\n2'")
+    assert result.err.count("\n") == 1

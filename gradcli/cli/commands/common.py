@@ -203,7 +203,7 @@ def load_problem(ctx: click.Context, args, file, of=None, wrt=None, require_valu
         spaced, count = _spaced_binding(bindings, i)
         if spaced:
             raise UsageError(f"{' '.join(map(repr, bindings[i:i + count]))}: a binding is one argument: "
-                             f"write {spaced} (no spaces)", kind="binding")
+                             f"write {spaced if spaced.isprintable() else repr(spaced)} (no spaces)", kind="binding")
         if "=" not in b:
             hint = " (an option? options go before '--')" if b.startswith("-") else ""
             raise UsageError(f"{b!r} is not a binding NAME=VALUE{hint}", kind="binding")
