@@ -480,13 +480,20 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
     return problems
 
 
+# The modules Python runs before gradcli's own Ctrl-C handler is in place (``python -m gradcli``
+# imports the package, then ``__main__`` imports the handler and installs it): a Ctrl-C there is
+# Python's to report, as one during the interpreter's own start-up is.
+BEFORE_THE_HANDLER = ("/gradcli/__init__.py", "/gradcli/__main__.py", "/gradcli/support/__init__.py",
+                      "/gradcli/support/interrupt.py")
+
+
 def python_startup_interrupted(case: Case, outcome: Outcome) -> bool:
-    """Ctrl-C that lands while the interpreter itself starts (site, before the first line of gradcli
-    runs) is Python's to report: no frame of its traceback is in the gradcli package."""
+    """Ctrl-C that lands while the interpreter itself starts (site), or before gradcli's handler is
+    installed, is Python's to report: no frame of its traceback is in the rest of the package."""
     err = outcome.err
     frames = re.findall(r'File "([^"]*)"', err)
     return case.stream == "sigint" and ("KeyboardInterrupt" in err or "init_import_site" in err) \
-        and not any("/gradcli/" in frame for frame in frames)
+        and not any("/gradcli/" in frame and not frame.endswith(BEFORE_THE_HANDLER) for frame in frames)
 
 
 def _ours(line: str) -> bool:

@@ -155,3 +155,23 @@ def test_a_bug_is_one_line_not_a_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 1
     assert err.startswith("gradcli: error: internal error (RuntimeError: boom)") and "Traceback" not in err
+
+
+def test_ctrl_c_wrapped_by_python_is_still_an_interrupt(monkeypatch, capsys):
+    """Python 3.11 turns a KeyboardInterrupt raised while a class is made into a RuntimeError (``Error
+    calling __set_name__``): its cause says it was Ctrl-C, so the exit is 130, not an internal error."""
+    import gradcli.analyses.modes as modes
+    from gradcli.cli.app import cli_main as main
+
+    def interrupted(problem, mode="reverse"):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance 'warnings'") from exc
+
+    monkeypatch.setattr(modes, "compute", interrupted)
+    monkeypatch.delenv("GRADCLI_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", "y = x^2", "x=3"])
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err == "gradcli: interrupted\n"

@@ -138,6 +138,9 @@ class LazyGroup(click.Group):
         except streams.OutputError:
             raise
         except Exception as exc:  # a bug: one line for the user, the traceback with GRADCLI_DEBUG=1
+            if _interrupted(exc):  # Ctrl-C inside a class's creation: Python wraps it in a RuntimeError
+                click.echo("gradcli: interrupted", err=True)
+                return int(ExitCode.INTERRUPTED)
             if os.environ.get("GRADCLI_DEBUG"):
                 raise
             from gradcli.support.text import printable
@@ -146,6 +149,18 @@ class LazyGroup(click.Group):
                                  "in gradcli: GRADCLI_DEBUG=1 shows where"), err=True)
             code = ExitCode.FAILED
         return int(code) if isinstance(code, int) else int(ExitCode.OK)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True when a KeyboardInterrupt is among what caused ``exc`` (Python 3.11 reports one raised in
+    ``__set_name__``, as a dataclass is made, as ``RuntimeError: Error calling __set_name__``)."""
+    seen = 0
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and seen < 100:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
 
 
 def _no_nul(args: list[str]) -> None:
