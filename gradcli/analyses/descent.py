@@ -31,7 +31,7 @@ from gradcli.analyses import passes
 from gradcli.autodiff.array_sweeps import vectorizable
 from gradcli.autodiff.sweeps import Plan, row_total
 from gradcli.support.data_rows import MISSING, DataReader
-from gradcli.core.values import all_finite, brief, dense, norm_of, quiet_arithmetic
+from gradcli.core.values import all_finite, brief, dense, norm_of, numpy_quiet
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.analyses.columns import ColumnRules
@@ -325,7 +325,7 @@ class Descent:
 
     def _update(self, x: list, grad: list) -> list:
         """``w - lr * gradient`` for every variable; an overflow there is found by ``_require_finite``."""
-        with quiet_arithmetic():
+        with numpy_quiet():
             return [v - self.lr * g for v, g in zip(x, grad)]
 
     def _require_finite(self, k: int, x: list, last: DescentStep) -> None:

@@ -109,9 +109,14 @@ def operation_value(op, params: tuple, args: list, rows: bool = False):
     return settle(op.array.forward(params, *args))
 
 
-def numpy_quiet(numpy: bool):
+def numpy_quiet(numpy: bool | None = None):
     """numpy's floating-point warnings silenced while values are computed (they are tested after);
-    nothing at all, and no numpy import, for a computation on numbers only."""
+    nothing at all, and no numpy import, for a computation on numbers only (``numpy`` False; None:
+    whenever numpy has not been imported, so no array has been made)."""
+    if numpy is None:
+        import sys
+
+        numpy = "numpy" in sys.modules
     if not numpy:
         from contextlib import nullcontext
 
@@ -294,14 +299,6 @@ def with_element(v, index: tuple[int, ...], x: float):
     return copy
 
 
-
-def quiet_arithmetic():
-    """numpy's floating-point warnings off for a block whose overflow the caller finds afterwards;
-    nothing to silence (and numpy not imported) when no array has been made."""
-    import contextlib
-    import sys
-
-    return np.errstate(all="ignore") if "numpy" in sys.modules else contextlib.nullcontext()
 
 
 
