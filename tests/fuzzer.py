@@ -450,7 +450,7 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
         problems.append(f"SIGTERM gave exit {code}")
     for text, where in ((out, "stdout"), (err, "stderr")):
         if "Traceback" in text:
-            problems.append(f"traceback on {where}")
+            problems.append(f"traceback on {where} ({_traceback_end(text)})")
         if "internal error" in text or "bug in gradcli" in text:
             problems.append(f"internal error on {where}: {_first_line(text, 'internal error', 'bug in gradcli')}")
         if "MemoryError" in text:
@@ -500,6 +500,13 @@ def _ours(line: str) -> bool:
     """A line gradcli writes to stderr: its own messages, their indented continuations (the program
     line and caret under a syntax error), click's usage lines, and the progress display."""
     return line.startswith(("gradcli:", " ", "\t", "Usage:", "Try ", "Error:")) or line.startswith("  ")
+
+
+def _traceback_end(text: str) -> str:
+    """Where a traceback ended: its last frame and its last line, for a finding that may not come back."""
+    frames = re.findall(r'File "([^"]*)", line (\d+)', text)
+    last = text.strip().splitlines()[-1][:120] if text.strip() else ""
+    return f"{frames[-1][0]}:{frames[-1][1]}: {last}" if frames else last
 
 
 def _first_line(text: str, *needles: str) -> str:

@@ -28,3 +28,20 @@ def test_a_split_binding_with_a_newline_is_hinted_on_one_line():
     """`x= 'c2<newline>2'`: the hint quotes the binding it suggests, so the error stays one line."""
     result = assert_error(["eval", "f = x", "x=", "c2\n2"], 2, "a binding is one argument", r"write 'x=c2\n2'")
     assert result.err.count("\n") == 1
+
+
+def test_ctrl_c_in_a_finalizer_ends_the_run_quietly():
+    """A Ctrl-C that lands in a ``__del__`` cannot reach the click layer; Python would print
+    "Exception ignored in ..." and a traceback, and go on.  gradcli ends with 130 and one line."""
+    import subprocess
+    import sys
+
+    code = ("from gradcli.support.interrupt import exit_on_interrupt\n"
+            "exit_on_interrupt()\n"
+            "class Finalized:\n"
+            "    def __del__(self):\n"
+            "        raise KeyboardInterrupt\n"
+            "Finalized()\n"
+            "print('went on')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "gradcli: interrupted\n")

@@ -10,6 +10,7 @@ where it got to) and puts this handler back for the exit.
 from __future__ import annotations
 
 import os
+import sys
 
 import _signal  # the C module: ``signal`` builds enums first, tens of milliseconds without a handler
 
@@ -27,6 +28,16 @@ def exit_interrupted(signum=None, frame=None) -> None:
 def exit_on_interrupt() -> None:
     """From now on Ctrl-C ends the process with 130 and one line, wherever it lands."""
     _signal.signal(_signal.SIGINT, exit_interrupted)
+    sys.unraisablehook = _unraisable
+
+
+def _unraisable(unraisable, default=sys.unraisablehook) -> None:
+    """A Ctrl-C that lands in a finalizer (a ``__del__``, a weakref callback, the garbage collector)
+    cannot reach the click layer: Python would print it as "Exception ignored in ..." with a
+    traceback and go on.  It is still Ctrl-C: the run ends with 130 and one line."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        exit_interrupted()
+    default(unraisable)
 
 
 def set_handler(handler):
