@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_error
+from conftest import assert_error, run
 
 
 @pytest.mark.parametrize("args", [
@@ -45,3 +45,12 @@ def test_ctrl_c_in_a_finalizer_ends_the_run_quietly():
             "print('went on')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "gradcli: interrupted\n")
+
+
+def test_csv_output_escapes_control_characters_from_the_data(tmp_path):
+    """An extra column's cell holding an escape sequence is written escaped, never raw."""
+    data = tmp_path / "rows.csv"
+    data.write_text("x,note\n3,\x1b]0;PWNED\x07hi\n")
+    result = run("eval", "f = x*x", "--data", str(data), "--format", "csv")
+    assert result.code == 0 and "\x1b" not in result.out and "\x07" not in result.out
+    assert "\\x1b]0;PWNED\\x07hi" in result.out and ",3.0,9.0,6.0," in result.out  # f = 9, df/dx = 6 at x = 3

@@ -136,12 +136,16 @@ def flat_rows(batch: Batch, result: RowsResult) -> list[list]:
 
 
 def csv_text(rows: list[list]) -> str:
+    """Rows as CSV; a control character from the data (an escape sequence in a header or an extra
+    column's cell) written as an escape, so that nothing raw reaches a terminal."""
     import csv
     import io
 
+    from gradcli.support.text import printable
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+    return printable(buffer.getvalue())
 
 
 def rows_rich(batch: Batch, first: list[list], last: list[list], total: int, failed: int, seconds: float):
