@@ -492,7 +492,7 @@ def python_startup_interrupted(case: Case, outcome: Outcome) -> bool:
     installed, is Python's to report: no frame of its traceback is in the rest of the package."""
     err = outcome.err
     frames = re.findall(r'File "([^"]*)"', err)
-    return case.stream == "sigint" and ("KeyboardInterrupt" in err or "init_import_site" in err) \
+    return case.stream == "sigint" and ("KeyboardInterrupt" in err or "Fatal Python error: init_" in err) \
         and not any("/gradcli/" in frame and not frame.endswith(BEFORE_THE_HANDLER) for frame in frames)
 
 
