@@ -273,7 +273,7 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
             if passes.has_arrays(problem):
                 raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
                                  "alone", kind="array-row")
-            sweep = passes.of(problem)
+            sweep = Plan.of(problem)
             vals = sweep.values(problem.input_values())
             rows = {}
             for y in batch.outputs:

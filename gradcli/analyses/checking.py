@@ -48,6 +48,7 @@ import sys
 from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
+from gradcli.autodiff.sweeps import Plan
 from gradcli.support.errors import EvaluationError, ExitCode, GradError, UsageError
 from gradcli.core.tape import OPERATION, Tape
 from gradcli.core.values import element, element_label, flat_index, shape, size, with_element
@@ -225,7 +226,7 @@ def _check(problem: Problem, grad: Gradient, eps: float | None, rtol: float, ato
         chosen = sampled_elements(sizes, sample)
         result = CheckResult(grad, rtol, atol, eps, elements=sum(n for _, n in sizes), shapes=shapes,
                              sample=sample)
-    sweep = passes.of(problem)
+    sweep = Plan.of(problem)
     started = time.perf_counter()
     gradient = grad.gradient
     feeds = tape.cone([out])
@@ -448,7 +449,7 @@ def nudge_step(x: float) -> float:
 def _nudge(problem: Problem, name: str, x: float, value: float) -> Nudge:
     after = x + nudge_step(x)
     try:
-        moved = passes.of(problem).values(problem.input_values({name: after}))[problem.output_index]
+        moved = Plan.of(problem).values(problem.input_values({name: after}))[problem.output_index]
     except EvaluationError as exc:
         return Nudge(x, after, value, None, exc.message)
     return Nudge(x, after, value, moved)

@@ -221,7 +221,7 @@ class Descent:
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
         self._columns = [tape.names[n] for n in data.columns] if data else []
-        self._passes = passes.of(problem)
+        self._passes = Plan.of(problem)
         self._check_output = True
         # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
         self._batch = None

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
+from gradcli.autodiff.sweeps import Plan
 from gradcli.autodiff.problem import Problem
 from gradcli.core.values import element_labels, flatten, is_zero, joined_elements, one_hot, ones_like, shape, size
 from gradcli.support.errors import UsageError
@@ -77,7 +78,7 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     One body for numbers and arrays (a number is an array of one element, seeded with 1).
     """
     tape = problem.tape
-    sweep = passes.of(problem)
+    sweep = Plan.of(problem)
     vals = sweep.values(problem.input_values())
     outputs, inputs = list(problem.outputs), list(problem.wrt)
     rows = [tape.names[y] for y in outputs]
@@ -99,7 +100,7 @@ def jacobian(problem: Problem, mode: str | None = None) -> JacobianResult:
     return result
 
 
-def _dense_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outputs: list[str], inputs: list[str],
+def _dense_jacobian(problem: Problem, sweep: Plan, vals: list, outputs: list[str], inputs: list[str],
                     mode: str, n: int, m: int) -> JacobianResult:
     """Over the flattened elements of outputs and inputs: a forward pass per input element (a one-hot
     tangent), or a reverse pass per output element (a one-hot gradient)."""
@@ -171,7 +172,7 @@ def block_structure(tape, vals: list, rows: list[int], cols: list[int]) -> dict[
     return structure
 
 
-def _diagonal_jacobian(problem: Problem, sweep: passes.Passes, vals: list, outputs: list[str], inputs: list[str],
+def _diagonal_jacobian(problem: Problem, sweep: Plan, vals: list, outputs: list[str], inputs: list[str],
                        structure: dict, mode: str | None) -> JacobianResult:
     """A Jacobian of diagonal (or zero) blocks, d q[i]/d x[i] for each output q and input x: one forward
     pass per input seeded with ones (each output's tangent is then its diagonal), or one reverse pass

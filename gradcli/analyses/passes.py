@@ -1,6 +1,6 @@
 """The one place in analyses/ that asks which kind of program it holds.
 
-The sweeps themselves are ``autodiff.sweeps.Plan`` (values, reverse, tangents, one
+The sweeps themselves are ``autodiff.sweeps.Plan.of(problem)`` (values, reverse, tangents, one
 ``values.Zero`` for "no gradient"), which asks the kind once per problem.  What is
 left here is where an *explanation* differs with the kind: a program with arrays has
 rules at the tensor level (VJPs, no scalar local partial on an edge: steps, paths, the
@@ -9,18 +9,11 @@ graph, the trace's tangent) and reports its values' shapes.
 
 from __future__ import annotations
 
-from gradcli.autodiff.sweeps import Plan
-
 
 def has_arrays(problem) -> bool:
     """Whether the program holds an array: its rules then act on whole arrays, which is where
     explanations differ, and its results report shapes."""
     return problem.arrays
-
-
-def of(problem) -> Plan:
-    """The problem's sweeps (``Plan.of``: the kind asked once, for a loop over steps, rows or elements)."""
-    return Plan.of(problem)
 
 
 def shapes(problem, named: dict) -> dict[str, tuple] | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gradcli.analyses import passes
+from gradcli.autodiff.sweeps import Plan
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.values import Zero, add, norm_of, shape, size
@@ -509,7 +510,7 @@ def _path_sum_gradient(problem: Problem) -> Gradient:
     """One body for numbers and arrays, each input's gradient the total of its paths (``PathGraph.total``)."""
     tape = problem.tape
     output = problem.output_index
-    sweep = passes.of(problem)
+    sweep = Plan.of(problem)
     values = sweep.values(problem.input_values())
     require_scalar_output(problem, values)
     graph = PathGraph(tape, values, output, tensor=passes.has_arrays(problem))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gradcli.analyses import passes
+from gradcli.autodiff.sweeps import Plan
 from gradcli.support.errors import UsageError
 from gradcli.core.names import hidden_prefix
 from gradcli.core.tape import INPUT, OPERATION, Tape
@@ -99,7 +100,7 @@ def evaluation_trace(problem: Problem, tangent: str | None = None, adjoint: bool
     out = problem.output_index
     cone = tape.cone([out])
     req = tape.requires_grad()
-    tan = passes.of(problem).tangents(vals, {tape.names[tangent]: 1.0}, cone) if tangent is not None else None
+    tan = Plan.of(problem).tangents(vals, {tape.names[tangent]: 1.0}, cone) if tangent is not None else None
     labels = trace_labels(tape, out)
     n = len(tape.inputs)
     position = {i: p for p, i in enumerate(tape.inputs)}
