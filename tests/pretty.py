@@ -24,7 +24,7 @@ from gradcli.core.values import is_array
 
 ATOM = 1_000  # names, literals, calls and parenthesised expressions
 PREFIX_LEVEL = min((op.precedence for op in OPS.values() if op.style == PREFIX), default=ATOM)
-LOOSEST_INFIX = min((op.precedence for op in OPS.values() if op.style == INFIX), default=ATOM)
+SUM_LEVEL = OPS["add"].precedence  # + and - are written with spaces, and so are the comparisons below them
 
 
 def pretty(tape: Tape) -> str:
@@ -92,6 +92,8 @@ def _operand_minimums(op) -> tuple[int, int]:
     """The loosest precedence each operand of an infix op may have without parentheses."""
     if op.precedence > PREFIX_LEVEL:  # right-associative, atom on the left: a^b^c, 2^-1
         return ATOM, PREFIX_LEVEL
+    if op.precedence < SUM_LEVEL:  # a comparison does not chain: (a < b) < c
+        return op.precedence + 1, op.precedence + 1
     return op.precedence, op.precedence + 1  # left-associative: a - b - c
 
 
@@ -130,7 +132,7 @@ def _expression(tape: Tape, root: int, named: list[bool]) -> str:
             parts = [(node.args[0], minimum, False)]
         elif op.style == INFIX:
             left, right = _operand_minimums(op)
-            symbol = f" {op.symbol} " if op.precedence == LOOSEST_INFIX else op.symbol
+            symbol = f" {op.symbol} " if op.precedence <= SUM_LEVEL else op.symbol
             parts = [(node.args[0], left, False), symbol, (node.args[1], right, False)]
         elif op.style == PREFIX:
             parts = [op.symbol, (node.args[0], PREFIX_LEVEL, False)]

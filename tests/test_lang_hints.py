@@ -20,8 +20,10 @@ def error_line(*args):
     ("f = 2*math.pi", "1:11", "write pi"),
     ("f = x if x > 0 else 0", "1:7", "no 'if ... else'"),
     ("f = [1 2]", "1:8", "array elements are separated by commas"),
-    ("f = x[1+0]", "1:8", "an index is a whole number"),
-    ("f = x[0 1]", "1:9", "indices are separated by commas"),
+    ("f = x[1.5]", "1:7", "an index is a whole number"),
+    ("f = x[0 1]", "1:9", "subscripts are separated by commas"),
+    ("f = x[1:y]", "1:9", "a slice's bounds are whole numbers"),
+    ("f = x[::0]", "1:7", "a slice's step cannot be 0"),
     ("f = 3.4.5", "1:8", "a number has one decimal point"),
     ("f = (x + 1\ng = 2", "2:3", "the '(' at 1:5 is not closed"),
 ])
@@ -30,7 +32,7 @@ def test_program_hints(program, where, words):
     assert f"error: {where}: " in first and words in first, first
 
 
-@pytest.mark.parametrize("program", ["f = x[1+0]", "f = x[0 1]", "f = 3.4.5", "f = x if x > 0 else 0"])
+@pytest.mark.parametrize("program", ["f = x[1,,2]", "f = x[0 1]", "f = 3.4.5", "f = x if x > 0 else 0"])
 def test_no_product_hint_where_a_product_cannot_stand(program):
     first = error_line("eval", program, "x=3")
     assert "*" not in first.split("found", 1)[1], first  # no "write 1*+", "write 3.4*.5", "write x*if"

@@ -81,6 +81,11 @@ REFERENCE = {
     "sign": (mp.sign, [lambda x: 0]),
     "max": (max, [lambda a, b: _step(a - b), lambda a, b: _step(b - a)]),
     "min": (min, [lambda a, b: _step(b - a), lambda a, b: _step(a - b)]),
+    # comparisons: steps, flat away from a == b
+    **{name: (compare, [lambda a, b: 0, lambda a, b: 0]) for name, compare in [
+        ("less", lambda a, b: mp.mpf(a < b)), ("less_equal", lambda a, b: mp.mpf(a <= b)),
+        ("greater", lambda a, b: mp.mpf(a > b)), ("greater_equal", lambda a, b: mp.mpf(a >= b)),
+        ("equal", lambda a, b: mp.mpf(a == b)), ("not_equal", lambda a, b: mp.mpf(a != b))]},
 }
 
 

@@ -15,7 +15,8 @@ from gradcli.support.errors import BindingError, EvaluationError, ProgramError, 
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
 from gradcli.core.tape import INPUT, Tape
-from gradcli.core.lower import check_call, constant_value, lower_text
+from gradcli.core.arguments import check_call
+from gradcli.core.lower import constant_value, lower_text
 from gradcli.lang.program import NAME, Program, walk
 from gradcli.lang.syntax import parse_binding
 from gradcli.autodiff.problem import Problem

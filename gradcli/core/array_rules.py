@@ -35,6 +35,8 @@ from typing import Callable
 
 from gradcli.core.values import norm_of, np, shape_text
 
+OPERAND = "<operand>"  # in an index's params: this subscript is an array of integers, the next operand
+
 
 class ShapeError(Exception):
     """Operands whose shapes do not fit the op: the message says how."""
@@ -632,14 +634,38 @@ def _sum_terms(terms):
 # ---------------------------------------------------------------- indexing and literals
 
 
-def _index_shape(params, s):
-    if len(params) > len(s):
-        raise ShapeError(f"{len(params)} indices for {'a scalar' if not s else 'shape ' + shape_text(s)}")
-    for axis, (i, n) in enumerate(zip(params, s)):
-        if not -n <= i < n:
-            raise ShapeError(f"index {i} is out of range for axis {axis} of shape {shape_text(s)} "
-                             f"(0 to {n - 1})")
-    return s[len(params):]
+def _key(params, arrays) -> tuple:
+    """numpy's index from an ``index`` node's params, its arrays of integers put in at their places."""
+    arrays = iter(arrays)
+    return tuple(_integers(next(arrays)) if p == OPERAND else p for p in params)
+
+
+def _integers(a):
+    """An array subscript's value as integers (a float array of whole numbers is taken as they are)."""
+    a = np.asarray(a)
+    if a.dtype.kind in "iu":
+        return a
+    whole = a.astype(np.int64)
+    if not np.array_equal(whole, a):
+        raise ValueError("an array used as an index must hold whole numbers")
+    return whole
+
+
+def _index_shape(params, s, *subscripts):
+    """The shape numpy's indexing gives, found on an array of no memory (every element one zero)."""
+    consumed = [p for p in params if p is not None]
+    if len(consumed) > len(s):
+        raise ShapeError(f"{len(consumed)} indices for {'a scalar' if not s else 'shape ' + shape_text(s)}")
+    for axis, (i, n) in enumerate(zip(consumed, s)):
+        if type(i) is int and not -n <= i < n:
+            raise ShapeError(f"index {i} is out of range for axis {axis} of shape {shape_text(s)} (0 to {n - 1})")
+    dummy = np.broadcast_to(np.zeros(()), s)
+    key = _key(params, (np.zeros(t, dtype=np.int64) for t in subscripts))
+    try:
+        return dummy[key].shape
+    except IndexError as exc:
+        where = f"shape {shape_text(s)}" if s else "a scalar"
+        raise ShapeError(f"{str(exc).rstrip('.')} (indexing {where})") from None
 
 
 def _zeros_text(shape: tuple) -> str:
@@ -661,26 +687,37 @@ def _placed(n: RuleNames) -> str:
     return text
 
 
-def _index_vjp(params, g, ans, x):
+def _index_vjp(j, params, g, ans, x, *subscripts):
+    """The gradient scattered back to where the elements were read; a repeated index adds up."""
+    if j:
+        return np.zeros(np.shape(subscripts[j - 1]))  # an array of integers carries no gradient
     out = np.zeros(np.shape(x))
-    out[tuple(params)] = g
+    np.add.at(out, _key(params, subscripts), g)
     return out
 
 
-def _index(params, x):
-    return _scalar(x[tuple(params)])
+def _index(params, x, *subscripts):
+    return _scalar(np.asarray(x)[_key(params, subscripts)])
+
+
+def _index_jvp(params, tangents, ans, x, *subscripts):
+    return None if tangents[0] is None else _index(params, tangents[0], *subscripts)
 
 
 def _index_elements(params, k, ans, args, label=None):
-    """The result's element ``k`` is x's at the indices (made non-negative) followed by ``k``, with partial 1."""
-    return [(0, tuple(p % n for p, n in zip(params, np.shape(args[0]))) + tuple(k), 1.0, _text(label, 0, (), "1"))]
+    """The result's element ``k`` is the x element numpy's indexing reads there, with partial 1."""
+    x = args[0]
+    flat = np.arange(np.size(x)).reshape(np.shape(x))[_key(params, args[1:])]
+    at = tuple(int(i) for i in np.unravel_index(int(flat[tuple(k)] if np.ndim(flat) else flat), np.shape(x)))
+    return [(0, at, 1.0, _text(label, 0, (), "1"))]
 
 
 INDEX = ArrayRule(forward=_index,
                   vjps=(_index_vjp,),
-                  jvp=_linear(_index),
+                  jvp=_index_jvp,
                   shape=_index_shape,
                   rule=lambda j, n: _placed(n),
+                  variadic=True,
                   elements=_index_elements)
 
 

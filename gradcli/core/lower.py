@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from gradcli.core.evaluator import tape_values
 from gradcli.core.names import hidden_prefix
-from gradcli.core.ops import AXIS_FUNCTIONS, CONSTANTS, FUNCTIONS, OPS, function_hint
+from gradcli.core.arguments import FIXED_NAMES, check_call, program_error, resolve_subscript
+from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
 from gradcli.core.values import as_value, is_array
-from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
-                                  source_line, walk)
+from gradcli.lang.program import ARRAY, CALL, LIST, NAME, NUM, OP, SUBSCRIPT, Expr, Program, Statement, walk
 from gradcli.lang.syntax import parse_program, read_statements
 from gradcli.support.errors import GradError, ProgramError
 
@@ -257,86 +257,13 @@ def _references(program: Program, st: Statement) -> list[str]:
     names = []
     for e in walk(st.expr):
         if e.kind == NAME:
-            names.append(e.text)
+            if e.text not in FIXED_NAMES:  # True, False, None: fixed arguments, never values
+                names.append(e.text)
         elif e.kind == CALL:
             check_call(program, e)
+        elif e.kind == SUBSCRIPT:
+            resolve_subscript(program, e)
     return names
-
-
-def check_call(program: Program, e: Expr) -> None:
-    """Check a call's function and arguments; a reduction's axis becomes its params.
-
-    ``sum(S, 1)``, ``sum(S, axis=1)``, ``max(x)``, ``max(S, axis=1)`` are turned
-    into OP nodes (sum, amax) with the axis in ``params`` and the array as the one
-    operand, so the lowering never sees the axis as a value.
-    """
-    if e.text not in FUNCTIONS:
-        hint = function_hint(e.text)
-        if _is_variable(program, e.text):
-            hint = f": {e.text} is not a function; to multiply, write {e.text}*(...)"
-        raise _error(program, e, f"unknown function '{e.text}'{hint}", "unknown-function")
-    name = FUNCTIONS[e.text]
-    positional = [a for a in e.args if a.kind != KEYWORD]
-    keywords = [a for a in e.args if a.kind == KEYWORD]
-    if keywords:
-        _check_keywords(program, e, name, keywords, len(positional))
-        if e.args[-1].kind != KEYWORD:
-            raise _error(program, e.args[-1], f"in {e.text}(...), a positional argument cannot follow "
-                         f"{keywords[0].text}=", "arity")
-    if name in ("max", "min") and (len(positional) == 1 or keywords):
-        name = "a" + name  # max(x): the largest element, not the elementwise max
-    if name in AXIS_FUNCTIONS:
-        axis = keywords[0].args[0] if keywords else positional[1] if len(positional) == 2 else None
-        if axis is not None and not keywords:
-            positional = positional[:1]
-        if len(positional) != 1:
-            raise _error(program, e, f"{e.text} takes one array and an optional axis "
-                         f"({e.text}(x) or {e.text}(x, axis=1)), got {len(e.args)} arguments", "arity")
-        e.params = () if axis is None else (_axis_value(program, e, axis),)
-        e.kind, e.text, e.args = OP, name, (positional[0],)
-        return
-    op = OPS[name]
-    n = len(e.args)
-    if op.arity is None and n < 2:
-        raise _error(program, e, f"{e.text} takes two or more arguments, got {n}", "arity")
-    if op.arity is not None and n != op.arity:
-        want = {1: "one argument", 2: "two arguments"}[op.arity]
-        raise _error(program, e, f"{e.text} takes {want}, got {n}", "arity")
-
-
-def _check_keywords(program: Program, e: Expr, name: str, keywords: list[Expr], n: int) -> None:
-    for k in keywords:
-        if k.text != "axis":
-            raise _error(program, k, f"{e.text} has no argument '{k.text}'"
-                         + (" (its one keyword is axis=)" if name in AXIS_FUNCTIONS | {"max", "min"} else ""),
-                         "arity")
-    if len(keywords) > 1:
-        raise _error(program, keywords[1], f"axis= is given twice in {e.text}(...)", "arity")
-    if name not in AXIS_FUNCTIONS and name not in ("max", "min"):
-        reducers = "sum, mean, max, min, logsumexp, softmax"
-        raise _error(program, keywords[0], f"{e.text} takes no axis (these do: {reducers})", "arity")
-    if name in ("max", "min") and n != 1:
-        raise _error(program, keywords[0], f"{e.text}(..., axis=) reduces one array: write "
-                     f"{e.text}(x, axis=1); {e.text}(a, b) is elementwise and takes no axis", "arity")
-
-
-def _axis_value(program: Program, e: Expr, axis: Expr) -> int:
-    """An axis is an integer literal (a leading minus allowed): 0, 1, -1."""
-    sign, literal = 1, axis
-    if axis.kind == OP and axis.text == "neg" and axis.args[0].kind == NUM:
-        sign, literal = -1, axis.args[0]
-    if literal.kind != NUM or not literal.text.isdigit():
-        raise _error(program, axis, f"the axis of {e.text}(...) is a whole number "
-                     "written in the program, like 0, 1 or -1", "axis")
-    return sign * int(literal.text)
-
-
-def _is_variable(program: Program, name: str) -> bool:
-    """``name`` is one letter, a constant, or a name the program assigns or uses: ``a(b+1)`` is a product."""
-    if len(name) == 1 or name in CONSTANTS or any(st.target == name for st in program.statements):
-        return True
-    return any(e.kind == NAME and e.text == name for st in program.statements if st.expr is not None
-               for e in walk(st.expr))
 
 
 def _order(program: Program, statements: dict[str, Statement], refs, defaults) -> list[str]:
@@ -368,5 +295,4 @@ def _order(program: Program, statements: dict[str, Statement], refs, defaults) -
     return order
 
 
-def _error(program: Program, where, message: str, kind: str) -> ProgramError:
-    return ProgramError(message, where.line, where.column, source_line(program.source, where.line), kind=kind)
+_error = program_error

@@ -50,6 +50,8 @@ from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
 
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
+REQUIRED = "<required>"  # a keyword with no default: the call must give it
+OPERAND = array_rules.OPERAND  # in an index's params: this subscript is an array of integers, an operand
 ALIAS = "alias"  # ``y = x``: a statement that names another value
 INDEX, LITERAL = "index", "literal"  # ``x[1, 0]`` and ``[a, b]``
 NAN = float("nan")
@@ -81,6 +83,10 @@ class Op:
     # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
     # an infinity cannot vanish through this op (as exp(-inf) = 0 or 1/inf = 0 make it vanish).
     keeps_nonfinite: bool = False
+    # The arguments fixed in the text, after the operands, as numpy orders them: (name, default)
+    # pairs (``(("axis", None), ("keepdims", False))``; REQUIRED: no default).  A node's ``params``
+    # holds their values in this order, defaults filled in (core/lower.check_call reads them).
+    keywords: tuple = ()
 
     @property
     def scalar(self) -> bool:
@@ -120,11 +126,13 @@ class Op:
         ``params`` are the fixed indices or axis: ``W[1,0]``, ``sum(S, 1)``.
         """
         if self.style == INDEX:
-            return f"{labels[0]}[{', '.join(str(i) for i in params)}]"
+            arrays = iter(labels[1:])
+            return f"{labels[0]}[{', '.join(next(arrays) if p == OPERAND else static_text(p) for p in params)}]"
         if self.style == LITERAL:
             return f"[{', '.join(labels)}]"
-        if params:  # max(S, 1) is elementwise: a reduction's axis is then written axis=1
-            labels = [*labels, *((f"axis={p}" if self.name in ("amax", "amin") else str(p)) for p in params)]
+        if self.keywords:  # the arguments fixed in the text that differ from their defaults, by name
+            labels = [*labels, *(f"{name}={static_text(value)}" for (name, default), value
+                                 in zip(self.keywords, params) if value != default or value is REQUIRED)]
         if self.style in (INFIX, PREFIX):
             labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:
@@ -134,6 +142,18 @@ class Op:
         if self.style == ALIAS:
             return labels[0]
         return f"{self.symbol}({', '.join(labels)})"
+
+
+def static_text(value) -> str:
+    """A fixed argument as the program writes it: 1, (0, 1), True, None, 'ij,jk->ik', 1:3."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(static_text, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, slice):
+        text = ":".join("" if v is None else str(v) for v in (value.start, value.stop))
+        return text + (f":{value.step}" if value.step is not None else "")
+    return str(value)
 
 
 def _sigmoid(x: float) -> float:
@@ -239,6 +259,16 @@ def _extreme_partial(j: int, vals, out: float) -> float:
     return 1.0 / sum(1 for v in vals if v == out)
 
 
+def _mask(name: str) -> Callable:
+    """numpy's comparison as a mask of 0.0 and 1.0 (values are floats, never booleans)."""
+    return lambda a, b: getattr(np, name)(a, b).astype(float)
+
+
+def _flat(a: float, b: float, out: float) -> float:
+    """The partial of a step (a comparison): 0 on either side."""
+    return 0.0
+
+
 def _itself(x: float) -> float:
     return x
 
@@ -339,12 +369,14 @@ def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keyw
 
 
 def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
-              precedence: int = 100) -> Op:
+              precedence: int = 100, keywords: tuple = ()) -> Op:
     """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
     the tensor level (core/array_rules.py).  ``params`` (an axis, indices) is fixed in the text; the
     element-level views explain it element by element (``ArrayRule.elements``)."""
-    return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array)
+    return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array, keywords=keywords)
 
+
+_AXIS = (("axis", None),)
 
 # Each entry declares its traits after its rules: keeps_nonfinite (an infinity or a nan always
 # survives it: the row sweeps test only where one could vanish) and slope_never_zero (not pow:
@@ -420,31 +452,36 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _scalar_op("min", None, lambda *v: min(v), (_extreme_partial,),
                ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), numpy="minimum",
                numpy_partials=(_np_extreme_partial,), kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
+    # Comparisons make masks of 0 and 1 (``where``'s condition): a step, flat but where the sides meet.
+    *(_scalar_op(name, 2, compare, (_flat, _flat), ("0", "0"), symbol, INFIX, 5, numpy=_mask(name),
+                 kinks=lambda a, b: a == b)
+      for name, symbol, compare in [
+          ("less", "<", lambda a, b: float(a < b)), ("less_equal", "<=", lambda a, b: float(a <= b)),
+          ("greater", ">", lambda a, b: float(a > b)), ("greater_equal", ">=", lambda a, b: float(a >= b)),
+          ("equal", "==", lambda a, b: float(a == b)), ("not_equal", "!=", lambda a, b: float(a != b))]),
     # ``y = x`` or ``u = v``: a new name for a value.  It is a node of its own, so the
     # name keeps its place in every view (paths to y end at y) with a partial of 1.
     _scalar_op("copy", 1, _itself, (one,), ("1",), "", ALIAS, numpy=_itself,
                keeps_nonfinite=True, slope_never_zero=True),
     # Ops on arrays only.
     _array_op("matmul", 2, array_rules.MATMUL, "@", INFIX, 20),
-    _array_op("sum", 1, array_rules.SUM),
-    _array_op("mean", 1, array_rules.MEAN),
-    _array_op("amax", 1, array_rules.AMAX, "max"),  # max(x): one array argument
-    _array_op("amin", 1, array_rules.AMIN, "min"),
+    _array_op("sum", 1, array_rules.SUM, keywords=_AXIS),
+    _array_op("mean", 1, array_rules.MEAN, keywords=_AXIS),
+    _array_op("amax", 1, array_rules.AMAX, "max", keywords=_AXIS),  # max(x): one array argument
+    _array_op("amin", 1, array_rules.AMIN, "min", keywords=_AXIS),
     _array_op("dot", 2, array_rules.DOT),
     _array_op("outer", 2, array_rules.OUTER),
     _array_op("norm", 1, array_rules.NORM),
     _array_op("transpose", 1, array_rules.TRANSPOSE),
-    _array_op("logsumexp", 1, array_rules.LOGSUMEXP),
-    _array_op("softmax", 1, array_rules.SOFTMAX),
-    _array_op("expand_dims", 1, array_rules.EXPAND_DIMS),  # expand_dims(v, 1)
+    _array_op("logsumexp", 1, array_rules.LOGSUMEXP, keywords=_AXIS),
+    _array_op("softmax", 1, array_rules.SOFTMAX, keywords=_AXIS),
+    _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
     _array_op("index", 1, array_rules.INDEX, "[]", INDEX),  # x[1, 0]
     _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
 ]}
 
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.
 SCALAR_OPS = {name: op for name, op in OPS.items() if op.scalar}
-# Functions that reduce over an axis: ``sum(S, 1)`` or ``sum(S, axis=1)``.
-AXIS_FUNCTIONS = {"sum", "mean", "amax", "amin", "logsumexp", "softmax", "expand_dims"}
 
 # What the user may write, mapped to table entries.  The operators are the parser's own
 # spellings, paper's signs too (× · ÷ − √; superscript powers are numbers, not operators).

@@ -403,6 +403,8 @@ class Printer:
 
     @staticmethod
     def left_minimum(op: Op) -> int:
+        if op.precedence < SUM_LEVEL:  # a comparison: its operands never chain
+            return op.precedence + 1
         return ATOM if op.precedence > PREFIX_LEVEL else op.precedence
 
     def leaf(self, i: int) -> str:
@@ -435,8 +437,9 @@ class Printer:
             if latex and op is _MUL:
                 symbol = r" \cdot "
             else:
-                symbol = f" {op.symbol} " if op.precedence == SUM_LEVEL else op.symbol
-            return [(args[0], op.precedence, False), symbol, (args[1], op.precedence + 1, True)]
+                symbol = f" {op.symbol} " if op.precedence <= SUM_LEVEL else op.symbol
+            left = op.precedence + 1 if op.precedence < SUM_LEVEL else op.precedence  # (a < b) < c: no chains
+            return [(args[0], left, False), symbol, (args[1], op.precedence + 1, True)]
         if op.style == PREFIX:
             return [op.symbol, (args[0], PRODUCT_LEVEL if self.precedence(i) == PRODUCT_LEVEL else PREFIX_LEVEL, True)]
         if latex:

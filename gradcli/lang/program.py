@@ -9,6 +9,8 @@ from __future__ import annotations
 
 NUM, NAME, OP, CALL = "num", "name", "op", "call"
 LIST, KEYWORD = "list", "keyword"  # [a, b], and axis=1 in a call
+STRING, TUPLE, SLICE = "string", "tuple", "slice"  # 'ij,jk->ik', (0, 1), and 1:3 in an index
+SUBSCRIPT = "subscript"  # x[...] as written: the lowering makes it an index (or a statement's name)
 ARRAY = "array"  # a literal of numbers only: [[0.1, 0.5], [-0.3, 0.8]]
 
 
@@ -41,6 +43,12 @@ class Expr:
     nested lists of floats, ``text`` the literal written out, ``params`` its shape; it has
     no operands.
     kind KEYWORD: ``axis=1`` in a call: ``text`` the keyword, ``args`` its value.
+    kind STRING: a quoted string (``text`` without its quotes): a static argument (einsum's).
+    kind TUPLE: ``(0, 1)``, ``args`` its elements: a static argument (an axis tuple).
+    kind SLICE: ``start:stop:step`` in an index, ``args`` the three (a missing one is the name None).
+    kind SUBSCRIPT: ``x[i, 1:, None]`` as written, ``args`` the base then each subscript; the
+    lowering resolves it (core/indexing.py): fixed integers and slices become an ``index`` op's
+    params, arrays of integers its operands, and ``h[2]`` the statement named so.
     ``params`` is what the text fixes for an op: the indices of ``x[1, 0]`` (an OP
     ``index``), the axis of ``sum(S, 1)`` once the lowering has read it.
     """
@@ -62,9 +70,10 @@ class Expr:
 
 
 class Statement:
-    """``target = expr``; a bare expression has target ``f``."""
+    """``target = expr``; a bare expression has target ``f``.  ``subscript``: the index of a
+    statement named ``h[t] = ...`` (its Exprs), resolved to the name ``h[2]`` by core/loops.py."""
 
-    __slots__ = ("target", "expr", "line", "column", "bare")
+    __slots__ = ("target", "expr", "line", "column", "bare", "subscript")
 
     def __init__(self, target: str, expr: Expr, line: int, column: int, bare: bool = False):
         self.target = target
@@ -72,6 +81,20 @@ class Statement:
         self.line = line
         self.column = column
         self.bare = bare
+        self.subscript = None
+
+
+class Loop:
+    """``for t in range(...) { statements }``: unrolled when the program is lowered (core/loops.py).
+
+    ``target`` is never a name: it is the loop's variable in brackets, for messages only."""
+
+    __slots__ = ("variable", "iterable", "body", "line", "column", "target", "expr", "bare")
+
+    def __init__(self, variable: str, iterable: Expr, body: list, line: int, column: int):
+        self.variable, self.iterable, self.body = variable, iterable, body
+        self.line, self.column = line, column
+        self.target, self.expr, self.bare = f"<for {variable}>", None, False
 
 
 class Program:

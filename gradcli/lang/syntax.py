@@ -17,8 +17,8 @@ from gradcli.lang.lalr import LexError, ParseError, Parser
 from gradcli.support.errors import BindingError, ProgramError
 from gradcli.support.gcpause import paused_gc
 from gradcli.support.nesting import MAX_DIMENSIONS
-from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, Expr, Program, Statement,
-                                  first_bad_character, is_name, source_line)
+from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE, Expr,
+                                  Loop, Program, Statement, first_bad_character, is_name, source_line)
 
 # The names of the functions, for the parser's hints only (`sin x`: write sin(x)).  The
 # language does not fix them: the operator table in the core layer registers its own at
@@ -37,8 +37,10 @@ _WORDS = {
     "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "CARET": "'^'", "SUPERSCRIPT": "a superscript",
     "ROOT": "'√'", "PI": "'π'", "EQUALS": "'='", "OPERATOR": "an operator", "SEMI": "';'",
     "NEWLINE": "a new line", "$END": "the end of the input", "LSQB": "'['", "RSQB": "']'", "AT": "'@'",
+    "COMPARE": "a comparison", "STRING": "a string", "COLON": "':'", "DOT": "'.'", "LBRACE": "'{'",
+    "RBRACE": "'}'", "FOR": "'for'", "IN": "'in'",
 }
-_OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS", "ROOT", "PI", "LSQB"}
+_OPERAND_START = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS", "ROOT", "PI", "LSQB", "STRING"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "CARET", "SUPERSCRIPT"}
 _FACTOR_START = {"NAME", "LPAR", "ROOT", "PI"}  # what may follow a number, as a product
 _OPERAND_END = {"NUMBER", "NAME", "PI", "RPAR", "SUPERSCRIPT"}
@@ -46,6 +48,9 @@ _NONZERO_MANTISSA = re.compile(r"[0-9.]*[1-9]")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 # Tokens by type, not spelling: × and · are STAR, − is MINUS, √ is ROOT.
 _BINARY = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div", "CARET": "pow", "AT": "matmul"}
+# Comparisons are one token, COMPARE, told apart by spelling (numpy's names for the ops).
+_COMPARISONS = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "==": "equal",
+                "!=": "not_equal", "≤": "less_equal", "≥": "greater_equal", "≠": "not_equal"}
 _PREFIX = {"MINUS": "neg", "ROOT": "sqrt"}
 
 
@@ -57,7 +62,8 @@ def operator_spellings(prefix: bool = False) -> dict[str, str]:
     operator table's spellings, and the tests that write programs with them, are the parser's.
     """
     patterns = dict(_tables.TERMINALS)
-    found = {}
+    found = {} if prefix else {spelling: op for spelling, op in _COMPARISONS.items()
+                               if spelling in patterns["COMPARE"]}
     for token, op in (_PREFIX if prefix else _BINARY).items():
         pattern = patterns[token]
         alternatives = pattern[3:-1] if pattern.startswith("(?:") else pattern
@@ -117,7 +123,50 @@ class _Build:
 
     def binary(self, c):
         left, tok, right = c
-        return Expr(OP, _BINARY[tok.type], (left, right), line=tok.line, column=tok.column)
+        op = _COMPARISONS[tok.value] if tok.type == "COMPARE" else _BINARY[tok.type]
+        return Expr(OP, op, (left, right), line=tok.line, column=tok.column)
+
+    def string(self, c):
+        tok = c[0]
+        return Expr(STRING, tok.value[1:-1], line=tok.line, column=tok.column)
+
+    def tuple(self, c):
+        tok = c[0]
+        return Expr(TUPLE, "()", tuple(e for e in c[1:-1] if isinstance(e, Expr)), line=tok.line, column=tok.column)
+
+    def dotted(self, c):
+        """``linalg.inv``: numpy's submodule spelling of a function, one name with its dots."""
+        tok = c[0]
+        tok.value = ".".join(t.value for t in c[::2])
+        return tok
+
+    def slice(self, c):
+        """``1:3``, ``::2``, ``:``: start, stop and step, a missing one the name None (as Python's slice)."""
+        parts: list = [None]
+        where = None
+        for item in c:
+            if isinstance(item, Expr):
+                parts[-1] = item
+            else:
+                where = where or item
+                parts.append(None)
+        first = next((p for p in parts if p is not None), None)
+        line, column = (first.line, first.column) if where is None or (first and (first.line, first.column)
+                                                                        < (where.line, where.column)) \
+            else (where.line, where.column)
+        parts += [None] * (3 - len(parts))
+        args = tuple(p if p is not None else Expr(NAME, "None", line=line, column=column) for p in parts)
+        return Expr(SLICE, ":", args, line=line, column=column)
+
+    def subscripts(self, c):
+        return c[::2]
+
+    def loop(self, c):
+        """``for t in range(3) { ... }``: its statements were reduced first (``each`` never sees them:
+        lowering a program with a loop parses it whole)."""
+        tok, variable, iterable = c[0], c[1], c[3]
+        body = [s for s in c[5:] if isinstance(s, (Statement, Loop))]
+        return self._statement(Loop(self._name(variable), iterable, body, tok.line, tok.column))
 
     def unary(self, c):
         tok, operand = c
@@ -147,7 +196,8 @@ class _Build:
     def call(self, c):
         tok = c[0]
         args = tuple(c[2]) if len(c) == 4 else ()
-        return Expr(CALL, self._name(tok), args, line=tok.line, column=tok.column)
+        name = tok.value if "." in tok.value else self._name(tok)
+        return Expr(CALL, name, args, line=tok.line, column=tok.column)
 
     def arguments(self, c):
         return c[::2]
@@ -202,28 +252,25 @@ class _Build:
                                f"{MAX_DIMENSIONS} dimensions)", tok.line, tok.column, kind="syntax")
 
     def index(self, c):
-        """``W[1, 0]``: the indices are fixed integers, kept as the node's params."""
-        base, tok, indices, _ = c
-        return Expr(OP, "index", (base,), line=tok.line, column=tok.column, params=tuple(indices))
-
-    def indices(self, c):
-        return c[::2]
-
-    def integer(self, c):
-        tok = c[-1]
-        text = "".join(t.value for t in c)
-        if not tok.value.isdigit():
-            raise ProgramError(f"an index is a whole number (0-based), not {text}", c[0].line, c[0].column,
-                               kind="syntax")
-        return -int(tok.value) if len(c) == 2 else int(tok.value)
+        """``W[1, 0]``, ``x[1:]``, ``S[arange(N), y]``: kept as written, placed at the ``[``; the
+        lowering resolves each subscript once a loop's variable has its value (core/indexing.py)."""
+        base, tok, subscripts, _ = c
+        return Expr(SUBSCRIPT, "index", (base, *subscripts), line=tok.line, column=tok.column)
 
     def group(self, c):
         return c[1]
 
     def assign(self, c):
-        tok = c[0]
-        target = self._name(tok)  # the same string as the name's uses
-        return self._statement(Statement(target, c[2], tok.line, tok.column))
+        """``y = ...``, or ``h[2] = ...`` (``h[t]`` in a loop): a statement named by an index."""
+        left, tok = c[0], c[1]
+        if left.kind == NAME:
+            return self._statement(Statement(left.text, c[2], left.line, left.column))
+        if left.kind == SUBSCRIPT and left.args[0].kind == NAME:
+            st = Statement(left.args[0].text, c[2], left.line, left.column)
+            st.subscript = left.args[1:]
+            return self._statement(st)
+        raise ProgramError("the left of '=' is a name (y = ...), or a name and an index in a loop (h[t] = ...)",
+                           left.line, left.column, kind="syntax")
 
     def bare(self, c):
         expr = c[0]
@@ -235,7 +282,7 @@ class _Build:
         return st
 
     def program(self, c):
-        return [s for s in c if isinstance(s, Statement)]
+        return [s for s in c if isinstance(s, (Statement, Loop))]
 
     def binding(self, c):
         return self._name(c[0]), c[2]
@@ -315,7 +362,13 @@ def _syntax_error(exc: LexError | ParseError, text: str) -> ProgramError:
     else:
         token = exc.token
         line, column = token.line, token.column
-        expected = _describe_expected(set(exc.expected))
+        dot = _attribute_dot(exc, text)
+        if dot is not None:  # W.T, math.pi: an attribute, where gradcli has none
+            line = text.count("\n", 0, dot) + 1
+            column = dot - text.rfind("\n", 0, dot)
+            message = "unexpected character '.'" + dotted_hint(text, dot)
+            return ProgramError(message, line, column, source_line(text, line), kind="syntax")
+        expected = _describe_expected(_in_context(set(exc.expected), exc, text))
         after = f" after {exc.previous.value!r}" if exc.previous and exc.previous.type != "NEWLINE" else ""
         if token.type == "$END":
             found = "the end of the input"
@@ -336,20 +389,48 @@ _OTHER_SPELLINGS = {"maximum": "max", "minimum": "min", "amax": "max", "amin": "
 # Patterns for hints only: compiled when an error needs them (re caches them), not at start-up.
 _WORD_BEFORE = r"[^\W\d]\w*$"
 _DOTTED_AFTER = r"\.([^\W\d]\w*(?:\.[^\W\d]\w*)*)[ \t]*(\()?"
+_FOR_HEADER = re.compile(r"(?<!\w)for(?!\w)")
 _ARGUMENTS_SHOWN = 60  # characters of a call's arguments repeated in a hint, at most
+
+
+def _attribute_dot(exc: ParseError, text: str) -> int | None:
+    """Where the '.' of ``W.T`` or ``math.pi`` is, when the parse stopped in a dotted name that no
+    call followed (the parser then expects '(' or another '.'); None otherwise."""
+    if not {"LPAR", "DOT"} <= set(exc.expected) or exc.previous is None or exc.previous.type != "NAME":
+        return None
+    dot = text.rfind(".", 0, exc.previous.pos)
+    return dot if dot >= 0 else None
+
+
+def _in_context(expected: set[str], exc: ParseError, text: str) -> set[str]:
+    """The terminals that can come here as the user sees it.  LALR merges the states of an
+    expression in every context, so its lookaheads name the closers of all of them: keep the
+    bracket that is open (or the statement's end when none is), and braces only near a loop."""
+    opened = exc.opened
+    if opened is not None:
+        expected -= {"EQUALS", "SEMI", "NEWLINE", "$END", "LBRACE", "RBRACE"}
+        expected -= {"RPAR"} if opened.type == "LSQB" else {"RSQB", "COLON"}
+    else:
+        expected -= {"RPAR", "RSQB", "COLON", "COMMA"}
+        pos = exc.token.pos if exc.token.type != "$END" else len(text)
+        if "{" not in text[:pos]:
+            expected.discard("RBRACE")
+        if _FOR_HEADER.search(text[text.rfind("\n", 0, pos) + 1:pos]) is None:
+            expected.discard("LBRACE")
+    return expected
 
 
 def _character_hint(text: str, pos: int) -> str:
     """What a character gradcli does not take usually means: np.dot(W, x), W.T, x.sum(), x > 0."""
     ch = text[pos]
     if ch == ".":
-        return _dotted_hint(text, pos)
-    if ch in "<>!":
-        return ": gradcli has no comparisons; write pieces with max, min, relu, abs or sign"
+        return dotted_hint(text, pos)
+    if ch == "!":
+        return ": not equal is written !="
     return ""
 
 
-def _dotted_hint(text: str, pos: int) -> str:
+def dotted_hint(text: str, pos: int) -> str:
     """``np.dot(W, x)``, ``math.pi``, ``W.T``, ``x.sum()``: gradcli has no modules, attributes or methods."""
     before = re.compile(_WORD_BEFORE).search(text, max(0, pos - 100), pos)
     after = re.compile(_DOTTED_AFTER).match(text, pos)
@@ -405,11 +486,11 @@ def _parse_hint(exc: ParseError, text: str) -> str:
             and token.pos == previous.pos + len(previous.value) and "." in previous.value):
         return ": a number has one decimal point"
     in_brackets = opened is not None and opened.type == "LSQB"
-    if in_brackets and "STAR" not in expected:  # x[...]: indices only
-        return ": an index is a whole number (0-based), and indices are separated by commas, like W[1, 0]"
     if "STAR" not in expected:
         return ""
     if in_brackets and previous.type in _OPERAND_END and token.type in _OPERAND_START - {"PLUS", "MINUS"}:
+        if opened.pos and re.match(r"[\w)\]]", text[opened.pos - 1]):  # x[...]: a subscript
+            return ": subscripts are separated by commas, like W[1, 0] or x[1:, 0]"
         return ": array elements are separated by commas, like [1, 2]"
     return _juxtaposed_hint(exc, text)
 
@@ -448,7 +529,9 @@ def _describe_expected(expected: set[str]) -> str:
     if _OPERAND_START <= expected:
         expected = (expected - _OPERAND_START) | {"NUMBER", "NAME", "LPAR"}
     elif _OPERATORS <= expected:
-        expected = (expected - _OPERATORS) | {"OPERATOR"}
+        expected = (expected - _OPERATORS - {"COMPARE"}) | {"OPERATOR"}
+    if "STATEMENT_START" in expected or {"FOR", "NUMBER"} <= expected:
+        expected -= {"FOR"}  # a loop may start any statement: no news where an operand is expected
     order = ["NUMBER", "NAME", "LPAR", "RPAR", "RSQB", "COMMA", "EQUALS", "OPERATOR", "PLUS", "MINUS", "STAR",
              "SLASH", "CARET", "SEMI", "NEWLINE", "$END"]
     words = [_WORDS.get(t, t) for t in sorted(expected, key=lambda t: order.index(t) if t in order else 99)]
