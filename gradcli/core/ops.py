@@ -87,6 +87,8 @@ class Op:
     # pairs (``(("axis", None), ("keepdims", False))``; REQUIRED: no default).  A node's ``params``
     # holds their values in this order, defaults filled in (core/lower.check_call reads them).
     keywords: tuple = ()
+    # Other names the language takes for it: numpy's (``maximum``), numpy's submodules' (``linalg.inv``).
+    spellings: tuple = ()
 
     @property
     def scalar(self) -> bool:
@@ -369,11 +371,12 @@ def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keyw
 
 
 def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
-              precedence: int = 100, keywords: tuple = ()) -> Op:
+              precedence: int = 100, keywords: tuple = (), spellings: tuple = ()) -> Op:
     """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
     the tensor level (core/array_rules.py).  ``params`` (an axis, indices) is fixed in the text; the
     element-level views explain it element by element (``ArrayRule.elements``)."""
-    return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array, keywords=keywords)
+    return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array, keywords=keywords,
+              spellings=spellings)
 
 
 _AXIS = (("axis", None),)
@@ -478,6 +481,18 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
     _array_op("index", 1, array_rules.INDEX, "[]", INDEX),  # x[1, 0]
     _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
+    # -- indexing and integer arrays
+
+    # -- shapes
+
+    # -- reductions
+
+    # -- elementwise functions and masks
+
+    # -- linear algebra
+
+    # -- layers
+
 ]}
 
 # The ops with scalar partials: every op the element-level views and the scalar sweeps know.
@@ -490,6 +505,7 @@ INFIX_OPS = operator_spellings()
 PREFIX_OPS = operator_spellings(prefix=True)
 FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL and op.symbol == name}
 FUNCTIONS.update({"ln": "log", "pow": "pow"})
+FUNCTIONS.update({spelling: name for name, op in OPS.items() for spelling in op.spellings})
 known_functions(FUNCTIONS)  # the parser's hints name these (the lang layer cannot import this one)
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
