@@ -16,6 +16,13 @@ import math
 import numpy as np
 import pytest
 
+import cases_elementwise
+import cases_indexing
+import cases_layers
+import cases_linalg
+import cases_reductions
+import cases_shapes
+
 from gradcli.autodiff import array_sweeps
 from gradcli.core.array_rules import ShapeError
 from gradcli.core.ops import OPS
@@ -40,11 +47,18 @@ ARRAY_CASES = {
     "stack": [([(3,), (3,), (3,)], ()), ([(), ()], ())],
     "expand_dims": [([(3,)], (0,)), ([(3,)], (1,)), ([(2, 3)], (-1,)), ([()], (0,))],
 }
+FAMILIES = [cases_indexing, cases_shapes, cases_reductions, cases_elementwise, cases_linalg, cases_layers]
+for family in FAMILIES:  # each family of ops keeps its cases in its own module
+    assert not set(family.CASES) & set(ARRAY_CASES), family.__name__
+    ARRAY_CASES.update(family.CASES)
+CUSTOM_VALUES = {name: make for family in FAMILIES for name, make in family.VALUES.items()}
 ELEMENTWISE_SHAPES = [[(2, 3)], [(2, 3), (3,)], [(3, 1), (1, 2)], [(), (2,)], [(2, 2), ()]]
 
 
 def operand_values(op, shapes):
     """Random operands inside the op's scalar domain (for elementwise ops), away from kinks."""
+    if op.name in CUSTOM_VALUES:
+        return CUSTOM_VALUES[op.name](shapes, RNG)
     for _ in range(1000):
         vals = [RNG.uniform(-2, 2, s) if s else float(RNG.uniform(-2, 2)) for s in shapes]
         if not op.scalar:
