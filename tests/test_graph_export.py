@@ -1,6 +1,7 @@
 """`gradcli graph`: DOT that Graphviz accepts, Mermaid, JSON, SVG/PNG, and the missing-Graphviz message."""
 
 import math
+import json
 import re
 import shutil
 import subprocess
@@ -15,7 +16,8 @@ from gradcli.support.numbers import short
 NG = ["u = b*c; v = a + u; J = 3*v", "a=5", "b=3", "c=2"]
 BAYDIN = ["y = log(x1) + x1*x2 - sin(x2)", "x1=2", "x2=5"]
 # Arrays are drawn as grids (tests/test_array_commands.py); two_layer.grad needs its data bound.
-ARRAY_SAMPLES = {"norm_wx.grad", "two_layer.grad"}
+ARRAY_SAMPLES = {name for name, entry in json.loads((SAMPLES / "expected.json").read_text()).items()
+                 if entry.get("arrays")}
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.grad") if p.name not in ARRAY_SAMPLES)
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed (apt-get install graphviz)")

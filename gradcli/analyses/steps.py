@@ -20,7 +20,7 @@ from gradcli.analyses import passes
 from gradcli.core.edges import local_partials
 from gradcli.autodiff.array_sweeps import edge_vjp
 from gradcli.core.tape import OPERATION
-from gradcli.core.values import shape
+from gradcli.core.values import dense, norm_of, shape
 from gradcli.autodiff.gradient import Gradient, evaluate
 from gradcli.autodiff.problem import Problem
 from gradcli.core.formulas import partial_formula, tensor_formula
@@ -63,6 +63,9 @@ class StepsResult:
     sweep: Gradient | None = None
     tensor: bool = False  # rules at the tensor level (VJPs): values, upstreams and contributions may be arrays
     adjoint: str = "d"  # the adjoint notation's prefix: dx, or d_x where the program has a name dx
+    # Statements named by a loop's step (h[0], h[1], ...): each one's adjoint norm, in step order,
+    # the gradient flowing back through time (backprop through time: it vanishes or explodes).
+    through_steps: list[tuple[str, float]] = field(default_factory=list)
 
 
 def backward_steps(problem: Problem) -> StepsResult:
@@ -97,7 +100,19 @@ def backward_steps(problem: Problem) -> StepsResult:
     names = tape.names
     return StepsResult(problem.output, sweep.value, steps, sweep.gradient,
                        {name: received[names[name]] or [] for name in problem.wrt}, sweep, tensor,
-                       tape.adjoint_prefix())
+                       tape.adjoint_prefix(), _through_steps(tape, adj, cone))
+
+
+def _through_steps(tape, adj, cone) -> list[tuple[str, float]]:
+    """``(h[t], |dL/dh[t]|)`` for the statements named by an index that the output reads, by index."""
+    family = []
+    for name in tape.program_names:
+        base, bracket, rest = name.partition("[")
+        i = tape.names.get(name) if bracket else None
+        if i is not None and cone[i]:
+            family.append(((base, tuple(int(k) for k in rest[:-1].split(", "))), name, i))
+    family.sort()
+    return [(name, norm_of(0.0 if adj[i] is None else dense(adj[i]))) for _, name, i in family]
 
 
 def _tensor_edges(tape, vals, i, g, req):

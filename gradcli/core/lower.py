@@ -18,7 +18,10 @@ over an axis is written ``max(S, axis=1)``.
 
 from __future__ import annotations
 
+import re
+
 from gradcli.core.evaluator import tape_values
+from gradcli.core.loops import has_loops, unroll
 from gradcli.core.names import hidden_prefix
 from gradcli.core.arguments import FIXED_NAMES, check_call, program_error, resolve_subscript
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS
@@ -28,6 +31,7 @@ from gradcli.lang.program import ARRAY, CALL, LIST, NAME, NUM, OP, SUBSCRIPT, Ex
 from gradcli.lang.syntax import parse_program, read_statements
 from gradcli.support.errors import GradError, ProgramError
 
+_LOOP_WORD = re.compile(r"(?<![^\W])for(?![^\W])")
 # The longest text an array constant is labelled with; a longer literal is shortened with ...
 LABEL_WIDTH = 40
 
@@ -42,6 +46,8 @@ def lower_text(text: str) -> Tape:
     is parsed again and lowered by ``build_tape``, which checks and orders the
     statements first and reports errors its own way.
     """
+    if _LOOP_WORD.search(text):  # a loop's statements are reduced before it: lower the whole program
+        return build_tape(parse_program(text))
     lowering = _Lowering(text)
     try:
         read_statements(text, lowering.statement)
@@ -57,6 +63,8 @@ def build_tape(program: Program) -> Tape:
     order), then the other statements in dependency order: each statement then
     meets only names assigned above it, as ``_Lowering`` needs.
     """
+    if has_loops(program):
+        program = unroll(program)
     statements: dict[str, Statement] = {}
     for st in program.statements:
         if st.target in statements:
@@ -112,6 +120,8 @@ class _Lowering:
         caller has them; otherwise they are read from the tree, checking its calls.
         """
         target, tape = st.target, self.tape
+        if getattr(st, "subscript", None) is not None or st.expr is None:  # h[0] = ..., or a loop: unrolled first
+            raise _Reorder
         if target in self.assigned or target in self.constants_used:
             raise _Reorder
         self.assigned.add(target)

@@ -39,6 +39,8 @@ def steps_json(result: StepsResult) -> dict:
         "steps": steps,
         "gradient": {name: to_json(g) for name, g in result.gradient.items()},
         "received": {name: _received_json(terms) for name, terms in result.received.items()},
+        **({"through_steps": [{"node": name, "gradient_norm": norm} for name, norm in result.through_steps]}
+           if result.through_steps else {}),
     }
 
 
@@ -140,4 +142,12 @@ def steps_rich(result: StepsResult):
         else:
             text = upstream_cell(name, grad, terms, sources=True, d=d)
         grads.add_row(name, text)
-    return Group(table, "", grads)
+    if not result.through_steps:
+        return Group(table, "", grads)
+    steps = FitTable(title="the gradient through the steps (backprop through time)",
+                     caption=f"|{d}X|: the norm of d{out}/dX; it shrinks step by step where the gradient vanishes")
+    steps.add_column("statement")
+    steps.add_column(f"|{d}X|", justify="right")
+    for name, norm in result.through_steps:
+        steps.add_row(name, short(norm))
+    return Group(table, "", grads, "", steps)

@@ -13,6 +13,7 @@ from gradcli.support.errors import GradError
 
 DEFAULT_MAX_ELEMENTS = 2 ** 27  # 1 GiB of float64
 OPTION = "--max-elements"
+MAX_UNROLLED = 1_000_000  # statements a program's loops may unroll to (about 1 GB of tape at most)
 
 _limit = {"max_elements": DEFAULT_MAX_ELEMENTS}
 
