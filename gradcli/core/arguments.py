@@ -18,8 +18,8 @@ array of integers (``S[arange(N), y]``) and becomes an operand, marked
 from __future__ import annotations
 
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
-from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE, Expr,
-                                  Program, source_line, walk)
+from gradcli.lang.program import (ARRAY, KEYWORD, NAME, NUM, OP, SLICE, STRING, TUPLE, Expr, Program, source_line,
+                                  walk)
 from gradcli.lang.syntax import dotted_hint
 from gradcli.support.errors import ProgramError
 
@@ -131,13 +131,12 @@ def check_call(program: Program, e: Expr) -> None:
 
 
 _ANY = "fixed in the program: a number, True or False, a string, or a tuple like (0, 1)"
-_FIXED_WORDS = {"axis": "a whole number written in the program, like 0, 1 or -1, or a tuple of them like (0, 1)"}
+_FIXED_WORDS = {"axis": "a whole number written in the program, like 0, 1 or -1"}
 
 
 def _is_axis(value) -> bool:
-    """None, an int, or a tuple of ints: what numpy takes as an axis."""
-    values = value if isinstance(value, tuple) else (value,)
-    return value is None or all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    """None or an int (the reductions' rules take one axis: a tuple of axes is refused here, clearly)."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _function(program: Program, e: Expr) -> str:
@@ -234,4 +233,3 @@ def program_error(program: Program, where, message: str, kind: str) -> ProgramEr
     return ProgramError(message, where.line, where.column, source_line(program.source, where.line), kind=kind)
 
 
-__all__ = ["CALL", "SUBSCRIPT", "check_call", "resolve_subscript", "static_value", "NotFixed", "program_error"]

@@ -668,23 +668,23 @@ def _index_shape(params, s, *subscripts):
         raise ShapeError(f"{str(exc).rstrip('.')} (indexing {where})") from None
 
 
-def _zeros_text(shape: tuple) -> str:
-    """A literal of zeros: ``0``, ``[0, 0]``, ``[[0, 0], [0, 0]]``."""
-    text = "0"
-    for size in reversed(shape):
-        text = "[" + ", ".join([text] * size) + "]"
-    return text
-
-
 def _placed(n: RuleNames) -> str:
-    """``x[1]``'s rule for x of length 3: the literal ``[0, g, 0]``, the gradient at the index, 0 elsewhere."""
-    shape, index = n.shapes[0], n.params
-    text = n.g
-    for axis in range(len(index) - 1, -1, -1):
-        size, at = shape[axis], index[axis] % shape[axis]
-        zero = _zeros_text(shape[axis + 1:])
-        text = "[" + ", ".join(text if k == at else zero for k in range(size)) + "]"
-    return text
+    """The index op's rule as a literal of x's shape: each element the gradient elements that read
+    it (``x[1]`` of 3 elements: ``[0, g, 0]``; ``S[:, 0]``: ``[[g[0], 0], [g[1], 0]]``; a repeated
+    index sums).  It is found by indexing a map of x's element numbers, as numpy would read them."""
+    shape, params, g = n.shapes[0], n.params, n.g
+    if OPERAND in params:  # which elements are read depends on the arrays' values, not on shapes
+        subscripts = iter(n.labels[1:])
+        key = ", ".join(next(subscripts) if p == OPERAND else repr(p) for p in params)
+        return f"{g} added into zeros of {n.x}'s shape at [{key}]"
+    reads = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[tuple(params)]
+    sources = [[] for _ in range(int(np.prod(shape, dtype=np.int64)))]
+    for k in np.ndindex(*reads.shape):
+        sources[int(reads[k])].append(f"{g}[{', '.join(map(str, k))}]" if k else g)
+    cells = [" + ".join(each) or "0" for each in sources]
+    for size in reversed(shape):
+        cells = ["[" + ", ".join(cells[i:i + size]) + "]" for i in range(0, len(cells), size)]
+    return cells[0]
 
 
 def _index_vjp(j, params, g, ans, x, *subscripts):

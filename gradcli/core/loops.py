@@ -21,11 +21,6 @@ from gradcli.support.limits import MAX_UNROLLED
 _RANGE_WORDS = "range(stop), range(start, stop) or range(start, stop, step), with whole numbers written in the program"
 
 
-def has_loops(program: Program) -> bool:
-    """True when the program has a loop or a statement named by an index (``h[0] = ...``)."""
-    return any(isinstance(st, Loop) or st.subscript is not None for st in program.statements)
-
-
 def unroll(program: Program) -> Program:
     """The program with every loop written out and every ``h[k]`` resolved to its statement."""
     numbers = _numbers(program)
@@ -106,8 +101,7 @@ def _instance(program: Program, st: Statement, env: dict) -> Statement:
     elif env:
         raise program_error(program, st, f"'{target}' would be assigned at every step of the loop: name it by "
                             f"the loop's variable, like {target}[{next(iter(env))}] = ...", "loop")
-    out = Statement(target, _substituted(st.expr, env) if env else st.expr, st.line, st.column, st.bare)
-    return out
+    return Statement(target, _substituted(st.expr, env) if env else st.expr, st.line, st.column, st.bare)
 
 
 def _substituted(expr: Expr, env: dict) -> Expr:

@@ -18,20 +18,16 @@ over an axis is written ``max(S, axis=1)``.
 
 from __future__ import annotations
 
-import re
-
 from gradcli.core.evaluator import tape_values
-from gradcli.core.loops import has_loops, unroll
 from gradcli.core.names import hidden_prefix
 from gradcli.core.arguments import FIXED_NAMES, check_call, program_error, resolve_subscript
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
 from gradcli.core.values import as_value, is_array
-from gradcli.lang.program import ARRAY, CALL, LIST, NAME, NUM, OP, SUBSCRIPT, Expr, Program, Statement, walk
-from gradcli.lang.syntax import parse_program, read_statements
-from gradcli.support.errors import GradError, ProgramError
+from gradcli.lang.program import ARRAY, CALL, LIST, NAME, NUM, OP, SUBSCRIPT, Expr, Loop, Program, Statement, walk
+from gradcli.lang.syntax import mentions_loop, parse_program, read_statements
+from gradcli.support.errors import GradError
 
-_LOOP_WORD = re.compile(r"(?<![^\W])for(?![^\W])")
 # The longest text an array constant is labelled with; a longer literal is shortened with ...
 LABEL_WIDTH = 40
 
@@ -46,7 +42,7 @@ def lower_text(text: str) -> Tape:
     is parsed again and lowered by ``build_tape``, which checks and orders the
     statements first and reports errors its own way.
     """
-    if _LOOP_WORD.search(text):  # a loop's statements are reduced before it: lower the whole program
+    if mentions_loop(text):  # a loop's statements are reduced before it: lower the whole program
         return build_tape(parse_program(text))
     lowering = _Lowering(text)
     try:
@@ -63,14 +59,16 @@ def build_tape(program: Program) -> Tape:
     order), then the other statements in dependency order: each statement then
     meets only names assigned above it, as ``_Lowering`` needs.
     """
-    if has_loops(program):
+    if any(isinstance(st, Loop) or st.subscript is not None for st in program.statements):
+        from gradcli.core.loops import unroll  # a loop, or a statement named h[0]: only then
+
         program = unroll(program)
     statements: dict[str, Statement] = {}
     for st in program.statements:
         if st.target in statements:
             first = statements[st.target]
             what = "the output f (a bare expression)" if st.bare else f"'{st.target}'"
-            raise _error(program, st, f"{what} is assigned twice, at {first.line}:{first.column} "
+            raise program_error(program, st, f"{what} is assigned twice, at {first.line}:{first.column} "
                          f"and {st.line}:{st.column}", "duplicate")
         statements[st.target] = st
     # pi and e are constants unless the program assigns them: then they are its own names.
@@ -120,7 +118,7 @@ class _Lowering:
         caller has them; otherwise they are read from the tree, checking its calls.
         """
         target, tape = st.target, self.tape
-        if getattr(st, "subscript", None) is not None or st.expr is None:  # h[0] = ..., or a loop: unrolled first
+        if st.subscript is not None:  # h[0] = ...: build_tape resolves such names (core/loops.py) first
             raise _Reorder
         if target in self.assigned or target in self.constants_used:
             raise _Reorder
@@ -293,7 +291,7 @@ def _order(program: Program, statements: dict[str, Statement], refs, defaults) -
                 if state.get(dep) == 1:
                     path = [n for n, _ in stack]
                     cycle = path[path.index(dep):] + [dep]
-                    raise _error(program, statements[dep],
+                    raise program_error(program, statements[dep],
                                  "cycle between statements: " + " -> ".join(cycle), "cycle")
                 state[dep] = 1
                 stack.append((dep, iter(refs[dep])))
@@ -304,5 +302,3 @@ def _order(program: Program, statements: dict[str, Statement], refs, defaults) -
                 order.append(name)
     return order
 
-
-_error = program_error

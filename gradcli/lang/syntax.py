@@ -143,17 +143,12 @@ class _Build:
     def slice(self, c):
         """``1:3``, ``::2``, ``:``: start, stop and step, a missing one the name None (as Python's slice)."""
         parts: list = [None]
-        where = None
-        for item in c:
+        for item in c:  # expressions and the ':' tokens between them
             if isinstance(item, Expr):
                 parts[-1] = item
             else:
-                where = where or item
                 parts.append(None)
-        first = next((p for p in parts if p is not None), None)
-        line, column = (first.line, first.column) if where is None or (first and (first.line, first.column)
-                                                                        < (where.line, where.column)) \
-            else (where.line, where.column)
+        line, column = c[0].line, c[0].column  # the slice is placed where it starts
         parts += [None] * (3 - len(parts))
         args = tuple(p if p is not None else Expr(NAME, "None", line=line, column=column) for p in parts)
         return Expr(SLICE, ":", args, line=line, column=column)
@@ -389,8 +384,12 @@ _OTHER_SPELLINGS = {"maximum": "max", "minimum": "min", "amax": "max", "amin": "
 # Patterns for hints only: compiled when an error needs them (re caches them), not at start-up.
 _WORD_BEFORE = r"[^\W\d]\w*$"
 _DOTTED_AFTER = r"\.([^\W\d]\w*(?:\.[^\W\d]\w*)*)[ \t]*(\()?"
-_FOR_HEADER = re.compile(r"(?<!\w)for(?!\w)")
 _ARGUMENTS_SHOWN = 60  # characters of a call's arguments repeated in a hint, at most
+
+
+def mentions_loop(text: str) -> bool:
+    """The word ``for`` is in ``text`` (as the lexer's FOR token takes it): a loop may be there."""
+    return re.search(r"(?<!\w)for(?!\w)", text) is not None
 
 
 def _attribute_dot(exc: ParseError, text: str) -> int | None:
@@ -415,7 +414,7 @@ def _in_context(expected: set[str], exc: ParseError, text: str) -> set[str]:
         pos = exc.token.pos if exc.token.type != "$END" else len(text)
         if "{" not in text[:pos]:
             expected.discard("RBRACE")
-        if _FOR_HEADER.search(text[text.rfind("\n", 0, pos) + 1:pos]) is None:
+        if not mentions_loop(text[text.rfind("\n", 0, pos) + 1:pos]):
             expected.discard("LBRACE")
     return expected
 
@@ -530,7 +529,7 @@ def _describe_expected(expected: set[str]) -> str:
         expected = (expected - _OPERAND_START) | {"NUMBER", "NAME", "LPAR"}
     elif _OPERATORS <= expected:
         expected = (expected - _OPERATORS - {"COMPARE"}) | {"OPERATOR"}
-    if "STATEMENT_START" in expected or {"FOR", "NUMBER"} <= expected:
+    if {"FOR", "NUMBER"} <= expected:
         expected -= {"FOR"}  # a loop may start any statement: no news where an operand is expected
     order = ["NUMBER", "NAME", "LPAR", "RPAR", "RSQB", "COMMA", "EQUALS", "OPERATOR", "PLUS", "MINUS", "STAR",
              "SLASH", "CARET", "SEMI", "NEWLINE", "$END"]
