@@ -182,3 +182,25 @@ def test_the_parse_lexes_as_tokens_does():
         assert [(t.type, t.value, t.line, t.column, t.pos) for t in seen] == tokens, repr(text)
         parsed += 1
     assert parsed > 300
+
+
+def test_lookaheads_rewritten_take_the_same_characters():
+    """The driver's negated classes (lalr._without_lookaheads) against the lookaheads of Lark's
+    terminals, for every character: as a name's first character and as a later one."""
+    import re
+
+    from gradcli.lang import _tables
+    from gradcli.lang.lalr import _without_lookaheads
+
+    characters = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    rewritten = 0
+    for _name, regex in _tables.TERMINALS:
+        simpler = _without_lookaheads(regex)
+        if simpler == regex:
+            continue
+        rewritten += 1
+        for before in ("", "a"):
+            theirs, ours = re.compile(before + regex), re.compile(before + simpler)
+            assert ([c for c in characters if theirs.fullmatch(before + c)]
+                    == [c for c in characters if ours.fullmatch(before + c)]), regex
+    assert rewritten >= 1

@@ -92,3 +92,30 @@ def test_rows_are_a_batch_axis_never_summed_and_a_bad_row_is_masked():
     good = ~bad
     total = row_total(per_row[good])
     assert total == pytest.approx(math.fsum(math.log(v) + 1.0 for v in xs[good]), rel=1e-12)
+
+
+def test_an_unchecked_array_sweep_gives_the_checked_sweeps_adjoints():
+    problem = load("f = sum(tanh(a * v) * v)", ["a=0.7", "v=[0.3, -1.2, 2.0]"])
+    plan, tape = Plan.of(problem), problem.tape
+    inputs = problem.input_values()
+    vals = plan.values(inputs)
+    out, a = problem.output_index, tape.names["a"]
+    fast = plan.reverse(list(vals), out, checked=False)
+    slow = plan.reverse(list(vals), out)
+    assert all(np.array_equal(dense(f), dense(s)) for f, s in zip(fast, slow) if s is not None)
+    assert fast[a] == pytest.approx(central(plan, inputs, a, out), rel=1e-6)
+
+
+def test_descent_says_where_a_partial_fails_as_the_checked_sweep_does():
+    from gradcli.analyses.descent import Descent, prepare_descent
+    from gradcli.support.errors import EvaluationError
+
+    problem = load("L = sum(sqrt(w * w))", ["w=[0, 1]"], require_values=False)
+    plan = Plan.of(problem)
+    vals = plan.values(problem.input_values())
+    with pytest.raises(EvaluationError) as checked:
+        plan.reverse(vals, problem.output_index)
+    with pytest.raises(EvaluationError) as descent:
+        list(Descent(prepare_descent(problem, None, False), 0.1, 3))
+    assert descent.value.message == checked.value.message
+    assert "sqrt" in checked.value.message

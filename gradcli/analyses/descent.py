@@ -223,6 +223,9 @@ class Descent:
         self._columns = [tape.names[n] for n in data.columns] if data else []
         self._passes = Plan.of(problem)
         self._check_output = True
+        # Each step's reverse sweep tests no edge; only when the loss or a gradient is not finite
+        # is the step swept again, checked (``_checked_again``), to say where it failed.
+        self._checked = False
         # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
         self._batch = None
         if data is not None and not passes.has_arrays(problem) and vectorizable(tape):
@@ -236,7 +239,7 @@ class Descent:
         if self._check_output:  # an array output is refused once, before the first sweep
             require_scalar_output(self.problem, vals)
             self._check_output = False
-        adj = self._passes.reverse(vals, self._out)
+        adj = self._passes.reverse(vals, self._out, checked=self._checked)
         # a variable no gradient reaches holds the symbolic zero: zeros of its shape
         return float(vals[self._out]), [dense(adj[i]) for i in self._wrt]
 
@@ -302,11 +305,14 @@ class Descent:
                 inputs[i] = v
             try:
                 loss, grad = self._loss_and_gradient(inputs)
+                finite = math.isfinite(loss) and all(all_finite(g) for g in grad)
+                if not finite:
+                    self._checked_again(inputs)
             except EvaluationError as exc:
                 if last is None:
                     raise
                 raise self._diverged(k, exc.message, last) from None
-            if not (math.isfinite(loss) and all(all_finite(g) for g in grad)):
+            if not finite:
                 if last is None:
                     raise EvaluationError(f"the loss {short(loss)} or its gradient is not finite "
                                           "at the starting point")
@@ -322,6 +328,15 @@ class Descent:
                 x = self._update(x, grad)
                 self._require_finite(k + 1, x, last)
         self.result = self._summary(converged)
+
+    def _checked_again(self, inputs: dict) -> None:
+        """The step swept again, every edge tested: raises where a partial fails (else the caller
+        says that the loss or its gradient is not finite)."""
+        self._checked = True
+        try:
+            self._loss_and_gradient(inputs)
+        finally:
+            self._checked = False
 
     def _update(self, x: list, grad: list) -> list:
         """``w - lr * gradient`` for every variable; an overflow there is found by ``_require_finite``."""

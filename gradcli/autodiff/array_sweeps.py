@@ -89,7 +89,7 @@ def _checked_nodes(tape: Tape) -> list[int]:
     return checked
 
 
-def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, bad=None) -> list:
+def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, bad=None, checked=True) -> list:
     """Every node's adjoint d(output . seed)/d(node): an array of the node's shape, or None (zero).
 
     ``seed`` is the gradient put on the output (1 for a scalar output; a one-hot
@@ -109,7 +109,33 @@ def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, ba
     passed its last use (``last_reads``), so that a large program's intermediates
     are given back during the sweep rather than all held to its end.  Without it
     every value and adjoint is kept (``eval --all``, the graph, the path analyses).
+
+    With ``checked`` False (and no ``keep``: the values must stay for a second sweep),
+    no contribution is tested: the caller tests the adjoints it reads once, and only
+    when one is not finite runs the checked sweep, which says where (as the scalar
+    plan does).  A rule that raises sends the sweep to the checked one at once.  A
+    program where an infinity could vanish on its way to the inputs (a literal
+    ``[x, 1]`` drops the gradient of its constant) is always checked.
     """
+    if not checked:
+        if keep is None and bad is None and not _drops_gradients(tape):
+            try:
+                return _adjoints(tape, vals, output, seed, None, None, False)
+            except (ArithmeticError, ValueError):
+                pass
+    return _adjoints(tape, vals, output, seed, keep, bad, True)
+
+
+def _drops_gradients(tape: Tape) -> bool:
+    """True when a VJP may hand on less than all of the gradient arriving (a ``stack`` with an
+    operand that carries none): an infinity there would not reach the inputs' adjoints."""
+    req = tape.requires_grad()
+    return any(node.kind == OPERATION and node.op.name == "stack" and not all(req[a] for a in node.args)
+               for node in tape.nodes)
+
+
+def _adjoints(tape: Tape, vals: list, output: int, seed, keep, bad, checked: bool) -> list:
+    """The sweep of ``array_adjoints``; unchecked, a failing rule raises as it is."""
     nodes = tape.nodes
     req = tape.requires_grad()
     cone = tape.cone([output])
@@ -132,6 +158,10 @@ def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, ba
                         continue
                     if rows:
                         contribution = node.op.array.vjp(j, node.params, g, vals[i], [vals[k] for k in node.args])
+                        adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
+                        continue
+                    if not checked:
+                        contribution = edge_vjp(node, j, g, vals)
                         adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
                         continue
                     try:

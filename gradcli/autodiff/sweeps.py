@@ -50,7 +50,7 @@ class Plan:
 
         return row_values(self.tape, inputs, n)
 
-    def reverse(self, vals: list, output: int, seed=None, wrt=None, bad=None) -> list:
+    def reverse(self, vals: list, output: int, seed=None, wrt=None, bad=None, checked: bool = True) -> list:
         """Every node's adjoint d(output . seed)/d(node); ``Zero`` where no gradient reaches.
 
         ``seed``: the gradient put on the output (1 by default; a one-hot array picks an
@@ -58,7 +58,9 @@ class Plan:
         an array sweep then lets go of every other value and adjoint as it passes their
         last use (their entries are None).  ``bad``: the row mask of ``row_values``;
         the sweep is then per row, never summed, and a row whose gradient is not finite
-        is marked instead of raising.
+        is marked instead of raising.  ``checked`` False: an array sweep tests no edge (the
+        caller tests what it reads, and sweeps again, checked, to say where); the scalar
+        plan always sweeps fast and checks only on failure.
         """
         tape = self.tape
         if bad is not None:
@@ -72,7 +74,7 @@ class Plan:
         from gradcli.autodiff.array_sweeps import array_adjoints
 
         keep = None if wrt is None else [*tape.inputs, *wrt, output]
-        return _array_zeros(array_adjoints(tape, vals, output, seed, keep), vals)
+        return _array_zeros(array_adjoints(tape, vals, output, seed, keep, checked=checked), vals)
 
     def tangents(self, vals: list, seeds: dict, needed: list[bool] | None = None) -> list:
         """Every node's tangent, given some inputs' tangents (``{index: tangent}``); ``Zero`` where none reaches.

@@ -123,13 +123,20 @@ class _Lowering:
         if target in self.assigned or target in self.constants_used:
             raise _Reorder
         self.assigned.add(target)
+        order = None  # the tree in post-order, walked once for the names and again for the nodes
         if refs is None:
-            refs = []
-            for name in _references(self.program, st):
-                if name in CONSTANTS and name not in self.assigned:
-                    self.constants_used.add(name)
-                else:
-                    refs.append(name)
+            refs, order = [], walk(st.expr)
+            for e in order:  # _references, inline: its walk is reused below
+                if e.kind == NAME:
+                    if e.text in CONSTANTS and e.text not in self.assigned:
+                        self.constants_used.add(e.text)
+                    else:
+                        refs.append(e.text)
+                elif e.kind == CALL:
+                    args = e.args
+                    check_call(self.program, e)
+                    if e.args is not args:  # an axis read into params: the operands changed
+                        order = None
         if not refs and not st.bare:  # an input's default value: `a = 5`
             value = constant_value(st.expr, tape.source)
             index = tape.names.get(target)
@@ -142,7 +149,7 @@ class _Lowering:
                 self._input(name)
         self.referenced.update(refs)
         self.computed.append(target)
-        tape.names[target] = self.expression(st.expr, target)
+        tape.names[target] = self.expression(st.expr, target, order)
         st.expr = None  # lowered: a large program's trees are not held beside its tape
         tape.statements[target] = st
 
@@ -181,12 +188,13 @@ class _Lowering:
         _label_hidden_nodes(tape)
         return tape
 
-    def expression(self, expr: Expr, name: str | None) -> int:
-        """Append ``expr``'s nodes in post-order; return the index of its value."""
+    def expression(self, expr: Expr, name: str | None, order: list[Expr] | None = None) -> int:
+        """Append ``expr``'s nodes in post-order (``order``, when the caller has walked it); return the
+        index of its value."""
         tape = self.tape
         nodes, names = tape.nodes, tape.names
         results: list[int] = []
-        for e in walk(expr):
+        for e in walk(expr) if order is None else order:
             kind = e.kind
             index = len(nodes)
             if kind == NAME or kind == NUM:
@@ -209,8 +217,14 @@ class _Lowering:
                 if not op.scalar:
                     tape.arrays = True
                 n = len(e.args)
-                args = tuple(results[-n:])
-                del results[-n:]
+                if n == 2:
+                    b = results.pop()
+                    args = (results.pop(), b)
+                elif n == 1:
+                    args = (results.pop(),)
+                else:
+                    args = tuple(results[-n:])
+                    del results[-n:]
                 self.number += 1
                 node = Node(index, OPERATION, op, args, name if e is expr else None, None, self.number,
                             e.line, e.column, None, e.params)
