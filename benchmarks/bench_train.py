@@ -1,4 +1,4 @@
-"""Training speed: 50 steps (the issue's count) of `gradcli descend` on a 784-256-10 tanh network, 64-row minibatch,
+"""Training speed: 50 steps of `gradcli descend` on a 784-256-10 tanh network, 64-row minibatch,
 against the same loop written by hand in numpy, whole process each, side by side in one run.
 
     .venv/bin/python benchmarks/bench_train.py [REPEATS]

@@ -72,7 +72,7 @@ def build_tape(program: Program) -> Tape:
                          f"and {st.line}:{st.column}", "duplicate")
         statements[st.target] = st
     # pi and e are constants unless the program assigns them: then they are its own names.
-    refs = {name: [n for n in _references(program, st) if n in statements or n not in CONSTANTS]
+    refs = {name: [n for n in _references(program, walk(st.expr))[0] if n in statements or n not in CONSTANTS]
             for name, st in statements.items()}
     # Inputs: names never assigned, and names assigned an expression with no names in it.
     # A bare expression is always computed, never a default: `2*pi` alone evaluates it.
@@ -125,18 +125,16 @@ class _Lowering:
         self.assigned.add(target)
         order = None  # the tree in post-order, walked once for the names and again for the nodes
         if refs is None:
-            refs, order = [], walk(st.expr)
-            for e in order:  # _references, inline: its walk is reused below
-                if e.kind == NAME:
-                    if e.text in CONSTANTS and e.text not in self.assigned:
-                        self.constants_used.add(e.text)
-                    else:
-                        refs.append(e.text)
-                elif e.kind == CALL:
-                    args = e.args
-                    check_call(self.program, e)
-                    if e.args is not args:  # an axis read into params: the operands changed
-                        order = None
+            order = walk(st.expr)
+            names, reshaped = _references(self.program, order)
+            if reshaped:  # an axis or a subscript read into params: the operands changed
+                order = None
+            refs = []
+            for name in names:
+                if name in CONSTANTS and name not in self.assigned:
+                    self.constants_used.add(name)
+                else:
+                    refs.append(name)
         if not refs and not st.bare:  # an input's default value: `a = 5`
             value = constant_value(st.expr, tape.source)
             index = tape.names.get(target)
@@ -274,18 +272,24 @@ def constant_value(expr: Expr, source: str = ""):
     return tape_values(tape, {}, numpy=tape.arrays)[index]
 
 
-def _references(program: Program, st: Statement) -> list[str]:
-    """The names a statement uses, in order; checks function names and argument counts."""
-    names = []
-    for e in walk(st.expr):
-        if e.kind == NAME:
+def _references(program: Program, order: list[Expr]) -> tuple[list[str], bool]:
+    """The names a statement uses, in order (``order`` is its tree walked in post-order), and whether
+    reading its calls and subscripts changed the tree's operands; checks function names and
+    argument counts."""
+    names, reshaped = [], False
+    for e in order:
+        kind = e.kind
+        if kind == NAME:
             if e.text not in FIXED_NAMES:  # True, False, None: fixed arguments, never values
                 names.append(e.text)
-        elif e.kind == CALL:
-            check_call(program, e)
-        elif e.kind == SUBSCRIPT:
-            resolve_subscript(program, e)
-    return names
+        elif kind == CALL or kind == SUBSCRIPT:
+            args = e.args
+            if kind == CALL:
+                check_call(program, e)
+            else:
+                resolve_subscript(program, e)
+            reshaped = reshaped or e.args is not args
+    return names, reshaped
 
 
 def _order(program: Program, statements: dict[str, Statement], refs, defaults) -> list[str]:
