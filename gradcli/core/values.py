@@ -66,6 +66,11 @@ def is_array(v) -> bool:
     return v is not None and not isinstance(v, (float, int))
 
 
+def holds_integers(v) -> bool:
+    """True for an array of integers (labels, indices: an integer ``.npy`` file, ``arange``): no gradient."""
+    return is_array(v) and v.dtype.kind in "iu"
+
+
 def shape(v) -> Shape:
     return tuple(v.shape) if is_array(v) else ()
 
