@@ -167,11 +167,13 @@ def test_gradients_of_take_and_scatter(program, bindings, name, expected):
     (["f = sum(x[y])", "x=[1, 2, 3]", "y=[0, 5]"], 2, "x[y]: an index 5 (element [1] of the indices) is out of range"),
     (["f = sum(x[y])", "x=[1, 2, 3]", "y=[0, 0.5]"], 2, "x[y]: an index must be a whole number, not 0.5"),
     (["f = sum(x[[0, 3]])", "x=[1, 2, 3]"], 2, "an index 3 (element [1] of the indices) is out of range"),
-    (["f = sum(x[arange(5)])", "x=[1, 2, 3]"], 1, "an index 3 (element [3] of the indices) is out of range"),
+    (["f = sum(x[arange(5)])", "x=[1, 2, 3]"], 2, "x[v1]: an index 3 (element [3] of the indices) is out of range"),
+    (["f = sum(x[arange(N) + 1])", "x=[1, 2, 3]", "N=3"], 1, "an index 3 (element [2] of the indices) is out"),
     (["f = sum(x[y - 1])", "x=[1, 2, 3]", "y=[0, 4]"], 1, "is out of range for an axis of length 3 (-3 to 2)"),
     (["f = sum(take(x, y))", "x=[1, 2, 3]", "y=[3]"], 2, "take(x, y): an index 3"),
     (["f = sum(arange(N))", "N=2.5"], 2, "arange(N): an argument of arange must be a whole number, not 2.5"),
     (["f = sum(arange(sum(x)))", "x=[1, 2]"], 2, "arange's arguments are numbers written in the program or inputs"),
+    (["f = sum(x + arange())", "x=[1, 2]"], 2, "arange(): arange takes 1 to 3 numbers"),
     (["f = sum(x[y])", "x=[1, 2, 3]", "y=[0, 1]", "--wrt", "y"], 2, "--wrt y: y holds integers"),
     (["f = sum(x[x > 0])", "x=[1, 2, 3]"], 2, "not a mask of 0 and 1"),
 ])
@@ -191,3 +193,17 @@ def test_labels_reshaped_for_take_along_axis_are_still_integers():
     data = gradient_of("k = y; f = sum(log(take_along_axis(P, k[:, None], 1)))", f"P={literal(p)}", "y=[1, 0]")
     assert set(data["gradient"]) == {"P"}
     np.testing.assert_allclose(data["gradient"]["P"], [[0.0, 1 / 0.9], [1 / 0.7, 0.0]], rtol=1e-15)
+
+
+@pytest.mark.parametrize("text", ["x[1:]", "x[::-2]", "W[:, None, 0]", "x[[0, 0, 2]]", "W[[[0, 1], [1, 1]], 2]",
+                                  "S[i, y]", "scatter_add(g, x)[1:, y]", "scatter_add(g, x)",
+                                  "take(x, y, axis=1)", "take_along_axis(x, y, axis=-1)", "arange(N, dtype='float')"])
+def test_definitions_read_back_as_written(text):
+    """A node's definition (Op.render) is the program's own spelling: it lowers to the same op and params."""
+    from gradcli.core.lower import lower_text
+
+    tape = lower_text(f"f = {text}")
+    node = tape.nodes[tape.names["f"]]
+    assert tape.definition(node.index) == text
+    again = lower_text(f"f = {tape.definition(node.index)}")
+    assert again.nodes[again.names["f"]].params == node.params

@@ -201,8 +201,8 @@ class _Lowering:
                 if not op.scalar:
                     tape.arrays = True
                 n = len(e.args)
-                args = tuple(results[-n:])
-                del results[-n:]
+                args = tuple(results[-n:]) if n else ()  # arange(): no operands (results[-0:] is all)
+                del results[len(results) - n:]
                 self.number += 1
                 node = Node(index, OPERATION, op, args, name if e is expr else None, None, self.number,
                             e.line, e.column, None, e.params)

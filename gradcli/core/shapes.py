@@ -15,7 +15,7 @@ from gradcli.core.array_rules import ShapeError
 from gradcli.core.indexing_rules import checked_shape
 from gradcli.core.ops import INFIX
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import shape, shape_text
+from gradcli.core.values import operation_value, shape, shape_text
 from gradcli.support.errors import ProgramError
 from gradcli.support.limits import LimitError, count_elements, limit_text, over_limit, size_text
 
@@ -52,7 +52,7 @@ def node_shapes(tape: Tape, inputs: dict) -> list:
                                    tape.source_line(node.line), kind="arity")
             if op.scalar and not any(operands):
                 shapes[i] = ()  # a scalar op on numbers: no rule to ask (and no numpy)
-                known[i] = _number(op, [known[a] for a in node.args])
+                known[i] = _folded(op, node.params, [known[a] for a in node.args])
                 continue
             try:
                 shapes[i] = tuple(checked_shape(op, node.params, operands, [known[a] for a in node.args]))
@@ -60,15 +60,17 @@ def node_shapes(tape: Tape, inputs: dict) -> list:
                 raise shape_error(tape, i, exc) from None
             if over_limit(count_elements(shapes[i])):
                 raise too_large(tape, i, shapes[i])
+            if not any(operands):  # arange(5): a function of numbers, its values known (x[arange(5)] checked)
+                known[i] = _folded(op, node.params, [known[a] for a in node.args])
     return shapes
 
 
-def _number(op, operands: list):
-    """A scalar op's value on numbers known before anything is computed (None if one is not, or it fails)."""
+def _folded(op, params: tuple, operands: list):
+    """An op's value on numbers known before anything is computed (None if one is not, or it fails)."""
     if any(v is None for v in operands):
         return None
     try:
-        return op.forward(*operands)
+        return operation_value(op, params, operands)
     except (ArithmeticError, ValueError):
         return None
 

@@ -8,6 +8,8 @@ computing it (no path reaches the node) is a ``Zero`` of the node's shape: the
 one symbolic zero of every sweep (as JAX's ``ad.Zero``), tested with ``is_zero``,
 never with ``0.0 ==``.  ``None`` in a sweep's result means "not computed" (forward
 mode's intermediates) or "let go" (a value or adjoint freed during the sweep).
+An array of integers (labels, indices: an integer ``.npy`` file, ``arange``) is an int64
+array (``holds_integers``); it carries no gradient.
 """
 
 from __future__ import annotations
