@@ -206,8 +206,8 @@ def resolve_subscript(program: Program, e: Expr) -> None:
         except NotFixed:
             if s.kind == OP and s.text in _MASKS:
                 raise program_error(program, s, "an index is an array of integers, not a mask of 0 and 1 "
-                                    "(selecting by a condition gives a shape only the values know): "
-                                    "write where(cond, x, 0)", "index") from None
+                                    "(selecting by a condition gives a shape only the values know): to zero "
+                                    "the other elements, multiply by the mask, like x * (x > 0)", "index") from None
             params.append(OPERAND)
             operands.append(s)
             continue
