@@ -199,8 +199,14 @@ def _index_vjp(j, params, g, ans, x, *subscripts):
 
 
 def _scatter(params, g, shape_: tuple, subscripts):
+    """Zeros of ``shape_`` with g added at ``[key]``: numpy's ``np.add.at``, which adds at a repeated index;
+    a key of whole numbers, slices and None reads each place once, and takes the faster ``+=``."""
     out = np.zeros(shape_)
-    np.add.at(out, _key(params, subscripts, shape_), g)
+    key = _key(params, subscripts, shape_)
+    if subscripts or any(type(p) is tuple for p in params):
+        np.add.at(out, key, g)
+    else:
+        out[key] += g
     return _scalar(out)
 
 
