@@ -28,12 +28,14 @@ def test_float64_file_loads_without_a_copy(tmp_path, order):
     assert peak < 1.25 * a.nbytes, (peak, a.nbytes)
 
 
-@pytest.mark.parametrize("dtype", ["<i4", ">f8", "<f4", "|u1"])
-def test_other_dtypes_become_float64(tmp_path, dtype):
+@pytest.mark.parametrize("dtype, kind", [("<i4", np.int64), (">f8", np.float64), ("<f4", np.float64),
+                                         ("|u1", np.int64), (">i2", np.int64)])
+def test_other_dtypes_become_float64_or_int64(tmp_path, dtype, kind):
+    """Floats become float64; integers (labels, indices) int64, which carry no gradient."""
     a = np.arange(12).reshape(3, 4).astype(dtype)
     np.save(tmp_path / "a.npy", a)
     value = read_value(str(tmp_path / "a.npy"))
-    assert value.dtype == np.float64 and value.dtype.isnative
+    assert value.dtype == kind and value.dtype.isnative
     assert np.array_equal(value, np.arange(12.0).reshape(3, 4))
 
 

@@ -10,11 +10,12 @@ import re
 from collections.abc import Collection
 
 from gradcli.core.shapes import node_shapes
-from gradcli.core.values import brief, shape, shape_text
+from gradcli.core.indexing_rules import integer_operands
+from gradcli.core.values import brief, holds_integers, shape, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ProgramError, UsageError
 from gradcli.support.gcpause import paused_gc
 from gradcli.core.ops import CONSTANTS
-from gradcli.core.tape import INPUT, Tape
+from gradcli.core.tape import INPUT, OPERATION, Tape
 from gradcli.core.arguments import check_call
 from gradcli.core.lower import constant_value, lower_text
 from gradcli.lang.program import NAME, Program, walk
@@ -65,6 +66,7 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
         raise BindingError(f"no value for input{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
                            f"give {'them' if len(missing) > 1 else 'it'} on the command line, like {example}",
                            kind="unbound")
+    integers = integer_inputs(tape, values) if tape.arrays or any(map(holds_integers, values.values())) else []
     if wrt:
         every_input = program_tape.input_names()
         for name in wrt:
@@ -74,15 +76,36 @@ def load(text: str, bindings: list[str] | tuple[str, ...] = (), of: str | list[s
             if name not in inputs:
                 raise UsageError(f"--wrt {name}: {' and '.join(outputs)} does not depend on {name} "
                                  f"(it reads {', '.join(inputs) or 'no input'})", kind="usage")
+            if name in integers:
+                raise UsageError(f"--wrt {name}: {name} holds integers (indices, labels), which have no "
+                                 "gradient", kind="usage")
         wrt = [n for n in inputs if n in wrt]
-        tape.differentiate([tape.names[n] for n in wrt])
     else:
-        wrt = inputs
-    problem = Problem(tape, values, outputs[0], wrt, outputs, program_tape.names.keys())
+        wrt = [n for n in inputs if n not in integers]
+    if len(wrt) < len(inputs):
+        tape.differentiate([tape.names[n] for n in wrt])
+    problem = Problem(tape, values, outputs[0], wrt, outputs, program_tape.names.keys(), integers=integers)
     # Shapes are checked before anything is computed; a scalar program has nothing to check.
     if problem.arrays:
         problem.shapes = check_shapes(program_tape, tape, values, bound)
     return problem
+
+
+def integer_inputs(tape: Tape, values: dict) -> list[str]:
+    """The inputs that hold integers, which are never differentiated: an integer array (an integer
+    ``.npy`` file), or an input read as indices (``x[y]``, ``take(x, y)``, ``arange(N)``), directly or
+    through subscripts and new names (``y[:, None]``, ``z = y``), whose values must then be whole
+    numbers (a JSON list ``[2, 0, 1]`` is floats until it is used so).  One loop up the tape."""
+    read_as_integers = set()
+    for node in reversed(tape.nodes):
+        if node.kind != OPERATION:
+            continue
+        if node.index in read_as_integers and node.op.name in ("index", "copy"):
+            read_as_integers.add(node.args[0])
+        if not node.op.scalar:
+            read_as_integers.update(node.args[j] for j in integer_operands(node.op, node.params, len(node.args)))
+    return [name for name in tape.input_names()
+            if tape.names[name] in read_as_integers or holds_integers(values.get(name))]
 
 
 def check_shapes(program_tape: Tape, tape: Tape, values: dict, bound: dict, what: str = "binding") -> list:

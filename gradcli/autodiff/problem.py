@@ -29,6 +29,8 @@ class Problem:
     # False when only the value and the gradient are wanted (eval without --all): the reverse
     # sweep of an array program then frees every other node's value and adjoint as it goes.
     intermediates: bool = True
+    # The inputs that hold integers (indices, labels): never differentiated, so never in ``wrt``.
+    integers: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.outputs:

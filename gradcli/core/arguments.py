@@ -18,8 +18,8 @@ array of integers (``S[arange(N), y]``) and becomes an operand, marked
 from __future__ import annotations
 
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
-from gradcli.lang.program import (ARRAY, KEYWORD, NAME, NUM, OP, SLICE, STRING, TUPLE, Expr, Program, source_line,
-                                  walk)
+from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, TUPLE, Expr, Program,
+                                  source_line, walk)
 from gradcli.lang.syntax import dotted_hint
 from gradcli.support.errors import ProgramError
 
@@ -176,9 +176,16 @@ def _signature(name: str, op) -> str:
 
 
 def resolve_subscript(program: Program, e: Expr) -> None:
-    """``x[1, :, None, y]`` as an ``index`` OP: fixed subscripts in params, arrays of integers as operands."""
+    """``x[1, :, None, y]`` as an ``index`` OP: fixed subscripts in params, arrays of integers as operands.
+
+    ``scatter_add(g, x)[1:, y]`` (the rule of ``x[1:, y]``: g added at those places of zeros shaped
+    like x) is one ``scatter_add`` OP with the same params, its operands g, x, then the arrays.
+    """
     base, *subscripts = e.args
     params, operands = [], [base]
+    op = "index"
+    if base.kind == CALL and base.text == "scatter_add":  # checked already: two operands
+        op, operands = "scatter_add", list(base.args)
     for s in subscripts:
         if s.kind == SLICE:
             try:
@@ -196,6 +203,10 @@ def resolve_subscript(program: Program, e: Expr) -> None:
         try:
             value = static_value(s)
         except NotFixed:
+            if s.kind == OP and s.text in _MASKS:
+                raise program_error(program, s, "an index is an array of integers, not a mask of 0 and 1 "
+                                    "(selecting by a condition gives a shape only the values know): to zero "
+                                    "the other elements, multiply by the mask, like x * (x > 0)", "index") from None
             params.append(OPERAND)
             operands.append(s)
             continue
@@ -207,7 +218,10 @@ def resolve_subscript(program: Program, e: Expr) -> None:
             raise program_error(program, s, f"an index is a whole number (0-based), a slice like 1:3, None, "
                                 f"or an array of integers; not {static_text(value)}", "index")
         params.append(value)
-    e.kind, e.text, e.args, e.params = OP, "index", tuple(operands), tuple(params)
+    e.kind, e.text, e.args, e.params = OP, op, tuple(operands), tuple(params)
+
+
+_MASKS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
 
 
 def _flattened(value: tuple) -> list:

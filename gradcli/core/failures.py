@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from gradcli.core.indexing_rules import BadIndex
 from gradcli.core.tape import Tape
 from gradcli.support.errors import EvaluationError
 from gradcli.core.values import brief, first_not_finite, shape
@@ -21,6 +22,10 @@ def operands_text(tape: Tape, vals: list[float], index: int) -> str:
 def value_error(tape: Tape, vals: list[float], index: int, exc: Exception | None) -> EvaluationError:
     """The operation at ``index`` failed (``exc``) or gave a value that is not finite (``exc`` None)."""
     node = tape.nodes[index]
+    where = node.name or node.label
+    if isinstance(exc, BadIndex):  # it says which index is wrong: x[y]: an index 5 ... is out of range
+        return EvaluationError(f"{tape.definition(index)}: {exc} (computing {where})", node.line, node.column,
+                               tape.source_line(node.line), kind="index")
     text = operands_text(tape, vals, index)
     if isinstance(exc, ZeroDivisionError):
         problem = "divides by zero"
@@ -30,7 +35,6 @@ def value_error(tape: Tape, vals: list[float], index: int, exc: Exception | None
         problem = "overflows"
     else:
         problem = "is undefined"
-    where = node.name or node.label
     return EvaluationError(f"{text} {problem} (in {tape.definition(index)}, computing {where})",
                            node.line, node.column, tape.source_line(node.line), kind="domain")
 

@@ -220,9 +220,9 @@ class _Lowering:
                     args = (results.pop(), b)
                 elif n == 1:
                     args = (results.pop(),)
-                else:
-                    args = tuple(results[-n:])
-                    del results[-n:]
+                else:  # n == 0 too: arange() has no operands (results[-0:] would be all of them)
+                    args = tuple(results[len(results) - n:])
+                    del results[len(results) - n:]
                 self.number += 1
                 node = Node(index, OPERATION, op, args, name if e is expr else None, None, self.number,
                             e.line, e.column, None, e.params)

@@ -44,7 +44,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules
+from gradcli.core import array_rules, indexing_rules
 from gradcli.core.array_rules import ArrayRule, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
@@ -127,9 +127,10 @@ class Op:
         A negative operand of an operator is parenthesised (``(-1)/0``, ``-(-2)``).
         ``params`` are the fixed indices or axis: ``W[1,0]``, ``sum(S, 1)``.
         """
-        if self.style == INDEX:
-            arrays = iter(labels[1:])
-            return f"{labels[0]}[{', '.join(next(arrays) if p == OPERAND else static_text(p) for p in params)}]"
+        if self.style == INDEX:  # x[1:, None, y]; scatter_add(g, x)[1:]: the arrays of integers come last
+            lead = self.arity
+            base = labels[0] if lead == 1 else f"{self.symbol}({', '.join(labels[:lead])})"
+            return f"{base}[{indexing_rules.subscript_text(params, labels[lead:])}]" if params else base
         if self.style == LITERAL:
             return f"[{', '.join(labels)}]"
         if self.keywords:  # the arguments fixed in the text that differ from their defaults, by name
@@ -479,9 +480,13 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("logsumexp", 1, array_rules.LOGSUMEXP, keywords=_AXIS),
     _array_op("softmax", 1, array_rules.SOFTMAX, keywords=_AXIS),
     _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
-    _array_op("index", 1, array_rules.INDEX, "[]", INDEX),  # x[1, 0]
+    _array_op("index", 1, indexing_rules.INDEX, "[]", INDEX),  # x[1, 0]
     _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
     # -- indexing and integer arrays
+    _array_op("arange", None, indexing_rules.ARANGE, keywords=(("dtype", None),)),  # arange(N): integers
+    _array_op("take", 2, indexing_rules.TAKE, keywords=_AXIS),  # take(x, y, axis=1) is x[:, y]
+    _array_op("take_along_axis", 2, indexing_rules.TAKE_ALONG_AXIS, keywords=(("axis", REQUIRED),)),
+    _array_op("scatter_add", 2, indexing_rules.SCATTER_ADD, style=INDEX, spellings=("scatter_add",)),  # x[key]'s rule
 
     # -- shapes
 

@@ -4,14 +4,18 @@ A program with arrays is checked when it is read: ``W @ x`` with W of shape
 (2, 3) and x of shape (2,) stops there, with a caret under the ``@``, rather
 than when numpy meets it.  Each op's ``array.shape`` rule says what fits
 (core/array_rules.py); a scalar op broadcasts.  Only programs with arrays come here.
+An op whose shape depends on its operands' values (``arange(N)``) reads them here, where they
+are known (a constant's, an input's, arithmetic on such numbers), and indices known here are
+checked here (core/indexing_rules.py).
 """
 
 from __future__ import annotations
 
 from gradcli.core.array_rules import ShapeError
+from gradcli.core.indexing_rules import checked_shape
 from gradcli.core.ops import INFIX
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import shape, shape_text
+from gradcli.core.values import operation_value, shape, shape_text
 from gradcli.support.errors import ProgramError
 from gradcli.support.limits import LimitError, count_elements, limit_text, over_limit, size_text
 
@@ -25,12 +29,16 @@ def node_shapes(tape: Tape, inputs: dict) -> list:
     before numpy is asked to allocate it.
     """
     shapes: list = [None] * len(tape.nodes)
+    # Each number known before anything is computed: a constant, an input's value, arithmetic on them
+    # (``arange(N - 1)`` reads it; indices known here are checked here).
+    known: list = [None] * len(tape.nodes)
     for node in tape.nodes:
         i = node.index
         if node.kind == CONST:
             shapes[i] = shape(node.value)
+            known[i] = node.value
         elif node.kind != OPERATION:
-            value = inputs.get(i, node.value)
+            value = known[i] = inputs.get(i, node.value)
             shapes[i] = None if value is None else shape(value)
         else:
             operands = [shapes[a] for a in node.args]
@@ -44,14 +52,27 @@ def node_shapes(tape: Tape, inputs: dict) -> list:
                                    tape.source_line(node.line), kind="arity")
             if op.scalar and not any(operands):
                 shapes[i] = ()  # a scalar op on numbers: no rule to ask (and no numpy)
+                known[i] = _folded(op, node.params, [known[a] for a in node.args])
                 continue
             try:
-                shapes[i] = tuple(op.array.shape(node.params, *operands))
+                shapes[i] = tuple(checked_shape(op, node.params, operands, [known[a] for a in node.args]))
             except ShapeError as exc:
                 raise shape_error(tape, i, exc) from None
             if over_limit(count_elements(shapes[i])):
                 raise too_large(tape, i, shapes[i])
+            if not any(operands):  # arange(5): a function of numbers, its values known (x[arange(5)] checked)
+                known[i] = _folded(op, node.params, [known[a] for a in node.args])
     return shapes
+
+
+def _folded(op, params: tuple, operands: list):
+    """An op's value on numbers known before anything is computed (None if one is not, or it fails)."""
+    if any(v is None for v in operands):
+        return None
+    try:
+        return operation_value(op, params, operands)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def too_large(tape: Tape, index: int, result_shape: tuple) -> LimitError:

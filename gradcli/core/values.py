@@ -8,6 +8,8 @@ computing it (no path reaches the node) is a ``Zero`` of the node's shape: the
 one symbolic zero of every sweep (as JAX's ``ad.Zero``), tested with ``is_zero``,
 never with ``0.0 ==``.  ``None`` in a sweep's result means "not computed" (forward
 mode's intermediates) or "let go" (a value or adjoint freed during the sweep).
+An array of integers (labels, indices: an integer ``.npy`` file, ``arange``) is an int64
+array (``holds_integers``); it carries no gradient.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ np = _LazyNumpy()
 def is_array(v) -> bool:
     """True for a numpy array (numpy's float64 scalars count as floats; None, a value not given, is none)."""
     return v is not None and not isinstance(v, (float, int))
+
+
+def holds_integers(v) -> bool:
+    """True for an array of integers (labels, indices: an integer ``.npy`` file, ``arange``): no gradient."""
+    return is_array(v) and v.dtype.kind in "iu"
 
 
 def shape(v) -> Shape:

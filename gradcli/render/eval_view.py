@@ -10,6 +10,9 @@ from gradcli.autodiff.gradient import Gradient
 from gradcli.render.words import plural
 
 
+NO_GRADIENT = "no gradient (integers)"  # an input that holds integers (indices, labels)
+
+
 def derivative_label(output: str, wrt: str) -> str:
     return f"d{output}/d{wrt}"
 
@@ -86,16 +89,22 @@ def eval_rich(result: Gradient, all_nodes: bool = False):
     table.add_column("value", justify="right")
     table.add_column("gradient", justify="right")
     unread = result.problem.unread()
-    for name, grad in result.gradient.items():
+    gradient, integers = result.gradient, result.problem.integers
+    for name in result.tape.input_names():
         value = result.values[result.tape.names[name]]
-        note = f" ({out} does not read {name})" if name in unread else ""
-        table.add_row(heading_of(name, value), value_cell(value), _equals(derivative_label(out, name), grad, note))
-    if not result.gradient:
+        if name in integers:  # indices, labels: never differentiated
+            table.add_row(heading_of(name, value), value_cell(value), NO_GRADIENT)
+        elif name in gradient:
+            note = f" ({out} does not read {name})" if name in unread else ""
+            table.add_row(heading_of(name, value), value_cell(value),
+                          _equals(derivative_label(out, name), gradient[name], note))
+    if not result.gradient and not integers:
         table.add_row("(no inputs)", "", "")
     if shaped:
         table.fallback = blocks([(heading_of(name, result.values[result.tape.names[name]]),
-                                  result.values[result.tape.names[name]], derivative_label(out, name), grad)
-                                 for name, grad in result.gradient.items()])
+                                  result.values[result.tape.names[name]],
+                                  NO_GRADIENT if name in integers else derivative_label(out, name), gradient.get(name))
+                                 for name in result.tape.input_names() if name in integers or name in gradient])
     if not all_nodes:
         return Group(heading, table)
     nodes = FitTable(title=f"every node (adjoint = d{out}/d node)", title_style=None)
@@ -125,14 +134,19 @@ def blocks(items: list[tuple]):
     for head, value, label, derivative in items:
         if not shape(value) and not shape(derivative):
             parts.append(Cell((head, "bold"), f" = {short(value)}   ",
-                              "—" if derivative is None else f"{label} = {short(derivative)}"))
+                              _missing(label) if derivative is None else f"{label} = {short(derivative)}"))
             continue
         if parts:
             parts.append(Text(""))
         parts += [Cell((head, "bold"), " =" if not shape(value) else ""), Cell(value)]
-        parts += [Cell("—" if derivative is None else f"{label} ="),
+        parts += [Cell(_missing(label) if derivative is None else f"{label} ="),
                   Text("") if derivative is None else Cell(derivative)]
     return Group(*parts)
+
+
+def _missing(label: str) -> str:
+    """What stands for a derivative not computed: a dash, or why there is none (an input of integers)."""
+    return label if label == NO_GRADIENT else "—"
 
 
 def _equals(label: str, value, note: str = ""):

@@ -19,7 +19,8 @@ SUFFIXES = (".npy", ".csv", ".json")
 
 
 def read_value(path_text: str):
-    """The float or float64 array stored in the file ``path_text``."""
+    """The float or float64 array stored in the file ``path_text``; an integer ``.npy`` gives an int64
+    array (labels, indices: values without a gradient)."""
     path = Path(path_text)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -67,6 +68,10 @@ def _npy(path: Path, name: str):
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
         raise BindingError(f"{name}: the array holds {getattr(a, 'dtype', 'no numbers')}, not numbers",
                            kind="binding")
+    if a.dtype.kind in "iu":  # labels, indices: integers, which carry no gradient
+        if a.size and a.dtype.kind == "u" and int(a.max()) > np.iinfo(np.int64).max:
+            raise BindingError(f"{name}: the integers go past int64's range", kind="binding")
+        return float(a) if a.ndim == 0 else a.astype(np.int64, copy=False)  # a number is a float
     a = a.astype(np.float64, copy=False)  # a float64 file is used as loaded: no second copy
     if not _all_finite(np, a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
