@@ -17,6 +17,8 @@ array of integers (``S[arange(N), y]``) and becomes an operand, marked
 
 from __future__ import annotations
 
+import math
+
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE, Expr,
                                   Program, source_line, walk)
@@ -46,6 +48,8 @@ def static_value(expr: Expr):
             values.append(int(e.text) if e.text.isdigit() else e.value)
         elif kind == NAME and e.text in _NAMED:
             values.append(_NAMED[e.text])
+        elif kind == NAME and e.text == "inf":  # numpy's inf (norm(x, inf)), in a fixed argument only
+            values.append(math.inf)
         elif kind == STRING:
             values.append(e.text)
         elif kind == ARRAY:

@@ -254,16 +254,13 @@ def constant_value(expr: Expr, source: str = ""):
 
 def _references(program: Program, st: Statement) -> list[str]:
     """The names a statement uses, in order; checks function names and argument counts."""
-    names = []
     for e in walk(st.expr):
-        if e.kind == NAME:
-            if e.text not in FIXED_NAMES:  # True, False, None: fixed arguments, never values
-                names.append(e.text)
-        elif e.kind == CALL:
+        if e.kind == CALL:
             check_call(program, e)
         elif e.kind == SUBSCRIPT:
             resolve_subscript(program, e)
-    return names
+    # Read once the calls are resolved: a name in a fixed argument (norm(x, inf)) is no value.
+    return [e.text for e in walk(st.expr) if e.kind == NAME and e.text not in FIXED_NAMES]
 
 
 def _order(program: Program, statements: dict[str, Statement], refs, defaults) -> list[str]:
