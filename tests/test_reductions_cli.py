@@ -157,3 +157,15 @@ def test_views_write_the_rules_with_tuple_axes_and_keepdims():
                       f"T={json.dumps(T.tolist())}", "--json")
     text = json.dumps(result)
     assert "expand_dims(expand_dims(" in text and "keepdims=True" in text
+
+
+@pytest.mark.parametrize("program, binding, kinks, passing", [
+    # argmax jumps at a tie: the central difference is no derivative there
+    ("y = sum(argmax(S, 1) * [1, 2]) + sum(S)", "S=[[1, 1], [0, 2]]", ["S[0,0]", "S[0,1]"], ["S[1,0]", "S[1,1]"]),
+    ("y = norm(x, 1) + diff(x)[0]", "x=[0, 2]", ["x[0]"], ["x[1]"]),  # abs at 0
+    ("y = prod(x) + sum(cumprod(x))", "x=[2, 0, 0, 3]", [], ["x[0]", "x[1]", "x[2]", "x[3]"]),  # smooth at zeros
+])
+def test_check_flags_the_kinks_of_reductions(program, binding, kinks, passing):
+    inputs = run_json("check", program, binding, "--json")["inputs"]
+    assert [k for k in inputs if inputs[k]["status"] == "kink"] == kinks
+    assert all(inputs[k]["status"] == "pass" for k in passing)
