@@ -19,7 +19,7 @@ linear time.
 from __future__ import annotations
 
 from gradcli.core.tape import CONST, INPUT, OPERATION, Tape
-from gradcli.core.ops import ALIAS, INDEX, INFIX, LITERAL, OPS, PREFIX
+from gradcli.core.ops import ALIAS, INDEX, INFIX, LITERAL, OPS, PREFIX, static_text
 from gradcli.core.values import is_array
 
 ATOM = 1_000  # names, literals, calls and parenthesised expressions
@@ -142,8 +142,8 @@ def _expression(tape: Tape, root: int, named: list[bool]) -> str:
                 if k:
                     parts.append(", ")
                 parts.append((a, 0, False))
-            for p in node.params:  # an axis: max(S, 1) would be elementwise, so max's is axis=1
-                parts.append(f", axis={p}" if op.name in ("amax", "amin") else f", {p}")
+            for (key, _), p in zip(op.keywords, node.params):  # by name: max(S, 1) would be elementwise
+                parts.append(f", {key}={static_text(p)}")
             parts.append(")")
         if _precedence(node) < minimum:
             parts = ["(", *parts, ")"]

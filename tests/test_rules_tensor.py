@@ -77,9 +77,11 @@ def test_the_bias_gradient_is_summed_over_the_batch():
 
 SHAPES = {"X": (4, 3), "W": (3, 2), "b": (2,), "v": (4,), "c": (1, 2), "k": ()}
 UNARY = ["sin({})", "tanh({})", "sigmoid({})", "relu({})", "abs({})", "exp({}/4)", "{}^2", "-{}",
-         "softmax({}, {axis})", "softmax({})", "transpose({})", "expand_dims({}, {axis})"]
+         "softmax({}, {axis})", "softmax({})", "transpose({})", "expand_dims({}, {axis})",
+         "log_softmax({}, {axis})", "cumsum({}, {axis})"]
 REDUCE = ["sum({}, {axis})", "mean({}, {axis})", "max({}, axis={axis})", "min({}, axis={axis})",
-          "logsumexp({}, {axis})", "sum({})", "max({})", "norm({})", "logsumexp({})", "{}[{index}]"]
+          "logsumexp({}, {axis})", "sum({})", "max({})", "norm({})", "logsumexp({})", "{}[{index}]",
+          "prod({}, {axis})", "var({}, {axis})", "norm({}, 1, {axis})"]
 BINARY = ["{} + {}", "{} - {}", "{} * {}", "{} / (1 + {}^2)", "max({}, {})", "atan2({}, {})", "hypot({}, {})"]
 
 
@@ -90,7 +92,7 @@ def _fits(template: str, shape: tuple) -> bool:
         return len(shape) == 1
     if "norm" in template or "softmax" in template:
         return len(shape) in (1, 2)
-    return bool(shape) if any(r in template for r in ("sum", "mean", "max({}", "min", "logsumexp", "[")) else True
+    return bool(shape) if any(r in template for r in ("sum", "mean", "max({}", "min", "logsumexp", "[", "prod", "var")) else True
 
 
 def random_program(rng: random.Random) -> str:

@@ -17,6 +17,8 @@ array of integers (``S[arange(N), y]``) and becomes an operand, marked
 
 from __future__ import annotations
 
+import math
+
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, TUPLE, Expr, Program,
                                   source_line, walk)
@@ -46,6 +48,8 @@ def static_value(expr: Expr):
             values.append(int(e.text) if e.text.isdigit() else e.value)
         elif kind == NAME and e.text in _NAMED:
             values.append(_NAMED[e.text])
+        elif kind == NAME and e.text == "inf":  # numpy's inf (norm(x, inf)), in a fixed argument only
+            values.append(math.inf)
         elif kind == STRING:
             values.append(e.text)
         elif kind == ARRAY:
@@ -131,12 +135,13 @@ def check_call(program: Program, e: Expr) -> None:
 
 
 _ANY = "fixed in the program: a number, True or False, a string, or a tuple like (0, 1)"
-_FIXED_WORDS = {"axis": "a whole number written in the program, like 0, 1 or -1"}
+_FIXED_WORDS = {"axis": "a whole number written in the program, like 0, 1 or -1, or a tuple of them like (0, 1)"}
 
 
 def _is_axis(value) -> bool:
-    """None or an int (the reductions' rules take one axis: a tuple of axes is refused here, clearly)."""
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    """None, an int, or a tuple of ints: what numpy takes as an axis."""
+    values = value if isinstance(value, tuple) else (value,)
+    return value is None or all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
 def _function(program: Program, e: Expr) -> str:

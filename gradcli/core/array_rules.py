@@ -33,7 +33,7 @@ import functools
 from functools import reduce
 from typing import Callable
 
-from gradcli.core.values import norm_of, np, shape_text
+from gradcli.core.values import np, shape_text
 
 OPERAND = "<operand>"  # in an index's params: this subscript is an array of integers, the next operand
 
@@ -213,14 +213,6 @@ class RuleNames:
     def x(self) -> str:
         return self.labels[0]
 
-    @property
-    def axis(self) -> int | None:
-        return _axis(self.params)
-
-    def spread(self, text: str) -> str:
-        """``text``, the shape of a reduction's result, with the reduced axis put back (length 1):
-        it then broadcasts over that axis into the operand, as numpy's ``dS += ...`` does."""
-        return text if self.axis is None or not self.shapes[0] else f"expand_dims({text}, {self.axis})"
 
 
 def summed_to(text: str, operand: tuple, result: tuple) -> str:
@@ -312,207 +304,11 @@ MATMUL = ArrayRule(forward=lambda params, a, b: _matmul(a, b), vjps=(_matmul_vjp
                    jvp=_bilinear(_matmul), shape=_matmul_shape, rule=_matmul_rule, elements=_matmul_elements)
 
 
-# ---------------------------------------------------------------- reductions
-
-
-def _axis(params):
-    return params[0] if params else None
-
-
-def _reduced_shape(params, s):
-    axis = _axis(params)
-    if axis is None:
-        return ()
-    if not -len(s) <= axis < len(s):
-        raise ShapeError(f"axis {axis} does not exist for shape {shape_text(s)} "
-                         f"(axes 0 to {len(s) - 1})" if s else f"axis {axis} does not exist for a scalar")
-    axis %= len(s)
-    return s[:axis] + s[axis + 1:]
+# ---------------------------------------------------------------- expand_dims
 
 
 def _scalar(v):
     return float(v) if np.ndim(v) == 0 else v
-
-
-def _spread(params, g, x):
-    """The gradient of a reduction, stretched back over the axis it reduced."""
-    axis = _axis(params)
-    if axis is not None and np.ndim(x):
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x))
-
-
-def _sum_forward(params, x):
-    return _scalar(np.sum(x, axis=_axis(params)))
-
-
-def _along(params, k, x) -> list[tuple]:
-    """The indices of x that a reduction's result element ``k`` reads: all of x, or one line along the axis."""
-    axis = _axis(params)
-    if axis is None:
-        return [tuple(int(n) for n in t) for t in np.ndindex(*np.shape(x))]
-    axis %= np.ndim(x)
-    return [k[:axis] + (t,) + k[axis:] for t in range(np.shape(x)[axis])]
-
-
-def _reduce_elements(partial: Callable, formula: Callable):
-    """Element rule of a reduction: ``partial(x, out, t, line)`` and ``formula(label, x, out, t, k, line)``
-    for the element ``t`` of x on the ``line`` that the result's element ``k`` (value ``out``) reads."""
-
-    def elements(params, k, ans, args, label=None):
-        x = args[0]
-        line = _along(params, k, x)
-        out = float(ans[k]) if np.ndim(ans) else float(ans)
-        return [(0, t, float(partial(x, out, t, line)), formula(label, x, out, t, k, line) if label else None)
-                for t in line]
-
-    return elements
-
-
-SUM = ArrayRule(forward=_sum_forward,
-                vjps=(lambda params, g, ans, x: _spread(params, g, x) + 0.0,),
-                jvp=_linear(_sum_forward),
-                shape=_reduced_shape,
-                rule=lambda j, n: n.spread(n.g),
-                elements=_reduce_elements(lambda x, out, t, line: 1.0, lambda label, x, out, t, k, line: "1"))
-
-
-def _count(params, x):
-    axis = _axis(params)
-    return np.size(x) if axis is None else np.shape(x)[axis]
-
-
-def _count_of(n: RuleNames) -> int:
-    """How many elements a mean averages, from the operand's shape."""
-    shape = n.shapes[0]
-    return reduce(lambda p, k: p * k, shape, 1) if n.axis is None else shape[n.axis]
-
-
-def _mean_forward(params, x):
-    return _scalar(np.mean(x, axis=_axis(params)))
-
-
-MEAN = ArrayRule(forward=_mean_forward,
-                 vjps=(lambda params, g, ans, x: _spread(params, g, x) / _count(params, x),),
-                 jvp=_linear(_mean_forward),
-                 shape=_reduced_shape,
-                 rule=lambda j, n: f"{n.spread(n.g)} / {_count_of(n)}",
-                 elements=_reduce_elements(lambda x, out, t, line: 1.0 / len(line),
-                                           lambda label, x, out, t, k, line: f"1/{len(line)}"))
-
-
-def _extreme_rule(pick: Callable, largest: bool) -> ArrayRule:
-    """max or min over an axis: the gradient goes to the element(s) that are the result, split at ties."""
-
-    def rule(j, n: RuleNames) -> str:
-        """``1 - sign(out - x)`` is 1 where x is the max (0 below it), as the scalar max's formula;
-        its sum over the axis counts the ties."""
-        out = n.spread(n.out)
-        hit = f"1 - sign({out} - {n.x})" if largest else f"1 - sign({n.x} - {out})"
-        count = n.spread(_axis_call("sum", n, hit))
-        return f"{n.spread(n.g)} * ({hit}) / {count}"
-
-    def mask(params, ans, x):
-        hit = (x == _spread(params, ans, x)) * 1.0
-        axis = _axis(params)
-        return hit / (np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit))
-
-    def ties(x, out, line):
-        return sum(1 for t in line if x[t] == out)
-
-    def partial(x, out, t, line):
-        return 1.0 / ties(x, out, line) if x[t] == out else 0.0
-
-    def formula(label, x, out, t, k, line):
-        n = ties(x, out, line)
-        return "0" if x[t] != out else ("1" if n == 1 else f"1/{n}")
-
-    def hits(params, ans, args):
-        """Which elements of x are the result (the max of their line)."""
-        return args[0] == _spread(params, ans, args[0])
-
-    def kinks(params, ans, args, moved):
-        """A moved element that is its line's max, tied with another."""
-        hit = hits(params, ans, args)
-        axis = _axis(params)
-        count = np.sum(hit, axis=axis, keepdims=True) if axis is not None else np.sum(hit)
-        return bool(np.any(moved[0] & hit & (count > 1)))
-
-    return ArrayRule(forward=lambda params, x: _scalar(pick(x, axis=_axis(params))),
-                     vjps=(lambda params, g, ans, x: _spread(params, g, x) * mask(params, ans, x),),
-                     jvp=_of_tangent(lambda params, t, ans, x: _sum_forward(params, t * mask(params, ans, x))),
-                     shape=_reduced_shape,
-                     rule=rule,
-                     elements=_reduce_elements(partial, formula),
-                     kinks=kinks,
-                     pieces=hits)
-
-
-AMAX = _extreme_rule(lambda x, axis: np.max(x, axis=axis), largest=True)
-AMIN = _extreme_rule(lambda x, axis: np.min(x, axis=axis), largest=False)
-
-
-def _logsumexp(params, x):
-    axis = _axis(params)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return _scalar(np.squeeze(out, axis=axis) if axis is not None else out.reshape(()))
-
-
-def _softmax(params, x):
-    axis = _axis(params)
-    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return z / np.sum(z, axis=axis, keepdims=True)
-
-
-LOGSUMEXP = ArrayRule(forward=_logsumexp,
-                      vjps=(lambda params, g, ans, x: _spread(params, g, x) * _softmax(params, x),),
-                      jvp=_of_tangent(lambda params, t, ans, x: _sum_forward(params, t * _softmax(params, x))),
-                      shape=_reduced_shape,
-                      rule=lambda j, n: f"{n.spread(n.g)} * {_axis_call('softmax', n)}",
-                      elements=_reduce_elements(lambda x, out, t, line: np.exp(x[t] - out),
-                                                lambda label, x, out, t, k, line:
-                                                f"exp({label(0, t)} - {label(-1, k)})"))
-
-
-def _axis_call(name: str, n: RuleNames, arg: str | None = None) -> str:
-    """``softmax(S)`` or ``softmax(S, 1)``: a function of the operand (or ``arg``), over the op's axis."""
-    arg = n.x if arg is None else arg
-    return f"{name}({arg})" if n.axis is None else f"{name}({arg}, {n.axis})"
-
-
-def _softmax_vjp(params, g, ans, x):
-    axis = _axis(params)
-    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
-
-
-def _softmax_elements(params, k, ans, args, label=None):
-    """``out[k] = exp(x[k]) / sum exp(x[t])`` over k's line: ∂out[k]/∂x[t] = out[k] * ([k = t] - out[t])."""
-    x = args[0]
-    axis = _axis(params)
-    if axis is None:
-        line = _along(params, (), x)
-    else:
-        axis %= x.ndim
-        line = _along((axis,), k[:axis] + k[axis + 1:], x)
-    s = float(ans[k])
-    out = []
-    for t in line:
-        st = float(ans[t])
-        if t == k:
-            out.append((0, t, s * (1.0 - st), label and f"{label(-1, k)}*(1 - {label(-1, k)})"))
-        else:
-            out.append((0, t, -s * st, label and f"-{label(-1, k)}*{label(-1, t)}"))
-    return out
-
-
-SOFTMAX = ArrayRule(forward=_softmax,
-                    vjps=(_softmax_vjp,),
-                    jvp=_of_tangent(_softmax_vjp),  # the Jacobian is symmetric: the VJP is the JVP
-                    shape=lambda params, s: (_reduced_shape(params, s), s)[1],  # the axis checked, the shape kept
-                    rule=lambda j, n: f"{n.out} * ({n.g} - {n.spread(_axis_call('sum', n, f'{n.g} * {n.out}'))})",
-                    elements=_softmax_elements)
 
 
 def _expand_dims_shape(params, s):
@@ -546,7 +342,7 @@ EXPAND_DIMS = ArrayRule(forward=_expand_dims,
                         elements=_expand_dims_elements)
 
 
-# ---------------------------------------------------------------- products, norm, transpose
+# ---------------------------------------------------------------- products, transpose
 
 
 def _vector_pair(name):
@@ -591,23 +387,6 @@ OUTER = ArrayRule(forward=lambda params, a, b: np.outer(a, b),
                   shape=_vector_pair("outer"),
                   rule=_fixed("{g} @ {b}", "transpose({g}) @ {a}"),
                   elements=_outer_elements)
-
-
-def _norm_shape(params, s):
-    if not s:
-        raise ShapeError("norm takes a vector or a matrix, not a scalar (use abs)")
-    if len(s) > 2:
-        raise ShapeError(f"norm takes a vector or a matrix, not {shape_text(s)}")
-    return ()
-
-
-NORM = ArrayRule(forward=lambda params, x: norm_of(x),
-                 vjps=(lambda params, g, ans, x: g * x / ans,),
-                 jvp=_of_tangent(lambda params, t, ans, x: float(np.sum(t * x)) / ans),
-                 shape=_norm_shape,
-                 rule=_fixed("{g} * {x} / {out}"),
-                 elements=_reduce_elements(lambda x, out, t, line: x[t] / out,
-                                           lambda label, x, out, t, k, line: f"{label(0, t)}/{label(-1, k)}"))
 
 
 def _transpose_shape(params, s):

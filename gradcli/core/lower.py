@@ -289,6 +289,8 @@ def _references(program: Program, order: list[Expr]) -> tuple[list[str], bool]:
             else:
                 resolve_subscript(program, e)
             reshaped = reshaped or e.args is not args
+    if reshaped:  # read again once the calls are resolved: a name in a fixed argument (norm(x, inf)) is no value
+        names = [e.text for e in walk(order[-1]) if e.kind == NAME and e.text not in FIXED_NAMES]
     return names, reshaped
 
 

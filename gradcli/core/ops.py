@@ -44,7 +44,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules, indexing_rules
+from gradcli.core import array_rules, indexing_rules, reduction_rules
 from gradcli.core.array_rules import ArrayRule, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
@@ -381,6 +381,7 @@ def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None
 
 
 _AXIS = (("axis", None),)
+_AXIS_KEEPDIMS = (("axis", None), ("keepdims", False))
 
 # Each entry declares its traits after its rules: keeps_nonfinite (an infinity or a nan always
 # survives it: the row sweeps test only where one could vanish) and slope_never_zero (not pow:
@@ -469,16 +470,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
                keeps_nonfinite=True, slope_never_zero=True),
     # Ops on arrays only.
     _array_op("matmul", 2, array_rules.MATMUL, "@", INFIX, 20),
-    _array_op("sum", 1, array_rules.SUM, keywords=_AXIS),
-    _array_op("mean", 1, array_rules.MEAN, keywords=_AXIS),
-    _array_op("amax", 1, array_rules.AMAX, "max", keywords=_AXIS),  # max(x): one array argument
-    _array_op("amin", 1, array_rules.AMIN, "min", keywords=_AXIS),
     _array_op("dot", 2, array_rules.DOT),
     _array_op("outer", 2, array_rules.OUTER),
-    _array_op("norm", 1, array_rules.NORM),
     _array_op("transpose", 1, array_rules.TRANSPOSE),
-    _array_op("logsumexp", 1, array_rules.LOGSUMEXP, keywords=_AXIS),
-    _array_op("softmax", 1, array_rules.SOFTMAX, keywords=_AXIS),
     _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
     _array_op("index", 1, indexing_rules.INDEX, "[]", INDEX),  # x[1, 0]
     _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
@@ -491,6 +485,24 @@ OPS: dict[str, Op] = {op.name: op for op in [
     # -- shapes
 
     # -- reductions
+    _array_op("sum", 1, reduction_rules.SUM, keywords=_AXIS_KEEPDIMS),
+    _array_op("mean", 1, reduction_rules.MEAN, keywords=_AXIS_KEEPDIMS),
+    _array_op("amax", 1, reduction_rules.AMAX, "max", keywords=_AXIS_KEEPDIMS, spellings=("amax",)),  # max(x)
+    _array_op("amin", 1, reduction_rules.AMIN, "min", keywords=_AXIS_KEEPDIMS, spellings=("amin",)),
+    _array_op("prod", 1, reduction_rules.PROD, keywords=_AXIS_KEEPDIMS),
+    _array_op("var", 1, reduction_rules.VAR, keywords=(("axis", None), ("ddof", 0), ("keepdims", False))),
+    _array_op("std", 1, reduction_rules.STD, keywords=(("axis", None), ("ddof", 0), ("keepdims", False))),
+    _array_op("norm", 1, reduction_rules.NORM, keywords=(("ord", None), ("axis", None), ("keepdims", False)),
+              spellings=("linalg.norm",)),
+    _array_op("logsumexp", 1, reduction_rules.LOGSUMEXP, keywords=_AXIS_KEEPDIMS),  # scipy.special's
+    _array_op("argmax", 1, reduction_rules.ARGMAX, keywords=_AXIS_KEEPDIMS),  # positions: no gradient
+    _array_op("argmin", 1, reduction_rules.ARGMIN, keywords=_AXIS_KEEPDIMS),
+    _array_op("cumsum", 1, reduction_rules.CUMSUM, keywords=_AXIS),
+    _array_op("cumprod", 1, reduction_rules.CUMPROD, keywords=_AXIS),
+    _array_op("diff", 1, reduction_rules.DIFF,
+              keywords=(("n", 1), ("axis", -1), ("prepend", None), ("append", None))),
+    _array_op("softmax", 1, reduction_rules.SOFTMAX, keywords=_AXIS),  # scipy.special's softmax(x, axis=None)
+    _array_op("log_softmax", 1, reduction_rules.LOG_SOFTMAX, keywords=_AXIS),
 
     # -- elementwise functions and masks
 
@@ -536,7 +548,7 @@ REWRITES = {  # functions gradcli does not have, and how to write them
 }
 # Real functions elsewhere: never "corrected" to a name one letter away (cot is not cos).
 _OTHER_FUNCTIONS = {"acot", "asec", "acsc", "sinc", "erf", "erfc", "gamma", "lgamma", "floor", "ceil",
-                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "prod", "heaviside",
+                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "heaviside",
                     "step", "clip", "clamp", "gelu", "selu", "elu", "swish", "silu", "sind",
                     "cosd", "tand"}
 
