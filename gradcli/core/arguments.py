@@ -84,7 +84,7 @@ def check_call(program: Program, e: Expr) -> None:
     if keywords and e.args[-1].kind != KEYWORD:
         raise program_error(program, e.args[-1], f"in {e.text}(...), a positional argument cannot follow "
                             f"{keywords[0].text}=", "arity")
-    if name in ("max", "min") and (len(positional) == 1 or keywords):
+    if e.text in ("max", "min") and (len(positional) == 1 or keywords):
         if len(positional) != 1:
             raise program_error(program, keywords[0], f"{e.text}(..., {keywords[0].text}=) reduces one array: write "
                                 f"{e.text}(x, axis=1); {e.text}(a, b) is elementwise and takes no axis", "arity")
