@@ -1,4 +1,4 @@
-"""The rules of numpy's elementwise functions and masks that need more than one line (issue 20).
+"""The rules of numpy's elementwise functions and masks that need more than one line.
 
 Each is written once for numbers (math) and, where arrays need other code (a branch
 becomes ``np.where``), once for numpy; tests/test_array_ops.py holds each pair equal

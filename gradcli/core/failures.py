@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from gradcli.core.tape import Tape
+from gradcli.core.tape import CONST, Tape
 from gradcli.support.errors import EvaluationError
 from gradcli.core.values import brief, first_not_finite, shape
 
@@ -144,8 +144,7 @@ def masked_branch(tape: Tape, vals: list, index: int, j: int | None, known: int)
             path.append(k)
             k = parent[k]
         failing = nodes[index]
-        operand = j if j is not None else next((k for k, a in enumerate(failing.args) if nodes[a].op is not None
-                                                 or nodes[a].kind != "const"), 0)
+        operand = j if j is not None else next((k for k, a in enumerate(failing.args) if nodes[a].kind != CONST), 0)
         path.append(failing.args[operand])
         route = " → ".join(nodes[k].name or nodes[k].label for k in reversed(path))
         what = ("its gradient still flows into the masked branch, as 0, and 0 times an infinite partial is nan"

@@ -21,7 +21,8 @@ imports numpy (``values.np`` is lazy).
 
 Partials are called as ``partial(*operand_values, out)`` where ``out`` is the
 node's own value (``exp``'s partial is its output).  Formulas are templates over
-the operand placeholders ``{x}`` (unary) or ``{a}``, ``{b}`` (binary) and
+the operand placeholders ``{x}`` (unary) or ``{a}``, ``{b}`` (binary; ``{c}`` the third of
+clip and where, which the compiled scalar plan runs as it runs a variadic op) and
 ``{out}`` for the node's output label; variadic ops (max, min) use ``{i}`` for the
 operand in question, ``{args}`` for all of them, and ``{sum}`` for the sum over
 the operands ``{j}`` of a second template.  Every formula is an expression of
@@ -29,8 +30,9 @@ gradcli's language, so a derived program parses and can be differentiated again.
 
 Conventions at points where a derivative does not exist (stated in the README):
 abs'(0) = 0, relu'(0) = 0, sign'(0) = 0, hypot's partials at (0, 0) are 0, atan2
-on its branch cut (y = 0, x < 0) takes the one-sided partials, and max/min split
-the gradient equally among tied arguments.
+on its branch cut (y = 0, x < 0) takes the one-sided partials, max/min split
+the gradient equally among tied arguments, and so does clip at a bound; the steps
+(floor, ceil, round, mod's jumps, comparisons) have partial 0 on each side.
 
 Partials are written so that they keep every digit where the output alone would
 lose them: ``sigmoid(x)*sigmoid(-x)`` (as ``z/(1 + z)^2``) rather than ``o*(1 - o)``, ``tanh``'s from
