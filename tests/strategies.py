@@ -157,7 +157,8 @@ def generate(rng: random.Random) -> Generated:
                     recent = named[-rng.randint(1, min(2, len(named)))]
                     picks.append(("named", recent if rng.random() < 0.6 else rng.choice(named)))
             terms = [t for _, t in picks]
-            if applicable(op, [t.value for t in terms]):
+            # stop_gradient cuts the gradient by definition: central differences check it on constants only
+            if applicable(op, [t.value for t in terms]) and not (op.cuts and any(k != "literal" for k, _ in picks)):
                 break
         else:
             continue

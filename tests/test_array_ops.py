@@ -130,8 +130,9 @@ def test_vjp_matches_central_differences_and_jvp(op, shapes, params):
             up, down = [np.array(x, dtype=float) for x in vals_in], [np.array(x, dtype=float) for x in vals_in]
             up[k][index] += h
             down[k][index] -= h
-            numeric = (loss_at(tape, loss, [u if np.ndim(u) else float(u) for u in up])
-                       - loss_at(tape, loss, [d if np.ndim(d) else float(d) for d in down])) / (2 * h)
+            numeric = 0.0 if op.cuts else (  # stop_gradient: the value passes, no gradient does
+                (loss_at(tape, loss, [u if np.ndim(u) else float(u) for u in up])
+                 - loss_at(tape, loss, [d if np.ndim(d) else float(d) for d in down])) / (2 * h))
             assert grad[index] == pytest.approx(numeric, rel=1e-5, abs=1e-6), (k, index)
             # forward mode: the tangent of the loss for a one-hot seed is the same element
             seed = np.zeros(np.shape(v))

@@ -107,8 +107,9 @@ def test_an_unassigned_constant_is_no_input():
     ("y = sinn(x)", "(known:", "did you mean"),  # sin or sign?
     ("y = exp1(x)", "(known:", "did you mean"),
     ("y = cot(x)", "write cot(x) as 1/tan(x)", "did you mean"),  # not cos
-    ("y = sinc(x)", "(known:", "did you mean"),
-    ("y = arctan(x)", "gradcli calls it atan", None),
+    ("y = erfc(x)", "(known:", "did you mean"),  # erf is one letter away, and another function
+    ("y = atn(x)", "gradcli calls it atan", None),
+    ("y = arsinh(x)", "gradcli calls it asinh", None),
     ("y = sgn(x)", "gradcli calls it sign", None),
     ("y = logistic(x)", "gradcli calls it sigmoid", None),
     ("y = sqtr(x)", "did you mean sqrt?", None),

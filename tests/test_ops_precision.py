@@ -20,7 +20,7 @@ import pytest
 from conftest import run
 from gradcli.core.ops import SCALAR_OPS
 
-MAGNITUDES = [0.0, 1e-300, 1e-8, 0.5, 0.9999999, 3.0, 20.0, 300.0, 700.0, 1e10, 1e300]
+MAGNITUDES = [0.0, 1e-300, 1e-8, 0.5, 0.9999999, 1.0000001, 1.5, 3.0, 20.0, 300.0, 700.0, 1e10, 1e300]
 GRID = sorted({s * m for m in MAGNITUDES for s in (1.0, -1.0)})
 RTOL, TINY = 1e-13, 1e-300
 
@@ -45,6 +45,28 @@ def _cbrt(x):
 
 def _step(x):
     return mp.mpf(1 if x > 0 else 0)
+
+
+def _sinc(x):
+    return mp.sinpi(x) / (mp.pi * x) if x else mp.mpf(1)
+
+
+def _sinc_slope(x):
+    """(cos(pi x) - sinc(x))/x, with as many more digits as cos(pi x) and sinc(x) agree on (x^2's)."""
+    if not x:
+        return mp.mpf(0)
+    with mp.workdps(mp.mp.dps + max(0, -2 * int(mp.log10(abs(x))))):
+        return (mp.cospi(x) - _sinc(x)) / x
+
+
+def _side(d):
+    """(1 + sign(d))/2: max's share at a tie, 1/2."""
+    return (1 + mp.sign(d)) / 2
+
+
+def _share(d):
+    """e^d/(1 + e^d): the weight of the operand ahead by d in log(e^a + e^b)."""
+    return 1 / (1 + mp.exp(-d))
 
 
 # op name -> (the op in mpmath, its partials in closed form), from calculus, not from ops.py.
@@ -81,6 +103,28 @@ REFERENCE = {
     "sign": (mp.sign, [lambda x: 0]),
     "max": (max, [lambda a, b: _step(a - b), lambda a, b: _step(b - a)]),
     "min": (min, [lambda a, b: _step(b - a), lambda a, b: _step(a - b)]),
+    "expm1": (mp.expm1, [mp.exp]),
+    "log1p": (mp.log1p, [lambda x: 1 / (1 + x)]),
+    "asinh": (mp.asinh, [lambda x: 1 / mp.sqrt(1 + x**2)]),
+    "acosh": (mp.acosh, [lambda x: 1 / mp.sqrt(x**2 - 1)]),
+    "atanh": (mp.atanh, [lambda x: 1 / (1 - x**2)]),
+    "sinc": (_sinc, [_sinc_slope]),
+    "square": (lambda x: x**2, [lambda x: 2 * x]),
+    "reciprocal": (lambda x: 1 / x, [lambda x: -1 / x**2]),
+    "logaddexp": (lambda a, b: mp.log(mp.exp(a) + mp.exp(b)), [lambda a, b: _share(a - b), lambda a, b: _share(b - a)]),
+    "logaddexp2": (lambda a, b: mp.log(mp.power(2, a) + mp.power(2, b), 2),
+                   [lambda a, b: _share((a - b) * mp.log(2)), lambda a, b: _share((b - a) * mp.log(2))]),
+    "floor": (mp.floor, [lambda x: 0]),
+    "ceil": (mp.ceil, [lambda x: 0]),
+    "round": (mp.nint, [lambda x: 0]),
+    "mod": (lambda a, b: a - b * mp.floor(a / b), [lambda a, b: 1, lambda a, b: -mp.floor(a / b)]),
+    "clip": (lambda x, lo, hi: min(max(x, lo), hi),
+             [lambda x, lo, hi: _side(x - lo) * _side(hi - max(x, lo)),
+              lambda x, lo, hi: _side(lo - x) * _side(hi - max(x, lo)),
+              lambda x, lo, hi: _side(max(x, lo) - hi)]),
+    "where": (lambda c, a, b: a if c else b, [lambda c, a, b: 0, lambda c, a, b: mp.mpf(c != 0),
+                                              lambda c, a, b: mp.mpf(c == 0)]),
+    "stop_gradient": (lambda x: x, [lambda x: 0]),  # its value is x; the gradient is cut by definition
     # comparisons: steps, flat away from a == b
     **{name: (compare, [lambda a, b: 0, lambda a, b: 0]) for name, compare in [
         ("less", lambda a, b: mp.mpf(a < b)), ("less_equal", lambda a, b: mp.mpf(a <= b)),
@@ -141,7 +185,10 @@ def test_partials_are_correctly_rounded_to_a_few_ulps(op):
 def test_references_are_the_derivatives(name):
     """The closed forms above against mpmath's numerical derivative of the op, at ordinary points."""
     forward, partials = REFERENCE[name]
-    for args in [(0.3, 1.7), (-1.3, 0.45), (2.5, -0.6)]:
+    if name == "stop_gradient":  # its partial is 0 by definition (the gradient is cut), not its slope
+        assert REFERENCE[name][1][0](mp.mpf(0.3)) == 0
+        return
+    for args in [(0.3, 1.7, 0.9), (-1.3, 0.45, 2.2), (2.45, -0.6, 1.1)]:
         args = args[: len(partials)]
         with mp.workdps(30):
             for j, partial in enumerate(partials):

@@ -250,11 +250,15 @@ def _check(problem: Problem, grad: Gradient, eps: float | None, rtol: float, ato
         tolerance = asked + floor
         if shapes is None:
             cone = [f and d for f, d in zip(feeds, tape.depends_on([tape.names[name]]))]
-            kink = _kink_reason(tape, cone, kinked, vals_up, vals_down)
+            kink = _kink_reason(tape, cone, kinked, vals_up, vals_down, grad.values)
             nudge = _nudge(problem, name, x, grad.value)
         else:
             kink, nudge = _element_kink_reason(tape, feeds, grad.values, vals_up, vals_down), None
         status = KINK if kink else _verdict(analytic, numeric, asked, tolerance)
+        if status == FAIL:
+            cut = _cut_reason(tape, feeds, tape.depends_on([tape.names[name]]), label)
+            if cut:
+                status, kink = KINK, cut
         result.inputs.append(InputCheck(label, x, analytic, numeric, (up - down) / 2, tolerance, floor,
                                         status, kink, nudge))
         if len(result.inputs) == 1 and announce is not None and shapes is not None:
@@ -349,9 +353,38 @@ def _element_kink_reason(tape: Tape, feeds: list[bool], vals, vals_up, vals_down
                                     != op.array.pieces(node.params, vals_down[i],
                                                        [vals_down[a] for a in node.args])))
         if at:
-            return f"{tape.definition(i)} sits at a kink"
+            return _kink_text(tape, i, "sits at a kink", vals)
         if jumps:
-            return f"{tape.definition(i)} has a kink within the step"
+            return _kink_text(tape, i, "has a kink within the step")
+    return None
+
+
+def _kink_text(tape: Tape, i: int, what: str, vals=None) -> str:
+    """Why the finite difference is not a derivative at node i: a kink, or the jump of a step.
+
+    A step (floor, ceil, round, sign, a comparison: every partial 0) is piecewise constant, so its
+    gradient is 0 wherever it is defined; the check says so, and where it jumps, instead of failing.
+    """
+    node = tape.nodes[i]
+    op = node.op
+    if not (op.scalar and not op.cuts and all(f == "0" for f in op.formulas)):
+        return f"{tape.definition(i)} {what}"
+    if vals is None:
+        at = "within the step"
+    elif any(shape(vals[a]) for a in node.args):
+        at = "at this element"
+    else:
+        at = "at " + op.render([short(vals[a]) for a in node.args], node.params)
+    return f"{tape.definition(i)} is piecewise constant, so its gradient is 0; it jumps {at}"
+
+
+def _cut_reason(tape: Tape, feeds: list[bool], depends: list[bool], label: str) -> str | None:
+    """A stop_gradient between the input and the output: the step moves the value through it, and the
+    gradient, by definition, does not follow."""
+    for node in tape.nodes:
+        if feeds[node.index] and depends[node.index] and node.kind == OPERATION and node.op.cuts:
+            return (f"{tape.definition(node.index)} cuts the gradient: the finite difference sees {label} "
+                    "move through it, the gradient by definition does not")
     return None
 
 
@@ -396,15 +429,15 @@ def _at_kink(tape: Tape, index: int, vals: list[float]) -> bool:
     return bool(node.op.kinks(*[vals[a] for a in node.args]))
 
 
-def _kink_reason(tape: Tape, cone: list[bool], kinked: list[bool], vals_up, vals_down) -> str | None:
+def _kink_reason(tape: Tape, cone: list[bool], kinked: list[bool], vals_up, vals_down, vals) -> str | None:
     for node in tape.nodes:
         i = node.index
         if not cone[i] or node.kind != OPERATION or node.op.kinks is None:
             continue
         if kinked[i]:
-            return f"{tape.definition(i)} sits at a kink"
+            return _kink_text(tape, i, "sits at a kink", vals)
         if _jumps(node, vals_up, vals_down):
-            return f"{tape.definition(i)} has a kink within the step"
+            return _kink_text(tape, i, "has a kink within the step")
     return None
 
 

@@ -165,6 +165,8 @@ class ElementGraph(PathGraph):
         text = f"{node.label} = {self.tape.definition(i)}"
         if node.args.count(src) > 1:
             text += f", operand {edge.operand + 1}"
+        if node.op.cuts:
+            text += ": cut, no gradient flows back through stop_gradient"
         return text
 
     def formula(self, e: int) -> str:

@@ -198,6 +198,8 @@ class PathGraph:
         text = f"{node.label} = {self.tape.definition(edge.dst)}"
         if node.args.count(edge.src) > 1:
             text += f", operand {edge.operand + 1}"
+        if node.op.cuts:
+            text += ": cut, no gradient flows back through stop_gradient"
         return text
 
     def all_paths(self, start: int):

@@ -88,11 +88,20 @@ def check_call(program: Program, e: Expr) -> None:
     if keywords and e.args[-1].kind != KEYWORD:
         raise program_error(program, e.args[-1], f"in {e.text}(...), a positional argument cannot follow "
                             f"{keywords[0].text}=", "arity")
-    if name in ("max", "min") and (len(positional) == 1 or keywords):
+    if e.text in ("max", "min") and (len(positional) == 1 or keywords):
         if len(positional) != 1:
             raise program_error(program, keywords[0], f"{e.text}(..., {keywords[0].text}=) reduces one array: write "
                                 f"{e.text}(x, axis=1); {e.text}(a, b) is elementwise and takes no axis", "arity")
         name = "a" + name  # max(x): the largest element, not the elementwise max
+    if name == "clip" and len(positional) == 3 and not keywords:  # clip(x, None, hi) is min(x, hi), as numpy's
+        x, low, high = positional
+        unbounded = [b.kind == NAME and b.text == "None" for b in (low, high)]
+        if all(unbounded):
+            raise program_error(program, e, "clip needs a_min or a_max (one of them may be None)", "arity")
+        if any(unbounded):
+            name = "min" if unbounded[0] else "max"
+            positional = [x, high if unbounded[0] else low]
+            e.text, e.args = name, tuple(positional)
     op = OPS[name]
     if not op.keywords:
         if keywords:

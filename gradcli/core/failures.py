@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from gradcli.core.indexing_rules import BadIndex
-from gradcli.core.tape import Tape
+from gradcli.core.tape import CONST, Tape
 from gradcli.support.errors import EvaluationError
 from gradcli.core.values import brief, first_not_finite, shape
 
@@ -35,7 +35,8 @@ def value_error(tape: Tape, vals: list[float], index: int, exc: Exception | None
         problem = "overflows"
     else:
         problem = "is undefined"
-    return EvaluationError(f"{text} {problem} (in {tape.definition(index)}, computing {where})",
+    return EvaluationError(f"{text} {problem} (in {tape.definition(index)}, computing {where})"
+                           + masked_branch(tape, vals, index, None, index),
                            node.line, node.column, tape.source_line(node.line), kind="domain")
 
 
@@ -62,7 +63,8 @@ def element_error(tape: Tape, vals: list, i: int) -> EvaluationError:
     bad = float(vals[i][where])
     problem = _scalar_problem(node.op, operands) or ("is not a number (nan)" if bad != bad else "overflows")
     return EvaluationError(f"{tape.definition(i)} {problem} at element [{','.join(str(k) for k in where)}] "
-                           f"({', '.join(labels)}; computing {node.name or node.label})",
+                           f"({', '.join(labels)}; computing {node.name or node.label})"
+                           + masked_branch(tape, vals, i, None, i),
                            node.line, node.column, tape.source_line(node.line), kind="domain")
 
 
@@ -111,8 +113,76 @@ def partial_error(tape: Tape, vals: list[float], index: int, j: int) -> Evaluati
                                    [shape(vals[a]) for a in node.args]))
     return EvaluationError(
         f"the derivative of {operands_text(tape, vals, index)} with respect to {operand} "
-        f"({formula}) is infinite or undefined",
+        f"({formula}) is infinite or undefined" + masked_branch(tape, vals, index, j, len(tape.nodes)),
         node.line, node.column, tape.source_line(node.line), kind="derivative")
+
+
+def masked_branch(tape: Tape, vals: list, index: int, j: int | None, known: int) -> str:
+    """What to add when the failing node ``index`` feeds a branch that a ``where`` masks out here
+    (the "NaN through where" question): where computes both branches, and its gradient reaches
+    the masked one as 0, so 0 times the branch's infinite partial is nan.  The text names the
+    path from the failing operand to the where, and the usual rewrite: a second where inside the
+    branch, so that it stays defined where it is masked (``sqrt(where(x>0, x, 1))``).
+
+    ``j``: the operand whose partial failed (None: the value failed); ``known``: the values below
+    this index are computed (a forward pass stops at the failure).  "" when no where masks it.
+    """
+    nodes = tape.nodes
+    parent = {index: None}
+    for node in nodes[index + 1:]:
+        hit = next((a for a in node.args if a in parent), None)
+        if hit is None:
+            continue
+        parent[node.index] = hit
+        if node.op is None or node.op.name != "where" or hit == node.args[0]:
+            continue
+        cond = node.args[0]
+        if cond >= known and nodes[cond].op is not None:
+            continue  # its condition is not computed yet
+        side = 1 if hit == node.args[1] else 2
+        masked = (vals[cond] == 0) if side == 1 else (vals[cond] != 0)
+        if not bool(getattr(masked, "any", lambda: masked)()):
+            continue
+        path, k = [], node.index
+        while k is not None:
+            path.append(k)
+            k = parent[k]
+        failing = nodes[index]
+        operand = j if j is not None else next((k for k, a in enumerate(failing.args) if nodes[a].kind != CONST), 0)
+        path.append(failing.args[operand])
+        route = " → ".join(nodes[k].name or nodes[k].label for k in reversed(path))
+        what = ("its gradient still flows into the masked branch, as 0, and 0 times an infinite partial is nan"
+                if j is not None else "both branches are computed, and the masked one's nan would reach the "
+                "gradient as 0 times nan")
+        return (f"; {node.name or node.label} = {tape.definition(node.index)} masks this branch out here, but {what} (path {route}); "
+                f"keep the branch defined where it is masked: write {_rewrite(tape, vals, index, operand, cond, side)}")
+    return ""
+
+
+def _rewrite(tape: Tape, vals: list, index: int, j: int, cond: int, side: int) -> str:
+    """The failing node with its operand j guarded by a second where on the same condition."""
+    node = tape.nodes[index]
+    c = tape.nodes[cond]
+    cond_text = c.name or c.label if (c.name or c.op is None) else tape.definition(cond)
+    labels = [tape.nodes[a].label for a in node.args]
+    safe = _safe_value(node.op, j, [vals[a] for a in node.args])
+    guarded = (labels[j], safe) if side == 1 else (safe, labels[j])
+    labels[j] = f"where({cond_text}, {guarded[0]}, {guarded[1]})"
+    return node.op.render(labels, node.params)
+
+
+def _safe_value(op, j: int, operands: list) -> str:
+    """A value for operand j at which the op and its partial are finite (1 for sqrt, log and 1/x)."""
+    if op.scalar and all(isinstance(v, float) for k, v in enumerate(operands) if k != j):
+        for candidate in (1.0, 2.0, 0.5):
+            args = [candidate if k == j else v for k, v in enumerate(operands)]
+            try:
+                out = op.forward(*args)
+                if math.isfinite(out) and math.isfinite(op.partial(j, args, out)):
+                    return f"{candidate:g}"
+            except (ArithmeticError, ValueError):
+                continue
+    return "1"
 
 
 def tangent_overflow(tape: Tape, vals: list[float], seed: int, index: int) -> EvaluationError:

@@ -21,7 +21,8 @@ imports numpy (``values.np`` is lazy).
 
 Partials are called as ``partial(*operand_values, out)`` where ``out`` is the
 node's own value (``exp``'s partial is its output).  Formulas are templates over
-the operand placeholders ``{x}`` (unary) or ``{a}``, ``{b}`` (binary) and
+the operand placeholders ``{x}`` (unary) or ``{a}``, ``{b}`` (binary; ``{c}`` the third of
+clip and where, which the compiled scalar plan runs as it runs a variadic op) and
 ``{out}`` for the node's output label; variadic ops (max, min) use ``{i}`` for the
 operand in question, ``{args}`` for all of them, and ``{sum}`` for the sum over
 the operands ``{j}`` of a second template.  Every formula is an expression of
@@ -29,8 +30,9 @@ gradcli's language, so a derived program parses and can be differentiated again.
 
 Conventions at points where a derivative does not exist (stated in the README):
 abs'(0) = 0, relu'(0) = 0, sign'(0) = 0, hypot's partials at (0, 0) are 0, atan2
-on its branch cut (y = 0, x < 0) takes the one-sided partials, and max/min split
-the gradient equally among tied arguments.
+on its branch cut (y = 0, x < 0) takes the one-sided partials, max/min split
+the gradient equally among tied arguments, and so does clip at a bound; the steps
+(floor, ceil, round, mod's jumps, comparisons) have partial 0 on each side.
 
 Partials are written so that they keep every digit where the output alone would
 lose them: ``sigmoid(x)*sigmoid(-x)`` (as ``z/(1 + z)^2``) rather than ``o*(1 - o)``, ``tanh``'s from
@@ -44,7 +46,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules, indexing_rules, reduction_rules
+from gradcli.core import array_rules, indexing_rules, reduction_rules, elementwise_rules as ew
 from gradcli.core.array_rules import ArrayRule, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
@@ -89,6 +91,9 @@ class Op:
     keywords: tuple = ()
     # Other names the language takes for it: numpy's (``maximum``), numpy's submodules' (``linalg.inv``).
     spellings: tuple = ()
+    # True for stop_gradient: the value passes, the gradient does not.  Its partial is 0 by
+    # definition, not a derivative; the views say no gradient flows there, and check does not fail on it.
+    cuts: bool = False
 
     @property
     def scalar(self) -> bool:
@@ -110,7 +115,7 @@ class Op:
             terms = " + ".join(f"({self.formulas[1].format(j=label, out=out_label)})" for label in labels) \
                 if len(self.formulas) > 1 else ""
             return self.formulas[0].format(i=labels[j], args=", ".join(labels), out=out_label, sum=terms)
-        names = {"x": labels[0]} if self.arity == 1 else {"a": labels[0], "b": labels[1]}
+        names = {"x": labels[0]} if self.arity == 1 else dict(zip("abc", labels))
         return self.formulas[j].format(out=out_label, **names)
 
     def defined_partial(self, j: int, vals, out: float) -> float | None:
@@ -419,14 +424,16 @@ OPS: dict[str, Op] = {op.name: op for op in [
            keeps_nonfinite=True),
     _unary("tan", math.tan, lambda x, o: 1.0 + o * o, "1 + tan({x})^2",
            domain=lambda x: abs(x) < 1.4, keeps_nonfinite=True, slope_never_zero=True),
-    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", numpy="arcsin",
+    _unary("asin", math.asin, _asin_partial, "1/sqrt(1 - {x}^2)", numpy="arcsin", spellings=("arcsin",),
            domain=_unit_open, keeps_nonfinite=True, slope_never_zero=True),
     _unary("acos", math.acos, lambda x, o, m=math: -_asin_partial(x, o, m), "-1/sqrt(1 - {x}^2)", numpy="arccos",
+           spellings=("arccos",),
            domain=_unit_open, keeps_nonfinite=True, slope_never_zero=True),
     _unary("atan", math.atan, _atan_partial, "1/(1 + {x}^2)", numpy="arctan", numpy_partials=(_np_atan_partial,),
+           spellings=("arctan",),
            slope_never_zero=True),
     _scalar_op("atan2", 2, math.atan2, (_atan2_partial(0), _atan2_partial(1)),
-               ("{b}/({a}^2 + {b}^2)", "-{a}/({a}^2 + {b}^2)"), numpy="arctan2",
+               ("{b}/({a}^2 + {b}^2)", "-{a}/({a}^2 + {b}^2)"), numpy="arctan2", spellings=("arctan2",),
                domain=lambda y, x: x > 0.1 or abs(y) > 0.1, kinks=lambda y, x: y == 0 and x < 0,
                slope_never_zero=True),
     _scalar_op("hypot", 2, math.hypot, (_hypot_partial(0), _hypot_partial(1)),
@@ -452,10 +459,10 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _unary("sign", lambda x: (x > 0) - (x < 0) + 0.0, lambda x, o: 0.0, "0",
            kinks=lambda x: x == 0),
     _scalar_op("max", None, lambda *v: max(v), (_extreme_partial,),
-               ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), numpy="maximum",
+               ("(1 - sign({out} - {i}))/({sum})", "1 - sign({out} - {j})"), numpy="maximum", spellings=("maximum",),
                numpy_partials=(_np_extreme_partial,), kinks=lambda *v: sum(1 for x in v if x == max(v)) > 1),
     _scalar_op("min", None, lambda *v: min(v), (_extreme_partial,),
-               ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), numpy="minimum",
+               ("(1 - sign({i} - {out}))/({sum})", "1 - sign({j} - {out})"), numpy="minimum", spellings=("minimum",),
                numpy_partials=(_np_extreme_partial,), kinks=lambda *v: sum(1 for x in v if x == min(v)) > 1),
     # Comparisons make masks of 0 and 1 (``where``'s condition): a step, flat but where the sides meet.
     *(_scalar_op(name, 2, compare, (_flat, _flat), ("0", "0"), symbol, INFIX, 5, numpy=_mask(name),
@@ -505,6 +512,43 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("log_softmax", 1, reduction_rules.LOG_SOFTMAX, keywords=_AXIS),
 
     # -- elementwise functions and masks
+    _unary("expm1", math.expm1, lambda x, o, m=math: m.exp(x), "exp({x})",
+           never_zero=True, slope_never_zero=True),
+    _unary("log1p", math.log1p, lambda x, o: 1.0 / (1.0 + x), "1/(1 + {x})",
+           domain=lambda x: x > -0.9, never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("asinh", math.asinh, ew.asinh_partial, "1/sqrt(1 + {x}^2)", numpy="arcsinh",
+           numpy_partials=(ew.np_asinh_partial,), spellings=("arcsinh",),
+           never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("acosh", math.acosh, ew.acosh_partial, "1/sqrt({x}^2 - 1)", numpy="arccosh", spellings=("arccosh",),
+           domain=lambda x: x > 1.1, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("atanh", math.atanh, ew.atanh_partial, "1/(1 - {x}^2)", numpy="arctanh", spellings=("arctanh",),
+           domain=lambda x: abs(x) < 0.9, never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("sinc", ew.sinc, ew.sinc_partial, "where({x} != 0, (cos(pi*{x}) - sinc({x}))/where({x} != 0, {x}, 1), 0)", numpy=ew.np_sinc,
+           numpy_partials=(ew.np_sinc_partial,), keeps_nonfinite=True),
+    _unary("square", lambda x: x * x, lambda x, o: 2.0 * x, "2*{x}",
+           never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
+    _unary("reciprocal", lambda x: 1.0 / x, lambda x, o: -(o / x), "-1/{x}^2", numpy=lambda x: 1.0 / x,
+           domain=lambda x: abs(x) > 0.1, never_zero=True, slope_never_zero=True),
+    _scalar_op("logaddexp", 2, ew.logaddexp, (ew.logaddexp_partial(0), ew.logaddexp_partial(1)),
+               ("sigmoid({a} - {b})", "sigmoid({b} - {a})"),
+               numpy_partials=(ew.np_share_partial(0, False), ew.np_share_partial(1, False)), slope_never_zero=True),
+    _scalar_op("logaddexp2", 2, ew.logaddexp2, (ew.logaddexp2_partial(0), ew.logaddexp2_partial(1)),
+               ("sigmoid(({a} - {b})*log(2))", "sigmoid(({b} - {a})*log(2))"),
+               numpy_partials=(ew.np_share_partial(0, True), ew.np_share_partial(1, True)), slope_never_zero=True),
+    _unary("floor", ew.floor, ew.flat, "0", kinks=ew.at_whole, keeps_nonfinite=True),
+    _unary("ceil", ew.ceil, ew.flat, "0", kinks=ew.at_whole, keeps_nonfinite=True),
+    _unary("round", ew.rint, ew.flat, "0", kinks=ew.at_half, keeps_nonfinite=True),
+    _scalar_op("mod", 2, ew.mod, (one, ew.mod_db), ("1", "-floor({a}/{b})"), numpy_partials=(one, ew.np_mod_db),
+               domain=lambda a, b: abs(b) > 0.1, kinks=ew.mod_jumps),
+    _scalar_op("clip", 3, ew.clip, tuple(ew.clip_partial(j) for j in range(3)),
+               ("(1 + sign({a} - {b}))*(1 + sign({c} - max({a}, {b})))/4",
+                "(1 + sign({b} - {a}))*(1 + sign({c} - max({a}, {b})))/4", "(1 + sign(max({a}, {b}) - {c}))/2"),
+               numpy=ew.np_clip, numpy_partials=tuple(ew.np_clip_partial(j) for j in range(3)), kinks=ew.clip_kinks),
+    # where(cond, a, b): cond is a mask (a comparison's 0 or 1) and carries no gradient.
+    _scalar_op("where", 3, ew.where, (ew.flat, ew.where_a, ew.where_b), ("0", "{a} != 0", "{a} == 0"),
+               numpy=ew.np_where, numpy_partials=(ew.flat, ew.np_where_a, ew.np_where_b)),
+    # stop_gradient(x) is x, and no gradient flows back through it (JAX's name).
+    _unary("stop_gradient", _itself, ew.flat, "0", numpy=_itself, keeps_nonfinite=True, cuts=True),
 
     # -- linear algebra
 
@@ -530,27 +574,21 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 # writes another way.  An unknown function gets only a hint that means the same thing:
 # a near miss like log10 -> log (natural) or sign -> sin would give a wrong answer.
 SYNONYMS = {  # None: the name means different things to different people (lg: log10 or log2?)
-    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "atn": "atan",
+    "atn": "atan", "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh",
     "logistic": "sigmoid", "expit": "sigmoid", "fabs": "abs", "absolute": "abs", "power": "pow",
     "sgn": "sign", "signum": "sign", "log_10": "log10", "log_2": "log2", "tg": "tan",
-    "fmax": "max", "fmin": "min", "maximum": "max", "minimum": "min", "sqroot": "sqrt",
+    "fmax": "max", "fmin": "min", "sqroot": "sqrt",
     "cuberoot": "cbrt", "sine": "sin", "cosine": "cos", "tangent": "tan", "lg": None,
 }
 REWRITES = {  # functions gradcli does not have, and how to write them
     "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)", "coth": "1/tanh(x)",
-    "sech": "1/cosh(x)", "csch": "1/sinh(x)", "sqr": "x^2", "square": "x^2", "cube": "x^3",
-    "log1p": "log(1 + x)", "expm1": "exp(x) - 1", "exp10": "10^x", "logit": "log(x/(1 - x))",
-    "asinh": "log(x + sqrt(x^2 + 1))", "acosh": "log(x + sqrt(x^2 - 1))",
-    "atanh": "log((1 + x)/(1 - x))/2", "arsinh": "log(x + sqrt(x^2 + 1))",
-    "arcosh": "log(x + sqrt(x^2 - 1))", "artanh": "log((1 + x)/(1 - x))/2",
-    "arcsinh": "log(x + sqrt(x^2 + 1))", "arccosh": "log(x + sqrt(x^2 - 1))",
-    "arctanh": "log((1 + x)/(1 - x))/2",
+    "sech": "1/cosh(x)", "csch": "1/sinh(x)", "sqr": "x^2", "cube": "x^3",
+    "exp10": "10^x", "logit": "log(x/(1 - x))",
 }
 # Real functions elsewhere: never "corrected" to a name one letter away (cot is not cos).
-_OTHER_FUNCTIONS = {"acot", "asec", "acsc", "sinc", "erf", "erfc", "gamma", "lgamma", "floor", "ceil",
-                    "round", "trunc", "mod", "fmod", "frac", "ln1p", "heaviside",
-                    "step", "clip", "clamp", "gelu", "selu", "elu", "swish", "silu", "sind",
-                    "cosd", "tand"}
+_OTHER_FUNCTIONS = {"acot", "asec", "acsc", "erf", "erfc", "gamma", "lgamma", "trunc", "fmod", "frac",
+                    "ln1p", "heaviside", "step", "clamp", "gelu", "selu", "elu", "swish", "silu",
+                    "sind", "cosd", "tand"}
 
 
 def function_hint(name: str) -> str:

@@ -263,6 +263,8 @@ def _template(op: Op, j: int, n: int) -> list:
         for e in walk(expr):
             if e.kind == NUM:
                 steps.append(("const", e.value, 0))
+            elif e.kind == NAME and e.text in CONSTANTS:  # pi in sinc's slope
+                steps.append(("const", CONSTANTS[e.text], 0))
             elif e.kind == NAME:
                 steps.append(("arg", -1 if e.text == "_out" else int(e.text[1:]), 0))
             else:

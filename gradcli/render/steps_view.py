@@ -88,6 +88,7 @@ def _signed(x: float, position: int) -> str:
 def steps_rich(result: StepsResult):
     from rich.console import Group
 
+    from gradcli.core.ops import OPS
     from gradcli.render.cells import Cell
 
     out, d = result.output, result.adjoint
@@ -125,6 +126,9 @@ def steps_rich(result: StepsResult):
                 local = f"{partial_name} = {operand.formula}" + ("" if operand.formula == value else f" = {value}")
                 down = (f"{short(step.upstream)} × {_signed(operand.local, 1)} "
                         f"= {short(operand.contribution)} → {operand.node}")
+            if OPS[step.op].cuts:  # stop_gradient: the edge is cut, whatever its partial's value
+                local += "\n(cut: no gradient flows back through stop_gradient)"
+                down = f"0 (cut) → {operand.node}"
             table.add_row(head if k == 0 else "", upstream if k == 0 else "", local, down)
         table.add_section()
     if not result.steps:
