@@ -90,6 +90,8 @@ def check_call(program: Program, e: Expr) -> None:
                                 f"{e.text}(x, axis=1); {e.text}(a, b) is elementwise and takes no axis", "arity")
         name = "a" + name  # max(x): the largest element, not the elementwise max
     op = OPS[name]
+    # numpy's einsum takes its subscripts first: einsum('ij,jk', A, B)
+    leading = [positional.pop(0)] if op.keywords[:1] == (("subscripts", REQUIRED),) and positional else []
     if not op.keywords:
         if keywords:
             what = "no axis" if keywords[0].text == "axis" else f"no argument '{keywords[0].text}'"
@@ -102,7 +104,7 @@ def check_call(program: Program, e: Expr) -> None:
     params = dict(op.keywords)
     given: dict[str, Expr] = {}
     names = [k for k, _ in op.keywords]
-    extra = positional[operands:]
+    extra = leading + positional[operands:]
     if len(extra) > len(names):
         raise program_error(program, e, f"{e.text} takes {_signature(e.text, op)}, "
                             f"got {len(positional)} positional arguments", "arity")

@@ -44,7 +44,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules
+from gradcli.core import array_rules, linalg_rules
 from gradcli.core.array_rules import ArrayRule, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
@@ -467,13 +467,13 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _scalar_op("copy", 1, _itself, (one,), ("1",), "", ALIAS, numpy=_itself,
                keeps_nonfinite=True, slope_never_zero=True),
     # Ops on arrays only.
-    _array_op("matmul", 2, array_rules.MATMUL, "@", INFIX, 20),
+    _array_op("matmul", 2, linalg_rules.MATMUL, "@", INFIX, 20, spellings=("matmul", "linalg.matmul")),
     _array_op("sum", 1, array_rules.SUM, keywords=_AXIS),
     _array_op("mean", 1, array_rules.MEAN, keywords=_AXIS),
     _array_op("amax", 1, array_rules.AMAX, "max", keywords=_AXIS),  # max(x): one array argument
     _array_op("amin", 1, array_rules.AMIN, "min", keywords=_AXIS),
-    _array_op("dot", 2, array_rules.DOT),
-    _array_op("outer", 2, array_rules.OUTER),
+    _array_op("dot", 2, linalg_rules.DOT),
+    _array_op("outer", 2, array_rules.OUTER, spellings=("linalg.outer",)),
     _array_op("norm", 1, array_rules.NORM),
     _array_op("transpose", 1, array_rules.TRANSPOSE),
     _array_op("logsumexp", 1, array_rules.LOGSUMEXP, keywords=_AXIS),
@@ -490,6 +490,15 @@ OPS: dict[str, Op] = {op.name: op for op in [
     # -- elementwise functions and masks
 
     # -- linear algebra
+    _array_op("inner", 2, linalg_rules.INNER),
+    _array_op("tensordot", 2, linalg_rules.TENSORDOT, keywords=(("axes", 2),), spellings=("linalg.tensordot",)),
+    _array_op("einsum", None, linalg_rules.EINSUM, keywords=(("subscripts", REQUIRED),)),  # einsum('ij,jk', A, B)
+    _array_op("kron", 2, linalg_rules.KRON),
+    _array_op("inv", 1, linalg_rules.INV, spellings=("linalg.inv",)),
+    _array_op("pinv", 1, linalg_rules.PINV, spellings=("linalg.pinv",)),
+    _array_op("solve", 2, linalg_rules.SOLVE, spellings=("linalg.solve",)),
+    _array_op("det", 1, linalg_rules.DET, spellings=("linalg.det",)),
+    _array_op("cholesky", 1, linalg_rules.CHOLESKY, spellings=("linalg.cholesky",)),
 
     # -- layers
 
