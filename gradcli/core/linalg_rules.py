@@ -169,9 +169,11 @@ def spec_vjp(spec: Spec, j: int, g, args: list):
     for axis, c in enumerate(unique):
         if c not in kept:
             part = np.expand_dims(part, axis)
-    part = np.broadcast_to(part, tuple(size[c] for c in unique))
+    shape = tuple(size[c] for c in unique)
+    if np.shape(part) != shape:
+        part = np.array(np.broadcast_to(part, shape), dtype=float)
     if len(unique) == len(subs):
-        return np.array(part, dtype=float)
+        return part
     out = np.zeros(own)
     np.einsum(f"{subs}->{unique}", out)[...] = part  # numpy's einsum gives the diagonal as a view
     return out
