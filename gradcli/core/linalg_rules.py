@@ -402,12 +402,12 @@ def _tensordot_axes(params, sa, sb) -> tuple[list[int], list[int]]:
     if isinstance(axes, int) and not isinstance(axes, bool):
         if not 0 <= axes <= min(len(sa), len(sb)):
             raise ShapeError(f"tensordot of {pair}: axes={axes} is more axes than an operand has")
-        return list(range(len(sa) - axes, len(sa))), list(range(axes))
+        axes = (tuple(range(len(sa) - axes, len(sa))), tuple(range(axes)))
     if not (isinstance(axes, tuple) and len(axes) == 2):
         raise ShapeError(f"tensordot's axes are a whole number or a pair like ((1, 0), (0, 1)), not {axes!r}")
     left, right = ([x] if isinstance(x, int) else list(x) for x in axes)
     if len(left) != len(right):
-        raise ShapeError(f"tensordot of {pair}: {len(left)} axes of a against {len(right)} of b")
+        raise ShapeError(f"tensordot of {pair}: {len(left)} of a's axes against {len(right)} of b's")
     for axs, s, which in ((left, sa, "a"), (right, sb, "b")):
         for x in axs:
             if not isinstance(x, int) or isinstance(x, bool) or not -len(s) <= x < len(s):

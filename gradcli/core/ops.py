@@ -135,6 +135,8 @@ class Op:
         if self.keywords:  # the arguments fixed in the text that differ from their defaults, by name
             labels = [*labels, *(f"{name}={static_text(value)}" for (name, default), value
                                  in zip(self.keywords, params) if value != default or value is REQUIRED)]
+        if self.keywords[:1] == (("subscripts", REQUIRED),):  # numpy's einsum: its subscripts come first
+            labels = [static_text(params[0]), *labels[:-1]]
         if self.style in (INFIX, PREFIX):
             labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:
