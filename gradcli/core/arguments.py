@@ -17,6 +17,7 @@ array of integers (``S[arange(N), y]``) and becomes an operand, marked
 
 from __future__ import annotations
 
+from gradcli.core.linalg_rules import RESULTS, UNPICKED
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
 from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE, Expr,
                                   Program, source_line, walk)
@@ -97,6 +98,8 @@ def check_call(program: Program, e: Expr) -> None:
             what = "no axis" if keywords[0].text == "axis" else f"no argument '{keywords[0].text}'"
             raise program_error(program, keywords[0], f"{e.text} takes {what}", "arity")
         _check_count(program, e, op, len(positional))
+        if name in RESULTS:  # eigh(A): the subscript that follows picks one of its arrays
+            e.kind, e.text, e.params = OP, name, (UNPICKED,)
         return
     operands = len(positional) if op.arity is None else min(op.arity, len(positional))
     if op.arity is not None and operands < op.arity:
@@ -128,7 +131,7 @@ def check_call(program: Program, e: Expr) -> None:
     missing = [key for key in names if params[key] is REQUIRED]
     if missing:
         raise program_error(program, e, f"{e.text} needs {missing[0]}=: {_signature(e.text, op)}", "arity")
-    e.params = tuple(params[key] for key in names)
+    e.params = tuple(params[key] for key in names) + ((UNPICKED,) if name in RESULTS else ())
     e.kind, e.text, e.args = OP, name, tuple(positional[:operands])
 
 
@@ -181,6 +184,9 @@ def _signature(name: str, op) -> str:
 def resolve_subscript(program: Program, e: Expr) -> None:
     """``x[1, :, None, y]`` as an ``index`` OP: fixed subscripts in params, arrays of integers as operands."""
     base, *subscripts = e.args
+    if base.kind == OP and base.params and base.params[-1] is UNPICKED:
+        _pick(program, e, base, subscripts)
+        return
     params, operands = [], [base]
     for s in subscripts:
         if s.kind == SLICE:
@@ -211,6 +217,22 @@ def resolve_subscript(program: Program, e: Expr) -> None:
                                 f"or an array of integers; not {static_text(value)}", "index")
         params.append(value)
     e.kind, e.text, e.args, e.params = OP, "index", tuple(operands), tuple(params)
+
+
+def _pick(program: Program, e: Expr, base: Expr, subscripts: list) -> None:
+    """``eigh(A)[0]``: the index of the array picked becomes the call's last param, and the subscript
+    becomes the call.  An index into the array picked is a second subscript: ``svd(A)[1][0]``."""
+    count = RESULTS[base.text]
+    try:
+        k = static_value(subscripts[0]) if len(subscripts) == 1 and subscripts[0].kind != SLICE else None
+    except NotFixed:
+        k = None
+    if not isinstance(k, int) or isinstance(k, bool) or not -count <= k < count:
+        raise program_error(program, subscripts[0], f"{base.text}(...) returns {count} arrays: pick one by a "
+                            f"whole number from 0 to {count - 1}, as {base.text}(...)[0] (then index it: "
+                            f"{base.text}(...)[0][1])", "index")
+    e.kind, e.text, e.args, e.params = OP, base.text, base.args, base.params[:-1] + (k % count,)
+    e.line, e.column = base.line, base.column
 
 
 def _flattened(value: tuple) -> list:

@@ -16,9 +16,9 @@ the whole inverse, and the element-level views say that the op is explained at t
 ``eigh`` and ``cholesky`` read the symmetric part of their operand, ``(A + A^T)/2``, as JAX does (numpy
 reads one triangle): for a symmetric A the result is numpy's, and the gradient is symmetric.  Where
 eigenvalues (singular values) tie, the eigenvectors (singular vectors) are not unique and have no
-derivative; the rules then leave out the terms of the tied pairs (their 1/(w_j - w_i) is taken as 0),
-which is the derivative of every function that does not depend on the choice of basis in the tied
-space, and ``check`` reports the tie as a kink.  A singular value of 0 is left out the same way.
+derivative: the gradient through them is infinite there (1/(w_j - w_i)), and the sweep stops at the op
+as at any infinite partial; the eigenvalues' own gradient stays finite (one valid choice at the tie,
+as max's), and ``check`` reports the tie as a kink.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ from gradcli.core.array_rules import (ArrayRule, RuleNames, ShapeError, _bilinea
 from gradcli.core.values import np, shape_text
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The ops that return several arrays, as numpy's do, and how many: the program picks one by a fixed
+# index, ``eigh(A)[0]``, which becomes the node's last param (core/arguments.py); until then it is UNPICKED.
+RESULTS = {"slogdet": 2, "eigh": 2, "svd": 3}
+UNPICKED = "<unpicked>"
 
 
 def _scalar(v):
@@ -532,6 +536,19 @@ KRON = ArrayRule(forward=lambda params, a, b: np.kron(a, b), vjps=(_kron_vjp(0),
 # ---------------------------------------------------------------- matrix functions
 
 
+def _picked(name: str, shape: Callable) -> Callable:
+    """``shape``, after a check that the call picks one of the op's arrays: ``eigh(A)`` alone stops
+    where shapes are checked, with the spelling that picks one."""
+
+    def checked(params, *shapes):
+        if params and params[-1] is UNPICKED:
+            raise ShapeError(f"{name} returns {RESULTS[name]} arrays, as numpy's does: pick one by its index, "
+                             f"{name}(...)[0] to {name}(...)[{RESULTS[name] - 1}]")
+        return shape(params, *shapes)
+
+    return checked
+
+
 def _square(name: str) -> Callable:
     """The shape rule of a function of square matrices (or stacks of them): the shape kept."""
 
@@ -581,10 +598,12 @@ def _mask_text(n: int) -> str:
 
 
 def _inverse_gaps(v):
-    """F[i, j] = 1/(v[j] - v[i]), and 0 where they tie (the diagonal included)."""
+    """F[i, j] = 1/(v[j] - v[i]) off the diagonal, 0 on it.  Where two values tie, F is infinite: the
+    vectors of a tied pair have no derivative, and the sweep stops there as at any infinite partial."""
     gaps = v[..., None, :] - v[..., :, None]
-    tied = gaps == 0
-    return np.where(tied, 0.0, 1.0 / np.where(tied, 1.0, gaps))
+    gaps[..., np.arange(v.shape[-1]), np.arange(v.shape[-1])] = np.inf
+    with np.errstate(divide="ignore"):
+        return 1.0 / gaps
 
 
 def _gaps_text(v: str, n: int, power: str = "") -> str:
@@ -701,15 +720,21 @@ def _det(params, x):
     return _scalar(np.linalg.det(x))
 
 
-def _times_inverse(g, ans, x):
-    """Jacobi's formula: d det(A) = det(A) tr(A^-1 dA), so the VJP is g det(A) A^-T (a stack: per matrix)."""
-    return np.asarray(g * ans)[..., None, None] * _mT(np.linalg.inv(x))
+def _cofactors(ans, x):
+    """Jacobi's formula: d det(A) = tr(adj(A) dA), and adj(A)^T, the cofactor matrix, is det(A) A^-T.
+    A singular matrix has no inverse but has cofactors: from its SVD A = U S Vh, they are
+    det(U) det(Vh) U diag(p) Vh, where p[i] is the product of the singular values but the i-th."""
+    if np.all(np.asarray(ans) != 0):
+        return np.asarray(ans)[..., None, None] * _mT(np.linalg.inv(x))
+    U, s, Vh = np.linalg.svd(x)
+    others = np.prod(np.where(np.eye(s.shape[-1], dtype=bool), 1.0, s[..., None, :]), axis=-1)
+    sign = np.linalg.det(U) * np.linalg.det(Vh)
+    return sign[..., None, None] * ((U * others[..., None, :]) @ Vh)
 
 
 DET = ArrayRule(forward=_det,
-                vjps=(lambda params, g, ans, x: _times_inverse(g, ans, x),),
-                jvp=_of_tangent(lambda params, t, ans, x: _scalar(ans * np.sum(_mT(np.linalg.inv(x)) * t,
-                                                                              axis=(-2, -1)))),
+                vjps=(lambda params, g, ans, x: np.asarray(g)[..., None, None] * _cofactors(ans, x),),
+                jvp=_of_tangent(lambda params, t, ans, x: _scalar(np.sum(_cofactors(ans, x) * t, axis=(-2, -1)))),
                 shape=_det_shape,
                 rule=lambda j, n: f"{_per_matrix(f'{n.g} * {n.out}', len(n.shapes[0]))} * "
                                   f"{_T(f'inv({n.x})', len(n.shapes[0]))}")
@@ -739,7 +764,7 @@ def _slogdet_rule(j, n: RuleNames) -> str:
 
 
 SLOGDET = ArrayRule(forward=_slogdet, vjps=(_slogdet_vjp,), jvp=_of_tangent(_slogdet_jvp),
-                    shape=_det_shape, rule=_slogdet_rule)
+                    shape=_picked("slogdet", _det_shape), rule=_slogdet_rule)
 
 
 def _cholesky_vjp(params, g, ans, x):
@@ -762,6 +787,11 @@ def _cholesky_rule(j, n: RuleNames) -> str:
 
 CHOLESKY = ArrayRule(forward=lambda params, x: np.linalg.cholesky(_sym(x)), vjps=(_cholesky_vjp,),
                      jvp=_of_tangent(_cholesky_jvp), shape=_square("cholesky"), rule=_cholesky_rule)
+
+
+def _one_piece(params, ans, args):
+    """A tie is found where it is (``kinks``), not by the pieces on either side of a step."""
+    return 0.0
 
 
 def _eigh_shape(params, s):
@@ -795,9 +825,9 @@ def _eigh_rule(j, n: RuleNames) -> str:
 
 
 EIGH = ArrayRule(forward=lambda params, x: np.linalg.eigh(_sym(x))[params[-1]], vjps=(_eigh_vjp,),
-                 jvp=_of_tangent(_eigh_jvp), shape=_eigh_shape, rule=_eigh_rule,
+                 jvp=_of_tangent(_eigh_jvp), shape=_picked("eigh", _eigh_shape), rule=_eigh_rule,
                  kinks=lambda params, ans, args, moved: bool(np.any(moved[0])) and
-                 _tied(np.linalg.eigvalsh(_sym(args[0]))))
+                 _tied(np.linalg.eigvalsh(_sym(args[0]))), pieces=_one_piece)
 
 
 def _svd_shape(params, s):
@@ -816,10 +846,6 @@ def _svd(x):
     return np.linalg.svd(x, full_matrices=False)
 
 
-def _reciprocal(s):
-    return np.where(s == 0, 0.0, 1.0 / np.where(s == 0, 1.0, s))
-
-
 def _svd_vjp(params, g, ans, x):
     """Townsend (2016), one result at a time; F[i, j] = 1/(s_j^2 - s_i^2)."""
     U, s, Vh = _svd(x)
@@ -834,13 +860,13 @@ def _svd_vjp(params, g, ans, x):
         K = F * J
         out = U @ ((K + _mT(K)) * s[..., None, :]) @ Vh
         if m > k:
-            out = out + ((g - U @ J) * _reciprocal(s)[..., None, :]) @ Vh
+            out = out + ((g - U @ J) * (1.0 / s)[..., None, :]) @ Vh
         return out
     J = Vh @ _mT(g)
     K = F * J
     out = U @ (s[..., :, None] * (K + _mT(K))) @ Vh
     if n > k:
-        out = out + (U * _reciprocal(s)[..., None, :]) @ (g - (g @ _mT(Vh)) @ Vh)
+        out = out + (U * (1.0 / s)[..., None, :]) @ (g - (g @ _mT(Vh)) @ Vh)
     return out
 
 
@@ -857,12 +883,12 @@ def _svd_jvp(params, t, ans, x):
     if pick == 0:
         dU = U @ (F * (dP * row + column * _mT(dP)))
         if m > k:
-            dU = dU + (t @ _mT(Vh) - U @ dP) * _reciprocal(s)[..., None, :]
+            dU = dU + (t @ _mT(Vh) - U @ dP) * (1.0 / s)[..., None, :]
         return dU
     V = _mT(Vh)
     dV = V @ (F * (column * dP + _mT(dP) * row))
     if n > k:
-        dV = dV + (_mT(t) @ U - V @ _mT(dP)) * _reciprocal(s)[..., None, :]
+        dV = dV + (_mT(t) @ U - V @ _mT(dP)) * (1.0 / s)[..., None, :]
     return _mT(dV)
 
 
@@ -897,4 +923,4 @@ def _svd_kinks(params, ans, args, moved):
 
 
 SVD = ArrayRule(forward=lambda params, x: _svd(x)[params[-1]], vjps=(_svd_vjp,), jvp=_of_tangent(_svd_jvp),
-                shape=_svd_shape, rule=_svd_rule, kinks=_svd_kinks)
+                shape=_picked("svd", _svd_shape), rule=_svd_rule, kinks=_svd_kinks, pieces=_one_piece)

@@ -145,7 +145,9 @@ class Op:
             return f"{self.symbol}{labels[0]}"
         if self.style == ALIAS:
             return labels[0]
-        return f"{self.symbol}({', '.join(labels)})"
+        picked = f"[{params[-1]}]" if self.name in linalg_rules.RESULTS and params[-1:] != (linalg_rules.UNPICKED,) \
+            and params else ""  # eigh(A)[0]
+        return f"{self.symbol}({', '.join(labels)}){picked}"
 
 
 def static_text(value) -> str:
@@ -501,6 +503,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("solve", 2, linalg_rules.SOLVE, spellings=("linalg.solve",)),
     _array_op("det", 1, linalg_rules.DET, spellings=("linalg.det",)),
     _array_op("cholesky", 1, linalg_rules.CHOLESKY, spellings=("linalg.cholesky",)),
+    _array_op("slogdet", 1, linalg_rules.SLOGDET, spellings=("linalg.slogdet",)),
+    _array_op("eigh", 1, linalg_rules.EIGH, spellings=("linalg.eigh",)),
+    _array_op("svd", 1, linalg_rules.SVD, keywords=(("full_matrices", True),), spellings=("linalg.svd",)),
 
     # -- layers
 
