@@ -13,14 +13,19 @@ A subscript (``x[1:, None, y]``) is resolved the same way: fixed integers,
 slices and None become the ``index`` node's params; any other subscript is an
 array of integers (``S[arange(N), y]``) and becomes an operand, marked
 ``OPERAND`` in the params.
+
+Two kinds of op take their arguments otherwise (``Op.sequence``, ``Op.results``):
+``concatenate([a, b], axis=1)`` has the list's elements as its operands, and
+``split(x, 2)[0]`` picks one of the arrays a call returns: the index becomes
+the call's last param, and the subscript is the call itself.
 """
 
 from __future__ import annotations
 
-from gradcli.core.linalg_rules import RESULTS, UNPICKED
-from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
-from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE, Expr,
-                                  Program, source_line, walk)
+from gradcli.core.ops import (CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, UNPICKED, function_hint,
+                              static_text)
+from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE,
+                                  Expr, Program, source_line, walk)
 from gradcli.lang.syntax import dotted_hint
 from gradcli.support.errors import ProgramError
 
@@ -98,10 +103,19 @@ def check_call(program: Program, e: Expr) -> None:
             what = "no axis" if keywords[0].text == "axis" else f"no argument '{keywords[0].text}'"
             raise program_error(program, keywords[0], f"{e.text} takes {what}", "arity")
         _check_count(program, e, op, len(positional))
-        if name in RESULTS:  # eigh(A): the subscript that follows picks one of its arrays
+        if op.results is not None:  # slogdet(A): its index is picked by the subscript that follows
             e.kind, e.text, e.params = OP, name, (UNPICKED,)
         return
-    operands = len(positional) if op.arity is None else min(op.arity, len(positional))
+    if op.sequence:  # concatenate([a, b], 1): the list's elements are the operands
+        if not positional or positional[0].kind != LIST:
+            constant = " (a literal of numbers only is one constant: write the result)" \
+                if positional and positional[0].kind == ARRAY else ""
+            raise program_error(program, positional[0] if positional else e, f"{e.text} takes its arrays as "
+                                f"a list written in brackets: {_signature(e.text, op)}{constant}", "arity")
+        operands = len(positional[0].args)
+        positional = [*positional[0].args, *positional[1:]]
+    else:
+        operands = len(positional) if op.arity is None else min(op.arity, len(positional))
     if op.arity is not None and operands < op.arity:
         _check_count(program, e, op, operands)
     params = dict(op.keywords)
@@ -131,7 +145,7 @@ def check_call(program: Program, e: Expr) -> None:
     missing = [key for key in names if params[key] is REQUIRED]
     if missing:
         raise program_error(program, e, f"{e.text} needs {missing[0]}=: {_signature(e.text, op)}", "arity")
-    e.params = tuple(params[key] for key in names) + ((UNPICKED,) if name in RESULTS else ())
+    e.params = tuple(params[key] for key in names) + ((UNPICKED,) if op.results is not None else ())
     e.kind, e.text, e.args = OP, name, tuple(positional[:operands])
 
 
@@ -177,6 +191,8 @@ def _signature(name: str, op) -> str:
     """``sum(x, axis=None, keepdims=False)``: how the function is called."""
     operands = {1: ["x"], 2: ["a", "b"]}.get(op.arity, ["a", "b", "..."] if op.arity is None else
                                                 [f"x{k}" for k in range(op.arity)])
+    if op.sequence:
+        operands = ["[a, b, ...]"]
     fixed = [key if default is REQUIRED else f"{key}={static_text(default)}" for key, default in op.keywords]
     return f"{name}({', '.join(operands + fixed)})"
 
@@ -220,9 +236,9 @@ def resolve_subscript(program: Program, e: Expr) -> None:
 
 
 def _pick(program: Program, e: Expr, base: Expr, subscripts: list) -> None:
-    """``eigh(A)[0]``: the index of the array picked becomes the call's last param, and the subscript
-    becomes the call.  An index into the array picked is a second subscript: ``svd(A)[1][0]``."""
-    count = RESULTS[base.text]
+    """``split(x, 2)[0]``: the index of the array picked becomes the call's last param, and the
+    subscript becomes the call.  An index into the array picked is a second subscript: ``[0][1]``."""
+    count = OPS[base.text].result_count(base.params[:-1])
     try:
         k = static_value(subscripts[0]) if len(subscripts) == 1 and subscripts[0].kind != SLICE else None
     except NotFixed:
@@ -231,7 +247,8 @@ def _pick(program: Program, e: Expr, base: Expr, subscripts: list) -> None:
         raise program_error(program, subscripts[0], f"{base.text}(...) returns {count} arrays: pick one by a "
                             f"whole number from 0 to {count - 1}, as {base.text}(...)[0] (then index it: "
                             f"{base.text}(...)[0][1])", "index")
-    e.kind, e.text, e.args, e.params = OP, base.text, base.args, base.params[:-1] + (k % count,)
+    base.params = base.params[:-1] + (k % count,)
+    e.kind, e.text, e.args, e.params = OP, base.text, base.args, base.params
     e.line, e.column = base.line, base.column
 
 

@@ -32,10 +32,6 @@ from gradcli.core.array_rules import (ArrayRule, RuleNames, ShapeError, _bilinea
 from gradcli.core.values import np, shape_text
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# The ops that return several arrays, as numpy's do, and how many: the program picks one by a fixed
-# index, ``eigh(A)[0]``, which becomes the node's last param (core/arguments.py); until then it is UNPICKED.
-RESULTS = {"slogdet": 2, "eigh": 2, "svd": 3}
-UNPICKED = "<unpicked>"
 
 
 def _scalar(v):
@@ -536,19 +532,6 @@ KRON = ArrayRule(forward=lambda params, a, b: np.kron(a, b), vjps=(_kron_vjp(0),
 # ---------------------------------------------------------------- matrix functions
 
 
-def _picked(name: str, shape: Callable) -> Callable:
-    """``shape``, after a check that the call picks one of the op's arrays: ``eigh(A)`` alone stops
-    where shapes are checked, with the spelling that picks one."""
-
-    def checked(params, *shapes):
-        if params and params[-1] is UNPICKED:
-            raise ShapeError(f"{name} returns {RESULTS[name]} arrays, as numpy's does: pick one by its index, "
-                             f"{name}(...)[0] to {name}(...)[{RESULTS[name] - 1}]")
-        return shape(params, *shapes)
-
-    return checked
-
-
 def _square(name: str) -> Callable:
     """The shape rule of a function of square matrices (or stacks of them): the shape kept."""
 
@@ -764,7 +747,7 @@ def _slogdet_rule(j, n: RuleNames) -> str:
 
 
 SLOGDET = ArrayRule(forward=_slogdet, vjps=(_slogdet_vjp,), jvp=_of_tangent(_slogdet_jvp),
-                    shape=_picked("slogdet", _det_shape), rule=_slogdet_rule)
+                    shape=_det_shape, rule=_slogdet_rule)
 
 
 def _cholesky_vjp(params, g, ans, x):
@@ -825,7 +808,7 @@ def _eigh_rule(j, n: RuleNames) -> str:
 
 
 EIGH = ArrayRule(forward=lambda params, x: np.linalg.eigh(_sym(x))[params[-1]], vjps=(_eigh_vjp,),
-                 jvp=_of_tangent(_eigh_jvp), shape=_picked("eigh", _eigh_shape), rule=_eigh_rule,
+                 jvp=_of_tangent(_eigh_jvp), shape=_eigh_shape, rule=_eigh_rule,
                  kinks=lambda params, ans, args, moved: bool(np.any(moved[0])) and
                  _tied(np.linalg.eigvalsh(_sym(args[0]))), pieces=_one_piece)
 
@@ -923,4 +906,4 @@ def _svd_kinks(params, ans, args, moved):
 
 
 SVD = ArrayRule(forward=lambda params, x: _svd(x)[params[-1]], vjps=(_svd_vjp,), jvp=_of_tangent(_svd_jvp),
-                shape=_picked("svd", _svd_shape), rule=_svd_rule, kinks=_svd_kinks, pieces=_one_piece)
+                shape=_svd_shape, rule=_svd_rule, kinks=_svd_kinks, pieces=_one_piece)
