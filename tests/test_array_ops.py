@@ -33,9 +33,6 @@ RNG = np.random.default_rng(7)
 
 # op name -> list of (operand shapes, params); scalar ops get elementwise cases below.
 ARRAY_CASES = {
-    "matmul": [([(2, 3), (3,)], ()), ([(3,), (3, 2)], ()), ([(2, 3), (3, 4)], ()), ([(3,), (3,)], ())],
-    "dot": [([(3,), (3,)], ())],
-    "outer": [([(3,), (2,)], ())],
     "transpose": [([(2, 3)], ()), ([(3,)], ())],
     "stack": [([(3,), (3,), (3,)], ()), ([(), ()], ())],
     "expand_dims": [([(3,)], (0,)), ([(3,)], (1,)), ([(2, 3)], (-1,)), ([()], (0,))],
@@ -190,7 +187,8 @@ def element_jacobian(op, params, args, ans, k) -> list:
     return rows
 
 
-@pytest.mark.parametrize("op, shapes, params", [c for c in cases() if not c.values[0].scalar])
+@pytest.mark.parametrize("op, shapes, params", [c for c in cases() if c.values[0].array.elements is not None
+                                                and not c.values[0].scalar])
 def test_element_rules_agree_with_the_vjp_and_central_differences(op, shapes, params):
     """Each array op's rule element by element (``explain --element``): for every result element k,
     the partials it lists are the VJP of the one-hot gradient at k, and central differences of k."""

@@ -79,7 +79,9 @@ def element_rule(node, k: tuple, ans, args: list, label=None) -> list:
     if rule is not None:
         return rule(node.params, k, ans, args, label)
     if not op.scalar:
-        raise UsageError(f"--element: the op {op.symbol} has no element-level rule", kind="usage")
+        raise UsageError(f"--element: {op.symbol} is explained at the tensor level, not element by element "
+                         f"(each element of its result depends on its operand's elements through the whole "
+                         f"matrix): see explain --steps or explain --paths", kind="usage")
     scalars = [element(a, _broadcast_index(k, shape(a))) for a in args]
     out = element(ans, k)
     rows = []

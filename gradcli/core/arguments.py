@@ -13,15 +13,21 @@ A subscript (``x[1:, None, y]``) is resolved the same way: fixed integers,
 slices and None become the ``index`` node's params; any other subscript is an
 array of integers (``S[arange(N), y]``) and becomes an operand, marked
 ``OPERAND`` in the params.
+
+Two kinds of op take their arguments otherwise (``Op.sequence``, ``Op.results``):
+``concatenate([a, b], axis=1)`` has the list's elements as its operands, and
+``split(x, 2)[0]`` picks one of the arrays a call returns: the index becomes
+the call's last param, and the subscript is the call itself.
 """
 
 from __future__ import annotations
 
 import math
 
-from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, function_hint, static_text
-from gradcli.lang.program import (ARRAY, CALL, KEYWORD, NAME, NUM, OP, SLICE, STRING, TUPLE, Expr, Program,
-                                  source_line, walk)
+from gradcli.core.ops import (CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, UNPICKED, function_hint,
+                              static_text)
+from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE,
+                                  Expr, Program, source_line, walk)
 from gradcli.lang.syntax import dotted_hint
 from gradcli.support.errors import ProgramError
 
@@ -103,19 +109,32 @@ def check_call(program: Program, e: Expr) -> None:
             positional = [x, high if unbounded[0] else low]
             e.text, e.args = name, tuple(positional)
     op = OPS[name]
+    # numpy's einsum takes its subscripts first: einsum('ij,jk', A, B)
+    leading = [positional.pop(0)] if op.keywords[:1] == (("subscripts", REQUIRED),) and positional else []
     if not op.keywords:
         if keywords:
             what = "no axis" if keywords[0].text == "axis" else f"no argument '{keywords[0].text}'"
             raise program_error(program, keywords[0], f"{e.text} takes {what}", "arity")
         _check_count(program, e, op, len(positional))
+        if op.results is not None:  # slogdet(A): its index is picked by the subscript that follows
+            e.kind, e.text, e.params = OP, name, (UNPICKED,)
         return
-    operands = len(positional) if op.arity is None else min(op.arity, len(positional))
+    if op.sequence:  # concatenate([a, b], 1): the list's elements are the operands
+        if not positional or positional[0].kind != LIST:
+            constant = " (a literal of numbers only is one constant: write the result)" \
+                if positional and positional[0].kind == ARRAY else ""
+            raise program_error(program, positional[0] if positional else e, f"{e.text} takes its arrays as "
+                                f"a list written in brackets: {_signature(e.text, op)}{constant}", "arity")
+        operands = len(positional[0].args)
+        positional = [*positional[0].args, *positional[1:]]
+    else:
+        operands = len(positional) if op.arity is None else min(op.arity, len(positional))
     if op.arity is not None and operands < op.arity:
         _check_count(program, e, op, operands)
     params = dict(op.keywords)
     given: dict[str, Expr] = {}
     names = [k for k, _ in op.keywords]
-    extra = positional[operands:]
+    extra = leading + positional[operands:]
     if len(extra) > len(names):
         raise program_error(program, e, f"{e.text} takes {_signature(e.text, op)}, "
                             f"got {len(positional)} positional arguments", "arity")
@@ -139,7 +158,7 @@ def check_call(program: Program, e: Expr) -> None:
     missing = [key for key in names if params[key] is REQUIRED]
     if missing:
         raise program_error(program, e, f"{e.text} needs {missing[0]}=: {_signature(e.text, op)}", "arity")
-    e.params = tuple(params[key] for key in names)
+    e.params = tuple(params[key] for key in names) + ((UNPICKED,) if op.results is not None else ())
     e.kind, e.text, e.args = OP, name, tuple(positional[:operands])
 
 
@@ -185,6 +204,8 @@ def _signature(name: str, op) -> str:
     """``sum(x, axis=None, keepdims=False)``: how the function is called."""
     operands = {1: ["x"], 2: ["a", "b"]}.get(op.arity, ["a", "b", "..."] if op.arity is None else
                                                 [f"x{k}" for k in range(op.arity)])
+    if op.sequence:
+        operands = ["[a, b, ...]"]
     fixed = [key if default is REQUIRED else f"{key}={static_text(default)}" for key, default in op.keywords]
     return f"{name}({', '.join(operands + fixed)})"
 
@@ -196,6 +217,9 @@ def resolve_subscript(program: Program, e: Expr) -> None:
     like x) is one ``scatter_add`` OP with the same params, its operands g, x, then the arrays.
     """
     base, *subscripts = e.args
+    if base.kind == OP and base.params and base.params[-1] is UNPICKED:
+        _pick(program, e, base, subscripts)
+        return
     params, operands = [], [base]
     op = "index"
     if base.kind == CALL and base.text == "scatter_add":  # checked already: two operands
@@ -236,6 +260,23 @@ def resolve_subscript(program: Program, e: Expr) -> None:
 
 
 _MASKS = frozenset({"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"})
+
+
+def _pick(program: Program, e: Expr, base: Expr, subscripts: list) -> None:
+    """``split(x, 2)[0]``: the index of the array picked becomes the call's last param, and the
+    subscript becomes the call.  An index into the array picked is a second subscript: ``[0][1]``."""
+    count = OPS[base.text].result_count(base.params[:-1])
+    try:
+        k = static_value(subscripts[0]) if len(subscripts) == 1 and subscripts[0].kind != SLICE else None
+    except NotFixed:
+        k = None
+    if not isinstance(k, int) or isinstance(k, bool) or not -count <= k < count:
+        raise program_error(program, subscripts[0], f"{base.text}(...) returns {count} arrays: pick one by a "
+                            f"whole number from 0 to {count - 1}, as {base.text}(...)[0] (then index it: "
+                            f"{base.text}(...)[0][1])", "index")
+    base.params = base.params[:-1] + (k % count,)
+    e.kind, e.text, e.args, e.params = OP, base.text, base.args, base.params
+    e.line, e.column = base.line, base.column
 
 
 def _flattened(value: tuple) -> list:

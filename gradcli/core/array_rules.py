@@ -237,73 +237,6 @@ def _fixed(*templates: str) -> Callable:
     return lambda j, n: templates[j].format(x=n.labels[0], a=n.labels[0], b=n.labels[-1], out=n.out, g=n.g)
 
 
-# ---------------------------------------------------------------- matmul
-
-
-def _as_matrices(a, b):
-    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
-
-
-def _matmul_vjp_a(params, g, ans, a, b):
-    A, B = _as_matrices(a, b)
-    G = np.reshape(g, (A.shape[0], B.shape[1]))
-    ga = G @ B.T
-    return ga[0] if a.ndim == 1 else ga
-
-
-def _matmul_vjp_b(params, g, ans, a, b):
-    A, B = _as_matrices(a, b)
-    G = np.reshape(g, (A.shape[0], B.shape[1]))
-    gb = A.T @ G
-    return gb[:, 0] if b.ndim == 1 else gb
-
-
-def _matmul(a, b):
-    out = np.matmul(a, b)
-    return float(out) if np.ndim(out) == 0 else out
-
-
-def _matmul_shape(params, sa, sb):
-    if not sa or not sb:
-        raise ShapeError(f"@ multiplies vectors and matrices, not a scalar ({shape_text(sa)} @ {shape_text(sb)}): "
-                         "use * for a scalar")
-    if len(sa) > 2 or len(sb) > 2:
-        raise ShapeError(f"@ takes vectors and matrices (1 or 2 axes), not {shape_text(sa)} @ {shape_text(sb)}")
-    inner_a, inner_b = sa[-1], sb[0]
-    if inner_a != inner_b:
-        raise ShapeError(f"{shape_text(sa)} @ {shape_text(sb)}: the inner sizes differ "
-                         f"({inner_a} and {inner_b}); the left operand's last axis must match the right's first")
-    return sa[:-1] + sb[1:]
-
-
-def _matmul_elements(params, k, ans, args, label=None):
-    """``out[i,c] = sum_t a[i,t] * b[t,c]``: ∂out[i,c]/∂a[i,t] = b[t,c], ∂out[i,c]/∂b[t,c] = a[i,t]."""
-    a, b = args
-    i = k[0] if a.ndim == 2 else None
-    c = k[-1] if b.ndim == 2 else None
-    row = (a[i] if i is not None else a).tolist()
-    col = (b[:, c] if c is not None else b).tolist()
-    ia = [((i, t) if i is not None else (t,)) for t in range(len(row))]
-    ib = [((t, c) if c is not None else (t,)) for t in range(len(row))]
-    return ([(0, ia[t], col[t], _text(label, 1, ib[t])) for t in range(len(row))]
-            + [(1, ib[t], row[t], _text(label, 0, ia[t])) for t in range(len(row))])
-
-
-def _matmul_rule(j, n: RuleNames) -> str:
-    """``g @ transpose(b)`` and ``transpose(a) @ g`` for matrices; a vector operand makes one an outer
-    product (W @ x: ``outer(g, x)``) or, for two vectors (a dot product), ``g * b`` and ``g * a``."""
-    (a, b), (sa, sb), g = n.labels, n.shapes, n.g
-    if len(sa) == 1 and len(sb) == 1:
-        return f"{g} * {b}" if j == 0 else f"{g} * {a}"
-    if j == 0:
-        return f"outer({g}, {b})" if len(sb) == 1 else f"{g} @ transpose({b})"
-    return f"outer({a}, {g})" if len(sa) == 1 else f"transpose({a}) @ {g}"
-
-
-MATMUL = ArrayRule(forward=lambda params, a, b: _matmul(a, b), vjps=(_matmul_vjp_a, _matmul_vjp_b),
-                   jvp=_bilinear(_matmul), shape=_matmul_shape, rule=_matmul_rule, elements=_matmul_elements)
-
-
 # ---------------------------------------------------------------- expand_dims
 
 
@@ -345,27 +278,10 @@ EXPAND_DIMS = ArrayRule(forward=_expand_dims,
 # ---------------------------------------------------------------- products, transpose
 
 
-def _vector_pair(name):
-    def shape(params, sa, sb):
-        if len(sa) != 1 or len(sb) != 1:
-            raise ShapeError(f"{name} takes two vectors, not {shape_text(sa)} and {shape_text(sb)}"
-                             + (" (use @ for matrices)" if name == "dot" else ""))
-        if name == "dot" and sa != sb:
-            raise ShapeError(f"dot of vectors of different lengths: {shape_text(sa)} and {shape_text(sb)}")
-        return () if name == "dot" else (sa[0], sb[0])
-
-    return shape
-
-
-def _dot(a, b):
-    return float(np.dot(a, b))
-
-
-def _dot_elements(params, k, ans, args, label=None):
-    """``a . b = sum_t a[t] * b[t]``: ∂/∂a[t] = b[t], ∂/∂b[t] = a[t]."""
-    a, b = args
-    return ([(0, (t,), float(b[t]), _text(label, 1, (t,))) for t in range(len(a))]
-            + [(1, (t,), float(a[t]), _text(label, 0, (t,))) for t in range(len(a))])
+def _outer_shape(params, sa, sb):
+    if len(sa) != 1 or len(sb) != 1:
+        raise ShapeError(f"outer takes two vectors, not {shape_text(sa)} and {shape_text(sb)}")
+    return sa[0], sb[0]
 
 
 def _outer_elements(params, k, ans, args, label=None):
@@ -374,17 +290,10 @@ def _outer_elements(params, k, ans, args, label=None):
     return [(0, k[:1], float(b[k[1]]), _text(label, 1, k[1:])), (1, k[1:], float(a[k[0]]), _text(label, 0, k[:1]))]
 
 
-DOT = ArrayRule(forward=lambda params, a, b: _dot(a, b),
-                vjps=(lambda params, g, ans, a, b: g * b, lambda params, g, ans, a, b: g * a),
-                jvp=_bilinear(_dot),
-                shape=_vector_pair("dot"),
-                rule=_fixed("{g} * {b}", "{g} * {a}"),
-                elements=_dot_elements)
-
 OUTER = ArrayRule(forward=lambda params, a, b: np.outer(a, b),
                   vjps=(lambda params, g, ans, a, b: g @ b, lambda params, g, ans, a, b: g.T @ a),
                   jvp=_bilinear(lambda a, b: np.outer(a, b)),
-                  shape=_vector_pair("outer"),
+                  shape=_outer_shape,
                   rule=_fixed("{g} @ {b}", "transpose({g}) @ {a}"),
                   elements=_outer_elements)
 

@@ -46,13 +46,15 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules, indexing_rules, reduction_rules, elementwise_rules as ew
-from gradcli.core.array_rules import ArrayRule, elementwise, one
+from gradcli.core import array_rules, indexing_rules, linalg_rules, reduction_rules, shape_rules
+from gradcli.core import elementwise_rules as ew
+from gradcli.core.array_rules import ArrayRule, ShapeError, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
 
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
 REQUIRED = "<required>"  # a keyword with no default: the call must give it
+UNPICKED = "<unpicked>"  # the last param of an op returning several arrays, until ``[k]`` picks one
 OPERAND = array_rules.OPERAND  # in an index's params: this subscript is an array of integers, an operand
 ALIAS = "alias"  # ``y = x``: a statement that names another value
 INDEX, LITERAL = "index", "literal"  # ``x[1, 0]`` and ``[a, b]``
@@ -94,11 +96,21 @@ class Op:
     # True for stop_gradient: the value passes, the gradient does not.  Its partial is 0 by
     # definition, not a derivative; the views say no gradient flows there, and check does not fail on it.
     cuts: bool = False
+    # How many arrays it returns as numpy's tuple does (split, slogdet, svd): an int, or a function of
+    # the keywords' values; None: one array.  The program picks one by a fixed index, ``split(x, 2)[0]``,
+    # and the node's params then end with that index, after the keywords' values (core/arguments.py).
+    results: Callable | int | None = None
+    # True when the operands are written as one list, numpy's sequence of arrays: ``concatenate([a, b])``.
+    sequence: bool = False
 
     @property
     def scalar(self) -> bool:
         """True for an op with scalar partials (every op but the array ones: @, sum, ...)."""
         return bool(self.partials)
+
+    def result_count(self, params: tuple) -> int:
+        """How many arrays an op with several results returns, for the keywords' values ``params``."""
+        return self.results(params) if callable(self.results) else self.results
 
     def partial(self, j: int, vals, out: float) -> float:
         """The local partial of this op's output with respect to operand ``j``."""
@@ -138,9 +150,17 @@ class Op:
             return f"{base}[{indexing_rules.subscript_text(params, labels[lead:])}]" if params else base
         if self.style == LITERAL:
             return f"[{', '.join(labels)}]"
+        picked = ""
+        if self.results is not None:  # split(x, 2)[1]: the last param is the index of the array picked
+            picked = "" if params[-1] is UNPICKED else f"[{params[-1]}]"
+            params = params[:-1]
+        if self.sequence:
+            labels = [f"[{', '.join(labels)}]"]
         if self.keywords:  # the arguments fixed in the text that differ from their defaults, by name
             labels = [*labels, *(f"{name}={static_text(value)}" for (name, default), value
                                  in zip(self.keywords, params) if value != default or value is REQUIRED)]
+        if self.keywords[:1] == (("subscripts", REQUIRED),):  # numpy's einsum: its subscripts come first
+            labels = [static_text(params[0]), *labels[:-1]]
         if self.style in (INFIX, PREFIX):
             labels = [f"({s})" if s.startswith("-") else s for s in labels]
         if self.style == INFIX:
@@ -149,7 +169,7 @@ class Op:
             return f"{self.symbol}{labels[0]}"
         if self.style == ALIAS:
             return labels[0]
-        return f"{self.symbol}({', '.join(labels)})"
+        return f"{self.symbol}({', '.join(labels)}){picked}"
 
 
 def static_text(value) -> str:
@@ -377,12 +397,31 @@ def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keyw
 
 
 def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
-              precedence: int = 100, keywords: tuple = (), spellings: tuple = ()) -> Op:
+              precedence: int = 100, keywords: tuple = (), spellings: tuple = (), results=None,
+              sequence: bool = False) -> Op:
     """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
     the tensor level (core/array_rules.py).  ``params`` (an axis, indices) is fixed in the text; the
-    element-level views explain it element by element (``ArrayRule.elements``)."""
-    return Op(name, arity, None, (), (), symbol or name, style, precedence, array=array, keywords=keywords,
-              spellings=spellings)
+    element-level views explain it element by element (``ArrayRule.elements``).  An op with several
+    ``results`` has its shape rule first refuse a call that picks none of them."""
+    op = Op(name, arity, None, (), (), symbol or name, style, precedence, array=array, keywords=keywords,
+            spellings=spellings, results=results, sequence=sequence)
+    if results is not None:
+        array.shape = _picking(op, array.shape)
+    return op
+
+
+def _picking(op: Op, shape: Callable) -> Callable:
+    """``shape``, after a check that the call picks one of the op's arrays: ``s = split(x, 2)`` alone
+    stops where the shapes are checked, with the spelling that picks one."""
+
+    def checked(params, *shapes):
+        if params and params[-1] is UNPICKED:
+            count = op.result_count(params[:-1])
+            raise ShapeError(f"{op.symbol} returns {count} arrays, as numpy's does: pick one by its index, "
+                             f"[0] to [{count - 1}]")
+        return shape(params, *shapes)
+
+    return checked
 
 
 _AXIS = (("axis", None),)
@@ -476,9 +515,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _scalar_op("copy", 1, _itself, (one,), ("1",), "", ALIAS, numpy=_itself,
                keeps_nonfinite=True, slope_never_zero=True),
     # Ops on arrays only.
-    _array_op("matmul", 2, array_rules.MATMUL, "@", INFIX, 20),
-    _array_op("dot", 2, array_rules.DOT),
-    _array_op("outer", 2, array_rules.OUTER),
+    _array_op("matmul", 2, linalg_rules.MATMUL, "@", INFIX, 20, spellings=("matmul", "linalg.matmul")),
+    _array_op("dot", 2, linalg_rules.DOT),
+    _array_op("outer", 2, array_rules.OUTER, spellings=("linalg.outer",)),
     _array_op("transpose", 1, array_rules.TRANSPOSE),
     _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
     _array_op("index", 1, indexing_rules.INDEX, "[]", INDEX),  # x[1, 0]
@@ -490,6 +529,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("scatter_add", 2, indexing_rules.SCATTER_ADD, style=INDEX, spellings=("scatter_add",)),  # x[key]'s rule
 
     # -- shapes
+    _array_op("split", 1, shape_rules.SPLIT, keywords=(("indices_or_sections", REQUIRED), ("axis", 0)),
+              results=shape_rules.split_count),  # split(x, 2)[0]
+    _array_op("pad", 1, shape_rules.PAD, keywords=(("pad_width", REQUIRED), ("mode", "constant"))),
 
     # -- reductions
     _array_op("sum", 1, reduction_rules.SUM, keywords=_AXIS_KEEPDIMS),
@@ -551,6 +593,19 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _unary("stop_gradient", _itself, ew.flat, "0", numpy=_itself, keeps_nonfinite=True, cuts=True),
 
     # -- linear algebra
+    _array_op("inner", 2, linalg_rules.INNER),
+    _array_op("tensordot", 2, linalg_rules.TENSORDOT, keywords=(("axes", 2),), spellings=("linalg.tensordot",)),
+    _array_op("einsum", None, linalg_rules.EINSUM, keywords=(("subscripts", REQUIRED),)),  # einsum('ij,jk', A, B)
+    _array_op("kron", 2, linalg_rules.KRON),
+    _array_op("inv", 1, linalg_rules.INV, spellings=("linalg.inv",)),
+    _array_op("pinv", 1, linalg_rules.PINV, spellings=("linalg.pinv",)),
+    _array_op("solve", 2, linalg_rules.SOLVE, spellings=("linalg.solve",)),
+    _array_op("det", 1, linalg_rules.DET, spellings=("linalg.det",)),
+    _array_op("cholesky", 1, linalg_rules.CHOLESKY, spellings=("linalg.cholesky",)),
+    _array_op("slogdet", 1, linalg_rules.SLOGDET, spellings=("linalg.slogdet",), results=2),  # slogdet(A)[1]
+    _array_op("eigh", 1, linalg_rules.EIGH, spellings=("linalg.eigh",), results=2),  # eigh(A)[0]: eigenvalues
+    _array_op("svd", 1, linalg_rules.SVD, keywords=(("full_matrices", True),), spellings=("linalg.svd",),
+              results=3),  # svd(A)[1]: the singular values
 
     # -- layers
 

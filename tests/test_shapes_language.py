@@ -1,0 +1,59 @@
+"""How the shape ops are written: numpy's names, arguments and keywords; a call returning several arrays
+indexed by a fixed integer (``split(x, 2)[0]``); a list of arrays as operands (``concatenate([a, b])``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcli.autodiff.loading import load
+from gradcli.autodiff.gradient import evaluate
+from gradcli.core.lower import lower_text
+from gradcli.support.errors import ProgramError
+
+X = np.arange(1.0, 13.0).reshape(3, 4) / 7
+
+
+def gradient(text: str, **values):
+    """f and df/d(each input), by gradcli, the inputs bound to arrays."""
+    problem = load(text, [f"{k}={np.asarray(v).tolist()}" for k, v in values.items()])
+    result = evaluate(problem)
+    return result.value, {name: np.asarray(g) for name, g in result.gradient.items()}
+
+
+@pytest.mark.parametrize("text, numpy_f, picked", [
+    ("f = sum(split(x, 2, axis=1)[1]^2)", lambda x: np.sum(np.split(x, 2, axis=1)[1] ** 2), (slice(None), slice(2, 4))),
+    ("f = sum(split(x, (1, 3))[1]^2)", lambda x: np.sum(np.split(x, (1, 3))[1] ** 2), (slice(1, 3),)),
+    ("f = sum(split(x, 3)[-1]^2)", lambda x: np.sum(np.split(x, 3)[-1] ** 2), (slice(2, 3),)),
+    ("f = split(x, 2, 1)[0][2, 1]^2", lambda x: np.split(x, 2, 1)[0][2, 1] ** 2, (2, 1)),
+])
+def test_a_call_returning_several_arrays_is_indexed_by_a_fixed_integer(text, numpy_f, picked):
+    """The index picks numpy's array; the gradient reaches only the elements of that array: 2x there."""
+    value, grads = gradient(text, x=X)
+    assert value == pytest.approx(numpy_f(X), rel=1e-14)
+    expected = np.zeros_like(X)
+    expected[picked] = 2 * X[picked]
+    np.testing.assert_allclose(grads["x"], expected, rtol=1e-14)
+
+
+def test_the_index_picked_is_the_last_param_and_the_definition_shows_it():
+    tape = lower_text("y = split(x, 2)[1]; f = sum(y)")
+    node = tape.nodes[tape.names["y"]]
+    assert node.op.name == "split" and node.params == (2, 0, 1)
+    assert tape.definition(node.index) == "split(x, indices_or_sections=2)[1]"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("s = split(x, 2); f = sum(s)", "split returns 2 arrays, as numpy's does: pick one by its index, [0] to [1]"),
+    ("f = sum(split(x, 2)[2])", "split(...) returns 2 arrays: pick one by a whole number from 0 to 1"),
+    ("f = sum(split(x, 2)[0:1])", "pick one by a whole number"),
+    ("f = sum(split(x, 2)[0, 1])", "then index it: split(...)[0][1]"),
+    ("f = sum(split(x, 2)[x])", "pick one by a whole number"),
+    ("f = sum(split(x, 5)[0])", "split: axis 0 of shape (4, 3) has 4 elements, which do not divide into 5"),
+    ("f = sum(pad(x, 1, mode='edge'))", "pad: mode 'edge' is not supported; only 'constant' (zeros)"),
+    ("f = sum(pad(x, (1, 2, 3)))", "pad: pad_width (1, 2, 3) does not fit shape (4, 3)"),
+])
+def test_what_does_not_fit_stops_with_one_line_at_its_place(text, words):
+    with pytest.raises(ProgramError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]").replace(".", r"\.")):
+        load(text, ["x=" + str(np.zeros((4, 3)).tolist())])
