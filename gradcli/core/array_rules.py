@@ -610,20 +610,48 @@ NORM = ArrayRule(forward=lambda params, x: norm_of(x),
                                            lambda label, x, out, t, k, line: f"{label(0, t)}/{label(-1, k)}"))
 
 
+def _axes(params):
+    return params[0] if params else None
+
+
 def _transpose_shape(params, s):
-    return tuple(reversed(s))
+    axes = _axes(params)
+    if axes is None:
+        return tuple(reversed(s))
+    if (not isinstance(axes, tuple) or len(axes) != len(s)
+            or sorted(a % len(s) if isinstance(a, int) and -len(s) <= a < len(s) else -1 for a in axes)
+            != list(range(len(s)))):
+        raise ShapeError(f"transpose: axes {axes!r} are not an order of the {len(s)} axes of {shape_text(s)}")
+    return tuple(s[a] for a in axes)
 
 
 def _transpose(params, x):
-    return np.transpose(x)
+    return np.transpose(x, _axes(params))
+
+
+def _inverse_axes(params, ndim: int):
+    axes = _axes(params)
+    return None if axes is None else tuple(int(a) for a in np.argsort([a % ndim for a in axes]))
+
+
+def _transpose_elements(params, k, ans, args, label=None):
+    """The result's element ``k`` is x's with k's indices put back in x's order (reversed by default)."""
+    inverse = _inverse_axes(params, len(k))
+    return [(0, k[::-1] if inverse is None else tuple(k[a] for a in inverse), 1.0, _text(label, 0, (), "1"))]
+
+
+def _transpose_rule(j, n) -> str:
+    """``transpose(g)``, or g with the inverse order of axes: ``transpose(g, (1, 2, 0))``."""
+    inverse = _inverse_axes(n.params, len(n.shapes[0]))
+    return f"transpose({n.g})" if inverse is None else f"transpose({n.g}, {inverse})"
 
 
 TRANSPOSE = ArrayRule(forward=_transpose,
-                      vjps=(lambda params, g, ans, x: np.transpose(g),),
+                      vjps=(lambda params, g, ans, x: np.transpose(g, _inverse_axes(params, np.ndim(x))),),
                       jvp=_linear(_transpose),
                       shape=_transpose_shape,
-                      rule=_fixed("transpose({g})"),
-                      elements=lambda params, k, ans, args, label=None: [(0, k[::-1], 1.0, _text(label, 0, (), "1"))])
+                      rule=_transpose_rule,
+                      elements=_transpose_elements)
 
 
 def _sum_terms(terms):
