@@ -59,22 +59,27 @@ def test_what_does_not_fit_stops_with_one_line_at_its_place(text, words):
         load(text, ["x=" + str(np.zeros((4, 3)).tolist())])
 
 
-# transpose's table cases without axes live in test_array_ops.ARRAY_CASES; these add its axes.
-TRANSPOSE_AXES = [([(2, 3, 4)], ((2, 0, 1),)), ([(2, 3)], ((0, 1),)), ([(2, 3, 4)], ((-1, 0, 1),))]
+# transpose's and expand_dims' table cases live in test_array_ops.ARRAY_CASES; these add axes and tuples.
+MORE_CASES = [("transpose", [(2, 3, 4)], ((2, 0, 1),)), ("transpose", [(2, 3)], ((0, 1),)),
+              ("transpose", [(2, 3, 4)], ((-1, 0, 1),)),
+              ("expand_dims", [(3,)], ((0, 2),)), ("expand_dims", [(2, 3)], ((-1, 0),))]
 
 
-@pytest.mark.parametrize("shapes, params", TRANSPOSE_AXES)
-def test_transpose_with_axes_meets_the_table_tests(shapes, params):
+@pytest.mark.parametrize("name, shapes, params", MORE_CASES)
+def test_axes_and_tuples_meet_the_table_tests(name, shapes, params):
     from test_array_ops import (test_element_rules_agree_with_the_vjp_and_central_differences,
                                 test_vjp_matches_central_differences_and_jvp)
     from test_rules_tensor import test_every_ops_rule_evaluates_to_its_vjp
 
     from gradcli.core.ops import OPS
 
+    probe = np.zeros(shapes[0])
+    numpy_shape = (np.transpose(probe, *params) if name == "transpose" else np.expand_dims(probe, *params)).shape
+    assert OPS[name].array.shape(params, *shapes) == numpy_shape
     for check in (test_vjp_matches_central_differences_and_jvp,
                   test_element_rules_agree_with_the_vjp_and_central_differences,
                   test_every_ops_rule_evaluates_to_its_vjp):
-        check(OPS["transpose"], shapes, params)
+        check(OPS[name], shapes, params)
 
 
 @pytest.mark.parametrize("text, numpy_value", [
@@ -111,3 +116,4 @@ def test_shape_ops_say_what_does_not_fit(text, words):
     with pytest.raises(ProgramError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
                        .replace("]", r"\]").replace(".", r"\.")):
         load(text, ["x=" + str(np.zeros((4, 3)).tolist())])
+
