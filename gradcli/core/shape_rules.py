@@ -553,12 +553,18 @@ def _trace_elements(params, k, ans, args, label=None):
 
 
 def _trace_rule(j, n) -> str:
-    """The gradient of each diagonal's sum, copied along the diagonal, then put back as diagonal's is."""
+    """Of a matrix: g times the 0/1 matrix of the diagonal summed, ``g * [[1, 0], [0, 1]]``.  Of a stack:
+    each diagonal's gradient copied along it, then put back as diagonal's rule puts it."""
     s = n.shapes[0]
-    length = len(_diagonal_place(n.params, s)[2])
-    ones = "[" + ", ".join(["1"] * length) + "]"
+    a1, a2, rows, cols = _diagonal_place(n.params, s)
+    if len(s) == 2 and (a1, a2) == (0, 1):
+        on = set(zip(rows.tolist(), cols.tolist()))
+        mask = "[" + ", ".join("[" + ", ".join("1" if (r, c) in on else "0" for c in range(s[1])) + "]"
+                               for r in range(s[0])) + "]"
+        return f"{n.g} * {mask}"
+    ones = "[" + ", ".join(["1"] * len(rows)) + "]"
     g = f"{n.g} * {ones}" if len(s) == 2 else f"expand_dims({n.g}, -1) * {ones}"
-    return _diagonal_rule(g if length != 1 else f"({g})", n.params, s)
+    return _diagonal_rule(g if len(rows) != 1 else f"({g})", n.params, s)
 
 
 TRACE = ArrayRule(forward=lambda params, x: _scalar(np.trace(x, *params)),
