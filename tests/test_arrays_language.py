@@ -43,7 +43,7 @@ def ops(text: str) -> list[tuple]:
     ("y = max(S, 1)", [("max", (), ["S", "1"])]),  # two arguments: elementwise
     ("y = dot(a, b) + norm(outer(a, b)) + sum(transpose(W))",
      [("dot", (), ["a", "b"]), ("outer", (), ["a", "b"]), ("norm", (None, None, False), ["v2"]), ("add", (), ["v1", "v3"]),
-      ("transpose", (), ["W"]), ("sum", (None, False), ["v5"]), ("add", (), ["v4", "v6"])]),
+      ("transpose", (None,), ["W"]), ("sum", (None, False), ["v5"]), ("add", (), ["v4", "v6"])]),
     ("v = [x1*x2, sin(x1)]", [("mul", (), ["x1", "x2"]), ("sin", (), ["x1"]), ("stack", (), ["v1", "v2"])]),
     ("m = [[a, 1], [2, b]]", [("stack", (), ["a", "1"]), ("stack", (), ["2", "b"]), ("stack", (), ["v1", "v2"])]),
     ("y = x; z = y[0]", [("copy", (), ["x"]), ("index", (0,), ["y"])]),

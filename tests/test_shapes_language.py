@@ -57,3 +57,63 @@ def test_what_does_not_fit_stops_with_one_line_at_its_place(text, words):
     with pytest.raises(ProgramError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
                        .replace("]", r"\]").replace(".", r"\.")):
         load(text, ["x=" + str(np.zeros((4, 3)).tolist())])
+
+
+# transpose's and expand_dims' table cases live in test_array_ops.ARRAY_CASES; these add axes and tuples.
+MORE_CASES = [("transpose", [(2, 3, 4)], ((2, 0, 1),)), ("transpose", [(2, 3)], ((0, 1),)),
+              ("transpose", [(2, 3, 4)], ((-1, 0, 1),)),
+              ("expand_dims", [(3,)], ((0, 2),)), ("expand_dims", [(2, 3)], ((-1, 0),))]
+
+
+@pytest.mark.parametrize("name, shapes, params", MORE_CASES)
+def test_axes_and_tuples_meet_the_table_tests(name, shapes, params):
+    from test_array_ops import (test_element_rules_agree_with_the_vjp_and_central_differences,
+                                test_vjp_matches_central_differences_and_jvp)
+    from test_rules_tensor import test_every_ops_rule_evaluates_to_its_vjp
+
+    from gradcli.core.ops import OPS
+
+    probe = np.zeros(shapes[0])
+    numpy_shape = (np.transpose(probe, *params) if name == "transpose" else np.expand_dims(probe, *params)).shape
+    assert OPS[name].array.shape(params, *shapes) == numpy_shape
+    for check in (test_vjp_matches_central_differences_and_jvp,
+                  test_element_rules_agree_with_the_vjp_and_central_differences,
+                  test_every_ops_rule_evaluates_to_its_vjp):
+        check(OPS[name], shapes, params)
+
+
+@pytest.mark.parametrize("text, numpy_value", [
+    ("f = sum(concatenate([x, 2*x, [[1, 2, 3, 4]]]) * 1)", lambda x: np.sum(np.concatenate([x, 2 * x, [[1, 2, 3, 4]]]))),
+    ("f = sum(stack([x, x], axis=2)[:, :, 1] * x)", lambda x: np.sum(np.stack([x, x], axis=2)[:, :, 1] * x)),
+    ("f = sum(stack([x[0], x[1]]) * [2, 3, 4, 5])", lambda x: np.sum(np.stack([x[0], x[1]]) * [2, 3, 4, 5])),
+    ("f = sum([x[0], x[1]] * [2, 3, 4, 5])", lambda x: np.sum(np.array([x[0], x[1]]) * [2, 3, 4, 5])),
+])
+def test_a_list_of_arrays_is_the_operands_and_the_literal_stays_a_literal(text, numpy_value):
+    value, grads = gradient(text, x=X)
+    assert value == pytest.approx(numpy_value(X), rel=1e-14)
+
+
+def test_the_definition_writes_the_list_back():
+    tape = lower_text("y = stack([a, b], axis=1); z = concatenate([a, y[:, 0]]); f = sum(z)")
+    assert tape.definition(tape.names["y"]) == "stack([a, b], axis=1)"
+    assert tape.definition(tape.names["z"]).startswith("concatenate([a, ")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("f = sum(concatenate(x))", "concatenate takes its arrays as a list written in brackets: "
+                                "concatenate([a, b, ...], axis=0)"),
+    ("f = sum(stack([[1, 2], [3, 4]]))", "(a literal of numbers only is one constant: write the result)"),
+    ("f = sum(concatenate([x, transpose(x)]))", "concatenate along axis 0: array 0 is (4, 3), array 1 is (3, 4)"),
+    ("f = sum(stack([x, x[0]]))", "stack: the arrays must have one shape: array 0 is (4, 3), array 1 is (3,)"),
+    ("f = sum(reshape(x, (5, 2)))", "reshape: (4, 3) has 12 elements, (5, 2) holds 10"),
+    ("f = sum(transpose(x, (0, 0)))", "transpose: axes (0, 0) are not an order of the 2 axes of (4, 3)"),
+    ("f = sum(tril(x[0]))", "tril takes a matrix (or a stack of them), not (3,)"),
+    ("f = sum(repeat(x, (1, 2), axis=0))", "repeat: 2 repeats for 4 elements along axis 0 of shape (4, 3)"),
+    ("f = sum(diag(expand_dims(x, 0)))", "diag takes a vector (to make a matrix) or a matrix"),
+    ("f = sum(squeeze(x, 0))", "squeeze: cannot select an axis to squeeze out which has size not equal to one"),
+])
+def test_shape_ops_say_what_does_not_fit(text, words):
+    with pytest.raises(ProgramError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]").replace(".", r"\.")):
+        load(text, ["x=" + str(np.zeros((4, 3)).tolist())])
+

@@ -244,15 +244,23 @@ def _scalar(v):
     return float(v) if np.ndim(v) == 0 else v
 
 
-def _expand_dims_shape(params, s):
+def _new_axes(params, s) -> tuple:
+    """The positions of expand_dims' new axes in the result (an int or a tuple of them, as numpy's)."""
     if not params:
         raise ShapeError("expand_dims needs the axis to insert: expand_dims(x, 0) or expand_dims(x, axis=1)")
-    axis = params[0]
-    if not -len(s) - 1 <= axis <= len(s):
-        raise ShapeError(f"expand_dims: axis {axis} is out of range for shape {shape_text(s)} "
-                         f"(a new axis goes at {-len(s) - 1} to {len(s)})")
-    axis %= len(s) + 1
-    return s[:axis] + (1,) + s[axis:]
+    axes = params[0] if isinstance(params[0], tuple) else (params[0],)
+    n = len(s) + len(axes)
+    if any(not -n <= a < n for a in axes) or len({a % n for a in axes}) != len(axes):
+        raise ShapeError(f"expand_dims: axis {params[0]} is out of range for shape {shape_text(s)} "
+                         f"(a new axis goes at {-len(s) - 1} to {len(s)})" if len(axes) == 1 else
+                         f"expand_dims: axes {params[0]} do not fit shape {shape_text(s)} "
+                         f"({n} axes in the result, each new one once)")
+    return tuple(sorted(a % n for a in axes))
+
+
+def _expand_dims_shape(params, s):
+    axes, rest = _new_axes(params, s), iter(s)
+    return tuple(1 if a in axes else next(rest) for a in range(len(s) + len(axes)))
 
 
 def _expand_dims(params, x):
@@ -262,16 +270,17 @@ def _expand_dims(params, x):
 # ``expand_dims(x, 1)``: x with an axis of length 1 inserted, so that it broadcasts along that
 # axis (a row's value against each of its elements).  The rules of the reductions are written with it.
 def _expand_dims_elements(params, k, ans, args, label=None):
-    """The result's element ``k`` is x's at ``k`` without the inserted axis, with partial 1."""
-    axis = params[0] % len(k)
-    return [(0, k[:axis] + k[axis + 1:], 1.0, _text(label, 0, (), "1"))]
+    """The result's element ``k`` is x's at ``k`` without the inserted axes, with partial 1."""
+    axes = _new_axes(params, np.shape(args[0]))
+    return [(0, tuple(i for a, i in enumerate(k) if a not in axes), 1.0, _text(label, 0, (), "1"))]
 
 
 EXPAND_DIMS = ArrayRule(forward=_expand_dims,
-                        vjps=(lambda params, g, ans, x: _scalar(np.sum(g, axis=params[0])),),
+                        vjps=(lambda params, g, ans, x: _scalar(np.reshape(g, np.shape(x))),),
                         jvp=_linear(_expand_dims),
                         shape=_expand_dims_shape,
-                        rule=lambda j, n: f"sum({n.g}, {n.params[0]})",
+                        rule=lambda j, n: (f"sum({n.g}, {n.params[0]})" if not isinstance(n.params[0], tuple)
+                                           else f"squeeze({n.g}, {n.params[0]})"),
                         elements=_expand_dims_elements)
 
 
@@ -298,20 +307,48 @@ OUTER = ArrayRule(forward=lambda params, a, b: np.outer(a, b),
                   elements=_outer_elements)
 
 
+def _axes(params):
+    return params[0] if params else None
+
+
 def _transpose_shape(params, s):
-    return tuple(reversed(s))
+    axes = _axes(params)
+    if axes is None:
+        return tuple(reversed(s))
+    if (not isinstance(axes, tuple) or len(axes) != len(s)
+            or sorted(a % len(s) if isinstance(a, int) and -len(s) <= a < len(s) else -1 for a in axes)
+            != list(range(len(s)))):
+        raise ShapeError(f"transpose: axes {axes!r} are not an order of the {len(s)} axes of {shape_text(s)}")
+    return tuple(s[a] for a in axes)
 
 
 def _transpose(params, x):
-    return np.transpose(x)
+    return np.transpose(x, _axes(params))
+
+
+def _inverse_axes(params, ndim: int):
+    axes = _axes(params)
+    return None if axes is None else tuple(int(a) for a in np.argsort([a % ndim for a in axes]))
+
+
+def _transpose_elements(params, k, ans, args, label=None):
+    """The result's element ``k`` is x's with k's indices put back in x's order (reversed by default)."""
+    inverse = _inverse_axes(params, len(k))
+    return [(0, k[::-1] if inverse is None else tuple(k[a] for a in inverse), 1.0, _text(label, 0, (), "1"))]
+
+
+def _transpose_rule(j, n) -> str:
+    """``transpose(g)``, or g with the inverse order of axes: ``transpose(g, (1, 2, 0))``."""
+    inverse = _inverse_axes(n.params, len(n.shapes[0]))
+    return f"transpose({n.g})" if inverse is None else f"transpose({n.g}, {inverse})"
 
 
 TRANSPOSE = ArrayRule(forward=_transpose,
-                      vjps=(lambda params, g, ans, x: np.transpose(g),),
+                      vjps=(lambda params, g, ans, x: np.transpose(g, _inverse_axes(params, np.ndim(x))),),
                       jvp=_linear(_transpose),
                       shape=_transpose_shape,
-                      rule=_fixed("transpose({g})"),
-                      elements=lambda params, k, ans, args, label=None: [(0, k[::-1], 1.0, _text(label, 0, (), "1"))])
+                      rule=_transpose_rule,
+                      elements=_transpose_elements)
 
 
 def _sum_terms(terms):

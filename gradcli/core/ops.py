@@ -518,7 +518,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("matmul", 2, linalg_rules.MATMUL, "@", INFIX, 20, spellings=("matmul", "linalg.matmul")),
     _array_op("dot", 2, linalg_rules.DOT),
     _array_op("outer", 2, array_rules.OUTER, spellings=("linalg.outer",)),
-    _array_op("transpose", 1, array_rules.TRANSPOSE),
+    _array_op("transpose", 1, array_rules.TRANSPOSE, keywords=(("axes", None),)),
     _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
     _array_op("index", 1, indexing_rules.INDEX, "[]", INDEX),  # x[1, 0]
     _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
@@ -532,6 +532,25 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("split", 1, shape_rules.SPLIT, keywords=(("indices_or_sections", REQUIRED), ("axis", 0)),
               results=shape_rules.split_count),  # split(x, 2)[0]
     _array_op("pad", 1, shape_rules.PAD, keywords=(("pad_width", REQUIRED), ("mode", "constant"))),
+    _array_op("reshape", 1, shape_rules.RESHAPE, keywords=(("shape", None), ("order", "C"), ("newshape", None))),
+    _array_op("ravel", 1, shape_rules.RAVEL, keywords=(("order", "C"),)),
+    _array_op("flatten", 1, shape_rules.RAVEL, keywords=(("order", "C"),)),  # numpy's x.flatten()
+    _array_op("squeeze", 1, shape_rules.SQUEEZE, keywords=_AXIS),
+    _array_op("swapaxes", 1, shape_rules.SWAPAXES, keywords=(("axis1", REQUIRED), ("axis2", REQUIRED))),
+    _array_op("moveaxis", 1, shape_rules.MOVEAXIS, keywords=(("source", REQUIRED), ("destination", REQUIRED))),
+    _array_op("flip", 1, shape_rules.FLIP, keywords=_AXIS),
+    _array_op("roll", 1, shape_rules.ROLL, keywords=(("shift", REQUIRED), ("axis", None))),
+    _array_op("tril", 1, shape_rules.TRIL, keywords=(("k", 0),)),
+    _array_op("triu", 1, shape_rules.TRIU, keywords=(("k", 0),)),
+    _array_op("concatenate", None, shape_rules.CONCATENATE, keywords=(("axis", 0),), sequence=True),
+    # numpy's stack(arrays, axis): "stack" in the table is the literal [a, b] (np.array's)
+    _array_op("stack_axis", None, shape_rules.STACK, "stack", keywords=(("axis", 0),), spellings=("stack",),
+              sequence=True),
+    _array_op("tile", 1, shape_rules.TILE, keywords=(("reps", REQUIRED),)),
+    _array_op("repeat", 1, shape_rules.REPEAT, keywords=(("repeats", REQUIRED), ("axis", None))),
+    _array_op("diag", 1, shape_rules.DIAG, keywords=(("k", 0),)),
+    _array_op("diagonal", 1, shape_rules.DIAGONAL, keywords=(("offset", 0), ("axis1", 0), ("axis2", 1))),
+    _array_op("trace", 1, shape_rules.TRACE, keywords=(("offset", 0), ("axis1", 0), ("axis2", 1))),
 
     # -- reductions
     _array_op("sum", 1, reduction_rules.SUM, keywords=_AXIS_KEEPDIMS),
