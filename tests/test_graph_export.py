@@ -1,5 +1,6 @@
 """`gradcli graph`: DOT that Graphviz accepts, Mermaid, JSON, SVG/PNG, and the missing-Graphviz message."""
 
+import json
 import math
 import json
 import re

@@ -163,7 +163,8 @@ def check_call(program: Program, e: Expr) -> None:
 
 
 _ANY = "fixed in the program: a number, True or False, a string, or a tuple like (0, 1)"
-_FIXED_WORDS = {"axis": "a whole number written in the program, like 0, 1 or -1, or a tuple of them like (0, 1)"}
+_FIXED_WORDS = {"axis": "a whole number written in the program, like 0, 1 or -1, or a tuple of them like (0, 1)",
+                "bias": "added after the call, as in conv2d(x, w) + b[:, None, None]"}
 
 
 def _is_axis(value) -> bool:

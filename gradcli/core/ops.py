@@ -46,7 +46,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules, indexing_rules, linalg_rules, reduction_rules, shape_rules
+from gradcli.core import array_rules, indexing_rules, layer_rules, linalg_rules, reduction_rules, shape_rules
 from gradcli.core import elementwise_rules as ew
 from gradcli.core.array_rules import ArrayRule, ShapeError, elementwise, one
 from gradcli.core.values import np
@@ -426,6 +426,7 @@ def _picking(op: Op, shape: Callable) -> Callable:
 
 _AXIS = (("axis", None),)
 _AXIS_KEEPDIMS = (("axis", None), ("keepdims", False))
+_POOL = (("kernel_size", REQUIRED), ("stride", None))
 
 # Each entry declares its traits after its rules: keeps_nonfinite (an infinity or a nan always
 # survives it: the row sweeps test only where one could vanish) and slope_never_zero (not pow:
@@ -627,6 +628,16 @@ OPS: dict[str, Op] = {op.name: op for op in [
               results=3),  # svd(A)[1]: the singular values
 
     # -- layers
+    _array_op("conv2d", 2, layer_rules.CONV2D, keywords=(("bias", None), ("stride", 1), ("padding", 0))),
+    _array_op("conv_transpose2d", 2, layer_rules.CONV_TRANSPOSE2D,
+              keywords=(("bias", None), ("stride", 1), ("padding", 0), ("output_padding", 0))),
+    _array_op("conv2d_weight", 2, layer_rules.CONV2D_WEIGHT,
+              keywords=(("kernel_size", REQUIRED), ("stride", 1), ("padding", 0))),
+    _array_op("max_pool2d", 1, layer_rules.MAX_POOL2D, keywords=_POOL),
+    _array_op("max_pool2d_backward", 2, layer_rules.MAX_POOL2D_BACKWARD, keywords=_POOL),
+    _array_op("max_pool2d_gather", 2, layer_rules.MAX_POOL2D_GATHER, keywords=_POOL),
+    _array_op("avg_pool2d", 1, layer_rules.AVG_POOL2D, keywords=_POOL),
+    _array_op("avg_pool2d_backward", 2, layer_rules.AVG_POOL2D_BACKWARD, keywords=_POOL),
 
 ]}
 
