@@ -137,7 +137,7 @@ def test_batched_matmul_element_paths_agree_with_the_gradient():
 
 @pytest.mark.parametrize("program, words", [
     ("f = sum(eigh(C))", "eigh returns 2 arrays, as numpy's does: pick one by its index"),
-    ("f = sum(svd(C)[3])", "svd(...) returns 3 arrays: pick one by a whole number from 0 to 2"),
+    ("f = sum(svd(C)[3])", "svd(...) returns 3 arrays; pick one by a whole number from 0 to 2"),
     ("f = sum(slogdet(C)[0, 1])", "slogdet(...) returns 2 arrays"),
 ])
 def test_a_call_of_several_arrays_is_picked_by_a_fixed_index(program, words):

@@ -45,7 +45,7 @@ def test_the_index_picked_is_the_last_param_and_the_definition_shows_it():
 
 @pytest.mark.parametrize("text, words", [
     ("s = split(x, 2); f = sum(s)", "split returns 2 arrays, as numpy's does: pick one by its index, [0] to [1]"),
-    ("f = sum(split(x, 2)[2])", "split(...) returns 2 arrays: pick one by a whole number from 0 to 1"),
+    ("f = sum(split(x, 2)[2])", "split(...) returns 2 arrays; pick one by a whole number from 0 to 1"),
     ("f = sum(split(x, 2)[0:1])", "pick one by a whole number"),
     ("f = sum(split(x, 2)[0, 1])", "then index it: split(...)[0][1]"),
     ("f = sum(split(x, 2)[x])", "pick one by a whole number"),

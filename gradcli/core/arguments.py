@@ -272,7 +272,7 @@ def _pick(program: Program, e: Expr, base: Expr, subscripts: list) -> None:
     except NotFixed:
         k = None
     if not isinstance(k, int) or isinstance(k, bool) or not -count <= k < count:
-        raise program_error(program, subscripts[0], f"{base.text}(...) returns {count} arrays: pick one by a "
+        raise program_error(program, subscripts[0], f"{base.text}(...) returns {count} arrays; pick one by a "
                             f"whole number from 0 to {count - 1}, as {base.text}(...)[0] (then index it: "
                             f"{base.text}(...)[0][1])", "index")
     base.params = base.params[:-1] + (k % count,)

@@ -1,4 +1,4 @@
-"""Derivative rules for arrays: vector-Jacobian products, Jacobian-vector products, shape rules.
+"""Derivative rules for arrays (vector-Jacobian products, Jacobian-vector products, shape rules).
 
 Every op of the table has an ``ArrayRule`` (``Op.array``):
 

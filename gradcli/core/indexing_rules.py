@@ -1,4 +1,4 @@
-"""Indexing and integer arrays: ``x[1:, None, y]``, ``take``, ``take_along_axis``, ``arange``, ``scatter_add``.
+"""Indexing and integer arrays (``x[1:, None, y]``, ``take``, ``take_along_axis``, ``arange``, ``scatter_add``).
 
 Each is an ``IndexingRule``: an ``ArrayRule`` (core/array_rules.py) that also says which of its
 operands hold integers (``integer_operands``: the arrays of a subscript, take's indices, arange's
@@ -134,11 +134,11 @@ def _axes(params) -> list:
     return out
 
 
-def _key(params, arrays, shape_: tuple) -> tuple:
+def _key(params, subscripts, shape_: tuple) -> tuple:
     """numpy's index from an ``index`` node's params, its arrays of integers put in at their places,
     each checked in range for the axis it reads."""
-    arrays = iter(arrays)
-    return tuple(integers(next(arrays) if p == OPERAND else p, shape_[axis]) if p == OPERAND or type(p) is tuple
+    given = iter(subscripts)
+    return tuple(integers(next(given) if p == OPERAND else p, shape_[axis]) if p == OPERAND or type(p) is tuple
                  else p for p, axis in zip(params, _axes(params)))
 
 
@@ -156,8 +156,8 @@ def _index_shape(params, s, *subscripts):
             except BadIndex as exc:
                 raise ShapeError(str(exc)) from None
     dummy = np.broadcast_to(np.zeros(()), s)
-    arrays = iter(subscripts)
-    key = tuple(np.zeros(next(arrays), dtype=np.int64) if p == OPERAND else np.asarray(p) if type(p) is tuple
+    given = iter(subscripts)
+    key = tuple(np.zeros(next(given), dtype=np.int64) if p == OPERAND else np.asarray(p) if type(p) is tuple
                 else p for p in params)
     try:
         return dummy[key].shape
@@ -175,11 +175,11 @@ def _operand_positions(params, count) -> tuple:
     return tuple(range(1, count))
 
 
-def subscript_text(params, arrays: list[str]) -> str:
+def subscript_text(params, labels: list[str]) -> str:
     """``1:, None, y, [0, 0, 1]``: a subscript as the program writes it (an array subscript's label
-    from ``arrays``, in order; a fixed array as a list)."""
-    arrays = iter(arrays)
-    return ", ".join(next(arrays) if p == OPERAND else _fixed_text(p) for p in params)
+    from ``labels``, in order; a fixed array as a list)."""
+    given = iter(labels)
+    return ", ".join(next(given) if p == OPERAND else _fixed_text(p) for p in params)
 
 
 def _fixed_text(p) -> str:

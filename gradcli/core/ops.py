@@ -82,7 +82,7 @@ class Op:
     # sech^2 for tanh): a partial of 0.0 there is an underflow or a rounding, and the
     # gradient through it is cut to 0 though its true value is not.
     slope_never_zero: bool = False
-    # The rule on arrays: VJPs, JVP, shape (core/array_rules.py).  A scalar op is elementwise.
+    # The rule on arrays (VJPs, JVP, shape: core/array_rules.py).  A scalar op is elementwise.
     array: ArrayRule | None = None
     # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
     # an infinity cannot vanish through this op (as exp(-inf) = 0 or 1/inf = 0 make it vanish).
@@ -100,7 +100,7 @@ class Op:
     # the keywords' values; None: one array.  The program picks one by a fixed index, ``split(x, 2)[0]``,
     # and the node's params then end with that index, after the keywords' values (core/arguments.py).
     results: Callable | int | None = None
-    # True when the operands are written as one list, numpy's sequence of arrays: ``concatenate([a, b])``.
+    # True when the operands are written as one list, numpy's sequence of arrays, as in ``concatenate([a, b])``.
     sequence: bool = False
 
     @property
@@ -411,8 +411,8 @@ def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None
 
 
 def _picking(op: Op, shape: Callable) -> Callable:
-    """``shape``, after a check that the call picks one of the op's arrays: ``s = split(x, 2)`` alone
-    stops where the shapes are checked, with the spelling that picks one."""
+    """``shape``, after a check that the call picks one of the op's arrays (``s = split(x, 2)`` alone
+    stops where the shapes are checked, with the spelling that picks one)."""
 
     def checked(params, *shapes):
         if params and params[-1] is UNPICKED:
