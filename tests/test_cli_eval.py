@@ -61,6 +61,8 @@ def test_x_times_x_sums_both_edges():
     (["y = sni(x)", "x=1"], 2, "unknown-function", "did you mean sin?"),
     (["y = atan(x, x)", "x=1"], 2, "arity", "atan takes one argument, got 2"),
     (["y = max(x)", "x=1"], 2, "arity", "two or more"),
+    (["y = True * x", "x=1"], 2, "fixed-argument", "True is a fixed argument (as in keepdims=True)"),
+    (["y = where(x > 0, None, x)", "x=1"], 2, "fixed-argument", "None is a fixed argument (as in axis=None)"),
     (["y = a*b + c"], 2, "unbound", "no value for inputs a, b, c"),
     (["y = x", "x=1", "z=2"], 2, "unknown-binding", "no name 'z'"),
     (["u = 2*x; y = u", "x=1", "u=3"], 2, "binding", "'u' is computed by the program"),

@@ -280,8 +280,7 @@ def _references(program: Program, order: list[Expr]) -> tuple[list[str], bool]:
     for e in order:
         kind = e.kind
         if kind == NAME:
-            if e.text not in FIXED_NAMES:  # True, False, None: fixed arguments, never values
-                names.append(e.text)
+            names.append(e.text)
         elif kind == CALL or kind == SUBSCRIPT:
             args = e.args
             if kind == CALL:
@@ -290,7 +289,12 @@ def _references(program: Program, order: list[Expr]) -> tuple[list[str], bool]:
                 resolve_subscript(program, e)
             reshaped = reshaped or e.args is not args
     if reshaped:  # read again once the calls are resolved: a name in a fixed argument (norm(x, inf)) is no value
-        names = [e.text for e in walk(order[-1]) if e.kind == NAME and e.text not in FIXED_NAMES]
+        names = [e.text for e in walk(order[-1]) if e.kind == NAME]
+    for name in names:
+        if name in FIXED_NAMES:  # True, False, None: fixed arguments (keepdims=True), never values
+            where = next(e for e in walk(order[-1]) if e.kind == NAME and e.text == name)
+            raise program_error(program, where, f"{name} is a fixed argument (as in {'axis' if name == 'None' else 'keepdims'}={name}), not a value: "
+                                "write a number (1, 0), or a comparison like x > 0 for a mask", "fixed-argument")
     return names, reshaped
 
 
