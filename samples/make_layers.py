@@ -1,6 +1,8 @@
-"""Writes conv_pool.grad and batchnorm_net.grad (their inputs as literals in the program) and their
-expected numbers in expected.json, computed by PyTorch's own layers in float64: F.conv2d, F.max_pool2d,
-F.batch_norm (training=True: the batch's mean and biased variance), F.cross_entropy.
+"""Writes conv_pool.grad, batchnorm_net.grad and token_net.grad (their inputs as literals in the
+program) and their expected numbers in expected.json, computed by PyTorch's own layers in float64:
+F.conv2d, F.max_pool2d, F.batch_norm (training=True: the batch's mean and biased variance),
+F.embedding, F.linear, F.layer_norm, F.dropout (its own mask, written into the program),
+F.cross_entropy (with probabilities, and with integer labels).
 
 Run once by hand, from the repository's root, with a Python that has torch:
 
@@ -79,16 +81,54 @@ def batchnorm_net(rng):
     return text, {"output": "L", **run(values, loss)}
 
 
+def token_net(rng):
+    E = np.round(rng.uniform(-1, 1, (5, 4)), 2)
+    W1, b1 = np.round(rng.uniform(-1, 1, (6, 4)), 2), np.round(rng.uniform(-0.5, 0.5, 6), 2)
+    g, beta = np.round(rng.uniform(0.5, 1.5, 6), 2), np.round(rng.uniform(-0.5, 0.5, 6), 2)
+    W2, b2 = np.round(rng.uniform(-1, 1, (6, 3)), 2), np.round(rng.uniform(-0.5, 0.5, 3), 2)
+    ids, labels = [3, 0, 4, 3], [1, 0, 2, 2]
+    torch.manual_seed(5)
+    M = (F.dropout(torch.ones(4, 6), p=0.5, training=True) != 0).double().numpy()  # PyTorch's own mask
+    values = {"E": E, "W1": W1, "b1": b1, "g": g, "beta": beta, "W2": W2, "b2": b2, "M": M}
+    text = ("# Token ids through an embedding, an affine layer (PyTorch's (out, in) weight), layer norm,\n"
+            "# ReLU, dropout with a given mask (p = 0.5), an affine layer and the softmax cross-entropy\n"
+            "# with integer labels, written from primitives. The numbers are PyTorch's F.embedding,\n"
+            "# F.linear, F.layer_norm, F.dropout (the mask M is the one it drew) and F.cross_entropy\n"
+            "# (samples/make_layers.py).\n"
+            f"ids = {json.dumps(ids)}\ny = {json.dumps(labels)}\nN = 4\n"
+            + "".join(f"{k} = {literal(v)}\n" for k, v in values.items() if k != "M")
+            + f"M = {json.dumps(M.astype(int).tolist())}\n"
+              "h = E[ids] @ transpose(W1) + b1\n"
+              "mu = mean(h, axis=1, keepdims=True)\n"
+              "v = var(h, axis=1, keepdims=True)\n"
+              "hn = g * (h - mu) / sqrt(v + 1e-5) + beta\n"
+              "a = relu(hn) * M / 0.5\n"
+              "S = a @ W2 + b2\n"
+              "L = -mean(log_softmax(S, axis=1)[arange(N), y])\n")
+
+    def loss(E, W1, b1, g, beta, W2, b2, M):
+        h = F.linear(F.embedding(torch.tensor(ids), E), W1, b1)
+        r = F.relu(F.layer_norm(h, (6,), g, beta, eps=1e-5))
+        torch.manual_seed(5)
+        dropped = F.dropout(r, p=0.5, training=True)  # the same draw: the mask M
+        a = r * M / 0.5  # the same numbers, and M (an input of the program) gets its gradient
+        assert torch.equal(a, dropped)
+        return F.cross_entropy(a @ W2 + b2, torch.tensor(labels))
+
+    return text, {"output": "L", **run(values, loss)}
+
+
 def main():
     torch.set_default_dtype(torch.float64)
     rng = np.random.default_rng(20)
     path = HERE / "expected.json"
     text = path.read_text()  # edited as text: the other entries keep their digits as written
     entries = []
-    for name, make in (("conv_pool.grad", conv_pool), ("batchnorm_net.grad", batchnorm_net)):
+    for name, make in (("conv_pool.grad", conv_pool), ("batchnorm_net.grad", batchnorm_net),
+                       ("token_net.grad", token_net)):
         program, entry = make(rng)
         if f'"{name}"' in text:
-            raise SystemExit(f"{name} is in expected.json already: remove its entry first")
+            continue  # written before: its numbers stay as they are (remove the entry to write it again)
         (HERE / name).write_text(program)
         entries.append(f'  "{name}": {json.dumps(entry)}')
     body = text.rstrip()

@@ -149,6 +149,23 @@ ARRAY_TEMPLATES = [  # {A}: a matrix (n, m); {B}: (m, k); {v}: a vector (m,); {u
     "q = {A} @ {v}; f = sum(q*q)", "f = sum(sigmoid({A} @ {v} + {u}))", "f = amax({v})",
     "f = sum({A} + {u})", "f = sum({A} @ {u})", "f = {v}[{n}]", "f = sum(sum({A}, {n}))",
     "f = sum(softmax({v})) + sum(log(abs({v}) + 1))", "f = sum({A} / {A})", "f = sum(pow({A}, 2))",
+    # indexing, shapes, reductions with axes, masks, linear algebra, layers, loops
+    "f = sum({A}[1:, ::2])", "f = sum({A}[:, 0])", "f = sum({A}[{n}:, None])", "f = sum({A}[arange(2), [0, 1]])",
+    "f = sum(take({v}, [0, 0, {n}]))", "f = sum(take_along_axis({A}, [[0], [0]], axis=1))",
+    "f = sum(where({A} > 0, {A}, {s}))", "f = sum(clip({A}, -1, None))", "f = sum(stop_gradient({A}) * {A})",
+    "f = var({A}, axis=1, keepdims=True)[0, 0] + std({v}, ddof=1)", "f = sum(reshape({A}, (-1,)))",
+    "f = sum(cumsum({A}, axis=0) * cumprod({A}, axis=1)) + sum(diff({v}))", "f = prod({A}, axis=(0, 1))",
+    "f = sum(concatenate([{A}, {A}], axis={n})) + sum(stack([{v}, {v}], axis=1))",
+    "f = sum(pad({A}, 1) * 2) + sum(flip(roll({A}, 1), axis=0)) + sum(tile({v}, 2) * repeat({v}, 2))",
+    "f = trace({A} @ transpose({A})) + sum(tril({A})) + sum(diag({v}))",
+    "f = sum(einsum('ij,j->i', {A}, {v})) + sum(tensordot({A}, {B}, axes=1)) + sum(kron({v}, {u}))",
+    "f = sum(solve({A} @ transpose({A}) + {s}, {u})) + slogdet({A} @ transpose({A}) + 1)[1]",
+    "f = sum(svd({A})[1]) + sum(eigh({A} @ transpose({A}))[0]) + det(inv({A} @ transpose({A}) + 2))",
+    "f = sum(log_softmax({A}, axis=1)[arange({n}), 0]) + sum(logaddexp({A}, {s}))",
+    "f = sum(max_pool2d(conv2d(expand_dims({A}, (0, 1)), expand_dims({A}, (0, 1)), padding=1), 2))",
+    "f = sum(avg_pool2d(conv2d(expand_dims({A}, (0, 1)), expand_dims({A}, (0, 1)), stride={n}), 1))",
+    "h[0] = {u}; for t in range({n}) {{ h[t+1] = tanh({A} @ {v} + h[t]) }}; f = sum(h[{n}])",
+    "s[0] = {s}; for t in range(3) {{ s[t+1] = s[t] * {v}[t] }}; f = s[3]",
 ]
 
 

@@ -651,6 +651,9 @@ INFIX_OPS = operator_spellings()
 PREFIX_OPS = operator_spellings(prefix=True)
 FUNCTIONS = {name: name for name, op in OPS.items() if op.style == CALL and op.symbol == name}
 FUNCTIONS.update({"ln": "log", "pow": "pow"})
+# numpy's names for the operators (np.power(a, b) is a ^ b), so a numpy line works without its np.
+FUNCTIONS.update({"power": "pow", "absolute": "abs", "fabs": "abs", "negative": "neg", "add": "add",
+                  "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div"})
 FUNCTIONS.update({spelling: name for name, op in OPS.items() for spelling in op.spellings})
 known_functions(FUNCTIONS)  # the parser's hints name these (the lang layer cannot import this one)
 CONSTANTS = {"pi": math.pi, "e": math.e}
@@ -660,7 +663,7 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 # a near miss like log10 -> log (natural) or sign -> sin would give a wrong answer.
 SYNONYMS = {  # None: the name means different things to different people (lg: log10 or log2?)
     "atn": "atan", "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh",
-    "logistic": "sigmoid", "expit": "sigmoid", "fabs": "abs", "absolute": "abs", "power": "pow",
+    "logistic": "sigmoid", "expit": "sigmoid",
     "sgn": "sign", "signum": "sign", "log_10": "log10", "log_2": "log2", "tg": "tan",
     "fmax": "max", "fmin": "min", "sqroot": "sqrt",
     "cuberoot": "cbrt", "sine": "sin", "cosine": "cos", "tangent": "tan", "lg": None,
