@@ -359,13 +359,18 @@ def _sum_terms(terms):
 # ---------------------------------------------------------------- literals (indexing: core/indexing_rules.py)
 
 
-def _stack_shape(params, *shapes):
+def one_shape(shapes, what: str, item: str) -> tuple:
+    """The shape all of ``shapes`` share, or an error naming the first ``item`` that differs."""
     first = shapes[0]
     for k, s in enumerate(shapes[1:], 1):
         if s != first:
-            raise ShapeError(f"the elements of a literal must have one shape: element 0 is "
-                             f"{shape_text(first)}, element {k} is {shape_text(s)}")
-    return (len(shapes),) + first
+            raise ShapeError(f"{what} must have one shape: {item} 0 is {shape_text(first)}, "
+                             f"{item} {k} is {shape_text(s)}")
+    return first
+
+
+def _stack_shape(params, *shapes):
+    return (len(shapes),) + one_shape(shapes, "the elements of a literal", "element")
 
 
 def _stack_jvp(params, tangents, ans, *args):

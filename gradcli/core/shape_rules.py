@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from gradcli.core.array_rules import ArrayRule, ShapeError, _linear, _scalar, _text
+from gradcli.core.array_rules import ArrayRule, ShapeError, _linear, _scalar, _text, one_shape
 from gradcli.core.values import np, shape_text
 
 
@@ -359,11 +359,7 @@ CONCATENATE = _moving(lambda params, *args: np.concatenate([np.asarray(a, dtype=
 
 
 def _stack_shape(params, *shapes):
-    first = shapes[0]
-    for k, s in enumerate(shapes[1:], 1):
-        if s != first:
-            raise ShapeError(f"stack: the arrays must have one shape: array 0 is {shape_text(first)}, "
-                             f"array {k} is {shape_text(s)}")
+    first = one_shape(shapes, "stack: the arrays", "array")
     axis = params[0]
     if not isinstance(axis, int) or not -len(first) - 1 <= axis <= len(first):
         raise ShapeError(f"stack: axis {axis} is out of range for arrays of shape {shape_text(first)} "
