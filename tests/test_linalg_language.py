@@ -106,6 +106,10 @@ D = "A = [[1,2,3],[4,5,6]]; C = [[1,2],[3,4]]; S = [[[1,2],[3,4]]]; T = [[[1,2,3
     ("f = sum(solve(S, [1, 2]))", "solve(a, b) of (1, 2, 2) and (2,): a vector b goes with one matrix a"),
     ("f = sum(svd(A)[1])", "svd of (2, 3): write svd(A, full_matrices=False)"),
     ("f = sum(kron(A, 2))", "kron takes arrays, not a scalar ((2, 3) and ())"),
+    # a call of several arrays is picked by a fixed index
+    ("f = sum(eigh(C))", "eigh returns 2 arrays, as numpy's does: pick one by its index"),
+    ("f = sum(svd(C)[3])", "svd(...) returns 3 arrays; pick one by a whole number from 0 to 2"),
+    ("f = sum(slogdet(C)[0, 1])", "slogdet(...) returns 2 arrays"),
 ])
 def test_shape_errors_name_the_shapes(program, words):
     assert_error(["eval", D + program], 2, words)
@@ -133,15 +137,6 @@ def test_batched_matmul_element_paths_agree_with_the_gradient():
     path = out["inputs"]["S[1,0,2]"]
     assert path["gradient"] == pytest.approx(w[2, 1], rel=1e-12)
     assert path["paths"][0]["formulas"] == ["W[2,1]", "1"]
-
-
-@pytest.mark.parametrize("program, words", [
-    ("f = sum(eigh(C))", "eigh returns 2 arrays, as numpy's does: pick one by its index"),
-    ("f = sum(svd(C)[3])", "svd(...) returns 3 arrays; pick one by a whole number from 0 to 2"),
-    ("f = sum(slogdet(C)[0, 1])", "slogdet(...) returns 2 arrays"),
-])
-def test_a_call_of_several_arrays_is_picked_by_a_fixed_index(program, words):
-    assert_error(["eval", D + program], 2, words)
 
 
 def test_picked_arrays_index_further_and_render_as_written():
