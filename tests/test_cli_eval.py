@@ -63,6 +63,8 @@ def test_x_times_x_sums_both_edges():
     (["y = max(x)", "x=1"], 2, "arity", "two or more"),
     (["y = True * x", "x=1"], 2, "fixed-argument", "True is a fixed argument (as in keepdims=True)"),
     (["y = where(x > 0, None, x)", "x=1"], 2, "fixed-argument", "None is a fixed argument (as in axis=None)"),
+    (["y = a/(z, w)", "a=1", "z=1", "w=2"], 2, "fixed-argument", "a tuple like (0, 1) is a fixed argument"),
+    (["y = x*a", "x=1", "a=(1, 2)"], 2, "binding", "a tuple like (0, 1) is a fixed argument"),
     (["y = a*b + c"], 2, "unbound", "no value for inputs a, b, c"),
     (["y = x", "x=1", "z=2"], 2, "unknown-binding", "no name 'z'"),
     (["u = 2*x; y = u", "x=1", "u=3"], 2, "binding", "'u' is computed by the program"),

@@ -24,7 +24,7 @@ from gradcli.core.arguments import FIXED_NAMES, check_call, program_error, resol
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS
 from gradcli.core.tape import CONST, INPUT, OPERATION, Node, Tape, natural_key
 from gradcli.core.values import as_value, is_array
-from gradcli.lang.program import ARRAY, CALL, LIST, NAME, NUM, OP, SUBSCRIPT, Expr, Loop, Program, Statement, walk
+from gradcli.lang.program import ARRAY, CALL, LIST, NAME, NUM, OP, SUBSCRIPT, TUPLE, Expr, Loop, Program, Statement, walk
 from gradcli.lang.syntax import mentions_loop, parse_program, read_statements
 from gradcli.support.errors import GradError
 
@@ -262,6 +262,7 @@ def constant_value(expr: Expr, source: str = ""):
     A float, or a numpy array when the expression has an array literal (shapes
     checked first, as for a program).
     """
+    _no_fixed_values(Program([], source), walk(expr))
     lowering = _Lowering(source)
     tape = lowering.tape
     index = lowering.expression(expr, None)
@@ -290,12 +291,20 @@ def _references(program: Program, order: list[Expr]) -> tuple[list[str], bool]:
             reshaped = reshaped or e.args is not args
     if reshaped:  # read again once the calls are resolved: a name in a fixed argument (norm(x, inf)) is no value
         names = [e.text for e in walk(order[-1]) if e.kind == NAME]
-    for name in names:
-        if name in FIXED_NAMES:  # True, False, None: fixed arguments (keepdims=True), never values
-            where = next(e for e in walk(order[-1]) if e.kind == NAME and e.text == name)
-            raise program_error(program, where, f"{name} is a fixed argument (as in {'axis' if name == 'None' else 'keepdims'}={name}), not a value: "
-                                "write a number (1, 0), or a comparison like x > 0 for a mask", "fixed-argument")
+    _no_fixed_values(program, walk(order[-1]) if reshaped else order)
     return names, reshaped
+
+
+def _no_fixed_values(program: Program, order) -> None:
+    """What only a fixed argument may be (a tuple, True, False, None), left where a value goes."""
+    for e in order:
+        if e.kind == TUPLE:  # (z, w) as an operand: numpy would make an array of it
+            raise program_error(program, e, "a tuple like (0, 1) is a fixed argument (as in axis=(0, 1)), not a "
+                                "value: write [a, b] for an array", "fixed-argument")
+        if e.kind == NAME and e.text in FIXED_NAMES:  # True, False, None: keepdims=True, axis=None
+            raise program_error(program, e, f"{e.text} is a fixed argument (as in "
+                                f"{'axis' if e.text == 'None' else 'keepdims'}={e.text}), not a value: write a "
+                                "number (1, 0), or a comparison like x > 0 for a mask", "fixed-argument")
 
 
 def _order(program: Program, statements: dict[str, Statement], refs, defaults) -> list[str]:
