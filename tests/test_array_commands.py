@@ -187,15 +187,17 @@ def test_graph_of_a_large_array_shows_its_shape_not_its_values():
 # ---------------------------------------------------------------- refusals
 
 
-@pytest.mark.parametrize("args, what", [
-    (["hessian"], "hessian"),
-    (["derive"], "derive"),
+@pytest.mark.parametrize("args, what, hint", [
+    (["hessian"], "hessian", ""),
+    (["derive"], "derive", " ('gradcli explain --steps' writes each array op's backward rule as a gradcli "
+                           "expression, like dW += outer(dv1, x))"),
 ])
-def test_views_of_scalar_programs_refuse_arrays(args, what):
+def test_views_of_scalar_programs_refuse_arrays(args, what, hint):
     B = bindings(W=W, x=X)
     result = assert_error([*args, NORM, *B], 2)
     assert result.out == ""
-    assert result.err == f"gradcli: error: {what} works on scalar programs for now; every other command takes arrays\n"
+    assert result.err == (f"gradcli: error: {what} works on scalar programs for now; every other command takes "
+                          f"arrays{hint}\n")
 
 
 def test_json_of_an_array_program_is_plain_json():

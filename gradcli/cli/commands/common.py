@@ -227,12 +227,12 @@ def _spaced_binding(bindings: list[str], i: int) -> tuple[str, int]:
     return f"{name}{rest[0]}", 2  # x =3
 
 
-def scalar_only(problem, what: str) -> None:
+def scalar_only(problem, what: str, hint: str = "") -> None:
     """Stop with a usage error when a view that explains scalar programs only meets arrays."""
     from gradcli.analyses.passes import has_arrays
 
     if has_arrays(problem):
-        raise UsageError(f"{what} works on scalar programs for now; every other command takes arrays",
+        raise UsageError(f"{what} works on scalar programs for now; every other command takes arrays{hint}",
                          kind="array-program")
 
 

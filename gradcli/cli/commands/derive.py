@@ -45,7 +45,8 @@ def command(ctx, args, file, of, wrt, closed_form, latex, as_json):
     if latex and as_json:
         raise UsageError("--latex and --json both choose the output format: give one of them")
     problem = load_problem(ctx, args, file, of, wrt, require_values=False)
-    scalar_only(problem, "derive")
+    scalar_only(problem, "derive", " ('gradcli explain --steps' writes each array op's backward rule "
+                                  "as a gradcli expression, like dW += outer(dv1, x))")
     result = derive(problem, closed_form=closed_form or as_json, latex=latex)
     warnings = point_warnings(problem)  # with every input bound, the gradient there, as eval says it
     present(ctx, view("derive"), result, "json" if as_json else "latex" if latex else "text",
