@@ -189,8 +189,6 @@ def test_graph_of_a_large_array_shows_its_shape_not_its_values():
 
 @pytest.mark.parametrize("args, what, hint", [
     (["hessian"], "hessian", ""),
-    (["derive"], "derive", " ('gradcli explain --steps' writes each array op's backward rule as a gradcli "
-                           "expression, like dW += outer(dv1, x))"),
 ])
 def test_views_of_scalar_programs_refuse_arrays(args, what, hint):
     B = bindings(W=W, x=X)
@@ -206,7 +204,7 @@ def test_json_of_an_array_program_is_plain_json():
         run_json(*args, NORM, *B, "--json")
 
 
-@pytest.mark.parametrize("args", [["eval"], ["eval", "--mode", "forward"], ["check"], ["graph"]])
+@pytest.mark.parametrize("args", [["eval", "--wrt", "x"], ["eval", "--mode", "forward"], ["check"], ["graph"]])
 def test_an_array_output_is_a_usage_error_pointing_to_jacobian(args):
     B = bindings(W=W, x=X)
     result = assert_error([*args, "q = W @ x", *B], 2, "the output q is an array of shape (2,)", "gradcli jacobian")
@@ -278,3 +276,13 @@ def test_broadcasting_against_central_differences(b):
                                                                        args_down["b"])) / 2e-6
         assert np.shape(data["gradient"][name]) == value.shape  # a gradient has its variable's shape
         assert np.allclose(data["gradient"][name], numeric, rtol=1e-7, atol=1e-9), name
+
+
+def test_eval_of_an_array_output_shows_its_value():
+    """The derived program's d_W is an array: eval --of d_W shows it, a gradient of it is asked as above."""
+    B = bindings(W=W, x=X)
+    data = run_json("eval", "q = W @ x", *B, "--json")
+    assert data["shape"] == [2] and data["gradient"] is None
+    np.testing.assert_allclose(data["value"], np.array(W) @ np.array(X), rtol=1e-15)
+    shown = run("eval", "q = W @ x", *B).out
+    assert "sum(q)" in shown and "gradcli jacobian" in shown

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import click
 import pytest
@@ -48,6 +50,7 @@ def cases(data: str) -> dict:
     return {
         ("eval", "eval"): (["eval", *point], GRAD, (), None),
         ("eval", "rows"): (["eval", PROGRAM, "--data", data], GRAD + GRAD_ROW1, (), None),
+        ("eval", "value"): (["eval", "q = [x*y, x^2]", "x=3", "y=2"], [3.0 * 2.0, 3.0 ** 2], ("sum(q)",), {"json"}),
         ("jacobian", "jacobian"): (["jacobian", *two, "x=3", "y=2"], GRAD + JAC_G, (), None),
         ("jacobian", "rows"): (["jacobian", *two, "--data", data], GRAD + JAC_G + GRAD_ROW1, (), None),
         ("check", "check"): (["check", *point], GRAD, ("pass",), None),
@@ -132,11 +135,18 @@ def test_each_supported_format_shows_the_numbers(tmp_path, command, view, fmt):
 
 
 @pytest.mark.parametrize("fmt", VIEWS["derive"][0].formats)
-def test_derived_programs_give_the_central_differences(fmt):
+def test_derived_programs_give_the_central_differences(fmt, tmp_path):
     """derive's text, and the program in its JSON, evaluated at a point: the gradient there."""
     done = run("derive", PROGRAM, *FORMATS[fmt].asked.split())
     if fmt == "latex":
         assert r"\frac{\partial f}{\partial x} &= 2 \cdot" in done.out
+        return
+    if fmt == "numpy":  # a Python function, run by Python with the point written in
+        script = tmp_path / "derived.py"
+        script.write_text(done.out)
+        ran = subprocess.run([sys.executable, str(script), "3", "2"], capture_output=True, text=True, check=True)
+        shown = dict(line.split(" ", 1) for line in ran.stdout.splitlines())
+        assert [float(shown["df/dx"]), float(shown["df/dy"])] == pytest.approx(GRAD, rel=1e-6)
         return
     program = done.json()["program"] if fmt == "json" else done.out
     for name, ref in zip(["d_x", "d_y"], GRAD):

@@ -58,3 +58,25 @@ def evaluate(problem: Problem) -> Gradient:
         require_scalar_output(problem, values)
     wrt = None if problem.intermediates else problem.tape.inputs
     return Gradient(problem, values, plan.reverse(values, problem.output_index, wrt=wrt))
+
+
+@dataclass
+class OutputValue:
+    """An array output's value alone: ``eval --of q`` of an array shows it; a gradient is of one number."""
+
+    problem: Problem
+    value: object
+
+    @property
+    def output(self) -> str:
+        return self.problem.output
+
+
+def array_output(problem: Problem) -> bool:
+    """True when the output is an array (the shapes load checked say so, before any value is computed)."""
+    return bool(problem.shapes) and problem.shapes[problem.output_index] not in (None, ())
+
+
+def output_value(problem: Problem) -> OutputValue:
+    values = Plan.of(problem).values(problem.input_values())
+    return OutputValue(problem, values[problem.output_index])

@@ -548,6 +548,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("stack_axis", None, shape_rules.STACK, "stack", keywords=(("axis", 0),), spellings=("stack",),
               sequence=True),
     _array_op("tile", 1, shape_rules.TILE, keywords=(("reps", REQUIRED),)),
+    _array_op("broadcast_to", 1, shape_rules.BROADCAST_TO, keywords=(("shape", REQUIRED),)),
     _array_op("repeat", 1, shape_rules.REPEAT, keywords=(("repeats", REQUIRED), ("axis", None))),
     _array_op("diag", 1, shape_rules.DIAG, keywords=(("k", 0),)),
     _array_op("diagonal", 1, shape_rules.DIAGONAL, keywords=(("offset", 0), ("axis1", 0), ("axis2", 1))),

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from gradcli.core.array_rules import ArrayRule, ShapeError, _linear, _scalar, _text, one_shape
-from gradcli.core.values import np, shape_text
+from gradcli.core.array_rules import ArrayRule, ShapeError, _linear, _scalar, _text, one_shape, summed_to
+from gradcli.core.values import np, shape_text, unbroadcast
 
 
 def _axis_of(axis, s: tuple, what: str) -> int:
@@ -404,6 +404,27 @@ def _tile_rule(j, n) -> str:
 
 TILE = _moving(lambda params, x: np.tile(x, params[0]), _tile_vjp,
                lambda params, s: tuple(a * b for a, b in zip(*_tile_layout(params, s))), _tile_rule)
+
+
+# broadcast_to(x, (2, 3)): numpy's broadcasting written out; each copy's gradient summed back (as the sweep does).
+def _broadcast_target(params, s: tuple) -> tuple:
+    target = params[0]
+    target = (target,) if isinstance(target, int) and not isinstance(target, bool) else target
+    if not isinstance(target, tuple) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                for n in target):
+        raise ShapeError(f"broadcast_to: the shape is a tuple of whole numbers, not {params[0]!r}")
+    try:
+        if tuple(np.broadcast_shapes(s, target)) == target:
+            return target
+    except ValueError:
+        pass
+    raise ShapeError(f"broadcast_to: {shape_text(s)} does not broadcast to {_tuple_text(target)} "
+                     "(each axis of the array must be equal to the new one, or 1)")
+
+
+BROADCAST_TO = _moving(lambda params, x: np.array(np.broadcast_to(x, _broadcast_target(params, np.shape(x)))),
+                       lambda params, g, ans, x: unbroadcast(g, np.shape(x)), _broadcast_target,
+                       lambda j, n: summed_to(n.g, tuple(n.shapes[0]), _broadcast_target(n.params, n.shapes[0])))
 
 
 def _repeat_layout(params, s: tuple) -> tuple[int | None, tuple]:

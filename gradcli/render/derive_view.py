@@ -12,11 +12,19 @@ TOO_LARGE = "more than {limit} nodes written out; the program below computes it 
 
 
 def derive_json(result: Derived) -> dict:
+    if not isinstance(result, Derived):  # an array program's, at the tensor level
+        return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
+                "adjoints": result.adjoints, "closed_form": None, "bind_again": result.unwritten,
+                "statements": [{"name": s.name, "expression": s.text, "shape": list(s.shape),
+                                "adjoint": k >= len(result.forward), "from": s.sources}
+                               for k, s in enumerate([*result.forward, *result.backward])]}
     return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
             "adjoints": result.adjoints, "closed_form": result.closed_form}
 
 
 def derive_text(result: Derived, closed_form: bool) -> str:
+    if not isinstance(result, Derived):  # an array program's, at the tensor level
+        return result.program.rstrip("\n")
     out = result.output
     if closed_form:
         lines = []
@@ -64,6 +72,23 @@ def derive_latex(result: Derived, closed_form: bool) -> str:
     rows += [rf"{name} &= {text} \\" for name, text in result.latex_lines[k:]]
     blocks.append(_align(rows))
     return "\n".join(blocks)
+
+
+def derive_numpy(result) -> str:
+    """The backward pass as ``def forward_backward(...)`` over numpy arrays (render/numpy_code.py)."""
+    from gradcli.core.symbolic import number_text
+    from gradcli.render.numpy_code import numpy_function
+
+    problem = result.problem
+    inputs = [name for name in problem.tape.input_names() if name in problem.values or name in result.adjoints]
+    if isinstance(result, Derived):
+        values = {name: number_text(v) for name, v in problem.values.items()}
+        forward = result.forward_count
+    else:
+        values = {s.name: s.text for s in result.forward if s.text is not None and s.name in inputs}
+        forward = sum(1 for s in result.forward if s.text is not None)
+    return numpy_function(result.program, inputs, result.output, result.adjoints, values, forward,
+                          numpy_numbers=problem.arrays, loaded=getattr(result, "unwritten", [])).rstrip("\n")
 
 
 def _align(rows: list[str]) -> str:

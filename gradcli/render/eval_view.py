@@ -154,3 +154,24 @@ def _equals(label: str, value, note: str = ""):
     from gradcli.render.cells import Cell
 
     return Cell(f"{label} ={note}\n", value) if shape(value) else f"{label} = {short(value)}{note}"
+
+
+def value_note(result) -> str:
+    name = result.output
+    return (f"{name} is an array: its value alone (a gradient is of one number: take sum({name}), "
+            f"norm({name}) or an element {name}[0], or use 'gradcli jacobian' for every element)")
+
+
+def value_json(result) -> dict:
+    return {"output": result.output, "value": to_json(result.value), "shape": list(shape(result.value)),
+            "gradient": None, "note": value_note(result)}
+
+
+def value_rich(result):
+    from gradcli.render.array_text import heading as heading_of
+    from gradcli.render.cells import Cell
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(Cell((f"{heading_of(result.output, result.value)} =", "bold")), Cell(result.value),
+                 Text(value_note(result), style="dim"))

@@ -46,6 +46,7 @@ FORMATS = {
     "json": Format(JSON, "--json"),
     "csv": Format(CHUNKS, "--format csv"),
     "latex": Format(TEXT, "--latex"),
+    "numpy": Format(TEXT, "--numpy"),
     "dot": Format(FILE, "--format dot"),
     "mermaid": Format(FILE, "--format mermaid"),
     "svg": Format(FILE, "--format svg"),
@@ -108,6 +109,10 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "json": "gradcli.render.eval_view:eval_json",
         }, options=("all_nodes",)),
         ROWS,
+        View("value", "An array output's value (no gradient: it is of one number).", {
+            "table": "gradcli.render.eval_view:value_rich",
+            "json": "gradcli.render.eval_view:value_json",
+        }),
     ),
     "explain": (
         View("paths", "Every path from each input to the output.", {
@@ -165,6 +170,7 @@ VIEWS: dict[str, tuple[View, ...]] = {
         View("derive", "The backward pass as a program.", {
             "text": "gradcli.render.derive_view:derive_text",
             "latex": "gradcli.render.derive_view:derive_latex",
+            "numpy": "gradcli.render.derive_view:derive_numpy",
             "json": "gradcli.render.derive_view:derive_json",
         }, options=("closed_form",)),
     ),

@@ -52,6 +52,10 @@ def command(ctx, args, file, of, wrt, all_nodes, mode, data, data_format, out_fo
     from gradcli.render.views import view
 
     problem = load_problem(ctx, args, file, of, wrt)
+    from gradcli.autodiff.gradient import array_output, output_value
+
+    if array_output(problem) and wrt is None and not all_nodes and mode == "reverse":
+        return present(ctx, view("eval", "value"), output_value(problem), "json" if as_json else "table")
     # Without --all, reverse mode's array sweep frees what is not shown (paths mode reads it all).
     problem.intermediates = all_nodes or mode != "reverse"
     present(ctx, view("eval"), compute(problem, mode), "json" if as_json else "table",

@@ -1,0 +1,214 @@
+"""The backward pass of an array program written out at the tensor level, as a gradcli program.
+
+cs231n's staged computation: the program restated one operation per statement
+(``q = W@x``, ``v2 = q*q``, ``f = sum(v2)``), then one adjoint statement per
+node in sweep order, ``d_q = d_v2 * q + d_v2 * q``, each term the op's rule at
+the tensor level (``ArrayRule.rule``: ``outer(d_q, x)``, ``transpose(W) @ d_q``,
+``sum(d_h, 0)`` where a bias was broadcast), the same texts ``explain --steps``
+shows.  Each statement carries its shape, and each adjoint the forward
+statements it comes from.
+
+Every adjoint has the shape of its node: a rule may hand on a smaller value that
+broadcasts into the operand (a reduction's ``d_f`` spreads over the summed
+array), and the statement then says ``broadcast_to(..., shape)``, so that the
+next rule (``outer(d_q, x)``) reads a value of the shape it was written for.
+The shape of a rule's text is found the way every program's is, by the shape
+pass over it (``core/shapes.node_shapes``), never guessed.
+
+Piped into ``gradcli eval -f -`` with the same bindings, ``--of d_W`` is the
+sweep's gradient: the terms are added in the order the sweep adds them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gradcli.analyses.derive import program_namer
+from gradcli.autodiff.gradient import evaluate
+from gradcli.autodiff.problem import Problem
+from gradcli.core.formulas import tensor_formula
+from gradcli.core.lower import lower_text
+from gradcli.core.shapes import node_shapes
+from gradcli.core.symbolic import number_text
+from gradcli.core.tape import CONST, INPUT, OPERATION
+from gradcli.core.values import is_array, is_zero, np, shape, shape_text
+
+LITERAL_LIMIT = 1000  # elements of an input's value written into the program; past it, bound again
+
+
+@dataclass
+class Statement:
+    name: str
+    text: str  # the expression; None for an input bound outside the program (too large to write)
+    shape: tuple
+    sources: list[str] = field(default_factory=list)  # an adjoint's: the forward statements it comes from
+
+
+@dataclass
+class ArrayDerived:
+    """The result of ``derive`` on an array program: the forward statements, then the adjoints."""
+
+    problem: Problem
+    forward: list[Statement]
+    backward: list[Statement]
+    adjoints: dict[str, str]  # input -> the name of its adjoint in the program
+    unwritten: list[str]  # inputs whose values are too large to write: bind them again
+
+    @property
+    def output(self) -> str:
+        return self.problem.output
+
+    @property
+    def program(self) -> str:
+        return program_text(self)
+
+
+def derive_arrays(problem: Problem) -> ArrayDerived:
+    """The tensor-level backward pass of ``problem`` (every input bound: the rules' forms read shapes)."""
+    sweep = evaluate(problem)
+    tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
+    nodes = tape.nodes
+    namer = program_namer(problem)
+    names: list[str | None] = [None] * len(nodes)  # each node as the derived program writes it
+    for node in nodes:
+        if node.kind != CONST and node.name is not None and _identifier(node.name):
+            names[node.index] = node.name
+    for node in nodes:
+        if names[node.index] is None:
+            names[node.index] = (_constant_text(node.value) if node.kind == CONST
+                                 else namer.fresh(_identifier_from(node.label)))
+    out = problem.output_index
+    cone = tape.cone([out])
+    req = tape.requires_grad()
+
+    forward, unwritten = [], []
+    for i in tape.inputs:
+        name = names[i]
+        value = problem.values.get(nodes[i].name)
+        if value is None or not cone[i]:
+            continue
+        if is_array(value) and value.size > LITERAL_LIMIT:
+            unwritten.append(name)
+            forward.append(Statement(name, None, shape(value)))
+        else:
+            forward.append(Statement(name, _constant_text(value), shape(value)))
+    for node in nodes:
+        if node.kind == OPERATION and cone[node.index]:
+            text = node.op.render([names[a] for a in node.args], node.params)
+            forward.append(Statement(names[node.index], text, shape(vals[node.index])))
+    definition = {s.name: f"{s.name} = {s.text}" for s in forward}
+
+    adjoint: dict[int, str] = {}
+    known = {names[i]: vals[i] for i in range(len(nodes)) if nodes[i].kind != CONST and vals[i] is not None}
+    terms: list[list | None] = [None] * len(nodes)  # per node: (text, shape, source) in the sweep's order
+    backward = []
+
+    def write(i: int, seed: bool = False) -> None:
+        node_shape = shape(vals[i])
+        if seed:
+            text, parts = "1", []
+        elif terms[i]:
+            parts = terms[i]
+            text = " + ".join(t for t, _, _ in parts)
+            reach = tuple(np.broadcast_shapes(*[s for _, s, _ in parts]))
+            if reach != node_shape:
+                text = f"broadcast_to({text}, {_tuple_text(node_shape)})"
+        else:
+            parts, text = [], f"0*{names[i]}" if node_shape else "0"
+        name = adjoint[i] = namer.fresh(f"d_{names[i]}") if nodes[i].kind != INPUT else input_adjoint[nodes[i].name]
+        sources = list(dict.fromkeys(definition[src] for _, _, src in parts))
+        backward.append(Statement(name, text, node_shape, sources))
+        known[name] = np.broadcast_to(np.zeros(()), node_shape) if node_shape else 0.0
+
+    input_adjoint = {name: namer.fresh(f"d_{names[tape.names[name]]}") for name in problem.wrt}
+    for i in range(out, -1, -1):
+        node = nodes[i]
+        if node.kind != OPERATION or not cone[i] or not req[i]:
+            continue
+        if i != out and (terms[i] is None or is_zero(adj[i]) or adj[i] is None):
+            continue  # no gradient reaches this node
+        write(i, seed=i == out)
+        labels = [names[a] for a in node.args]
+        shapes = [shape(vals[a]) for a in node.args]
+        for j, a in enumerate(node.args):
+            if not req[a] or nodes[a].kind == CONST:
+                continue
+            text = tensor_formula(node.op, j, labels, names[i], adjoint[i], node.params, shapes)
+            # An elementwise op's rule is summed back to the operand's shape; any other may be smaller.
+            term_shape = shapes[j] if node.op.array.rule is None else _shape_of(text, known)
+            if terms[a] is None:
+                terms[a] = []
+            terms[a].append((_term(text), term_shape, names[i]))
+    for name in problem.wrt:
+        write(tape.names[name])
+    return ArrayDerived(problem, forward, backward, {name: input_adjoint[name] for name in problem.wrt}, unwritten)
+
+
+def program_text(result: ArrayDerived) -> str:
+    """The derived program, each statement with its shape, each adjoint with where it comes from."""
+    out = result.output
+    lines = ["# the program, one operation per statement"]
+    lines += [f"# {s.name}: bind it again ({shape_text(s.shape)}, {s.shape and int(np.prod(s.shape))} "
+              "elements: too many to write here)" for s in result.forward if s.text is None]
+    rows = [(f"{s.name} = {s.text}", shape_text(s.shape)) for s in result.forward if s.text is not None]
+    lines += _aligned(rows)
+    lines.append(f"# its backward pass, in sweep order: d_X = d{out}/dX, of X's shape")
+    lines += [f"# d_{name} is a name of the program: d{out}/d{name} is {adjoint} here"
+              for name, adjoint in result.adjoints.items() if adjoint != f"d_{name}"]
+    rows = [(f"{s.name} = {s.text}",
+             shape_text(s.shape) + (f", from {'; '.join(s.sources)}" if s.sources else "")) for s in result.backward]
+    lines += _aligned(rows)
+    return "\n".join(lines) + "\n"
+
+
+def _aligned(rows: list[tuple[str, str]]) -> list[str]:
+    width = min(max((len(code) for code, _ in rows), default=0), 48)
+    return [f"{code.ljust(width)}  # {note}" for code, note in rows]
+
+
+def _shape_of(text: str, known: dict) -> tuple:
+    """The shape of a rule's text, by the shape pass over it (values of the forward pass, adjoints' shapes)."""
+    tape = lower_text(f"rule_ = {text}")
+    inputs = {i: known[tape.nodes[i].name] for i in tape.inputs}
+    return tuple(node_shapes(tape, inputs)[tape.names["rule_"]])
+
+
+def _term(text: str) -> str:
+    """A rule as a term of a sum: a comparison or a conditional would bind looser than ``+``."""
+    return f"({text})" if any(op in text for op in ("<", ">", "==", "!=")) else text
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
+
+
+def _identifier(name: str) -> bool:
+    return bool(_IDENTIFIER.match(name))
+
+
+def _identifier_from(label: str) -> str:
+    """A loop's ``h[3]`` as a name a statement can have: ``h_3``."""
+    text = re.sub(r"\W+", "_", label).strip("_")
+    return text if _identifier(text) else f"v_{text}"
+
+
+def _constant_text(value) -> str:
+    if not is_array(value):
+        text = number_text(float(value))
+        return f"({text})" if text.startswith("-") else text
+    if value.dtype.kind in "iub":
+        return repr(value.tolist()).replace(" ", " ")
+    return _nested(value.tolist())
+
+
+def _nested(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_nested(x) for x in v) + "]"
+    return number_text(float(v))
+
+
+def _tuple_text(t: tuple) -> str:
+    return "(" + ", ".join(map(str, t)) + ("," if len(t) == 1 else "") + ")"
+
+
+__all__ = ["derive_arrays", "ArrayDerived", "program_text"]
