@@ -187,17 +187,6 @@ def test_graph_of_a_large_array_shows_its_shape_not_its_values():
 # ---------------------------------------------------------------- refusals
 
 
-@pytest.mark.parametrize("args, what, hint", [
-    (["hessian"], "hessian", ""),
-])
-def test_views_of_scalar_programs_refuse_arrays(args, what, hint):
-    B = bindings(W=W, x=X)
-    result = assert_error([*args, NORM, *B], 2)
-    assert result.out == ""
-    assert result.err == (f"gradcli: error: {what} works on scalar programs for now; every other command takes "
-                          f"arrays{hint}\n")
-
-
 def test_json_of_an_array_program_is_plain_json():
     B = bindings(W=W, x=X)
     for args in (["eval", "--all"], ["jacobian"], ["check"], ["graph"]):

@@ -223,12 +223,6 @@ def test_a_file_binding_evaluates(tmp_path):
     assert result.gradient["x"] == pytest.approx(np.exp(x) / np.exp(x).sum(), rel=1e-12)
 
 
-@pytest.mark.parametrize("command", ["hessian"])
-def test_derive_and_hessian_refuse_arrays(command):
-    result = assert_error([command, "y = sum(x*x)", "x=[1, 2]"], 2, "works on scalar programs for now")
-    assert len(result.err.splitlines()) == 1
-
-
 def test_a_scalar_program_does_not_import_numpy():
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "gradcli", "eval", "y = x^2", "x=3", "--json"],
                           cwd=ROOT, capture_output=True, text=True, check=True)

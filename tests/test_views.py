@@ -59,6 +59,7 @@ def cases(data: str) -> dict:
         ("graph", "graph"): (["graph", *point], GRAD, (), {"dot", "mermaid", "json", "svg"}),
         ("derive", "derive"): (["derive", PROGRAM], [], ("d_x", "d_y"), set()),  # numbers: test_derived_...
         ("hessian", "hessian"): (["hessian", *point], GRAD + HESSIAN, (), None),
+        ("hessian", "hvp"): (["hessian", *point, "--vector", "x=1"], [HESSIAN[0], HESSIAN[2]], (), None),
         ("explain", "paths"): (["explain", "--paths", *point], GRAD, (), None),
         ("explain", "steps"): (["explain", "--steps", *point], GRAD, (), None),
         ("explain", "trace"): (["explain", "--trace", "--adjoint", *point], GRAD, (), None),

@@ -54,6 +54,8 @@ class ArrayDerived:
     backward: list[Statement]
     adjoints: dict[str, str]  # input -> the name of its adjoint in the program
     unwritten: list[str]  # inputs whose values are too large to write: bind them again
+    input_names: dict[str, str]  # each input's name in the derived program (a loop's h[0] is h_0)
+    output_name: str  # the output's name there
 
     @property
     def output(self) -> str:
@@ -142,7 +144,8 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
             terms[a].append((_term(text), term_shape, names[i]))
     for name in problem.wrt:
         write(tape.names[name])
-    return ArrayDerived(problem, forward, backward, {name: input_adjoint[name] for name in problem.wrt}, unwritten)
+    return ArrayDerived(problem, forward, backward, {name: input_adjoint[name] for name in problem.wrt}, unwritten,
+                        {nodes[i].name: names[i] for i in tape.inputs}, names[out])
 
 
 def program_text(result: ArrayDerived) -> str:

@@ -35,6 +35,14 @@ class HessianResult:
     passes: int
     closed_form: list[list[str | None]] | None = None
     warnings: list[str] = field(default_factory=list)  # the gradient's, as the reverse sweep finds them
+    # An array program's: each row's and column's element (W[0,1]), in C order, inputs in order; and,
+    # for a small matrix, its eigenvalue range and definiteness.  A scalar program's labels are its inputs.
+    labels: list[str] | None = None
+    summary: dict | None = None
+
+    def __post_init__(self):
+        if self.labels is None:
+            self.labels = list(self.inputs)
 
     @property
     def output(self) -> str:

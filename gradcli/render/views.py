@@ -179,6 +179,10 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "table": "gradcli.render.hessian_view:hessian_rich",
             "json": "gradcli.render.hessian_view:hessian_json",
         }),
+        View("hvp", "The Hessian-vector product H v.", {
+            "table": "gradcli.render.hessian_view:hvp_rich",
+            "json": "gradcli.render.hessian_view:hvp_json",
+        }),
     ),
 }
 

@@ -227,15 +227,6 @@ def _spaced_binding(bindings: list[str], i: int) -> tuple[str, int]:
     return f"{name}{rest[0]}", 2  # x =3
 
 
-def scalar_only(problem, what: str, hint: str = "") -> None:
-    """Stop with a usage error when a view that explains scalar programs only meets arrays."""
-    from gradcli.analyses.passes import has_arrays
-
-    if has_arrays(problem):
-        raise UsageError(f"{what} works on scalar programs for now; every other command takes arrays{hint}",
-                         kind="array-program")
-
-
 def point_warnings(problem) -> list[str]:
     """The warnings of the gradient at the bound point, for a command that does not sweep it itself
     (derive, descend's start): [] when an input has no value or the point does not evaluate."""
