@@ -25,16 +25,15 @@ import re
 from dataclasses import dataclass, field
 
 from gradcli.analyses.derive import program_namer
-from gradcli.autodiff.gradient import evaluate
 from gradcli.autodiff.problem import Problem
 from gradcli.core.formulas import tensor_formula
 from gradcli.core.lower import lower_text
 from gradcli.core.shapes import node_shapes
 from gradcli.core.symbolic import number_text
 from gradcli.core.tape import CONST, INPUT, OPERATION
-from gradcli.core.values import is_array, is_zero, np, shape, shape_text
+from gradcli.core.values import is_array, np, shape, shape_text
 
-LITERAL_LIMIT = 1000  # elements of an input's value written into the program; past it, bound again
+LITERAL_LIMIT = 100  # elements of an input's value written into the program; past it, bound again
 
 
 @dataclass
@@ -68,8 +67,8 @@ class ArrayDerived:
 
 def derive_arrays(problem: Problem) -> ArrayDerived:
     """The tensor-level backward pass of ``problem`` (every input bound: the rules' forms read shapes)."""
-    sweep = evaluate(problem)
-    tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
+    tape = problem.tape
+    sizes = problem.shapes or [()] * len(tape.nodes)  # checked by load; a scalar program's are all ()
     nodes = tape.nodes
     namer = program_namer(problem)
     names: list[str | None] = [None] * len(nodes)  # each node as the derived program writes it
@@ -98,16 +97,19 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
     for node in nodes:
         if node.kind == OPERATION and cone[node.index]:
             text = node.op.render([names[a] for a in node.args], node.params)
-            forward.append(Statement(names[node.index], text, shape(vals[node.index])))
+            forward.append(Statement(names[node.index], text, tuple(sizes[node.index])))
     definition = {s.name: f"{s.name} = {s.text}" for s in forward}
 
     adjoint: dict[int, str] = {}
-    known = {names[i]: vals[i] for i in range(len(nodes)) if nodes[i].kind != CONST and vals[i] is not None}
+    # What the shape pass over a rule reads: an array of each node's shape (of no memory), and the
+    # inputs' own values (indices are checked against the shapes they index).
+    known = {names[i]: _of_shape(sizes[i]) for i in range(len(nodes)) if nodes[i].kind != CONST}
+    known.update({names[i]: problem.values[nodes[i].name] for i in tape.inputs if nodes[i].name in problem.values})
     terms: list[list | None] = [None] * len(nodes)  # per node: (text, shape, source) in the sweep's order
     backward = []
 
     def write(i: int, seed: bool = False) -> None:
-        node_shape = shape(vals[i])
+        node_shape = tuple(sizes[i])
         if seed:
             text, parts = "1", []
         elif terms[i]:
@@ -121,24 +123,26 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
         name = adjoint[i] = namer.fresh(f"d_{names[i]}") if nodes[i].kind != INPUT else input_adjoint[nodes[i].name]
         sources = list(dict.fromkeys(definition[src] for _, _, src in parts))
         backward.append(Statement(name, text, node_shape, sources))
-        known[name] = np.broadcast_to(np.zeros(()), node_shape) if node_shape else 0.0
+        known[name] = _of_shape(node_shape)
 
     input_adjoint = {name: namer.fresh(f"d_{names[tape.names[name]]}") for name in problem.wrt}
     for i in range(out, -1, -1):
         node = nodes[i]
         if node.kind != OPERATION or not cone[i] or not req[i]:
             continue
-        if i != out and (terms[i] is None or is_zero(adj[i]) or adj[i] is None):
+        if i != out and terms[i] is None:
             continue  # no gradient reaches this node
         write(i, seed=i == out)
         labels = [names[a] for a in node.args]
-        shapes = [shape(vals[a]) for a in node.args]
+        shapes = [tuple(sizes[a]) for a in node.args]
+        own_text = node.op.render(labels, node.params)
         for j, a in enumerate(node.args):
             if not req[a] or nodes[a].kind == CONST:
                 continue
-            text = tensor_formula(node.op, j, labels, names[i], adjoint[i], node.params, shapes)
+            text = _own_name(tensor_formula(node.op, j, labels, names[i], adjoint[i], node.params, shapes),
+                             own_text, names[i])
             # An elementwise op's rule is summed back to the operand's shape; any other may be smaller.
-            term_shape = shapes[j] if node.op.array.rule is None else _shape_of(text, known)
+            term_shape = shapes[j] if node.op.array.rule is None else _rule_shape(node, j, shapes, text, known)
             if terms[a] is None:
                 terms[a] = []
             terms[a].append((_term(text), term_shape, names[i]))
@@ -170,11 +174,40 @@ def _aligned(rows: list[tuple[str, str]]) -> list[str]:
     return [f"{code.ljust(width)}  # {note}" for code, note in rows]
 
 
+_RULE_SHAPES: dict = {}  # (op, j, params, operand shapes) -> the shape of its rule's text
+
+
+def _rule_shape(node, j: int, shapes: list, text: str, known: dict) -> tuple:
+    """The shape of operand j's rule: a function of the op, its params and its operands' shapes alone
+    (the gradient arriving has the result's shape), so a loop's hundred steps ask the shape pass once."""
+    try:
+        key = (node.op.name, j, node.params, tuple(shapes))
+        hash(key)
+    except TypeError:
+        return _shape_of(text, known)
+    found = _RULE_SHAPES.get(key)
+    if found is None:
+        found = _RULE_SHAPES[key] = _shape_of(text, known)
+    return found
+
+
 def _shape_of(text: str, known: dict) -> tuple:
     """The shape of a rule's text, by the shape pass over it (values of the forward pass, adjoints' shapes)."""
     tape = lower_text(f"rule_ = {text}")
     inputs = {i: known[tape.nodes[i].name] for i in tape.inputs}
     return tuple(node_shapes(tape, inputs)[tape.names["rule_"]])
+
+
+def _of_shape(s: tuple):
+    return np.broadcast_to(np.zeros(()), s) if s else 0.0
+
+
+def _own_name(rule: str, definition: str, name: str) -> str:
+    """``1 - tanh(v2)^2`` as ``1 - H^2`` where the program has ``H = tanh(v2)``: the same double, read as
+    the textbook writes it.  Only a call is replaced, where it stands whole (not ``xtanh(v2)``)."""
+    if not (definition.endswith(")") and _IDENTIFIER.match(definition.split("(", 1)[0] or "-")):
+        return rule
+    return re.sub(r"(?<![\w.])" + re.escape(definition), name, rule)
 
 
 def _term(text: str) -> str:
