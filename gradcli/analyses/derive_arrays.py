@@ -33,6 +33,8 @@ from gradcli.core.symbolic import number_text
 from gradcli.core.tape import CONST, INPUT, OPERATION
 from gradcli.core.values import is_array, np, shape, shape_text
 
+STATEMENT_LIMIT = 200  # statements of a derived program whose closed forms are tried
+INLINE_LIMIT = 400  # nodes of a substituted statement, as a tree, that the closed forms simplify
 LITERAL_LIMIT = 100  # elements of an input's value written into the program; past it, bound again
 
 
@@ -55,6 +57,12 @@ class ArrayDerived:
     unwritten: list[str]  # inputs whose values are too large to write: bind them again
     input_names: dict[str, str]  # each input's name in the derived program (a loop's h[0] is h_0)
     output_name: str  # the output's name there
+    named: list[str] = field(default_factory=list)  # the forward statements the program itself names
+    closed_form: dict[str, str | None] | None = None  # input -> its derivative as one expression (None: too large)
+    where: dict[str, str] = field(default_factory=dict)  # the program's names a closed form uses -> their own
+    closed_latex: dict[str, str | None] | None = None  # the same, in matrix notation (with --latex)
+    where_latex: dict[str, str] = field(default_factory=dict)
+    latex_lines: list[tuple[str, str]] | None = None  # every statement in matrix notation (with --latex)
 
     @property
     def output(self) -> str:
@@ -148,8 +156,77 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
             terms[a].append((_term(text), term_shape, names[i]))
     for name in problem.wrt:
         write(tape.names[name])
+    named = [names[node.index] for node in nodes if node.kind == OPERATION and cone[node.index]
+             and node.name is not None and names[node.index] == node.name]
     return ArrayDerived(problem, forward, backward, {name: input_adjoint[name] for name in problem.wrt}, unwritten,
-                        {nodes[i].name: names[i] for i in tape.inputs}, names[out])
+                        {nodes[i].name: names[i] for i in tape.inputs}, names[out], named)
+
+
+def closed_forms(result: ArrayDerived, limit: int = 120, latex: bool = False) -> ArrayDerived:
+    """Each input's derivative as one expression: the adjoint statements substituted into one another and
+    simplified (core/tensor_algebra.py); the program's own names stay, each written once under "where"."""
+    from gradcli.core.tensor_algebra import (Simplifier, from_expr, names_in, occurrences, replace, size,
+                                             substitute, text)
+    from gradcli.lang.syntax import parse_program
+
+    simplifier = Simplifier(_shape_function(result))
+    inputs = set(result.input_names.values())
+    kept = set(result.named)
+    resolved: dict[str, tuple] = {}
+    unresolved: set[str] = set()
+    statements = parse_program(result.program).statements
+    if len(statements) > STATEMENT_LIMIT:  # a long program's closed forms are too large to read: not tried
+        result.closed_form = {name: None for name in result.adjoints}
+        return result
+    for statement in statements:
+        if statement.target in inputs:
+            continue
+        node = substitute(from_expr(statement.expr), resolved)
+        if size(node, INLINE_LIMIT) > INLINE_LIMIT:  # left as its name: a closed form that needs it is too large
+            unresolved.add(statement.target)
+            continue
+        node = simplifier.simplify(node)
+        if statement.target in kept:
+            resolved.setdefault("where " + statement.target, node)
+        else:
+            resolved[statement.target] = node
+    nodes = {name: resolved.get(adjoint, ("name", adjoint)) for name, adjoint in result.adjoints.items()}
+    # An unnamed statement of the program the closed forms use twice or more is named once, by its label.
+    shared = []
+    for statement in reversed(result.forward):
+        own = resolved.get(statement.name)
+        if own is None or statement.text is None or size(own) < 3 or statement.name in inputs:
+            continue
+        if sum(occurrences(node, own) for node in nodes.values()) >= 2:
+            nodes = {name: replace(node, own, ("name", statement.name)) for name, node in nodes.items()}
+            resolved["where " + statement.name] = own
+            kept.add(statement.name)
+            shared.append((own, statement.name))
+    definitions = {}  # each kept name's own closed form, the shared subexpressions named in it
+    for name in kept:
+        node = resolved.get("where " + name)
+        if node is None:
+            continue
+        for own, other in shared:
+            if other != name:
+                node = replace(node, own, ("name", other))
+        definitions[name] = node
+    forms, used = {}, []
+    for name, node in nodes.items():
+        reads = _closure(node, definitions)
+        whole = size(node, limit) <= limit and all(n in inputs or n in definitions for n in reads)
+        forms[name] = text(node) if whole else None  # None: too large, or it needs a statement too large
+        if forms[name] is not None:
+            used += [n for n in reads if n in definitions and n not in used]
+    result.closed_form = forms
+    where = {s.name: text(definitions[s.name]) for s in result.forward if s.name in used}
+    result.where = where
+    if latex:
+        writer = _latex_writer(result, simplifier)
+        result.closed_latex = {name: writer.text(node) if forms[name] is not None else None
+                               for name, node in nodes.items()}
+        result.where_latex = {name: writer.text(definitions[name]) for name in where}
+    return result
 
 
 def program_text(result: ArrayDerived) -> str:
@@ -160,7 +237,7 @@ def program_text(result: ArrayDerived) -> str:
               "elements: too many to write here)" for s in result.forward if s.text is None]
     rows = [(f"{s.name} = {s.text}", shape_text(s.shape)) for s in result.forward if s.text is not None]
     lines += _aligned(rows)
-    lines.append(f"# its backward pass, in sweep order: d_X = d{out}/dX, of X's shape")
+    lines.append(f"# its backward pass, in sweep order: d_<name> = d{out}/d<name>, of the same shape")
     lines += [f"# d_{name} is a name of the program: d{out}/d{name} is {adjoint} here"
               for name, adjoint in result.adjoints.items() if adjoint != f"d_{name}"]
     rows = [(f"{s.name} = {s.text}",
@@ -194,8 +271,62 @@ def _rule_shape(node, j: int, shapes: list, text: str, known: dict) -> tuple:
 def _shape_of(text: str, known: dict) -> tuple:
     """The shape of a rule's text, by the shape pass over it (values of the forward pass, adjoints' shapes)."""
     tape = lower_text(f"rule_ = {text}")
+    result = tape.nodes[tape.names["rule_"]]
+    if result.kind != OPERATION:  # a number alone
+        return shape(result.value)
     inputs = {i: known[tape.nodes[i].name] for i in tape.inputs}
     return tuple(node_shapes(tape, inputs)[tape.names["rule_"]])
+
+
+def statements_latex(result: ArrayDerived) -> ArrayDerived:
+    """Every statement of the derived program in matrix notation, each adjoint as a partial derivative."""
+    from gradcli.core.tensor_algebra import Simplifier, from_expr
+    from gradcli.lang.syntax import parse_program
+
+    writer = _latex_writer(result, Simplifier(_shape_function(result)))
+    lines = []
+    for statement in parse_program(result.program).statements:
+        lines.append((writer.symbols.get(statement.target, statement.target), writer.text(from_expr(statement.expr))))
+    result.latex_lines = lines
+    return result
+
+
+def _adjoint_targets(result: ArrayDerived) -> list[str]:
+    """The statement each adjoint is the derivative with respect to: ``d_q`` is of ``q``."""
+    by_adjoint = {adjoint: result.input_names.get(name, name) for name, adjoint in result.adjoints.items()}
+    return [by_adjoint.get(s.name) or s.name[2:] for s in result.backward]
+
+
+def _shape_function(result: ArrayDerived):
+    known = {s.name: _of_shape(s.shape) for s in [*result.forward, *result.backward]}
+    known.update({result.input_names[name]: v for name, v in result.problem.values.items()
+                  if name in result.input_names})
+    return lambda expression: _shape_of(expression, known)
+
+
+def _latex_writer(result: ArrayDerived, simplifier):
+    from gradcli.core.symbolic import latex_symbols
+    from gradcli.core.tensor_algebra import Latex
+
+    names = {s.name for s in [*result.forward, *result.backward]} | set(result.input_names.values())
+    symbols = latex_symbols(names)
+    output = symbols.get(result.output_name, result.output_name)
+    for statement, target in zip(result.backward, _adjoint_targets(result)):  # d_q is written as df/dq
+        symbols[statement.name] = rf"\frac{{\partial {output}}}{{\partial {symbols.get(target, target)}}}"
+    return Latex(simplifier.shape, symbols)
+
+
+def _closure(node: tuple, definitions: dict) -> list[str]:
+    """The names a closed form reads, with those its "where" definitions read, in the order met."""
+    from gradcli.core.tensor_algebra import names_in
+
+    found = names_in(node)
+    k = 0
+    while k < len(found):
+        if found[k] in definitions:
+            found += [n for n in names_in(definitions[found[k]]) if n not in found]
+        k += 1
+    return found
 
 
 def _of_shape(s: tuple):

@@ -14,17 +14,20 @@ TOO_LARGE = "more than {limit} nodes written out; the program below computes it 
 def derive_json(result: Derived) -> dict:
     if not isinstance(result, Derived):  # an array program's, at the tensor level
         return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
-                "adjoints": result.adjoints, "closed_form": None, "bind_again": result.unwritten,
+                "adjoints": result.adjoints, "bind_again": result.unwritten,
                 "statements": [{"name": s.name, "expression": s.text, "shape": list(s.shape),
                                 "adjoint": k >= len(result.forward), "from": s.sources}
-                               for k, s in enumerate([*result.forward, *result.backward])]}
+                               for k, s in enumerate([*result.forward, *result.backward])],
+                "closed_form": result.closed_form, "where": result.where}
     return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
             "adjoints": result.adjoints, "closed_form": result.closed_form}
 
 
 def derive_text(result: Derived, closed_form: bool) -> str:
     if not isinstance(result, Derived):  # an array program's, at the tensor level
-        return result.program.rstrip("\n")
+        if not closed_form:
+            return result.program.rstrip("\n")
+        return _array_closed_text(result)
     out = result.output
     if closed_form:
         lines = []
@@ -40,6 +43,22 @@ def derive_text(result: Derived, closed_form: bool) -> str:
     return _program_text(result).rstrip("\n")
 
 
+def _array_closed_text(result) -> str:
+    out = result.output
+    lines = []
+    for name, text in result.closed_form.items():
+        if text is None:
+            lines.append(f"d{out}/d{name}: {TOO_LARGE.format(limit=CLOSED_FORM_LIMIT, name=result.adjoints[name])}")
+        else:
+            lines.append(f"d{out}/d{name} = {text}")
+    if result.where:
+        lines.append("where")
+        lines += [f"  {name} = {text}" for name, text in result.where.items()]
+    if any(text is None for text in result.closed_form.values()):
+        lines += ["", result.program.rstrip("\n")]
+    return "\n".join(lines)
+
+
 def _program_text(result: Derived) -> str:
     k = result.forward_count
     lines = ["# the program"]
@@ -52,6 +71,8 @@ def _program_text(result: Derived) -> str:
 
 
 def derive_latex(result: Derived, closed_form: bool) -> str:
+    if not isinstance(result, Derived):  # an array program's, in matrix notation
+        return _array_latex(result, closed_form)
     blocks = []
     if closed_form:
         out = result.symbol(result.output)
@@ -89,6 +110,33 @@ def derive_numpy(result) -> str:
         forward = sum(1 for s in result.forward if s.text is not None)
     return numpy_function(result.program, inputs, result.output, result.adjoints, values, forward,
                           numpy_numbers=problem.arrays, loaded=getattr(result, "unwritten", [])).rstrip("\n")
+
+
+def _array_latex(result, closed_form: bool) -> str:
+    if not closed_form or any(text is None for text in result.closed_latex.values()):
+        from gradcli.analyses.derive_arrays import statements_latex
+
+        if result.latex_lines is None:
+            statements_latex(result)
+    rows = []
+    if closed_form:
+        from gradcli.core.symbolic import latex_name
+
+        out = latex_name(result.output)
+        for name, text in result.closed_latex.items():
+            if text is None:
+                rows.append(f"% d{result.output}/d{name}: "
+                            + TOO_LARGE.format(limit=CLOSED_FORM_LIMIT, name=result.adjoints[name]))
+            else:
+                rows.append(rf"\frac{{\partial {out}}}{{\partial {latex_name(name)}}} &= {text} \\")
+        if result.where_latex:
+            rows.append(r"\intertext{where}")
+            rows += [rf"{latex_name(name)} &= {text} \\" for name, text in result.where_latex.items()]
+        if all(text is not None for text in result.closed_latex.values()):
+            return _align(rows)
+        rows.append(r"\intertext{the backward pass, in sweep order:}")
+    rows += [rf"{name} &= {text} \\" for name, text in result.latex_lines]
+    return _align(rows)
 
 
 def _align(rows: list[str]) -> str:

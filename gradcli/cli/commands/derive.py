@@ -81,9 +81,11 @@ def _derive_arrays(ctx, problem, closed_form: bool, latex: bool, output: str):
         raise UsageError(f"derive writes an array program's rules for its shapes (outer(d_q, x) or "
                          f"d_q @ transpose(x)): give {', '.join(unbound)} a value, as NAME=VALUE or NAME=@FILE.npy",
                          kind="unbound")
-    for flag, given in (("--closed-form", closed_form), ("--latex", latex)):
-        if given:
-            raise UsageError(f"{flag} is written for scalar programs for now; for an array program derive "
-                             "writes the backward pass at the tensor level (no option)", kind="array-program")
-    present(ctx, view("derive"), derive_arrays(problem), output,
-            options={"closed_form": False})
+    from gradcli.analyses.derive_arrays import closed_forms, statements_latex
+
+    result = derive_arrays(problem)
+    if closed_form or output == "json":
+        closed_forms(result, latex=latex)
+    if latex and not closed_form:
+        statements_latex(result)
+    present(ctx, view("derive"), result, output, options={"closed_form": closed_form})
