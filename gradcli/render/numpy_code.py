@@ -90,7 +90,7 @@ def numpy_function(program: str, inputs: list[str], output: str, adjoints: dict[
               f'    """{output} and its gradient with respect to {", ".join(inputs)}: the backward pass that '
               f'gradcli derive wrote."""']
     lines += [f"    {line}" for line in body[:forward]]
-    lines += [f"    # the backward pass, in sweep order: d_X = d{output}/dX"]
+    lines += [f"    # the backward pass, in sweep order: d_<name> = d{output}/d<name>"]
     lines += [f"    {line}" for line in body[forward:]]
     lines += [f"    return {names[output]}, {{{gradient}}}", "", ""]
     lines += ['if __name__ == "__main__":']
