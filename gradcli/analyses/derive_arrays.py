@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from gradcli.analyses.derive import program_namer
 from gradcli.autodiff.problem import Problem
 from gradcli.core.formulas import tensor_formula
+from gradcli.core.shape_reasons import reason
 from gradcli.core.lower import lower_text
 from gradcli.core.shapes import node_shapes
 from gradcli.core.symbolic import number_text
@@ -44,6 +45,7 @@ class Statement:
     text: str  # the expression; None for an input bound outside the program (too large to write)
     shape: tuple
     sources: list[str] = field(default_factory=list)  # an adjoint's: the forward statements it comes from
+    why: list[str] = field(default_factory=list)  # an adjoint's: why each array rule has its form (shape_reasons)
 
 
 @dataclass
@@ -115,6 +117,7 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
     known.update({names[i]: problem.values[nodes[i].name] for i in tape.inputs if nodes[i].name in problem.values})
     terms: list[list | None] = [None] * len(nodes)  # per node: (text, shape, source) in the sweep's order
     backward = []
+    reasons: dict[int, list[str]] = {}  # per node: why its terms' rules have their forms
 
     def write(i: int, seed: bool = False) -> None:
         node_shape = tuple(sizes[i])
@@ -130,7 +133,7 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
             parts, text = [], f"0*{names[i]}" if node_shape else "0"
         name = adjoint[i] = namer.fresh(f"d_{names[i]}") if nodes[i].kind != INPUT else input_adjoint[nodes[i].name]
         sources = list(dict.fromkeys(definition[src] for _, _, src in parts))
-        backward.append(Statement(name, text, node_shape, sources))
+        backward.append(Statement(name, text, node_shape, sources, reasons.get(i, [])))
         known[name] = _of_shape(node_shape)
 
     input_adjoint = {name: namer.fresh(f"d_{names[tape.names[name]]}") for name in problem.wrt}
@@ -154,6 +157,9 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
             if terms[a] is None:
                 terms[a] = []
             terms[a].append((_term(text), term_shape, names[i]))
+            why = reason(node.op, j, labels, names[i], adjoint[i], node.params, shapes, tuple(sizes[i]), text, "d_")
+            if why is not None:
+                reasons.setdefault(a, []).append(why)
     for name in problem.wrt:
         write(tape.names[name])
     named = [names[node.index] for node in nodes if node.kind == OPERATION and cone[node.index]
@@ -242,7 +248,9 @@ def program_text(result: ArrayDerived) -> str:
               for name, adjoint in result.adjoints.items() if adjoint != f"d_{name}"]
     rows = [(f"{s.name} = {s.text}",
              shape_text(s.shape) + (f", from {'; '.join(s.sources)}" if s.sources else "")) for s in result.backward]
-    lines += _aligned(rows)
+    for statement, line in zip(result.backward, _aligned(rows)):
+        lines.append(line)
+        lines += [f"#   why: {why}" for why in statement.why]
     return "\n".join(lines) + "\n"
 
 

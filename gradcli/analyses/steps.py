@@ -24,6 +24,7 @@ from gradcli.core.values import dense, norm_of, shape
 from gradcli.autodiff.gradient import Gradient, evaluate
 from gradcli.autodiff.problem import Problem
 from gradcli.core.formulas import partial_formula, tensor_formula
+from gradcli.core.shape_reasons import reason
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Operand:
     formula: str  # the local partial, symbolic: "-1/v7^2"
     local: float | None  # its value (None: undefined where no gradient flows, or an array program's edge)
     contribution: float  # upstream x local, handed down to the operand
+    why: str | None = None  # an array rule's form, from the shapes, and its element form (core/shape_reasons.py)
 
 
 @dataclass
@@ -88,10 +90,13 @@ def backward_steps(problem: Problem) -> StepsResult:
                  else local_partials(tape, vals, i, req, strict=False))  # no gradient to a constant
         for j, a, local, *handed in edges:
             contribution = handed[0] if handed else (g * local if local is not None else 0.0)
-            formula = (tensor_formula(node.op, j, labels, node.label, f"{tape.adjoint_prefix()}{node.label}",
-                                              node.params, [shape(vals[a]) for a in node.args])
+            prefix = tape.adjoint_prefix()
+            shapes = [shape(vals[a]) for a in node.args]
+            formula = (tensor_formula(node.op, j, labels, node.label, f"{prefix}{node.label}", node.params, shapes)
                        if tensor else partial_formula(node.op, j, labels, node.label))
-            operands.append(Operand(labels[j], a, formula, local, contribution))
+            why = (reason(node.op, j, labels, node.label, f"{prefix}{node.label}", node.params, shapes,
+                          shape(vals[i]), formula, d=prefix) if tensor else None)
+            operands.append(Operand(labels[j], a, formula, local, contribution, why))
             if received[a] is None:
                 received[a] = []
             received[a].append(Received(node.label, contribution))

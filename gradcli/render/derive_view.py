@@ -16,7 +16,7 @@ def derive_json(result: Derived) -> dict:
         return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
                 "adjoints": result.adjoints, "bind_again": result.unwritten,
                 "statements": [{"name": s.name, "expression": s.text, "shape": list(s.shape),
-                                "adjoint": k >= len(result.forward), "from": s.sources}
+                                "adjoint": k >= len(result.forward), "from": s.sources, "why": s.why}
                                for k, s in enumerate([*result.forward, *result.backward])],
                 "closed_form": result.closed_form, "where": result.where}
     return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,

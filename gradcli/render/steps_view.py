@@ -32,6 +32,7 @@ def steps_json(result: StepsResult) -> dict:
             step["shape"] = list(shape(s.value))
             for o, data in zip(s.operands, step["operands"]):
                 data["shape"] = list(shape(o.contribution))
+                data["why"] = o.why
         steps.append(step)
     return {
         "output": result.output,
@@ -117,6 +118,8 @@ def steps_rich(result: StepsResult):
             partial_name = f"∂{step.node}/∂{operand.node}"
             if result.tensor:  # the rule at the tensor level hands an array down: dW += dq @ transpose(x)
                 local = f"{d}{operand.node} += {operand.formula}"
+                if operand.why:  # the shapes that leave this one arrangement, and the element form
+                    local = Cell(local, ("\n" + operand.why, "dim"))
                 down = Cell(operand.contribution, f"\n→ {operand.node}")
             elif operand.local is None:
                 local = f"{partial_name} = {operand.formula}: undefined"
