@@ -163,16 +163,40 @@ def closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT, latex: bool =
     """Each input's derivative as one expression in the inputs, or None past ``limit`` nodes."""
     build = sweep(problem, closed=True)
     dag = build.dag
-    size = sizes(dag, limit)
     texts: dict[str, str | None] = {}
     tex: dict[str, str | None] = {}
     symbols = latex_symbols(problem.tape.own_names()) if latex else None
+    rank = name_order(problem)
     for name in problem.wrt:
-        root = build.adjoint[problem.tape.names[name]]
-        small = size[root] <= limit
+        root = simpler(dag, build.adjoint[problem.tape.names[name]], limit, rank)
+        small = sizes(dag, limit)[root] <= limit
         texts[name] = render(dag, root) if small else None
         tex[name] = render(dag, root, latex=True, symbols=symbols) if small and latex else None
     return texts, (tex if latex else None)
+
+
+def simpler(dag: Dag, root: int, limit: int = CLOSED_FORM_LIMIT, rank: dict | None = None) -> int:
+    """The node written for a closed form: the algebra's simplest form of ``root`` (core/canonical.py),
+    tried while the expression is at most a few times the limit; terms in the order of ``rank``."""
+    from gradcli.core.canonical import simplest
+
+    cap = 4 * limit
+    if sizes(dag, cap)[root] > cap:
+        return root
+    return simplest(dag, root, lambda node: sizes(dag, cap)[node], rank)
+
+
+def name_order(problem: Problem) -> dict[str, int]:
+    """Each input's place in the program's text (its first whole-word use): the order a closed form's
+    terms are written in, ``w1*x1 + w2*x2 + b`` as the program wrote it."""
+    import re
+
+    source = problem.tape.source or ""
+    order = {}
+    for name in problem.tape.input_names():
+        found = re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w(])", source)
+        order[name] = found.start() if found else len(source) + len(order)
+    return order
 
 
 def _program_lines(problem: Problem, build: Build, namer: Names, latex: bool):
@@ -347,4 +371,4 @@ def adjoint_tape(problem: Problem, build: Build) -> tuple[Tape, dict[str, int], 
     return tape, inputs, gradient
 
 
-__all__ = ["derive", "sweep", "program_namer", "closed_forms", "adjoint_tape", "Derived", "CLOSED_FORM_LIMIT"]
+__all__ = ["derive", "sweep", "program_namer", "closed_forms", "simpler", "adjoint_tape", "Derived", "CLOSED_FORM_LIMIT"]

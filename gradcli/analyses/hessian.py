@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, program_namer, sweep
+from gradcli.analyses.derive import CLOSED_FORM_LIMIT, adjoint_tape, name_order, program_namer, simpler, sweep
 from gradcli.autodiff.scalar_plan import scalar_values, tangent_column
 from gradcli.support.errors import EvaluationError
 from gradcli.autodiff.gradient import evaluate
@@ -123,6 +123,8 @@ def hessian_closed_forms(problem: Problem, limit: int = CLOSED_FORM_LIMIT) -> li
             tan[i] = total
         for i, r in enumerate(roots):
             entries[i][j] = tan[r]
+    rank = name_order(problem)
+    entries = [[simpler(dag, e, limit, rank) for e in row] for row in entries]
     size = sizes(dag, limit)
     return [[render(dag, e) if size[e] <= limit else None for e in row] for row in entries]
 

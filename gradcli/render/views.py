@@ -132,6 +132,10 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "table": "gradcli.render.graph_view:graph_rich",
             "json": "gradcli.render.graph_view:graph_json",
         }, compute="gradcli.autodiff.gradient:evaluate", flag="--graph"),
+        View("rules", "The derivative worked by the textbook's rules, step by step.", {
+            "table": "gradcli.render.rules_view:rules_rich",
+            "json": "gradcli.render.rules_view:rules_json",
+        }, compute="gradcli.analyses.rules:worked_rules", flag="--rules"),
         View("element", "One element's paths, on the graph of single elements.", {
             "table": "gradcli.render.paths_view:element_paths_rich",
             "json": "gradcli.render.paths_view:element_paths_json",

@@ -30,6 +30,9 @@ HELP = """Explain how the gradient comes about.
   --trace  the evaluation trace (Wengert list); --tangent X adds the
            forward-mode column, --adjoint the reverse-mode one
   --graph  the computational graph as a tree, with values and adjoints
+  --rules  the derivative of the formula worked by the textbook's rules
+           (sum, product, quotient, chain, power), outside in, each step
+           an equation, ending at the sweep's value
 
 \b
 With no view, --paths is shown.  Several views are shown one after
@@ -42,6 +45,7 @@ Examples:
   gradcli explain --paths --element 'W[0,1]' -f samples/norm_wx.grad
   gradcli explain --trace -f samples/baydin_trace.grad --tangent x1 --adjoint
   gradcli explain --graph 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
+  gradcli explain --rules 'f = x^2*sin(x)' x=2
 """
 
 
