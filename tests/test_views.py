@@ -64,7 +64,7 @@ def cases(data: str) -> dict:
         ("explain", "steps"): (["explain", "--steps", *point], GRAD, (), None),
         ("explain", "trace"): (["explain", "--trace", "--adjoint", *point], GRAD, (), None),
         ("explain", "graph"): (["explain", "--graph", *point], GRAD, (), None),
-        ("explain", "rules"): (["explain", "--rules", *point], GRAD, ("product rule",), None),
+        ("explain", "rules"): (["explain", "--rules", *point], GRAD, ("constant multiple rule",), None),
         ("explain", "element"): (["explain", "--paths", "--element", "W[0,1]", "f = sum(W*W)", "W=[[1,2],[3,4]]"],
                                  [ELEMENT], (), None),
     }
