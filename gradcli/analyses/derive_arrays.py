@@ -34,6 +34,7 @@ from gradcli.core.symbolic import number_text
 from gradcli.core.tape import CONST, INPUT, OPERATION
 from gradcli.core.values import is_array, np, shape, shape_text
 
+FUSED_LIMIT = 16  # nodes of an adjoint's own closed form, shown as the fused rule of its staged statements
 STATEMENT_LIMIT = 200  # statements of a derived program whose closed forms are tried
 INLINE_LIMIT = 400  # nodes of a substituted statement, as a tree, that the closed forms simplify
 LITERAL_LIMIT = 100  # elements of an input's value written into the program; past it, bound again
@@ -65,6 +66,9 @@ class ArrayDerived:
     closed_latex: dict[str, str | None] | None = None  # the same, in matrix notation (with --latex)
     where_latex: dict[str, str] = field(default_factory=dict)
     latex_lines: list[tuple[str, str]] | None = None  # every statement in matrix notation (with --latex)
+    # Adjoints whose staged statements add up to a short rule of their own: name -> (the rule, the largest
+    # difference from the staged value at the bound point), e.g. d_S -> ((softmax(S, 1) - Y)/64, 2.8e-17).
+    fused: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def output(self) -> str:
@@ -171,8 +175,8 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
 def closed_forms(result: ArrayDerived, limit: int = 120, latex: bool = False) -> ArrayDerived:
     """Each input's derivative as one expression: the adjoint statements substituted into one another and
     simplified (core/tensor_algebra.py); the program's own names stay, each written once under "where"."""
-    from gradcli.core.tensor_algebra import (Simplifier, from_expr, names_in, occurrences, replace, size,
-                                             substitute, text)
+    from gradcli.core.tensor_algebra import (Simplifier, algebra, from_expr, names_in, occurrences, replace,
+                                             size, substitute, text)
     from gradcli.lang.syntax import parse_program
 
     simplifier = Simplifier(_shape_function(result))
@@ -196,6 +200,20 @@ def closed_forms(result: ArrayDerived, limit: int = 120, latex: bool = False) ->
             resolved.setdefault("where " + statement.target, node)
         else:
             resolved[statement.target] = node
+    inline = {name[6:]: node for name, node in resolved.items() if name.startswith("where ")}
+    numbers = _numbers_simplest()
+    for name in list(resolved):  # the elementwise parts, by the algebra of numbers (sigmoid(z) - y)
+        if not name.startswith("where ") and name in {st.name for st in result.backward}:
+            resolved[name] = algebra(resolved[name], inline, simplifier, numbers)
+    adjoint_names = {st.name for st in result.backward}
+    input_adjoints = set(result.adjoints.values())
+    for statement in statements:  # the fused rules: a staged adjoint that sums up to a short expression
+        node = resolved.get(statement.target)
+        staged = from_expr(statement.expr)
+        if (statement.target in adjoint_names and statement.target not in input_adjoints and node is not None
+                and size(node, FUSED_LIMIT) <= min(FUSED_LIMIT, size(staged)) and adjoint_names & set(names_in(staged))
+                and not adjoint_names & set(_closure(node, {}))):  # no longer than the staged statement
+            result.fused[statement.target] = (text(node), float("nan"))
     nodes = {name: resolved.get(adjoint, ("name", adjoint)) for name, adjoint in result.adjoints.items()}
     # An unnamed statement of the program the closed forms use twice or more is named once, by its label.
     shared = []
@@ -251,6 +269,9 @@ def program_text(result: ArrayDerived) -> str:
     for statement, line in zip(result.backward, _aligned(rows)):
         lines.append(line)
         lines += [f"#   why: {why}" for why in statement.why]
+        if statement.name in result.fused:
+            rule, difference = result.fused[statement.name]
+            lines.append(f"#   fused: {statement.name} = {rule}  (the staged value here, to {difference:.1g})")
     return "\n".join(lines) + "\n"
 
 
@@ -284,6 +305,73 @@ def _shape_of(text: str, known: dict) -> tuple:
         return shape(result.value)
     inputs = {i: known[tape.nodes[i].name] for i in tape.inputs}
     return tuple(node_shapes(tape, inputs)[tape.names["rule_"]])
+
+
+def _numbers_simplest():
+    """``simplest(formula)``: a formula of numbers (gradcli text) in its simplest form, by the scalar
+    closed forms' algebra (analyses/derive.simpler), its terms in the order the formula names them;
+    None when it has what that algebra does not take."""
+    from gradcli.analyses.derive import simpler
+    from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS
+    from gradcli.core.symbolic import Dag, render
+    from gradcli.lang.program import CALL, NAME, NUM, walk
+    from gradcli.lang.syntax import parse_program
+
+    def simplest(formula: str) -> str | None:
+        import re
+
+        rank = {}  # names in the order the formula (the program's order) meets them
+        for found in re.finditer(r"[A-Za-z_]\w*", formula):
+            rank.setdefault(found.group(), found.start())
+        dag, stack = Dag(), []
+        for e in walk(parse_program(f"r = {formula}").statements[0].expr):
+            if e.kind == NUM:
+                stack.append(dag.const(e.value))
+            elif e.kind == NAME:
+                stack.append(dag.const(CONSTANTS[e.text]) if e.text in CONSTANTS else dag.sym(e.text))
+            else:
+                name = FUNCTIONS.get(e.text) if e.kind == CALL else e.text
+                if name not in OPS:
+                    return None
+                n = len(e.args)
+                args = stack[len(stack) - n:]
+                del stack[len(stack) - n:]
+                stack.append(dag.apply(OPS[name], args))
+        return render(dag, simpler(dag, stack[0], rank=rank))
+
+    return simplest
+
+
+def check_fused(result: ArrayDerived) -> ArrayDerived:
+    """Each fused rule evaluated at the bound point beside the staged adjoint it stands for; a rule that
+    does not agree (to 1e-9 of the adjoint's size) is not shown."""
+    if not result.fused:
+        return result
+    from gradcli.autodiff.array_sweeps import array_values
+
+    tape = lower_text(result.program)
+    given = {i: tape.nodes[i].value for i in tape.inputs if tape.nodes[i].value is not None}
+    given.update({tape.names[result.input_names[name]]: v for name, v in result.problem.values.items()
+                  if name in result.input_names and result.input_names[name] in tape.names})
+    try:
+        values = array_values(tape, given)
+    except Exception:  # noqa: BLE001 - the staged pass fails at this point: nothing to compare with
+        result.fused = {}
+        return result
+    by_name = {name: values[i] for name, i in tape.names.items()}
+    checked = {}
+    for name, (rule, _) in result.fused.items():
+        fused_tape = lower_text(f"fused_ = {rule}")
+        try:
+            got = array_values(fused_tape, {i: by_name[fused_tape.nodes[i].name] for i in fused_tape.inputs})
+        except Exception:  # noqa: BLE001 - not evaluable here: not shown
+            continue
+        staged = np.asarray(by_name[name], dtype=float)
+        difference = float(np.max(np.abs(np.asarray(got[fused_tape.names["fused_"]]) - staged), initial=0.0))
+        if difference <= 1e-9 * max(1.0, float(np.max(np.abs(staged), initial=0.0))):
+            checked[name] = (rule, difference)
+    result.fused = checked
+    return result
 
 
 def statements_latex(result: ArrayDerived) -> ArrayDerived:

@@ -371,13 +371,17 @@ def _sign_into_sum(m: tuple, c: float) -> tuple[tuple, float]:
 def _term(dag, m: tuple, c: float, rank: dict) -> int:
     up = [(b, e) for b, e in m if e > 0]
     down = [(b, -e) for b, e in m if e < 0]
+    inverse = round(1.0 / c) if c else 0
+    divisor = None
+    if inverse > 1 and abs(1.0 / c - inverse) <= 1e-12 * inverse and up:  # x/3, not 0.3333333333333333*x
+        divisor, c = dag.const(float(inverse)), 1.0
     numerator = None if c == 1.0 and up else dag.const(c)
     for b, e in up:
         f = _factor(dag, b, e, rank)
         numerator = f if numerator is None else dag.mul(numerator, f)
     if not down:
-        return numerator
-    denominator = None
+        return numerator if divisor is None else dag.div(numerator, divisor)
+    denominator = divisor
     for b, e in down:
         f = _factor(dag, b, e, rank)
         denominator = f if denominator is None else dag.mul(denominator, f)

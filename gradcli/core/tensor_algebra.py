@@ -480,6 +480,84 @@ def replace(n: tuple, target: tuple, by: tuple) -> tuple:
     return ("index", replace(n[1], target, by), tuple(replace(a, target, by) for a in n[2]))
 
 
+# ---------------------------------------------------------------- elementwise algebra, as for numbers
+
+
+_SCALAR_KINDS = ("add", "sub", "mul", "div", "neg", "pow", "num", "name")
+
+
+def _scalar_call(n: tuple) -> bool:
+    from gradcli.core.ops import FUNCTIONS, OPS
+
+    name = FUNCTIONS.get(n[1])
+    return (name is not None and OPS[name].scalar and OPS[name].arity not in (None,)
+            and all(a[0] != "static" for a in n[2]))
+
+
+def _elementwise(n: tuple) -> bool:
+    return n[0] in _SCALAR_KINDS or (n[0] == "call" and _scalar_call(n))
+
+
+def algebra(n: tuple, definitions: dict, simplifier: "Simplifier", simplest) -> tuple:
+    """The elementwise parts of ``n`` simplified by the algebra of numbers (core/canonical.py), which
+    holds element by element: a maximal elementwise subtree, with the program's elementwise statements
+    it names written out (``p`` as ``sigmoid(z)``), becomes a formula of numbers whose other parts
+    (``X @ w``, ``sum(...)``) are opaque; its simplest form is kept where it is smaller and has the
+    same shape.  ``simplest(text, atoms)`` returns the simplified text of a formula of numbers."""
+    if not _elementwise(n) or n[0] in ("num", "name"):
+        if n[0] in ("num", "name", "static"):
+            return n
+        if n[0] == "call":
+            return ("call", n[1], tuple(algebra(a, definitions, simplifier, simplest) for a in n[2]))
+        if n[0] == "index":
+            return ("index", algebra(n[1], definitions, simplifier, simplest),
+                    tuple(algebra(a, definitions, simplifier, simplest) for a in n[2]))
+        if n[0] in BINARY or n[0] == "neg":
+            return (n[0], *[algebra(a, definitions, simplifier, simplest) for a in n[1:]])
+        return n
+    atoms: dict[tuple, str] = {}
+
+    def flat(m: tuple, depth: int = 0) -> str:
+        """The subtree as a formula of numbers: its other parts as atom names, its names' elementwise
+        definitions written out (a few levels deep)."""
+        kind = m[0]
+        if kind == "num":
+            return f"({text(m)})"
+        if kind == "name":
+            definition = definitions.get(m[1])
+            if definition is not None and depth < 6 and _elementwise(definition):
+                return f"({flat(definition, depth + 1)})"
+            return m[1]
+        if kind == "neg":
+            return f"(-{flat(m[1], depth)})"
+        if kind in ("add", "sub", "mul", "div", "pow"):
+            return f"({flat(m[1], depth)}{BINARY[kind][0]}{flat(m[2], depth)})"
+        if kind == "call" and _scalar_call(m):
+            return f"{m[1]}({', '.join(flat(a, depth) for a in m[2])})"
+        inner = algebra(m, definitions, simplifier, simplest)
+        if inner not in atoms:
+            atoms[inner] = f"atom{len(atoms)}_"
+        return atoms[inner]
+
+    formula = flat(n)
+    simpler = simplest(formula)
+    if simpler is None:
+        return n
+    from gradcli.lang.syntax import parse_program
+
+    candidate = substitute(from_expr(parse_program(f"r = {simpler}").statements[0].expr),
+                           {name: atom for atom, name in atoms.items()})
+    for name, definition in definitions.items():  # the program's own names back where their text stands
+        if size(definition) >= 3:
+            candidate = replace(candidate, definition, ("name", name))
+    candidate = simplifier.simplify(candidate)
+    try:
+        same = simplifier.shape(candidate) == simplifier.shape(n)
+    except Exception:  # noqa: BLE001 - a form whose shape cannot be told is not used
+        same = False
+    return candidate if same and size(candidate) < size(n) else n
+
+
 # ---------------------------------------------------------------- LaTeX, in matrix notation
 
 
@@ -585,4 +663,5 @@ class Latex:
         return t if prec >= at_least else rf"\left({t}\right)"
 
 
-__all__ = ["from_expr", "text", "size", "substitute", "names_in", "occurrences", "replace", "Simplifier", "Latex"]
+__all__ = ["from_expr", "text", "size", "substitute", "names_in", "occurrences", "replace", "Simplifier", "Latex",
+           "algebra"]

@@ -18,7 +18,9 @@ def derive_json(result: Derived) -> dict:
                 "statements": [{"name": s.name, "expression": s.text, "shape": list(s.shape),
                                 "adjoint": k >= len(result.forward), "from": s.sources, "why": s.why}
                                for k, s in enumerate([*result.forward, *result.backward])],
-                "closed_form": result.closed_form, "where": result.where}
+                "closed_form": result.closed_form, "where": result.where,
+                "fused": {name: {"rule": rule, "difference": difference}
+                          for name, (rule, difference) in result.fused.items()}}
     return {"output": result.output, "inputs": list(result.adjoints), "program": result.program,
             "adjoints": result.adjoints, "closed_form": result.closed_form}
 

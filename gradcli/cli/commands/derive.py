@@ -81,11 +81,12 @@ def _derive_arrays(ctx, problem, closed_form: bool, latex: bool, output: str):
         raise UsageError(f"derive writes an array program's rules for its shapes (outer(d_q, x) or "
                          f"d_q @ transpose(x)): give {', '.join(unbound)} a value, as NAME=VALUE or NAME=@FILE.npy",
                          kind="unbound")
-    from gradcli.analyses.derive_arrays import closed_forms, statements_latex
+    from gradcli.analyses.derive_arrays import check_fused, closed_forms, statements_latex
 
     result = derive_arrays(problem)
-    if closed_form or output == "json":
+    if closed_form or output in ("json", "text"):
         closed_forms(result, latex=latex)
+        check_fused(result)
     if latex and not closed_form:
         statements_latex(result)
     present(ctx, view("derive"), result, output, options={"closed_form": closed_form})
