@@ -118,3 +118,23 @@ def test_the_command_line():
     assert data["where"] == {"q": "W @ x"}
     statements = {s["name"]: s for s in data["statements"]}
     assert statements["d_W"]["shape"] == [2, 2] and statements["d_W"]["from"] == ["q = W@x"]
+
+
+@pytest.mark.parametrize("program, values, adjoint, rule", [
+    ("S = X @ W + b; L = mean(logsumexp(S, 1) - sum(S*Y, 1))",
+     {"X": X2, "W": RNG.uniform(-1, 1, (2, 3)), "b": x3, "Y": Y}, "d_S", "(softmax(S, 1) - Y)/3"),
+    ("z = X @ w + b; p = sigmoid(z); L = mean(-(y*log(p) + (1 - y)*log(1 - p)))",
+     {"X": X2, "w": RNG.uniform(-1, 1, 2), "b": 0.1, "y": [1.0, 0.0, 1.0]}, "d_z", "(sigmoid(z) - y)/3"),
+])
+def test_fused_rules_equal_the_staged_adjoints(program, values, adjoint, rule):
+    """softmax with cross-entropy gives (p - y)/N, sigmoid with binary cross-entropy sigmoid(z) - y:
+    the staged statements' closed form, shown beside them and checked equal at the point."""
+    from gradcli.analyses.derive_arrays import check_fused
+
+    bindings = [binding(n, v) for n, v in values.items()]
+    result = check_fused(closed_forms(derive_arrays(load(program, bindings))))
+    shown, difference = result.fused[adjoint]
+    assert shown == rule and difference <= 1e-15
+    assert f"#   fused: {adjoint} = {rule}" in run("derive", program, *bindings).out
+    data = run_json("derive", program, *bindings, "--json")
+    assert data["fused"][adjoint]["rule"] == rule
