@@ -138,3 +138,14 @@ def test_fused_rules_equal_the_staged_adjoints(program, values, adjoint, rule):
     assert f"#   fused: {adjoint} = {rule}" in run("derive", program, *bindings).out
     data = run_json("derive", program, *bindings, "--json")
     assert data["fused"][adjoint]["rule"] == rule
+
+
+@pytest.mark.parametrize("program, bindings", [  # fuzzer findings: each derived and read back
+    ("f = sum(where(W > 0, W, -2.0))", ["W=[[0.441]]"]),  # a comparison of a comparison, parenthesized
+    ("f = sum(stop_gradient(W) * W)", ["W=[[0.7], [1.0], [-1.0]]"]),  # a coefficient of 0
+    ("f = mean(exp(x) / sum(exp(x)))", ["x=[1.8, -0.016]"]),
+    ("f = sum(W[1:, None])", ["W=[[-1.2, -1.0, -0.9]]"]),
+])
+def test_fuzzer_findings(program, bindings):
+    assert_closed_forms_agree(load(program, bindings), bindings)
+    assert run("derive", program, *bindings, "--closed-form").code == 0

@@ -120,3 +120,9 @@ def test_a_large_input_asks_for_a_vector_product():
     assert_error(["hessian", "f = sum(x*x)", f"x={big}"], 2, "--vector NAME=VALUE")
     hv = run_json("hessian", "f = sum(x*x)", f"x={big}", "--vector", f"x={big}", "--json")
     assert hv["hessian_vector_product"]["x"] == [2.0] * 4000  # d2/dx2 sum(x^2) = 2 I
+
+
+def test_an_array_output_has_no_hessian():
+    """A fuzzer finding: --of an array is the usage error every command gives, not a crash."""
+    assert_error(["hessian", "--of", "x", "f = sum(take(x, [0, 0, 0]))", "x=[-1.505, 2.0]"], 2,
+                 "the output x is an array of shape (2,)")

@@ -65,6 +65,11 @@ class HvpResult:
 
 
 def derived_pass(problem: Problem) -> DerivedPass:
+    from gradcli.autodiff.gradient import array_output
+    from gradcli.autodiff.problem import require_scalar_output
+
+    if array_output(problem):  # second derivatives are of one number: the usage error says what to write
+        require_scalar_output(problem, [None] * problem.output_index + [np.zeros(problem.shapes[problem.output_index])])
     derived = derive_arrays(problem)
     tape = lower_text(derived.program)
     renamed = derived.input_names

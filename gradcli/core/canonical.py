@@ -22,6 +22,8 @@ so the helpers below recurse on nesting depth, which that bound keeps shallow.
 
 from __future__ import annotations
 
+import math
+
 from gradcli.core.ops import OPS
 
 _MAX_TERMS = 64  # an expansion past this many terms is not a simplification
@@ -371,7 +373,7 @@ def _sign_into_sum(m: tuple, c: float) -> tuple[tuple, float]:
 def _term(dag, m: tuple, c: float, rank: dict) -> int:
     up = [(b, e) for b, e in m if e > 0]
     down = [(b, -e) for b, e in m if e < 0]
-    inverse = round(1.0 / c) if c else 0
+    inverse = round(1.0 / c) if c and math.isfinite(1.0 / c) else 0
     divisor = None
     if inverse > 1 and abs(1.0 / c - inverse) <= 1e-12 * inverse and up:  # x/3, not 0.3333333333333333*x
         divisor, c = dag.const(float(inverse)), 1.0

@@ -23,6 +23,8 @@ the expression's text (core/shapes.py), given the shapes of the names.
 
 from __future__ import annotations
 
+import math
+
 from gradcli.core.symbolic import number_text
 from gradcli.core.values import np
 from gradcli.lang.program import ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE
@@ -103,7 +105,7 @@ def _print(n: tuple) -> tuple[str, int]:
         if kind == "pow":
             return f"{_wrap(n[1], prec + 1)}^{_wrap(n[2], prec)}", prec
         spaced = f" {symbol} " if kind in ("add", "sub", "matmul") or prec == 0 else symbol
-        left = _wrap(n[1], prec + 1 if _mixed(kind, n[1]) else prec)
+        left = _wrap(n[1], prec + 1 if _mixed(kind, n[1]) or prec == 0 else prec)  # comparisons do not chain
         return f"{left}{spaced}{_wrap(n[2], prec + 1)}", prec
     if kind == "call":
         return f"{n[1]}({', '.join(text(a) for a in n[2])})", _ATOM
@@ -342,6 +344,8 @@ class Simplifier:
     def _scaled(self, c: float, n: tuple) -> tuple:
         if c == 1.0:
             return n
+        if c == 0.0 or not math.isfinite(c):
+            return ("mul", ("num", c), n)  # 0 times an array keeps the array's shape
         if c == -1.0:
             return ("neg", n)
         inverse = round(1.0 / c)
