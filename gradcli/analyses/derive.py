@@ -82,6 +82,21 @@ def program_namer(problem: Problem) -> Names:
     return namer
 
 
+def tape_in_dag(tape: Tape, build) -> tuple[Dag, list[int]]:
+    """The tape's nodes as DAG nodes, in tape order: inputs as symbols, constants as numbers, each
+    operation made by ``build(dag, op, args)``; returns the DAG and each tape node's DAG node."""
+    dag = Dag()
+    node_of: list[int] = [0] * len(tape.nodes)
+    for node in tape.nodes:
+        if node.kind == INPUT:
+            node_of[node.index] = dag.sym(node.name)
+        elif node.kind == CONST:
+            node_of[node.index] = dag.const(node.value)
+        else:
+            node_of[node.index] = build(dag, node.op, [node_of[a] for a in node.args])
+    return dag, node_of
+
+
 def sweep(problem: Problem, closed: bool, namer: Names | None = None) -> Build:
     """The symbolic reverse sweep of the problem's output, over the inputs in ``problem.wrt``.
 
@@ -92,16 +107,8 @@ def sweep(problem: Problem, closed: bool, namer: Names | None = None) -> Build:
     if not closed:
         input_adjoint = {name: namer.fresh(f"d_{name}") for name in problem.wrt}
     nodes = tape.nodes
-    dag = Dag()
-    node_of: list[int] = [0] * len(nodes)
-    for node in nodes:
-        if node.kind == INPUT:
-            node_of[node.index] = dag.sym(node.name)
-        elif node.kind == CONST:
-            node_of[node.index] = dag.const(node.value)
-        else:
-            args = [node_of[a] for a in node.args]
-            node_of[node.index] = dag.apply(node.op, args) if closed else dag.fresh(node.op, args)
+    dag, node_of = tape_in_dag(tape, (lambda d, op, args: d.apply(op, args)) if closed
+                               else (lambda d, op, args: d.fresh(op, args)))
     out = problem.output_index
     req = tape.requires_grad()
     cone = tape.cone([out])

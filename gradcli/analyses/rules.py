@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from gradcli.autodiff.gradient import evaluate
 from gradcli.autodiff.problem import Problem
 from gradcli.core.symbolic import Dag, partial, render, sizes
-from gradcli.core.tape import CONST, INPUT, OPERATION
 from gradcli.support.errors import UsageError
 
 SIZE_LIMIT = 80  # nodes of the formula written out as a tree: past it, a worked derivation is not readable
@@ -51,24 +50,14 @@ class RulesResult:
 
 
 def worked_rules(problem: Problem) -> RulesResult:
-    from gradcli.analyses.derive import name_order, simpler
+    from gradcli.analyses.derive import name_order, simpler, tape_in_dag
     from gradcli.analyses.passes import has_arrays
 
     if has_arrays(problem):
         raise UsageError("--rules works a formula of numbers by the textbook's rules; on arrays, "
                          "'gradcli derive' writes the backward pass at the tensor level", kind="array-program")
     sweep = evaluate(problem)
-    tape = problem.tape
-    dag = Dag()
-    node_of = [0] * len(tape.nodes)
-    for node in tape.nodes:
-        if node.kind == INPUT:
-            node_of[node.index] = dag.sym(node.name)
-        elif node.kind == CONST:
-            node_of[node.index] = dag.const(node.value)
-        else:
-            args = [node_of[a] for a in node.args]
-            node_of[node.index] = args[0] if node.op.name == "copy" else dag.raw(node.op, args)
+    dag, node_of = tape_in_dag(problem.tape, lambda d, op, args: args[0] if op.name == "copy" else d.raw(op, args))
     root = node_of[problem.output_index]
     if sizes(dag, SIZE_LIMIT)[root] > SIZE_LIMIT:
         raise UsageError(f"the output written as one formula has more than {SIZE_LIMIT} nodes: too long to "
