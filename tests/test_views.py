@@ -54,6 +54,7 @@ def cases(data: str) -> dict:
         ("jacobian", "jacobian"): (["jacobian", *two, "x=3", "y=2"], GRAD + JAC_G, (), None),
         ("jacobian", "rows"): (["jacobian", *two, "--data", data], GRAD + JAC_G + GRAD_ROW1, (), None),
         ("check", "check"): (["check", *point], GRAD, ("pass",), None),
+        ("check", "against"): (["check", *point, "--against", "d_x = 2*x*y; d_y = x^2"], [], ("good",), set()),
         ("check", "rows"): (["check", PROGRAM, "--data", data], GRAD + GRAD_ROW1, ("pass",), {"json"}),
         ("descend", "descend"): (["descend", "L = (w - 3)^2", "w=0", "--steps", "1"], [LOSS_SLOPE], (), None),
         ("graph", "graph"): (["graph", *point], GRAD, (), {"dot", "mermaid", "json", "svg"}),

@@ -154,6 +154,10 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "json": "gradcli.render.check_view:check_json",
         }, outcome="gradcli.render.composed:check_outcome"),
         ROWS,
+        View("against", "A hand-written backward pass, graded adjoint by adjoint.", {
+            "table": "gradcli.render.grade_view:grade_rich",
+            "json": "gradcli.render.grade_view:grade_json",
+        }, outcome="gradcli.render.composed:check_outcome"),
     ),
     "descend": (
         View("descend", "Gradient descent, step by step.", {

@@ -6,8 +6,8 @@ import click
 
 from gradcli.analyses.checking import ATOL, RTOL
 from gradcli.cli.commands.data_run import data_options, no_data_options
-from gradcli.cli.commands.common import (JSON_ROWS, NON_NEGATIVE, POSITIVE, Command, json_option_saying, load_problem,
-                                         program_options)
+from gradcli.cli.commands.common import (JSON_ROWS, MAX_PROGRAM_CHARACTERS, NON_NEGATIVE, POSITIVE, Command,
+                                         json_option_saying, load_problem, program_options)
 
 HELP = """Check the gradient against central finite differences, input by input.
 
@@ -27,6 +27,14 @@ Examples:
   gradcli check -f samples/sigmoid_neuron.grad --json
   gradcli check 'y = relu(x)' x=0            (flagged: kink)
   gradcli check 'y = x^3' x=2 --eps 1        (fails: the step is too big)
+
+\b
+--against BACKWARD grades a hand-written backward pass instead: each
+d_X = expr (d_X += expr at a fork) against the reverse sweep's adjoint
+of X, in sweep order, at the bound point and --points random ones; the
+first wrong one is shown with its slip named.
+  gradcli check -f samples/norm_wx.grad --against 'd_W = 2*outer(W @ x, x)'
+  gradcli check -f net.grad X=@X.npy ... --against @my_backward.grad --json
 """
 
 
@@ -40,10 +48,19 @@ Examples:
 @click.option("--sample", type=click.IntRange(min=1), metavar="N",
               help="With vectors and matrices: check every element up to N in all, beyond a fixed random sample "
                    "of N (seeded; default 1000).")
+@click.option("--against", metavar="BACKWARD",
+              help="Grade a hand-written backward pass: statements d_X = expr (d_X += expr at a fork; "
+                   "d_W = @dW.npy for values), as text, @FILE or - for standard input.")
+@click.option("--points", type=click.IntRange(min=0), default=3, show_default=True,
+              help="With --against: random points beside the bound one.")
 @data_options
 @json_option_saying(JSON_ROWS)
 @click.pass_context
-def command(ctx, args, file, of, wrt, eps, rtol, atol, sample, data, data_format, out_format, as_json):
+def command(ctx, args, file, of, wrt, eps, rtol, atol, sample, against, points, data, data_format, out_format,
+            as_json):
+    if against is not None:
+        return _against(ctx, args, file, of, wrt, against, points, as_json,
+                        eps=eps, sample=sample, data=data, rtol=rtol != RTOL, atol=atol != ATOL)
     if data is not None:
         from gradcli.cli.commands.data_run import run_data
 
@@ -59,3 +76,36 @@ def command(ctx, args, file, of, wrt, eps, rtol, atol, sample, data, data_format
     # One object on stdout, failure included; the error line on stderr and the exit status (the view's
     # outcome), as for every other failure.
     present(ctx, view("check"), result, "json" if as_json else "table")
+
+
+def _against(ctx, args, file, of, wrt, against: str, points: int, as_json: bool, **others):
+    """Grade the user's backward pass (analyses/grading.py) at the bound point and random ones."""
+    from gradcli.analyses.grading import grade
+    from gradcli.cli.present import present
+    from gradcli.render.views import view
+    from gradcli.support.errors import UsageError
+
+    given = [f"--{name}" for name, value in others.items() if value not in (None, False)]
+    if given:
+        raise UsageError(f"{', '.join(given)} does not go with --against: the hand-written adjoints are "
+                         "compared with the reverse sweep's, not with finite differences")
+    if against == "-":
+        if file is not None and file.name == "<stdin>":
+            raise UsageError("-f - and --against - both read standard input: give one of them from a file")
+        against = click.get_text_stream("stdin").read(MAX_PROGRAM_CHARACTERS + 1)
+    elif against.startswith("@") and "=" not in against:
+        against = _read_backward(against[1:])
+    problem = load_problem(ctx, args, file, of, wrt)
+    present(ctx, view("check", "against"), grade(problem, against, points), "json" if as_json else "table")
+
+
+def _read_backward(path: str) -> str:
+    from gradcli.support.errors import UsageError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read(MAX_PROGRAM_CHARACTERS + 1)
+    except OSError as exc:
+        raise UsageError(f"--against @{path}: {exc.strerror or exc}", kind="file") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--against @{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", kind="file") from None
