@@ -185,15 +185,17 @@ def _reads(statements, name: str) -> set[str]:
     return found - {name}
 
 
+def _sweep_at(problem: Problem, values: dict):
+    """The reverse sweep with the inputs at ``values`` (every adjoint kept)."""
+    import dataclasses
+
+    return evaluate(dataclasses.replace(problem, values=values, intermediates=True))
+
+
 def _true_adjoints(problem: Problem, values: dict) -> dict:
-    saved = problem.values
-    problem.values = values
-    try:
-        sweep = evaluate(problem)
-    finally:
-        problem.values = saved
     from gradcli.core.values import dense
 
+    sweep = _sweep_at(problem, values)
     return {name: dense(sweep.adjoints[i]) for name, i in problem.tape.names.items()}
 
 
@@ -258,12 +260,7 @@ def _contributions(problem: Problem, values: dict, name: str) -> tuple[list, lis
     """What each consumer of ``name`` hands it in the sweep, at this point (its adjoint's terms, when
     there are several), and for a matrix product the same product with the other operand not
     transposed (``W @ d_q`` for ``transpose(W) @ d_q``)."""
-    saved = problem.values
-    problem.values = values
-    try:
-        sweep = evaluate(problem)
-    finally:
-        problem.values = saved
+    sweep = _sweep_at(problem, values)
     tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
     target = tape.names[name]
     found, untransposed = [], []
