@@ -53,7 +53,8 @@ def test_the_correct_backward_pass_passes_at_every_point():
     ({"d_W2": "transpose(d_s) @ a"}, "d_W2", "missing-transpose"),  # (3, 5) for (5, 3)
     ({"d_b2": "d_s"}, "d_b2", "bias-not-summed"),  # (4, 3) for (3,)
     ({"d_a": "sum(d_s @ transpose(W2), 0)"}, "d_a", "wrong-shape"),  # (5,) for (4, 5)
-    ({"d_h": "d_a * (1 - tanh(a)^2)"}, "d_h", "no-known-slip"),  # a wrong local derivative
+    ({"d_h": "d_a * (1 - h^2)"}, "d_h", "wrong-local-derivative"),  # tanh's slope of the input, not the output
+    ({"d_h": "d_a * (1 - tanh(a)^2)"}, "d_h", "no-known-slip"),
 ])
 def test_each_seeded_slip_is_caught_where_it_is_made(slips, first, slip):
     data = grade(backward(**slips), 1)
@@ -101,3 +102,18 @@ def test_a_backward_pass_that_does_not_read_is_exit_2(text, words):
 
 def test_finite_difference_options_do_not_go_with_against():
     assert_error(["check", NET, *BINDINGS, "--against", backward(), "--eps", "0.1"], 2, "--eps does not go")
+
+
+def test_the_samples_backward_passes():
+    """samples/: CS231n's sigmoid gate and the two-layer network, each correct and with a slip."""
+    ok = run_json("check", "-f", "samples/sigmoid_gate.grad", "--against", "@samples/sigmoid_gate.backward", "--json")
+    assert ok["ok"] and len(ok["adjoints"]) == 6
+    slip = run_json("check", "-f", "samples/sigmoid_gate.grad", "--against", "@samples/sigmoid_gate_slip.backward",
+                    "--json", code=1)
+    assert slip["first_wrong"] == "d_dot" and slip["adjoints"][0]["slip"] == "wrong-local-derivative"
+    spirals = [f"{n}=@samples/spirals_{n}.npy" for n in ("X", "Y", "W1", "b1", "W2", "b2")]
+    net = ["check", "-f", "samples/two_layer.grad", *spirals, "--wrt", "W1,b1,W2,b2", "--json"]
+    assert run_json(*net, "--against", "@samples/two_layer.backward")["ok"]
+    wrong = run_json(*net, "--against", "@samples/two_layer_slip.backward", code=1)
+    d_b1 = next(a for a in wrong["adjoints"] if a["name"] == "d_b1")
+    assert wrong["first_wrong"] == "d_b1" and d_b1["slip"] == "bias-not-summed"

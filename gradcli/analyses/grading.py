@@ -25,6 +25,7 @@ from gradcli.support.errors import GradError, UsageError
 
 GOOD, SUSPICIOUS, WRONG = 1e-7, 1e-4, 1e-2  # cs231n's bands of relative error
 POINTS = 3  # random points beside the bound one
+ATOL = 1e-12  # times the largest adjoint graded: a difference this small is rounding, whatever its relative error
 
 # The slips tried on the true adjoint, by name (the JSON's "slip" is one of these, or null).
 SLIPS = {
@@ -33,6 +34,8 @@ SLIPS = {
     "bias-not-summed": "a broadcast not summed back (the sum over the batch axis missing)",
     "sign": "the sign flipped",
     "constant-factor": "off by a constant factor",
+    "wrong-local-derivative": "the gate's local derivative is wrong (say sigmoid for sigmoid*(1 - sigmoid), "
+                              "or 1 - z^2 with z the gate's input for tanh)",
     "wrong-shape": "the shape differs, for no known cause",
     "no-known-slip": "no known slip explains it",
 }
@@ -85,8 +88,8 @@ class GradeResult:
 def parse_backward(text: str) -> list[tuple[str, str, str]]:
     """``d_X = expr`` / ``d_X += expr`` statements (``;`` or new lines; ``#`` comments) as (name, op, expr)."""
     statements = []
-    for k, line in enumerate(re.split(r"[;\n]", text), 1):
-        line = line.split("#", 1)[0]
+    pieces = [piece for line in text.splitlines() for piece in line.split("#", 1)[0].split(";")]
+    for k, line in enumerate(pieces, 1):
         if not line.strip():
             continue
         found = _STATEMENT.match(line)
@@ -124,6 +127,7 @@ def grade(problem: Problem, backward: str, points: int = POINTS, seed: int = 0) 
         got = _user_values(program_text, latest, values) if latest else {}
         got.update(fixed)
         order = sorted(got, key=lambda d: -names[d[2:]])  # backward order: the sweep's
+        atol = ATOL * max([float(np.max(np.abs(true[d[2:]]), initial=0.0)) for d in order] + [1e-300])
         wrong: set[str] = set()
         for d in order:
             if d in graded and not graded[d].ok:
@@ -134,7 +138,7 @@ def grade(problem: Problem, backward: str, points: int = POINTS, seed: int = 0) 
                 graded[d] = Graded(d, d[2:], False, "depends-on-wrong", None, None, point=point)
                 wrong.add(d)
                 continue
-            g = _compare(d, true[d[2:]], got[d], problem, values, point)
+            g = _compare(d, true[d[2:]], got[d], problem, values, point, atol)
             if not g.ok:
                 wrong.add(d)
             if d not in graded or not g.ok or (g.rel_error or 0.0) > (graded[d].rel_error or 0.0):
@@ -209,14 +213,16 @@ def _user_values(program_text: str, latest: dict, values: dict) -> dict:
     return {name: vals[user.tape.names[target]] for name, target in latest.items()}
 
 
-def _compare(d: str, expected, got, problem: Problem, values: dict, point: int) -> Graded:
+def _compare(d: str, expected, got, problem: Problem, values: dict, point: int, atol: float) -> Graded:
     e, g = np.asarray(expected, dtype=float), np.asarray(got, dtype=float)
     if e.shape != g.shape:
         slip = _shape_slip(e, g)
         return Graded(d, d[2:], False, "wrong-shape", None, None, slip=slip, expected=e, got=g, point=point)
     diff = np.abs(e - g)
     scale = np.maximum(np.abs(e), np.abs(g))
-    rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1), 0.0)
+    # Relative error means nothing between two numbers that are both rounding noise around 0 (a bias
+    # gradient summed over balanced classes): a difference below atol counts as none.
+    rel = np.where(diff > atol, diff / np.where(scale > 0, scale, 1), 0.0)
     worst = float(np.max(rel, initial=0.0))
     where = [int(k) for k in np.unravel_index(int(np.argmax(rel)), e.shape)] if e.ndim and worst > 0 else None
     verdict = "good" if worst < GOOD else "suspicious" if worst <= SUSPICIOUS else "wrong"
@@ -242,18 +248,30 @@ def _value_slip(e, g, name: str, problem: Problem, values: dict) -> str:
         return "sign"
     if e.ndim == 2 and e.shape[0] == e.shape[1] and _close(g, e.T):
         return "missing-transpose"
-    nonzero = np.abs(e) > 1e-12 * max(1.0, float(np.max(np.abs(e), initial=0.0)))
-    if nonzero.any():
-        ratio = g[nonzero] / e[nonzero]
-        if np.allclose(ratio, ratio.flat[0], rtol=1e-9) and abs(ratio.flat[0]) not in (0.0, 1.0):
-            return "constant-factor"
-    contributions, untransposed = _contributions(problem, values, name)
+    contributions, untransposed, wrong_locals = _contributions(problem, values, name)
     for contribution in contributions:
         if _close(g, np.broadcast_to(contribution, e.shape)):
             return "missing-fork-contribution"
     if any(alt.shape == g.shape and _close(g, alt) for alt in untransposed):
         return "missing-transpose"
+    if any(_close(g, np.broadcast_to(alt, g.shape)) for alt in wrong_locals if np.shape(alt) == g.shape or
+           np.ndim(alt) == 0):
+        return "wrong-local-derivative"
+    nonzero = np.abs(e) > 1e-12 * max(1.0, float(np.max(np.abs(e), initial=0.0)))
+    if nonzero.any():
+        ratio = g[nonzero] / e[nonzero]
+        k = float(ratio.flat[0])
+        # any two numbers have a ratio: one element is off by a constant factor only by a usual one
+        usual = any(abs(k - f) <= 1e-9 * abs(f) for n in (2, 3, 4, *_sizes(problem))
+                    for f in (n, 1 / n, -n, -1 / n))
+        if np.allclose(ratio, k, rtol=1e-9) and k not in (0.0, 1.0) and (nonzero.sum() > 1 or usual):
+            return "constant-factor"
     return "no-known-slip"
+
+
+def _sizes(problem: Problem) -> set[int]:
+    """The inputs' axis lengths: a forgotten 1/N is one of them."""
+    return {n for v in problem.values.values() for n in shape(v) if n > 1}
 
 
 def _contributions(problem: Problem, values: dict, name: str) -> tuple[list, list]:
@@ -263,10 +281,16 @@ def _contributions(problem: Problem, values: dict, name: str) -> tuple[list, lis
     sweep = _sweep_at(problem, values)
     tape, vals, adj = problem.tape, sweep.values, sweep.adjoints
     target = tape.names[name]
-    found, untransposed = [], []
+    found, untransposed, wrong_locals = [], [], []
+    consumers = [node for node in tape.nodes if node.kind == OPERATION and target in node.args]
     for node in tape.nodes:
         if node.kind == OPERATION and adj[node.index] is not None and target in node.args:
             g = np.asarray(adj[node.index], dtype=float)
+            if len(consumers) == 1 and node.op.scalar and len(node.args) == 1:
+                z, o = np.asarray(vals[target], dtype=float), np.asarray(vals[node.index], dtype=float)
+                with np.errstate(all="ignore"):  # the usual wrong slopes of a gate, times what arrives
+                    wrong_locals += [g * w for w in (o, z, 1 - z * z, 1 - o, o * (1 - o), 1 - o * o, np.cos(z),
+                                                     -np.cos(z), np.sin(z), -np.sin(z), np.exp(z), 1 / z)]
             for j, a in enumerate(node.args):
                 if a != target:
                     continue
@@ -281,7 +305,7 @@ def _contributions(problem: Problem, values: dict, name: str) -> tuple[list, lis
                             untransposed.append(other @ g if j == 1 else g @ other)
                         except ValueError:
                             pass
-    return (found if len(found) > 1 else []), untransposed
+    return (found if len(found) > 1 else []), untransposed, wrong_locals
 
 
 def _random_point(problem: Problem, rng) -> dict:
