@@ -75,6 +75,11 @@ def commands() -> dict[str, click.Command]:
     return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
 
 
+def program_commands() -> dict[str, click.Command]:
+    """The commands that take a program (PROGRAM or -f FILE, then bindings): all but ``quiz``, which makes its own."""
+    return {name: c for name, c in commands().items() if any(p.name == "args" for p in c.params)}
+
+
 def takes_one_output(command: click.Command) -> bool:
     """Whether a command computes one output (its ``--of`` may not repeat), read from its declared options."""
     return not any(p.name == "of" and p.multiple for p in command.params)

@@ -57,7 +57,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from gradcli.cli.app import cli  # noqa: E402
-from conftest import commands  # noqa: E402
+from conftest import program_commands  # noqa: E402
 from gradcli.core.ops import CONSTANTS, FUNCTIONS, OPS  # noqa: E402
 from strategies import generate  # noqa: E402
 
@@ -310,7 +310,7 @@ class Shape:
                                    rng.choice(HOSTILE_TEXT)])
 
 
-COMMANDS = list(commands().items())
+COMMANDS = list(program_commands().items())
 SHAPES = {name: Shape(command) for name, command in COMMANDS}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import mpmath
 import pytest
 
-from conftest import assert_error, commands, run, run_json_lines, takes_one_output
+from conftest import assert_error, commands, program_commands, run, run_json_lines, takes_one_output
 from gradcli.cli.commands.common import Command
 
 
-COMMANDS = commands()
+COMMANDS = program_commands()
 SINGLE_OUTPUT = [name for name, command in COMMANDS.items() if takes_one_output(command)]
 UNDERFLOW = ["y = exp(x)*w", "x=-800", "w=2"]  # dy/dx = w*exp(-800), dy/dw = exp(-800): both 0.0 in doubles
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, commands
+from conftest import ROOT, commands, program_commands
 
 NG = "u = b*c; v = a + u; J = 3*v"
 ANSI = "\x1b["
@@ -232,7 +232,7 @@ def test_a_closed_pipe_is_exit_0_and_silent(args):
 
 
 @pytest.mark.parametrize("command, bindings", [
-    *(([name, *(["--steps"] if name == "explain" else [])], ["x=3"]) for name in commands()),
+    *(([name, *(["--steps"] if name == "explain" else [])], ["x=3"]) for name in program_commands()),
     (["eval"], ["x=3", "t=pi/4"]),
 ], ids=lambda v: " ".join(v))
 def test_bindings_without_a_program_and_a_piped_program_is_refused(command, bindings):

@@ -2,12 +2,12 @@
 
 import pytest
 
-from conftest import SAMPLES, assert_error, commands, run, run_json, takes_one_output
+from conftest import SAMPLES, assert_error, commands, program_commands, run, run_json, takes_one_output
 
 NG = "u = b*c; v = a + u; J = 3*v"
 NG_ARGS = [NG, "a=5", "b=3", "c=2"]
 TWO = ["y1 = x*x; y2 = 3*x", "x=2"]  # dy1/dx = 4, dy2/dx = 3
-REGISTRY = commands()
+REGISTRY = program_commands()
 COMMANDS = [[name, *(["--steps"] if name == "explain" else [])] for name in REGISTRY]  # explain with a view
 SINGLE_OUTPUT = [c for c in COMMANDS if takes_one_output(REGISTRY[c[0]])]
 

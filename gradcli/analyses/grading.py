@@ -264,7 +264,7 @@ def _value_slip(e, g, name: str, problem: Problem, values: dict) -> str:
         # any two numbers have a ratio: one element is off by a constant factor only by a usual one
         usual = any(abs(k - f) <= 1e-9 * abs(f) for n in (2, 3, 4, *_sizes(problem))
                     for f in (n, 1 / n, -n, -1 / n))
-        if np.allclose(ratio, k, rtol=1e-9) and k not in (0.0, 1.0) and (nonzero.sum() > 1 or usual):
+        if _close(g, k * e) and k not in (0.0, 1.0) and (nonzero.sum() > 1 or usual):
             return "constant-factor"
     return "no-known-slip"
 

@@ -27,6 +27,7 @@ COMMANDS = {
     "graph": ("gradcli.cli.commands.graph", "Write the annotated computational graph (DOT, Mermaid, JSON)."),
     "derive": ("gradcli.cli.commands.derive", "Write the backward pass out as a program; closed forms, LaTeX."),
     "hessian": ("gradcli.cli.commands.hessian", "The matrix of second derivatives (forward over reverse)."),
+    "quiz": ("gradcli.cli.commands.quiz", "A random graph to backpropagate by hand; grade the answers."),
 }
 
 JSON_FLAG = "gradcli.json"  # ctx.meta key: errors go to stdout as JSON too

@@ -182,6 +182,17 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "json": "gradcli.render.derive_view:derive_json",
         }, options=("closed_form",)),
     ),
+    "quiz": (
+        View("quiz", "A graph to backpropagate by hand, and its answer sheet.", {
+            "text": "gradcli.render.quiz_view:quiz_text",
+            "latex": "gradcli.render.quiz_view:quiz_latex",
+            "json": "gradcli.render.quiz_view:quiz_json",
+        }),
+        View("graded", "Answers graded against the sweep.", {
+            "table": "gradcli.render.quiz_view:graded_rich",
+            "json": "gradcli.render.quiz_view:graded_json",
+        }, outcome="gradcli.render.quiz_view:graded_outcome"),
+    ),
     "hessian": (
         View("hessian", "The matrix of second derivatives.", {
             "table": "gradcli.render.hessian_view:hessian_rich",

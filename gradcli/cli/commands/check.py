@@ -89,14 +89,20 @@ def _against(ctx, args, file, of, wrt, against: str, points: int, as_json: bool,
     if given:
         raise UsageError(f"{', '.join(given)} does not go with --against: the hand-written adjoints are "
                          "compared with the reverse sweep's, not with finite differences")
-    if against == "-":
-        if file is not None and file.name == "<stdin>":
-            raise UsageError("-f - and --against - both read standard input: give one of them from a file")
-        against = click.get_text_stream("stdin").read(MAX_PROGRAM_CHARACTERS + 1)
-    elif against.startswith("@") and "=" not in against:
-        against = _read_backward(against[1:])
+    if against == "-" and file is not None and file.name == "<stdin>":
+        raise UsageError("-f - and --against - both read standard input: give one of them from a file")
+    against = read_backward(against)
     problem = load_problem(ctx, args, file, of, wrt)
     present(ctx, view("check", "against"), grade(problem, against, points), "json" if as_json else "table")
+
+
+def read_backward(text: str) -> str:
+    """A backward pass as given: the text itself, ``-`` for standard input, or ``@FILE``."""
+    if text == "-":
+        return click.get_text_stream("stdin").read(MAX_PROGRAM_CHARACTERS + 1)
+    if text.startswith("@") and "=" not in text:
+        return _read_backward(text[1:])
+    return text
 
 
 def _read_backward(path: str) -> str:
