@@ -117,3 +117,39 @@ def test_the_samples_backward_passes():
     wrong = run_json(*net, "--against", "@samples/two_layer_slip.backward", code=1)
     d_b1 = next(a for a in wrong["adjoints"] if a["name"] == "d_b1")
     assert wrong["first_wrong"] == "d_b1" and d_b1["slip"] == "bias-not-summed"
+
+
+MAKEMORE = open("samples/makemore_net.backward").read()
+
+
+def slipped(old: str, new: str) -> str:
+    assert old in MAKEMORE, old
+    return MAKEMORE.replace(old, new)
+
+
+@pytest.mark.parametrize("backward, first, slip", [
+    (slipped("d_bndiff += 2 * bndiff * d_bndiff2\n", ""), "d_bndiff", "missing-fork-contribution"),  # = for +=
+    (slipped("d_W1 = transpose(emb) @ d_hprebn", "d_W1 = transpose(d_hprebn) @ emb"), "d_W1", "missing-transpose"),
+    (slipped("d_b2 = sum(d_logits, 0)", "d_b2 = d_logits"), "d_b2", "bias-not-summed"),
+    (slipped("d_bnmeani = -sum(", "d_bnmeani = sum("), "d_bnmeani", "sign"),
+    (slipped("d_logprobs = -Y / 4", "d_logprobs = -Y"), "d_logprobs", "constant-factor"),  # the 1/N
+    (slipped("d_hpreact = d_h * (1 - h^2)", "d_hpreact = d_h * (1 - hpreact^2)"), "d_hpreact",
+     "wrong-local-derivative"),
+    (slipped("d_bngain = sum(bnraw * d_hpreact, 0, keepdims=True)", "d_bngain = sum(bnraw * d_hpreact, 0)"),
+     "d_bngain", "wrong-shape"),  # (4,) for (1, 4)
+    (slipped("d_h = d_logits @ transpose(W2)", "d_h = d_logits @ transpose(W2) * 2"), "d_h", "constant-factor"),
+])
+def test_a_makemore_network_each_slip_caught_where_it_is_made(backward, first, slip):
+    """Karpathy's makemore exercise: each seeded slip is the first wrong adjoint, named; what reads it is
+    marked as depending on it."""
+    data = run_json("check", "-f", "samples/makemore_net.grad", "--against", backward, "--json", code=1)
+    adjoints = {a["name"]: a for a in data["adjoints"]}
+    assert data["first_wrong"] == first and adjoints[first]["slip"] == slip
+    readers = [a for a in data["adjoints"] if a["verdict"] == "depends-on-wrong"]
+    assert all(not a["ok"] for a in readers)
+
+
+def test_the_makemore_backward_pass_passes():
+    data = run_json("check", "-f", "samples/makemore_net.grad", "--against", "@samples/makemore_net.backward",
+                    "--points", "4", "--json")
+    assert data["ok"] and data["points"] == 5 and len(data["adjoints"]) == 19
