@@ -153,3 +153,7 @@ def test_the_makemore_backward_pass_passes():
     data = run_json("check", "-f", "samples/makemore_net.grad", "--against", "@samples/makemore_net.backward",
                     "--points", "4", "--json")
     assert data["ok"] and data["points"] == 5 and len(data["adjoints"]) == 19
+    slip = run_json("check", "-f", "samples/makemore_net.grad", "--against", "@samples/makemore_net_slip.backward",
+                    "--json", code=1)
+    assert slip["first_wrong"] == "d_bndiff"
+    assert next(a for a in slip["adjoints"] if a["name"] == "d_bndiff")["slip"] == "missing-fork-contribution"
