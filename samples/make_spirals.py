@@ -5,7 +5,8 @@
 Two interleaved spirals of 100 points each (1.25 turns, a little noise), in
 spirals_X.npy (200 x 2) and their one-hot labels in spirals_Y.npy (200 x 2);
 the starting weights of a 2-32-2 tanh network in spirals_W1.npy, spirals_b1.npy,
-spirals_W2.npy, spirals_b2.npy (normal, scaled by 1/sqrt(fan-in); biases 0).
+spirals_W2.npy, spirals_b2.npy (normal, scaled by 1/sqrt(fan-in); biases 0); and all six
+in one archive, spirals.npz (for `descend --load`).
 Seeded: the files are the same at every run.
 """
 
@@ -40,6 +41,7 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, value in arrays.items():
         np.save(out / f"spirals_{name}.npy", value)
+    np.savez(out / "spirals.npz", **arrays)
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ def test_file_bindings(tmp_path, name, content, value):
     ("bad.json", "[1, 2", "bad.json:1:6: not JSON"),
     ("text.json", '[1, "a"]', 'text.json: "a" at [1] is not a finite number'),
     ("ragged.json", "[[1, 2], [3]]", "ragged.json: ragged lists"),
-    ("v.txt", "1", "a value file is .npy, .csv or .json"),
+    ("v.txt", "1", "a value file is .npy, .csv, .json, or FILE.npz:NAME"),
     ("missing.csv", None, "missing.csv: cannot read it"),
 ])
 def test_bad_files_are_binding_errors(tmp_path, name, content, words):

@@ -69,16 +69,20 @@ def test_steps_follow_the_update_rule_with_gradients_from_central_differences():
         w, W = w - 0.1 * step.gradient["w"], W - 0.1 * step.gradient["W"]
 
 
-def test_json_has_nested_lists_and_the_table_shapes_and_summaries():
+def test_step_lines_carry_norms_and_the_done_line_nested_lists_and_the_table_shapes_and_summaries():
     w0, W0 = np.array([0.5, -0.1, 0.2]), np.array([[1.0, -0.5], [0.7, 0.2]])
     descent = Descent(problem(w0, W0, wrt=("w",)), lr=0.1, steps=2)
     first = json.loads(json.dumps(step_json(next(iter(descent)))))
-    assert first["values"]["w"] == [0.5, -0.1, 0.2]
-    assert len(first["gradient"]["w"]) == 3
+    # a step line is short: an array variable by its gradient's norm, its values once at the end
+    assert first["values"] == {} and first["gradient"] == {}
+    gw = central(lambda a: loss(a, W0), w0)
+    assert first["gradient_norms"]["w"] == pytest.approx(np.linalg.norm(gw), rel=1e-6)
     for _ in descent:
         pass
     done = json.loads(json.dumps(done_json(descent.result)))
     assert done["start"]["values"]["w"] == [0.5, -0.1, 0.2] and list(done["values"]) == ["w"]
+    w2 = np.array(done["values"]["w"])
+    assert done["gradient_norms"]["w"] == pytest.approx(np.linalg.norm(central(lambda a: loss(a, W0), w2)), rel=1e-6)
 
     text = summary_text(descent.result)
     row = summary_row(descent.result, "w")
@@ -159,10 +163,13 @@ def test_norm_wx_sample_gradient_is_the_worked_example():
     W, x = np.array([[0.1, 0.5], [-0.3, 0.8]]), np.array([0.2, 0.4])
     f = lambda W, x: float(np.sum((W @ x) ** 2))
     assert first[0]["loss"] == pytest.approx(0.116, rel=1e-12)
-    np.testing.assert_allclose(first[0]["gradient"]["W"], [[0.088, 0.176], [0.104, 0.208]], rtol=1e-12)
-    np.testing.assert_allclose(first[0]["gradient"]["x"], [-0.112, 0.636], rtol=1e-12)
-    np.testing.assert_allclose(first[0]["gradient"]["W"], central(lambda a: f(a, x), W), rtol=1e-7)
-    np.testing.assert_allclose(first[1]["values"]["x"], x - 0.1 * np.array([-0.112, 0.636]), rtol=1e-12)
+    dW, dx = np.array([[0.088, 0.176], [0.104, 0.208]]), np.array([-0.112, 0.636])
+    np.testing.assert_allclose(dW, central(lambda a: f(a, x), W), rtol=1e-7)
+    assert first[0]["gradient_norms"] == {"W": pytest.approx(np.linalg.norm(dW), rel=1e-12),
+                                          "x": pytest.approx(np.linalg.norm(dx), rel=1e-12)}
+    # the arrays' values come once, on the done line: one update with each gradient
+    np.testing.assert_allclose(first[-1]["values"]["W"], W - 0.1 * dW, rtol=1e-12)
+    np.testing.assert_allclose(first[-1]["values"]["x"], x - 0.1 * dx, rtol=1e-12)
 
 
 @needs_language
@@ -202,8 +209,8 @@ def test_a_literal_of_data_columns_fills_a_vector(tmp_path):
     first = lines[0]
     expected = [sum(-2 * (2 * a - 3 * c + 1) * v for (a, c), v in zip(rows, col)) / len(rows)
                 for col in ([a for a, _ in rows], [c for _, c in rows])]
-    np.testing.assert_allclose(first["gradient"]["w"], expected, rtol=1e-12)
-    assert set(first["values"]) == {"b", "w"}
+    assert first["gradient_norms"]["w"] == pytest.approx(np.linalg.norm(expected), rel=1e-12)
+    assert set(first["values"]) == {"b"} and set(first["gradient_norms"]) == {"b", "w"}
     done = lines[-1]
     np.testing.assert_allclose(done["values"]["w"], [2, -3], atol=1e-8)
     assert done["values"]["b"] == pytest.approx(1, abs=1e-8) and done["rows"] == len(rows)

@@ -24,17 +24,19 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
 from gradcli.autodiff.array_sweeps import vectorizable
 from gradcli.autodiff.sweeps import Plan, row_total
 from gradcli.support.data_rows import MISSING, DataReader
-from gradcli.core.values import all_finite, brief, dense, norm_of, numpy_quiet
+from gradcli.core.values import all_finite, brief, dense, norm_of, numpy_quiet, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.analyses.columns import ColumnRules
+from gradcli.analyses.minibatches import Batches, Examples, examples_of, split
+from gradcli.analyses.optimizers import Optimizer, Schedule, Settings
 from gradcli.autodiff.loading import check_shapes
 from gradcli.autodiff.problem import Problem, require_scalar_output
 
@@ -59,13 +61,36 @@ class DataSet:
     rows: list[list[float]]
     lines: Sequence[int] = ()  # each row's line in the file (from 1)
 
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    def take(self, indices) -> "DataSet":
+        """The rows at ``indices`` (a minibatch, a held-out split), their lines kept."""
+        lines = [self.lines[int(k)] for k in indices] if self.lines else ()
+        return DataSet(self.source, self.columns, [self.rows[int(k)] for k in indices], lines)
+
+
+@dataclass
+class Evaluation:
+    """The point measured on whole sets, at the start and at each epoch's end: the loss over every
+    training row (not one minibatch's), the held-out rows' loss, and the --metric nodes on each."""
+
+    train_loss: float
+    validation_loss: float | None = None
+    metrics: dict = field(default_factory=dict)  # name -> value over the training rows
+    validation_metrics: dict = field(default_factory=dict)
+
 
 @dataclass
 class DescentStep:
     step: int
-    loss: float
+    loss: float  # over the rows this step's gradient was taken on: a minibatch's, or every row's
     values: dict  # the variables being trained: floats, or arrays
     gradient: dict  # of the same shapes
+    epoch: int | None = None  # with --epochs or --batch-size: the epoch the next update belongs to
+    lr: float | None = None  # the learning rate of the next update (with a schedule)
+    evaluation: Evaluation | None = None  # at the start and where an epoch ends
 
     @property
     def norm(self) -> float:
@@ -85,6 +110,10 @@ class DescentResult:
     rows: int | None  # data rows, or None without data
     fixed: dict  # inputs held fixed (data columns excluded)
     interrupted: bool = False  # stopped by Ctrl-C: ``final`` is the last step reached
+    training: "Training | None" = None
+    start_evaluation: Evaluation | None = None
+    final_evaluation: Evaluation | None = None  # the last one made (the final point's, when an epoch ends there)
+    epochs: int | None = None  # the epochs completed, with --epochs or --batch-size
 
     @property
     def steps(self) -> int:
@@ -158,8 +187,8 @@ def _brief_cell(cell) -> str:
 
 # ---------------------------------------------------------------- setting up
 
-def prepare_descent(problem: Problem, data: DataSet | None, wrt_given: bool) -> Problem:
-    """Check the data columns against the inputs; drop data columns from the default --wrt.
+def prepare_descent(problem: Problem, data: DataSet | None, wrt_given: bool, examples: Collection[str] = ()) -> Problem:
+    """Check the data columns against the inputs; drop data columns (and --examples) from the default --wrt.
 
     ``problem`` was loaded without requiring values: inputs bound by the data
     need none, every other input does.
@@ -173,7 +202,7 @@ def prepare_descent(problem: Problem, data: DataSet | None, wrt_given: bool) -> 
                              f"a data column of {data.source}; descend over the other inputs")
         wrt = problem.wrt
     else:
-        wrt = [n for n in problem.wrt if n not in columns]
+        wrt = [n for n in problem.wrt if n not in columns and n not in examples]
     if not wrt:
         raise UsageError("nothing to train: every input is a data column (give the program a variable "
                          "that is not in the data)")
@@ -200,38 +229,90 @@ def _require_values(problem: Problem, columns: list[str]) -> None:
 
 # ---------------------------------------------------------------- the loop
 
+@dataclass(frozen=True)
+class Training:
+    """How descend trains beyond ``w -= lr * g``: the optimizer, the schedule, minibatches and epochs,
+    held-out rows, the --metric nodes, and the checkpoint hook (--save)."""
+
+    optimizer: Settings = field(default_factory=Settings)
+    schedule: Schedule = field(default_factory=Schedule)
+    batch_size: int | None = None
+    epochs: int | None = None
+    seed: int = 0
+    examples: tuple[str, ...] = ()  # inputs bound whole whose axis 0 holds the examples
+    validation: object = None  # a DataSet or Examples of held-out rows, or a fraction to hold out
+    metrics: tuple[str, ...] = ()  # program nodes reported on the training and held-out rows
+    # Called with (step, last) at every ``save_every``-th step and at the end (after Ctrl-C too).
+    checkpoint: Callable | None = None
+    save_every: int | None = None
+
+    @property
+    def batched(self) -> bool:
+        return self.batch_size is not None or self.epochs is not None
+
+
 class Descent:
     """Iterate to run: yields a ``DescentStep`` per step, then ``result`` holds the summary."""
 
     def __init__(self, problem: Problem, lr: float, steps: int, until: float | None = None,
-                 data: DataSet | None = None):
+                 data: DataSet | None = None, training: Training | None = None):
         if not (lr > 0 and math.isfinite(lr)):
             raise UsageError(f"--lr {lr}: the learning rate must be a positive number")
         if until is not None and not until >= 0:
             raise UsageError(f"--until {until}: the tolerance must be zero or more")
+        training = training or Training()
         self.problem = problem
         self.lr = lr
-        self.steps = steps
         self.until = until
-        self.data = data
+        self.training = training
+        self.optimizer = Optimizer(training.optimizer)
         self.result: DescentResult | None = None
         self._start: DescentStep | None = None
         self._last: DescentStep | None = None
+        self._evaluations: list[Evaluation] = []
         tape = problem.tape
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
-        self._columns = [tape.names[n] for n in data.columns] if data else []
+        self._metrics = [tape.names[n] for n in training.metrics]
         self._passes = Plan.of(problem)
         self._check_output = True
         # Each step's reverse sweep tests no edge; only when the loss or a gradient is not finite
         # is the step swept again, checked (``_checked_again``), to say where it failed.
         self._checked = False
+        # The training rows: a --data file's, or the examples of inputs bound whole (--examples).
+        self.examples = examples_of(problem.values, list(training.examples), problem.wrt) \
+            if training.examples else None
+        rows = data if data is not None else self.examples
+        held_out = training.validation
+        if isinstance(held_out, float):
+            if rows is None:
+                raise UsageError(f"--validate {held_out:g}: there are no rows to hold out (give --data FILE, "
+                                 "or --examples for inputs bound whole)")
+            rows, held_out = split(rows, held_out, training.seed)
+        if data is not None:
+            data = rows
+        else:
+            self.examples = rows
+        self.data = data
+        self._held_out = held_out
+        # held-out rows of a data file are measured by a descent of their own (its row sweeps)
+        self._held_out_runner = Descent(problem, lr, 0, data=held_out) if isinstance(held_out, DataSet) else None
+        if training.batched and rows is None:
+            raise UsageError("--batch-size and --epochs split rows: give --data FILE, or --examples X,Y for "
+                             "inputs bound whole with one example a row")
+        if training.batch_size is not None and until is not None:
+            raise UsageError("--until stops on the gradient's norm, and with --batch-size each step's gradient "
+                             "is one minibatch's: use --epochs (or --steps) instead")
+        self.batches = Batches(rows.n if rows is not None else 0, training.batch_size, training.epochs,
+                               training.seed) if training.batched else None
+        self.steps = self.batches.updates(steps) if self.batches else steps
         # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
         self._batch = None
         if data is not None and not passes.has_arrays(problem) and vectorizable(tape):
             from gradcli.core.values import np
 
             self._batch = [np.array([row[k] for row in data.rows]) for k in range(len(data.columns))]
+        self._columns = [tape.names[n] for n in data.columns] if data else []
 
     def _sweep(self, inputs: dict) -> tuple[float, list]:
         """The loss and the gradient of each variable at one point (one data row)."""
@@ -243,16 +324,17 @@ class Descent:
         # a variable no gradient reaches holds the symbolic zero: zeros of its shape
         return float(vals[self._out]), [dense(adj[i]) for i in self._wrt]
 
-    def _loss_and_gradient(self, inputs: dict) -> tuple[float, list]:
+    def _loss_and_gradient(self, inputs: dict, rows=None) -> tuple[float, list]:
+        """The mean loss and gradient over the data rows ``rows`` (an index array; None: every row)."""
         if self.data is None:
             return self._sweep(inputs)
         if self._batch is not None:
-            at_once = self._rows_at_once(inputs)
+            at_once = self._rows_at_once(inputs, rows)
             if at_once is not None:
                 return at_once  # else a row is bad: the row loop below finds it, and says which
-        return self._row_by_row(inputs)
+        return self._row_by_row(inputs, rows)
 
-    def _rows_at_once(self, inputs: dict) -> tuple[float, list] | None:
+    def _rows_at_once(self, inputs: dict, rows=None) -> tuple[float, list] | None:
         """The mean loss and gradient over the rows in one forward pass and one reverse sweep
         (None when a row is bad).
 
@@ -264,9 +346,9 @@ class Descent:
 
         batch = dict(inputs)
         for index, column in zip(self._columns, self._batch):
-            batch[index] = column
+            batch[index] = column if rows is None else column[rows]
         tape, out = self.problem.tape, self._out
-        n = len(self.data.rows)
+        n = len(self.data.rows) if rows is None else len(rows)
         plan = Plan(tape)
         vals, bad = plan.row_values(batch, n)
         adj = plan.reverse(vals, out, seed=np.full(n, 1.0 / n), bad=bad)
@@ -274,25 +356,101 @@ class Descent:
             return None
         return float(np.mean(vals[out])), [row_total(adj[i]) for i in self._wrt]
 
-    def _row_by_row(self, inputs: dict) -> tuple[float, list]:
+    def _row_by_row(self, inputs: dict, rows=None) -> tuple[float, list]:
         """The mean loss and gradient over the rows, a sweep per row (a program with arrays)."""
         loss = 0.0
         grad: list = [0.0] * len(self._wrt)
         columns = self._columns
-        for r, row in enumerate(self.data.rows, start=1):
-            for index, v in zip(columns, row):
+        for r in (range(len(self.data.rows)) if rows is None else rows):
+            for index, v in zip(columns, self.data.rows[r]):
                 inputs[index] = v
             try:
                 value, g = self._sweep(inputs)
             except EvaluationError as exc:
-                line = f" (line {self.data.lines[r - 1]})" if self.data.lines else ""
-                exc.message = f"data row {r}{line}: {exc.message}"
+                line = f" (line {self.data.lines[r]})" if self.data.lines else ""
+                exc.message = f"data row {r + 1}{line}: {exc.message}"
                 exc.args = (exc.message,)
                 raise
             loss += value
             grad = [a + b for a, b in zip(grad, g)]
-        n = len(self.data.rows)
+        n = len(self.data.rows) if rows is None else len(rows)
         return loss / n, [g / n for g in grad]
+
+    def _rows_loss(self, inputs: dict, rows=None) -> tuple[float, list]:
+        """The loss and gradient over training rows (None: all of them): data rows, or the examples'."""
+        if self.examples is not None:
+            names = self.problem.tape.names
+            for name, a in self.examples.arrays.items():
+                inputs[names[name]] = a if rows is None else a[rows]
+        return self._loss_and_gradient(inputs, rows if self.examples is None else None)
+
+    def _measured(self, inputs: dict, nodes: list[int]) -> list[float]:
+        """Each node's value over every training row: its mean over data rows, or its value with the
+        examples bound whole (a forward pass, no gradient)."""
+        if self.examples is not None:
+            names = self.problem.tape.names
+            for name, a in self.examples.arrays.items():
+                inputs[names[name]] = a
+            vals = self._passes.values(inputs)
+            return [self._number(vals[i], i) for i in nodes]
+        return self._row_means(inputs, nodes)
+
+    def _row_means(self, inputs: dict, nodes: list[int]) -> list[float]:
+        """The mean of each node over the data rows: one vectorized pass for a program of scalar ops
+        (unless a row is bad), else a pass per row, whose error names the row."""
+        n = self.data.n
+        if self._batch is not None:
+            from gradcli.core.values import np
+
+            batch = dict(inputs)
+            for index, column in zip(self._columns, self._batch):
+                batch[index] = column
+            vals, bad = Plan(self.problem.tape).row_values(batch, n)
+            if not bad.any():
+                return [float(np.mean(vals[i])) for i in nodes]
+        totals = [0.0] * len(nodes)
+        for r, row in enumerate(self.data.rows):
+            for index, v in zip(self._columns, row):
+                inputs[index] = v
+            try:
+                vals = self._passes.values(inputs)
+            except EvaluationError as exc:
+                line = f" (line {self.data.lines[r]})" if self.data.lines else ""
+                raise EvaluationError(f"data row {r + 1}{line}: {exc.message}") from None
+            totals = [t + self._number(vals[i], i) for t, i in zip(totals, nodes)]
+        return [t / n for t in totals]
+
+    def _number(self, v, index: int) -> float:
+        from gradcli.core.values import shape
+
+        if shape(v):
+            name = self.problem.tape.nodes[index].name
+            raise UsageError(f"--metric {name}: {name} is an array of shape {shape_text(shape(v))}; a metric is "
+                             f"one number (take its mean, like 'acc = mean(...)')")
+        return float(v)
+
+    def _evaluate(self, inputs: dict, loss: float | None) -> Evaluation:
+        """The point on whole sets: the training rows' loss (``loss`` when the step's gradient was
+        already taken on every row) and metrics, and the held-out rows'."""
+        nodes = self._metrics + ([] if loss is not None else [self._out])
+        measured = self._measured(dict(inputs), nodes) if nodes else []
+        train_loss = loss if loss is not None else measured[-1]
+        names = list(self.training.metrics)
+        evaluation = Evaluation(train_loss, metrics=dict(zip(names, measured)))
+        held = self._held_out
+        if held is not None:
+            runner = self._held_out_runner
+            if runner is None:  # examples held out: bound whole, like the training ones
+                runner = self._examples_runner(held)
+            values = runner._measured(dict(inputs), self._metrics + [self._out])
+            evaluation.validation_loss = values[-1]
+            evaluation.validation_metrics = dict(zip(names, values))
+        return evaluation
+
+    def _examples_runner(self, held: Examples) -> "Descent":
+        runner = Descent.__new__(Descent)
+        runner.problem, runner.examples, runner._passes = self.problem, held, self._passes
+        return runner
 
     def __iter__(self):
         names = self.problem.wrt
@@ -300,14 +458,19 @@ class Descent:
         x = [inputs[i] for i in self._wrt]
         last = None
         converged = False
+        batches = self.batches
+        plan = batches.plan(self.steps) if batches else iter(())
+        per_epoch = batches.per_epoch if batches else 1
+        measure = batches is not None or self._held_out is not None or bool(self._metrics)
         for k in range(self.steps + 1):
+            epoch, rows = next(plan, (None, None)) if k < self.steps else (None, None)
             for i, v in zip(self._wrt, x):
                 inputs[i] = v
             try:
-                loss, grad = self._loss_and_gradient(inputs)
+                loss, grad = self._rows_loss(inputs, rows)
                 finite = math.isfinite(loss) and all(all_finite(g) for g in grad)
                 if not finite:
-                    self._checked_again(inputs)
+                    self._checked_again(inputs, rows)
             except EvaluationError as exc:
                 if last is None:
                     raise
@@ -317,7 +480,13 @@ class Descent:
                     raise EvaluationError(f"the loss {short(loss)} or its gradient is not finite "
                                           "at the starting point")
                 raise self._diverged(k, f"the loss is {short(loss)}", last)
-            step = DescentStep(k, loss, dict(zip(names, x)), dict(zip(names, grad)))
+            lr = self._lr(k, per_epoch)
+            step = DescentStep(k, loss, dict(zip(names, x)), dict(zip(names, grad)),
+                               epoch=k // per_epoch if batches else None,
+                               lr=lr if self.training.schedule.kind != "constant" and k < self.steps else None)
+            if measure and (k == 0 or k % per_epoch == 0 or k == self.steps):
+                step.evaluation = self._evaluate(inputs, loss if rows is None else None)
+                self._evaluations.append(step.evaluation)
             self._start = self._start or step
             self._last = last = step
             yield step
@@ -325,23 +494,37 @@ class Descent:
                 converged = True
                 break
             if k < self.steps:
-                x = self._update(x, grad)
+                with numpy_quiet():
+                    x = self.optimizer.step(x, grad, lr)
                 self._require_finite(k + 1, x, last)
+                self._save(k + 1, x)
         self.result = self._summary(converged)
+        self._checkpoint(self._last, True)
 
-    def _checked_again(self, inputs: dict) -> None:
+    def _lr(self, k: int, per_epoch: int) -> float:
+        """The learning rate of update k + 1: the schedule counts epochs when there are any, else updates."""
+        chosen = self.training.schedule
+        if self.batches is not None:
+            return chosen.lr(self.lr, k // per_epoch, math.ceil(self.steps / per_epoch))
+        return chosen.lr(self.lr, k, self.steps)
+
+    def _save(self, k: int, x: list) -> None:
+        every = self.training.save_every
+        if every and k % every == 0 and k < self.steps:
+            self._checkpoint(DescentStep(k, math.nan, dict(zip(self.problem.wrt, x)), {}), False)
+
+    def _checkpoint(self, step: DescentStep | None, last: bool) -> None:
+        if self.training.checkpoint is not None and step is not None:
+            self.training.checkpoint(step, last)
+
+    def _checked_again(self, inputs: dict, rows=None) -> None:
         """The step swept again, every edge tested: raises where a partial fails (else the caller
         says that the loss or its gradient is not finite)."""
         self._checked = True
         try:
-            self._loss_and_gradient(inputs)
+            self._rows_loss(inputs, rows)
         finally:
             self._checked = False
-
-    def _update(self, x: list, grad: list) -> list:
-        """``w - lr * gradient`` for every variable; an overflow there is found by ``_require_finite``."""
-        with numpy_quiet():
-            return [v - self.lr * g for v, g in zip(x, grad)]
 
     def _require_finite(self, k: int, x: list, last: DescentStep) -> None:
         """A variable the update took past the largest double (inf, or nan) is divergence, whatever
@@ -352,16 +535,24 @@ class Descent:
 
     def _summary(self, converged: bool, interrupted: bool = False) -> DescentResult:
         names = self.problem.wrt
+        examples = self.examples.arrays if self.examples is not None else {}
         fixed = {n: v for n, v in self.problem.values.items()
-                 if n not in names and not (self.data and n in self.data.columns)}
+                 if n not in names and n not in examples and not (self.data and n in self.data.columns)}
+        rows = self.data.n if self.data else (self.examples.n if self.examples is not None else None)
+        evaluations = self._evaluations
+        epochs = self._last.epoch if self.batches is not None else None
         return DescentResult(self.problem.output, self.lr, self._start, self._last, converged, self.until,
-                             len(self.data.rows) if self.data else None, fixed, interrupted)
+                             rows, fixed, interrupted, self.training,
+                             evaluations[0] if evaluations else None, evaluations[-1] if evaluations else None,
+                             epochs)
 
     def interrupted(self) -> DescentResult | None:
-        """The summary up to the last step reached, after Ctrl-C (None before step 0 was done)."""
+        """The summary up to the last step reached, after Ctrl-C (None before step 0 was done); --save
+        writes the last step's parameters."""
         if self._last is None:
             return None
         self.result = self._summary(converged=False, interrupted=True)
+        self._checkpoint(self._last, True)
         return self.result
 
     def _diverged(self, k: int, what: str, last: DescentStep) -> Diverged:

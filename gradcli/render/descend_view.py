@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gradcli.analyses.descent import DescentResult, DescentStep
-from gradcli.core.values import shape, shape_text, to_json
+from gradcli.analyses.descent import DescentResult, DescentStep, Evaluation
+from gradcli.core.values import norm_of, shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
 from gradcli.render.words import plural
@@ -14,17 +14,59 @@ def _json(values: dict) -> dict:
     return {n: to_json(v) for n, v in values.items()}
 
 
+def _scalars(values: dict) -> dict:
+    return {n: v for n, v in values.items() if not shape(v)}
+
+
+def _norms(gradient: dict) -> dict:
+    return {n: norm_of(g) for n, g in gradient.items()}
+
+
+def evaluation_json(e: Evaluation | None) -> dict:
+    if e is None:
+        return {}
+    out = {"train_loss": e.train_loss}
+    if e.metrics:
+        out["metrics"] = e.metrics
+    if e.validation_loss is not None:
+        out["validation_loss"] = e.validation_loss
+        if e.validation_metrics:
+            out["validation_metrics"] = e.validation_metrics
+    return out
+
+
 def step_json(step: DescentStep) -> dict:
-    return {"step": step.step, "loss": step.loss, "values": _json(step.values),
-            "gradient": _json(step.gradient)}
+    """A step's line: the loss, the scalar variables' values and gradients, every variable's gradient norm
+    (an array's values come once, on the done line: a line per step stays short)."""
+    out = {"step": step.step, "loss": step.loss}
+    if step.epoch is not None:
+        out["epoch"] = step.epoch
+    if step.lr is not None:
+        out["lr"] = step.lr
+    out.update({"values": _scalars(step.values), "gradient": _scalars(step.gradient),
+                "gradient_norms": _norms(step.gradient)})
+    out.update(evaluation_json(step.evaluation))
+    return out
 
 
 def done_json(result: DescentResult) -> dict:
     final = result.final
-    return {"done": True, "steps": result.steps, "converged": result.converged,
-            "loss": final.loss, "values": _json(final.values), "gradient": _json(final.gradient),
-            "gradient_norm": final.norm, "lr": result.lr, "until": result.until, "rows": result.rows,
-            "start": {"loss": result.start.loss, "values": _json(result.start.values)}}
+    out = {"done": True, "steps": result.steps, "converged": result.converged,
+           "loss": final.loss, "values": _json(final.values), "gradient": _scalars(final.gradient),
+           "gradient_norms": _norms(final.gradient), "gradient_norm": final.norm, "lr": result.lr,
+           "until": result.until, "rows": result.rows,
+           "start": {"loss": result.start.loss, "values": _json(result.start.values)}}
+    training = result.training
+    if training is not None:
+        out["optimizer"] = training.optimizer.to_json()
+        if training.schedule.kind != "constant":
+            out["schedule"] = training.schedule.describe()
+        if training.batched:
+            out.update({"epochs": result.epochs, "batch_size": training.batch_size, "seed": training.seed})
+    if result.final_evaluation is not None:
+        out["evaluation"] = evaluation_json(result.final_evaluation)
+        out["start"]["evaluation"] = evaluation_json(result.start_evaluation)
+    return out
 
 
 SHOWN = 4  # an array with at most this many elements is shown whole; a larger one by its norm
@@ -67,16 +109,38 @@ def stop_text(result: DescentResult) -> str:
     return plural(result.steps, 'step')
 
 
+def _title(result: DescentResult) -> str:
+    training = result.training
+    how = f"lr {short(result.lr)}"
+    chosen = training.optimizer if training is not None else None
+    if chosen is not None and (chosen.name != "sgd" or chosen.weight_decay):
+        how = f"{chosen.describe()}, {how}"
+    if training is not None and training.schedule.kind != "constant":
+        how += f", {training.schedule.describe()} schedule"
+    return f"gradient descent on {result.output}, {how}"
+
+
+def _rows_text(result: DescentResult) -> str:
+    training = result.training
+    if not result.rows:
+        return ""
+    rows = plural(result.rows, "training row" if training and (training.examples or training.validation) else
+                  "data row")
+    if training is not None and training.batched:
+        size = training.batch_size
+        batches = f"minibatches of {size}" if size else "the full batch"
+        return f"; {plural(result.epochs or 0, 'epoch', 'epochs')} of {batches} over {rows} (seed {training.seed})"
+    return f", mean over {rows}"
+
+
 def summary_rich(result: DescentResult):
     out = result.output
     why = stop_text(result)
-    data = f", mean over {plural(result.rows, 'data row')}" if result.rows else ""
     fixed = ", ".join(f"{n}={short(v)}" for n, v in result.fixed.items() if not shape(v))
     held = [n for n, v in result.fixed.items() if shape(v)]
     if held:
         fixed = ", ".join(([fixed] if fixed else []) + held)
-    table = FitTable(title=f"gradient descent on {out}, lr {short(result.lr)}",
-                     caption=why + data + (f"; held fixed: {fixed}" if fixed else ""))
+    table = FitTable(title=_title(result), caption=why + _rows_text(result) + (f"; held fixed: {fixed}" if fixed else ""))
     shaped = any(shape(v) for v in result.final.values.values())
     columns = [("", "left")] + ([("shape", "left")] if shaped else [])
     columns += [("start", "right"), ("final", "right"), (f"d{out}/d· at the end", "right")]
@@ -87,7 +151,18 @@ def summary_rich(result: DescentResult):
         table.add_row(name, *kind, cell(result.start.values[name]), cell(value), cell(result.final.gradient[name]))
     table.add_section()
     blank = [""] if shaped else []
-    table.add_row(f"{out} (loss)", *blank, short(result.start.loss), short(result.final.loss), "", style="bold")
+    first, last = result.start_evaluation, result.final_evaluation
+    start_loss = first.train_loss if first else result.start.loss
+    final_loss = last.train_loss if last else result.final.loss
+    table.add_row(f"{out} (loss)", *blank, short(start_loss), short(final_loss), "", style="bold")
+    if first is not None and last is not None:
+        if last.validation_loss is not None:
+            table.add_row(f"{out} (held out)", *blank, short(first.validation_loss), short(last.validation_loss), "")
+        for name in last.metrics:
+            table.add_row(name, *blank, short(first.metrics[name]), short(last.metrics[name]), "")
+            if name in last.validation_metrics:
+                table.add_row(f"{name} (held out)", *blank, short(first.validation_metrics[name]),
+                              short(last.validation_metrics[name]), "")
     return table
 
 

@@ -1,4 +1,5 @@
-"""Values read from files, for a ``NAME=@FILE`` binding: ``.npy``, ``.csv`` or ``.json``.
+"""Values read from files, for a ``NAME=@FILE`` binding: ``.npy``, ``.csv``, ``.json``, or one array
+of an ``.npz`` archive (``W=@params.npz:W``, what ``descend --save`` writes).
 
 A CSV holds numbers only (no header): one row or one column is a vector, more
 of each a matrix.  A JSON file holds a number or nested lists of numbers.  A
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from gradcli.support.errors import BindingError
@@ -21,10 +23,18 @@ SUFFIXES = (".npy", ".csv", ".json")
 def read_value(path_text: str):
     """The float or float64 array stored in the file ``path_text``; an integer ``.npy`` gives an int64
     array (labels, indices: values without a gradient)."""
+    member = _NPZ_MEMBER.fullmatch(path_text)
+    if member is not None:
+        return _checked_array(read_archive(member.group(1), want=member.group(2))[member.group(2)],
+                              f"{path_text}")
     path = Path(path_text)
     suffix = path.suffix.lower()
+    if suffix == ".npz":
+        keys = ", ".join(read_archive(path_text))
+        raise BindingError(f"{path_text}: an .npz archive holds several arrays ({keys}): pick one, like "
+                           f"@{path_text}:{keys.split(', ')[0]}", kind="binding")
     if suffix not in SUFFIXES:
-        raise BindingError(f"{path_text}: a value file is .npy, .csv or .json", kind="binding")
+        raise BindingError(f"{path_text}: a value file is .npy, .csv, .json, or FILE.npz:NAME", kind="binding")
     try:
         if suffix == ".npy":
             return _npy(path, path_text)
@@ -34,6 +44,57 @@ def read_value(path_text: str):
     except UnicodeDecodeError:
         raise BindingError(f"{path_text}: not a text file", kind="binding") from None
     return _csv(text, path_text) if suffix == ".csv" else _json(text, path_text)
+
+
+_NPZ_MEMBER = re.compile(r"(.+\.npz):([^:/\\]+)", re.I | re.S)
+
+
+def read_archive(path_text: str, want: str | None = None) -> dict:
+    """The arrays of an ``.npz`` archive by name (``want``: only that one, an error naming the others
+    when it is absent), each checked as a bound value is."""
+    import zipfile
+
+    import numpy as np
+
+    try:
+        with np.load(path_text, allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise BindingError(f"{path_text}: not an .npz archive (numpy.savez writes one)", kind="binding")
+            names = list(archive.files)
+            if want is not None and want not in names:
+                raise BindingError(f"{path_text}: no array named {want!r} (it holds {', '.join(names) or 'none'})",
+                                   kind="binding")
+            return {name: archive[name] for name in names if want is None or name == want}
+    except OSError as exc:
+        raise BindingError(f"{path_text}: cannot read it ({exc.strerror or exc})", kind="binding") from None
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise BindingError(f"{path_text}: not a readable .npz archive ({exc})", kind="binding") from None
+
+
+def write_archive(path_text: str, arrays: dict) -> None:
+    """``arrays`` (floats or arrays, by name) as an ``.npz`` archive, written whole or not at all."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **{name: np.asarray(v, dtype=float) for name, v in arrays.items()})
+    write_file(path_text, buffer.getvalue())
+
+
+def _checked_array(a, name: str):
+    """An array from an archive as a bound value: numbers, finite, a float unless it holds integers."""
+    import numpy as np
+
+    if a.dtype.kind not in "biuf":
+        raise BindingError(f"{name}: the array holds {a.dtype}, not numbers", kind="binding")
+    if a.dtype.kind in "iu":
+        return float(a) if a.ndim == 0 else a.astype(np.int64, copy=False)
+    a = a.astype(np.float64, copy=False)
+    if not _all_finite(np, a):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise BindingError(f"{name}: element {list(bad)} is {a[bad]}, not a finite number", kind="binding")
+    return float(a) if a.ndim == 0 else a
 
 
 def _array(rows):
