@@ -145,8 +145,8 @@ def readme_commands():
 
 
 @pytest.mark.parametrize("command", readme_commands())
-def test_readme_commands_run(command):
-    args = [str(SAMPLES / a[len("samples/"):]) if a.startswith("samples/") else a
-            for a in shlex.split(command)[1:]]
+def test_readme_commands_run(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # what a command writes (descend --save) lands here
+    args = [re.sub(r"(^|[=@])samples/", lambda m: m[1] + str(SAMPLES) + "/", a) for a in shlex.split(command)[1:]]
     result = run(*args)
     assert result.code == 0, result.err
