@@ -14,18 +14,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gradcli.analyses.descent import Descent, prepare, read_data  # noqa: E402
+from gradcli.analyses.descent import Descent, prepare_descent, read_data  # noqa: E402
 from gradcli.autodiff.scalar_plan import scalar_values, scalar_adjoints  # noqa: E402
-from gradcli.autodiff.loading import load
+from gradcli.autodiff.loading import load  # noqa: E402
 from timing import median_time  # noqa: E402
 
 TEXT = (ROOT / "samples" / "line_fit.grad").read_text()
-DATA = read_data(ROOT / "samples" / "line_fit.csv")
+DATA = read_data(ROOT / "samples" / "line_fit.csv", load(TEXT, require_values=False))
 STEPS, LR, REPEATS = 200, 0.1, 7
 
 
 def reused() -> dict:
-    problem = prepare(load(TEXT, require_values=False), DATA, wrt_given=False)
+    problem = prepare_descent(load(TEXT, require_values=False), DATA, wrt_given=False)
     descent = Descent(problem, LR, STEPS, data=DATA)
     for _ in descent:
         pass

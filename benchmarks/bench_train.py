@@ -1,5 +1,6 @@
 """Training speed: 50 steps of `gradcli descend` on a 784-256-10 tanh network, 64-row minibatch,
-against the same loop written by hand in numpy, whole process each, side by side in one run.
+with and without --json (a line per step: the loss and each gradient's norm), against the same
+loop written by hand in numpy, whole process each, side by side in one run.
 
     .venv/bin/python benchmarks/bench_train.py [REPEATS]
 
@@ -71,13 +72,14 @@ def main(repeats: int = 3) -> None:
         final = json.loads(mine.splitlines()[-1])["loss"]
         theirs = float(subprocess.run(by_hand, capture_output=True, text=True, check=True).stdout)
         assert abs(final - theirs) <= 1e-9 * abs(theirs), (final, theirs)
-        results = medians({"numpy by hand": by_hand, "gradcli descend": gradcli}, repeats)
+        results = medians({"numpy by hand": by_hand, "gradcli descend": gradcli,
+                           "gradcli --json": gradcli + ["--json"]}, repeats)
     print(f"{INPUTS}-{HIDDEN}-{CLASSES} tanh network, {ROWS}-row minibatch, {STEPS} steps, whole process, "
           f"median of {repeats} (final loss {final:.6g} in both)")
     for name, (seconds, peak) in results.items():
         print(f"  {name:<16} {seconds:6.2f} s   peak {peak:5.0f} MB")
-    ratio = results["gradcli descend"][0] / results["numpy by hand"][0]
-    print(f"  ratio: {ratio:.2f}x")
+    for name in ("gradcli descend", "gradcli --json"):
+        print(f"  ratio {name} / numpy: {results[name][0] / results['numpy by hand'][0]:.2f}x")
 
 
 if __name__ == "__main__":
