@@ -1,7 +1,9 @@
-"""Gradient descent on a program's output: forward pass, backward pass, ``w = w - lr * gradient``.
+"""Gradient descent on a program's output: forward pass, backward pass, update.
 
 Each step is a forward pass to the loss, a backward pass to the gradient of
-every variable being trained, then ``w = w - lr * gradient``.  The tape is built
+every variable being trained, then an update: ``w = w - lr * gradient``, or
+another rule of ``optimizers.py`` (momentum, Adam, ...) at a rate its schedule
+sets.  The tape is built
 once; every step (and every data row) reruns the sweeps (``sweeps.Plan``'s
 values and reverse: the compiled scalar plan, or the array sweeps when the
 program has arrays) on that same tape.  A variable may be an array: its
@@ -10,7 +12,11 @@ gradient has its shape and the update is elementwise.
 With data (``--data FILE``, CSV with a header row or JSON lines), each column
 binds the input of the same name row by row; the loss is the mean of the output
 over the rows and the gradient the mean of the rows' gradients (full-batch
-descent).
+descent).  With minibatches (``minibatches.py``), each update sees the rows of
+one batch: a --data file's, or those of inputs bound whole whose first axis
+holds the examples (--examples).  Where an epoch ends the point is measured on
+whole sets (``Evaluation``: the training rows' loss, the held-out rows', and the
+--metric nodes on each).
 
 ``Descent`` is iterated: it yields one ``DescentStep`` per step, step 0 being the start
 and step k the point after k updates, so a caller can stream them; afterwards
@@ -295,8 +301,6 @@ class Descent:
             self.examples = rows
         self.data = data
         self._held_out = held_out
-        # held-out rows of a data file are measured by a descent of their own (its row sweeps)
-        self._held_out_runner = Descent(problem, lr, 0, data=held_out) if isinstance(held_out, DataSet) else None
         if training.batched and rows is None:
             raise UsageError("--batch-size and --epochs split rows: give --data FILE, or --examples X,Y for "
                              "inputs bound whole with one example a row")
@@ -384,39 +388,41 @@ class Descent:
                 inputs[names[name]] = a if rows is None else a[rows]
         return self._loss_and_gradient(inputs, rows if self.examples is None else None)
 
-    def _measured(self, inputs: dict, nodes: list[int]) -> list[float]:
-        """Each node's value over every training row: its mean over data rows, or its value with the
-        examples bound whole (a forward pass, no gradient)."""
-        if self.examples is not None:
+    def _measured(self, inputs: dict, nodes: list[int], rows) -> list[float]:
+        """Each node's value over a whole set of rows (the training rows, or the held-out ones): its
+        mean over data rows, or its value with the examples bound whole (a forward pass, no gradient)."""
+        if isinstance(rows, Examples):
             names = self.problem.tape.names
-            for name, a in self.examples.arrays.items():
+            for name, a in rows.arrays.items():
                 inputs[names[name]] = a
             vals = self._passes.values(inputs)
             return [self._number(vals[i], i) for i in nodes]
-        return self._row_means(inputs, nodes)
+        return self._row_means(inputs, nodes, rows)
 
-    def _row_means(self, inputs: dict, nodes: list[int]) -> list[float]:
+    def _row_means(self, inputs: dict, nodes: list[int], data: DataSet) -> list[float]:
         """The mean of each node over the data rows: one vectorized pass for a program of scalar ops
         (unless a row is bad), else a pass per row, whose error names the row."""
-        n = self.data.n
+        n = data.n
         if self._batch is not None:
             from gradcli.core.values import np
 
             batch = dict(inputs)
-            for index, column in zip(self._columns, self._batch):
+            columns = self._batch if data is self.data else [np.array([row[k] for row in data.rows])
+                                                             for k in range(len(data.columns))]
+            for index, column in zip(self._columns, columns):
                 batch[index] = column
             vals, bad = Plan(self.problem.tape).row_values(batch, n)
             if not bad.any():
                 return [float(np.mean(vals[i])) for i in nodes]
         totals = [0.0] * len(nodes)
-        for r, row in enumerate(self.data.rows):
+        for r, row in enumerate(data.rows):
             for index, v in zip(self._columns, row):
                 inputs[index] = v
             try:
                 vals = self._passes.values(inputs)
             except EvaluationError as exc:
-                line = f" (line {self.data.lines[r]})" if self.data.lines else ""
-                raise EvaluationError(f"data row {r + 1}{line}: {exc.message}") from None
+                line = f" (line {data.lines[r]})" if data.lines else ""
+                raise EvaluationError(f"{data.source}: data row {r + 1}{line}: {exc.message}") from None
             totals = [t + self._number(vals[i], i) for t, i in zip(totals, nodes)]
         return [t / n for t in totals]
 
@@ -433,24 +439,16 @@ class Descent:
         """The point on whole sets: the training rows' loss (``loss`` when the step's gradient was
         already taken on every row) and metrics, and the held-out rows'."""
         nodes = self._metrics + ([] if loss is not None else [self._out])
-        measured = self._measured(dict(inputs), nodes) if nodes else []
+        training = self.examples if self.examples is not None else self.data
+        measured = self._measured(dict(inputs), nodes, training) if nodes else []
         train_loss = loss if loss is not None else measured[-1]
         names = list(self.training.metrics)
         evaluation = Evaluation(train_loss, metrics=dict(zip(names, measured)))
-        held = self._held_out
-        if held is not None:
-            runner = self._held_out_runner
-            if runner is None:  # examples held out: bound whole, like the training ones
-                runner = self._examples_runner(held)
-            values = runner._measured(dict(inputs), self._metrics + [self._out])
+        if self._held_out is not None:
+            values = self._measured(dict(inputs), self._metrics + [self._out], self._held_out)
             evaluation.validation_loss = values[-1]
             evaluation.validation_metrics = dict(zip(names, values))
         return evaluation
-
-    def _examples_runner(self, held: Examples) -> "Descent":
-        runner = Descent.__new__(Descent)
-        runner.problem, runner.examples, runner._passes = self.problem, held, self._passes
-        return runner
 
     def __iter__(self):
         names = self.problem.wrt
