@@ -47,7 +47,7 @@ Examples:
   gradcli descend -f samples/quadratic.grad --until 1e-9 --steps 1000
   gradcli descend -f samples/line_fit.grad --data samples/line_fit.csv --steps 500
   gradcli descend 'L = (w*x + b - y)^2' w=0 b=0 --data samples/line_fit.csv --json
-  gradcli descend -f samples/spirals_net.grad --load samples/spirals_start.npz \\
+  gradcli descend -f samples/spirals_net.grad --load samples/spirals.npz \\
       --examples X,Y --optimizer adam --lr 0.05 --batch-size 32 --epochs 100 \\
       --validate 0.2 --metric acc --save trained.npz
 """
