@@ -224,17 +224,17 @@ def chart_svg(series: Series, *, title: str | None = None, x_label: str = "", y_
         out.append(f'<text x="{width / 2:.1f}" y="22" text-anchor="middle" font-size="15">{escape(title)}</text>')
     out.append(f'<g class="plot" data-plot="{left} {top} {pw} {ph}" data-x-range="{x0!r} {x1!r}" '
                f'data-y-range="{y0!r} {y1!r}" data-log-y="{str(log_y).lower()}">')
-    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="dimgray"/>')
     for t in _ticks(x0, x1):
-        out.append(f'<line x1="{px(t):.2f}" y1="{top + ph}" x2="{px(t):.2f}" y2="{top + ph + 5}" stroke="#444"/>'
+        out.append(f'<line x1="{px(t):.2f}" y1="{top + ph}" x2="{px(t):.2f}" y2="{top + ph + 5}" stroke="dimgray"/>'
                    f'<text x="{px(t):.2f}" y="{top + ph + 18}" text-anchor="middle">{escape(short(t, 4))}</text>')
     if log_y:
         yt = [10.0 ** k for k in range(math.ceil(sy0), math.floor(sy1) + 1)] or [y0, y1]
     else:
         yt = _ticks(y0, y1)
     for t in yt:
-        out.append(f'<line x1="{left - 5}" y1="{py(t):.2f}" x2="{left}" y2="{py(t):.2f}" stroke="#444"/>'
-                   f'<line x1="{left}" y1="{py(t):.2f}" x2="{left + pw}" y2="{py(t):.2f}" stroke="#eee"/>'
+        out.append(f'<line x1="{left - 5}" y1="{py(t):.2f}" x2="{left}" y2="{py(t):.2f}" stroke="dimgray"/>'
+                   f'<line x1="{left}" y1="{py(t):.2f}" x2="{left + pw}" y2="{py(t):.2f}" stroke="gainsboro"/>'
                    f'<text x="{left - 8}" y="{py(t) + 4:.2f}" text-anchor="end">{escape(short(t, 4))}</text>')
     if x_label:
         out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 28}" text-anchor="middle">{escape(x_label)}</text>')
@@ -298,7 +298,7 @@ def chart_png(series: Series, *, title: str | None = None, x_label: str = "", y_
             axes.set_title(title)
         axes.set_xlabel(x_label)
         axes.set_ylabel(y_label)
-        axes.grid(True, color="#eee")
+        axes.grid(True, color="gainsboro")
         axes.legend()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

@@ -15,7 +15,8 @@ f' is computed by gradcli's reverse sweep at every sample point (all the
 points at once, as data rows), not from a formula; a point outside the
 domain is a gap.  --at X0 draws the tangent f(X0) + f'(X0) (x - X0).
 The chart is drawn in the terminal; -o FILE.svg writes SVG (no
-dependency), -o FILE.png writes PNG (needs matplotlib).
+dependency), -o FILE.png writes PNG (needs matplotlib); --format svg
+writes SVG to stdout.
 
 \b
 Examples:
@@ -33,17 +34,19 @@ Examples:
 @click.option("--samples", type=click.IntRange(min=2, max=100_000), default=201, show_default=True,
               help="How many evenly spaced points to sample.")
 @click.option("-o", "--output", metavar="FILE", help="Write the chart to FILE.svg or FILE.png instead.")
+@click.option("--format", "out_format", type=click.Choice(["svg", "png"]), default=None,
+              help="Write the chart as SVG or PNG (default: from -o's suffix; to stdout without -o).")
 @json_option
 @click.pass_context
-def command(ctx, args, file, of, x_range, at, samples, output, as_json):
+def command(ctx, args, file, of, x_range, at, samples, output, out_format, as_json):
     from gradcli.analyses.plotting import free_input, function_plot
     from gradcli.cli.present import present
     from gradcli.render.charts import chart_format
     from gradcli.render.views import view
 
-    if output is not None and as_json:
-        raise UsageError("--json and -o ask for two outputs: give one (-o FILE.json is not a chart)")
-    fmt = chart_format(output) if output is not None else ("json" if as_json else "table")
+    if as_json and (output is not None or out_format is not None):
+        raise UsageError(f"--json and {'-o' if output is not None else '--format'} ask for two outputs: give one")
+    fmt = out_format or (chart_format(output) if output is not None else ("json" if as_json else "table"))
     low, high = parse_range(x_range)
     problem = load_problem(ctx, args, file, of, None, require_values=False)
     x = free_input(problem)
