@@ -30,7 +30,7 @@ def spirals_by_hand():
     dS = (np.exp(S - lse[:, None]) - Y) / n
     dH = dS @ W2.T
     dZ = dH * (1 - H * H)
-    grads = {"W1": X.T @ dZ, "b1": dZ.sum(axis=0), "W2": H.T @ dS, "b2": dS.sum(axis=0)}
+    grads = {"W1": X.T @ dZ, "b1": dZ.sum(axis=0), "W2": H.T @ dS, "b2": dS.sum(axis=0), "dH": dH}
     return H, loss, grads
 
 
@@ -61,23 +61,36 @@ def test_the_spirals_network_over_its_examples():
                                                                             report["rules"].values()}
 
 
-def test_the_largest_path_of_a_chain_is_its_gradient():
-    """A chain of one layer per node: the product of the gains along the one path is |dL/dW| itself."""
-    _, _, grads = spirals_by_hand()
+def test_a_path_through_tanh_has_its_gain():
+    """The edge into a tanh hands back |g (1 - H^2)| / |g|, g the tanh's adjoint: numpy's, here."""
+    H, _, grads = spirals_by_hand()
     report = run_json("health", *SPIRAL_ARGS, "--json", "--paths", "20")
-    # W1's paths all pass through H; their products are at most what reaches W1 along all of them (~ |dW1|)
     w1 = [p for p in report["paths"] if p["parameter"] == "W1"]
     assert w1 and all(p["nodes"][:4] == ["W1", "v1", "v2", "H"] for p in w1)
-    total = sum(p["product"] for p in w1)
-    assert np.linalg.norm(grads["W1"]) <= total * (1 + 1e-9)
-    # the edge into a tanh hands back |g * (1 - H^2)| / |g|: check it against numpy on the node's adjoint
-    X, W2 = SPIRALS["X"], SPIRALS["W2"]
-    H, _, _ = spirals_by_hand()
-    S = H @ W2 + SPIRALS["b2"]
-    dS = (np.exp(S - S.max(1, keepdims=True)) / np.exp(S - S.max(1, keepdims=True)).sum(1, keepdims=True)
-          - SPIRALS["Y"]) / len(X)
-    dH = dS @ W2.T
+    dH = grads["dH"]
     assert w1[0]["gains"][2] == pytest.approx(np.linalg.norm(dH * (1 - H * H)) / np.linalg.norm(dH))
+    # what W1's paths hand it adds up to at least its gradient (the paths' contributions sum to it)
+    assert np.linalg.norm(grads["W1"]) <= sum(p["product"] for p in w1) * (1 + 1e-9)
+
+
+def test_along_a_chain_the_product_of_gains_is_the_gradients_norm(tmp_path):
+    """One path, each node read once: the gains telescope to |dL/dW| (times the seed), over examples
+    bound whole and over data rows alike."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    W = rng.normal(size=(3, 4))
+    text = lambda a: "[" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in a) + "]"
+    report = run_json("health", "L = mean(tanh(X @ W))", f"X={text(X)}", f"W={text(W)}", "--examples", "X", "--json")
+    H = np.tanh(X @ W)
+    dW = X.T @ ((1 - H * H) / H.size)
+    (path,) = report["paths"]
+    assert path["product"] == pytest.approx(np.linalg.norm(dW), rel=1e-12)
+    x = rng.normal(size=30)
+    data = tmp_path / "x.csv"
+    data.write_text("x\n" + "".join(f"{float(v)!r}\n" for v in x))
+    report = run_json("health", "L = tanh(w*x)", "w=0.7", "--data", str(data), "--json")
+    (path,) = report["paths"]
+    assert path["product"] == pytest.approx(abs(np.mean((1 - np.tanh(0.7 * x) ** 2) * x)), rel=1e-12)
 
 
 def test_update_ratio_takes_the_optimizers_update():
@@ -147,9 +160,10 @@ def test_data_rows_a_vectorized_program(tmp_path):
     assert next(p for p in report["parameters"] if p["name"] == "v")["note"] == "no gradient reaches it"
 
 
-def test_data_rows_of_an_array_program_row_by_row(tmp_path):
+@pytest.mark.parametrize("count", [4, 3])  # 3 rows of 3 classes: the classes are not taken for rows
+def test_data_rows_of_an_array_program_row_by_row(tmp_path, count):
     data = tmp_path / "rows.csv"
-    rows = np.array([[0.5, -1.0, 0], [2.0, 1.0, 1], [-1.0, 0.3, 2], [0.1, 0.2, 1]])
+    rows = np.array([[0.5, -1.0, 0], [2.0, 1.0, 1], [-1.0, 0.3, 2], [0.1, 0.2, 1]])[:count]
     data.write_text("x1,x2,k\n" + "".join(f"{a},{b},{int(c)}\n" for a, b, c in rows))
     W = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, 0.1]])
     report = run_json("health", "z = W @ [x1, x2]; L = logsumexp(z) - z[0]*(k == 0) - z[1]*(k == 1) - z[2]*(k == 2)",

@@ -186,6 +186,7 @@ class _Sweep:
         self.problem = problem
         tape = self.tape = problem.tape
         self.out = problem.output_index
+        self.stacked: set[int] | None = None  # swept row by row: the nodes whose rows were stacked
         if rows:
             self.rows_from = "data"
             self.n = _row_count(rows)
@@ -240,25 +241,22 @@ class _Sweep:
         self._row_by_row(inputs, columns)
 
     def _row_by_row(self, inputs: dict, columns: dict) -> None:
-        """A sweep per row (a program with array ops), each seeded with 1/n; the values of the
-        activation nodes kept for every row, the gains accumulated."""
+        """A sweep per row (a program with array ops), each seeded with 1/n; the activations' values
+        kept for every row (stacked, the rows on axis 0), the gains accumulated."""
         tape, n = self.tape, self.n
-        arrays = True
-        plan = Plan(tape, arrays)
-        kept = [i for i in range(len(tape.nodes)) if _activation_kind(tape, i) or tape.nodes[i].op is not None
-                and tape.nodes[i].op.name in CLASS_OPS]
-        stacks: dict[int, list] = {i: [] for i in kept}
+        plan = Plan(tape, True)
+        stacks: dict[int, list] = {i: [] for i in range(len(tape.nodes))
+                                   if self.row_nodes[i] and _activation_kind(tape, i)}
         loss = 0.0
         gradient: dict = {}
-        gains = None
-        first = None
+        gains = first = None
         for r in range(n):
             row = dict(inputs)
             for index, column in columns.items():
                 row[index] = column[r] if column.ndim > 1 else float(column[r])
             try:
                 vals = plan.values(row)
-                if r == 0:
+                if first is None:
                     require_scalar_output(self.problem, vals)
                 adj = plan.reverse(vals, self.out, seed=1.0 / n)
             except EvaluationError as exc:
@@ -274,25 +272,28 @@ class _Sweep:
                 i = tape.names[name]
                 g = _dense(adj[i], vals[i])
                 gradient[name] = g if name not in gradient else gradient[name] + g
-            for i in kept:
-                stacks[i].append(vals[i])
+            for i, stack in stacks.items():
+                stack.append(vals[i])
             gains.add(vals, adj)
         self.loss = loss / n
         self.gradient = gradient
-        # the activations' values with the rows as axis 0; every other node's value as at the first row
+        # the activations' values with the rows on axis 0; every other node's value is the first row's
         self.vals = list(first)
-        for i in kept:
-            self.vals[i] = np.stack([np.asarray(v, dtype=float) for v in stacks[i]]) if self.row_nodes[i] \
-                else first[i]
+        for i, stack in stacks.items():
+            self.vals[i] = np.stack([np.asarray(v, dtype=float) for v in stack])
+        self.stacked = set(stacks)
         self.seed = 1.0 / math.sqrt(n)
         self.gains = gains.done()
-        self.per_row_shapes = True
 
     # ---- rows and units
 
     def has_row_axis(self, i: int) -> bool:
+        """Whether node ``i``'s value holds the rows on axis 0 (swept row by row: only the stacked
+        activations do; the other values are one row's)."""
+        if self.stacked is not None:
+            return i in self.stacked
         s = shape(self.vals[i])
-        return self.row_nodes[i] and len(s) >= 1 and s[0] == self.n and self.rows_from != "elements"
+        return self.row_nodes[i] and len(s) >= 1 and s[0] == self.n
 
     def table(self, i: int):
         """Node ``i``'s value as a (rows, units) array."""

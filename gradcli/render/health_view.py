@@ -22,7 +22,7 @@ def health_rich(report: HealthReport):
     parts = []
     rows = f"{report.rows:,} row{'s' if report.rows != 1 else ''} ({report.rows_from})"
     parts.append(f"Gradient health of {report.output} = {short(report.loss)} over {rows}; "
-                 f"updates lr * gradient with lr = {short(report.lr)} unless given")
+                 f"update = lr * gradient, lr = {short(report.lr)}")
     used = []
     if report.activations:
         table = FitTable(title="Activations")
