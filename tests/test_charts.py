@@ -116,3 +116,13 @@ def test_the_terminal_chart_never_cuts_a_number(width):
 ])
 def test_bad_plots_are_one_line_and_exit_2(args, words):
     assert_error(["plot", *args], 2, words)
+
+
+@pytest.mark.parametrize("colours, words", [(None, ["loss (solid)", "validation loss (dotted)"]),
+                                            ("truecolor", ["⣿⣿ loss", "⣿⣿ validation loss"])])
+def test_series_are_told_apart_with_or_without_colour(colours, words):
+    chart = line_chart({"loss": [(0, 2.3), (50, 0.4)], "validation loss": [(0, 2.4), (50, 0.6)]})
+    console = Console(width=60, record=True, color_system=colours)
+    console.print(chart)
+    text = console.export_text()
+    assert all(word in text for word in words)

@@ -81,8 +81,12 @@ class LineChart:
             return [short(10 ** hi, 4), short(10 ** ((lo + hi) / 2), 4), short(10 ** lo, 4)]
         return [short(y1, 4), short((y0 + y1) / 2, 4), short(y0, 4)]
 
-    def lines(self, width: int) -> list[tuple[str, list[tuple[str, str | None]]]]:
-        """The chart's lines, each as (plain text, [(piece, style)])."""
+    def lines(self, width: int, colour: bool = True) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """The chart's lines, each as (plain text, [(piece, style)]).
+
+        Without colour (a pipe, NO_COLOR), the series are told apart by their strokes instead:
+        the first solid, the second dotted (every other column of dots), the third sparse (every
+        third), and so on; the legend says which is which."""
         ticks = self.y_ticks()
         label_width = max(len(t) for t in ticks)
         plot_width = max(MIN_PLOT_WIDTH, width - label_width - 2)
@@ -94,6 +98,8 @@ class LineChart:
         dots_x, dots_y = cols * 2, rows * 4
 
         def dot(px: int, py: int, k: int) -> None:
+            if not colour and px % (k + 1):
+                return
             if 0 <= px < dots_x and 0 <= py < dots_y:
                 r, c = py // 4, px // 2
                 cells[r][c] |= _DOTS[py % 4][px % 2]
@@ -136,7 +142,11 @@ class LineChart:
             out.append((centred, [(centred, None)]))
         legend = []
         for k, name in enumerate(self.series):
-            legend += [("⣿⣿ ", TERMINAL_COLORS[k % len(TERMINAL_COLORS)]), (name + "   ", None)]
+            if colour:
+                legend += [("⣿⣿ ", TERMINAL_COLORS[k % len(TERMINAL_COLORS)]), (name + "   ", None)]
+            else:
+                stroke = "solid" if k == 0 else ("dotted" if k == 1 else f"a dot every {k + 1} columns")
+                legend += [(f"{name} ({stroke})   ", None)]
         text = "".join(p for p, _ in legend).rstrip()
         out.append((text, legend))
         return out
@@ -146,7 +156,8 @@ class LineChart:
 
         from gradcli.support.text import printable
 
-        for _, pieces in self.lines(options.max_width):
+        colour = console.color_system is not None and not console.no_color
+        for _, pieces in self.lines(options.max_width, colour):
             line = Text(no_wrap=True, overflow="ignore")
             for piece, style in pieces:
                 line.append(printable(piece), style=style or "")
