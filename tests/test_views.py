@@ -8,6 +8,7 @@ ones it does.  A new view or format fails here until it has a case below.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -63,6 +64,11 @@ def cases(data: str) -> dict:
         ("quiz", "graded"): (["quiz", "--level", "2", "--seed", "7", "--grade", "d_q = -3; d_y = -3; d_x = -8"], [],
                              ("good",), set()),
         ("hessian", "hessian"): (["hessian", *point], GRAD + HESSIAN, (), None),
+        # |df/dx| and |df/dy| are each parameter's gradient norm
+        ("health", "health"): (["health", *point], GRAD, ("update/weight ratio",), None),
+        # df/dx at x = 3 is the tangent's slope, and a sample of f' (x = 2, 3, 4)
+        ("plot", "plot"): (["plot", "f = x^2*y", "y=2", "--x", "2:4", "--samples", "3", "--at", "3"], GRAD[:1],
+                           ("tangent",), {"table", "json"}),
         ("hessian", "hvp"): (["hessian", *point, "--vector", "x=1"], [HESSIAN[0], HESSIAN[2]], (), None),
         ("explain", "paths"): (["explain", "--paths", *point], GRAD, (), None),
         ("explain", "steps"): (["explain", "--steps", *point], GRAD, (), None),
@@ -117,8 +123,10 @@ def test_each_supported_format_shows_the_numbers(tmp_path, command, view, fmt):
     data.write_text("x,y\n3,2\n1,5\n")
     args, refs, words, numeric = cases(str(data))[(command, view.name)]
     asked = FORMATS[fmt].asked.split()
-    if fmt in ("svg", "png") and shutil.which("dot") is None:
+    if fmt in ("svg", "png") and command == "graph" and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed (.ci/run installs it)")
+    if fmt == "png" and command == "plot" and importlib.util.find_spec("matplotlib") is None:
+        pytest.skip("matplotlib is not installed (PNG charts need it; test_charts.py checks the hint)")
     if fmt == "png":
         target = tmp_path / "graph.png"
         done = run(*args, *asked, "-o", str(target))

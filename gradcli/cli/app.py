@@ -27,6 +27,8 @@ COMMANDS = {
     "graph": ("gradcli.cli.commands.graph", "Write the annotated computational graph (DOT, Mermaid, JSON)."),
     "derive": ("gradcli.cli.commands.derive", "Write the backward pass out as a program; closed forms, LaTeX."),
     "hessian": ("gradcli.cli.commands.hessian", "The matrix of second derivatives (forward over reverse)."),
+    "health": ("gradcli.cli.commands.health", "The health of a network's gradients: saturation, dead units, ratios."),
+    "plot": ("gradcli.cli.commands.plot", "Plot f, its derivative f' and a tangent line, in the terminal or a file."),
     "quiz": ("gradcli.cli.commands.quiz", "A random graph to backpropagate by hand; grade the answers."),
 }
 

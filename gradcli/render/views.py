@@ -193,6 +193,20 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "json": "gradcli.render.quiz_view:graded_json",
         }, outcome="gradcli.render.quiz_view:graded_outcome"),
     ),
+    "health": (
+        View("health", "The gradient-health report, each figure with its rule of thumb.", {
+            "table": "gradcli.render.health_view:health_rich",
+            "json": "gradcli.render.health_view:health_json",
+        }),
+    ),
+    "plot": (
+        View("plot", "f, its derivative and a tangent line, sampled over a range.", {
+            "table": "gradcli.render.plot_view:plot_rich",
+            "json": "gradcli.render.plot_view:plot_json",
+            "svg": "gradcli.render.plot_view:plot_svg",
+            "png": "gradcli.render.plot_view:plot_png",
+        }),
+    ),
     "hessian": (
         View("hessian", "The matrix of second derivatives.", {
             "table": "gradcli.render.hessian_view:hessian_rich",
