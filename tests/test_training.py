@@ -230,3 +230,50 @@ def test_load_and_archive_errors(tmp_path):
     assert_error(["eval", "L = (w - 3)^2", f"w=@{path}:q"], 2, "no array named 'q' (it holds w, u)")
     lines = descend("L = (w - 3)^2", f"w=@{path}:w", "--steps", "0")
     assert lines[0]["values"] == {"w": 1.0} and lines[0]["loss"] == 4.0
+
+
+def test_health_every_n_steps_with_the_optimizers_own_update():
+    """The health report's update is the one Adam makes: the parameter's next value subtracted."""
+    lines = descend("L = (w - 3)^2 + tanh(v)^2", "w=0", "v=1", "--optimizer", "adam", "--health", "2",
+                    "--steps", "3")
+    steps = lines[:-1]
+    assert [line["step"] for line in steps if "health" in line] == [0, 2, 3]
+    for line, following in zip(steps[:-1], steps[1:]):
+        if "health" not in line:
+            continue
+        by_name = {p["name"]: p for p in line["health"]["parameters"]}
+        for name in ("w", "v"):
+            moved = abs(line["values"][name] - following["values"][name])
+            assert by_name[name]["update_norm"] == pytest.approx(moved, rel=1e-12)
+            if line["values"][name]:  # at w = 0 there is no ratio
+                assert by_name[name]["ratio"] == pytest.approx(moved / abs(line["values"][name]), rel=1e-12)
+        assert by_name["w"]["gradient_norm"] == pytest.approx(abs(2 * (line["values"]["w"] - 3)), rel=1e-12)
+
+
+def test_plot_writes_the_loss_and_the_gradient_norms_as_svg(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    loss, norms = tmp_path / "loss.svg", tmp_path / "norms.svg"
+    lines = descend("L = (w - 3)^2", "w=0", "--steps", "20", "--plot", str(loss), "--plot-gradients", str(norms))
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    for path, name, want in ((loss, "loss", [line["loss"] for line in lines[:-1]]),
+                             (norms, "|d/dw|", [line["gradient_norms"]["w"] for line in lines[:-1]])):
+        root = ET.parse(path).getroot()
+        plot = root.find(".//svg:g[@class='plot']", ns)
+        left, top, width, height = map(float, plot.get("data-plot").split())
+        x0, x1 = map(float, plot.get("data-x-range").split())
+        y0, y1 = map(float, plot.get("data-y-range").split())
+        series = plot.find(f".//svg:g[@data-name='{name}']", ns)
+        points = [tuple(map(float, p.split(","))) for line in series.findall("svg:polyline", ns)
+                  for p in line.get("points").split()]
+        assert len(points) == 21
+        xs = [x0 + (px - left) / width * (x1 - x0) for px, _ in points]
+        logs = [np.log10(y0) + (top + height - py) / height * (np.log10(y1) - np.log10(y0)) for _, py in points]
+        np.testing.assert_allclose(xs, range(21), atol=0.05)
+        np.testing.assert_allclose(logs, np.log10(want), atol=0.01)
+
+
+def test_chart_and_plot_errors():
+    assert_error(["descend", "L = (w - 3)^2", "w=0", "--chart", "--json"], 2, "--chart draws under the table")
+    assert_error(["descend", "L = (w - 3)^2", "w=0", "--plot", "loss.pdf"], 2, "--plot", ".svg or .png")
+    assert_error(["descend", "L = (w - 3)^2", "w=0", "--plot", "/no/such/loss.svg"], 2, "no folder")

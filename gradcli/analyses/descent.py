@@ -97,6 +97,7 @@ class DescentStep:
     epoch: int | None = None  # with --epochs or --batch-size: the epoch the next update belongs to
     lr: float | None = None  # the learning rate of the next update (with a schedule)
     evaluation: Evaluation | None = None  # at the start and where an epoch ends
+    health: object = None  # a health.HealthReport, every --health N steps and at the end
 
     @property
     def norm(self) -> float:
@@ -120,10 +121,28 @@ class DescentResult:
     start_evaluation: Evaluation | None = None
     final_evaluation: Evaluation | None = None  # the last one made (the final point's, when an epoch ends there)
     epochs: int | None = None  # the epochs completed, with --epochs or --batch-size
+    history: "History | None" = None  # with --plot or --chart
+    health: object = None  # the last health.HealthReport, with --health
 
     @property
     def steps(self) -> int:
         return self.final.step
+
+
+@dataclass
+class History:
+    """What a chart of the run draws: each step's loss and gradient norms, and the evaluations."""
+
+    losses: list = field(default_factory=list)  # (step, loss)
+    norms: dict = field(default_factory=dict)  # variable -> [(step, |gradient|)]
+    evaluations: list = field(default_factory=list)  # (step, Evaluation)
+
+    def add(self, step: "DescentStep") -> None:
+        self.losses.append((step.step, step.loss))
+        for name, g in step.gradient.items():
+            self.norms.setdefault(name, []).append((step.step, norm_of(g)))
+        if step.evaluation is not None:
+            self.evaluations.append((step.step, step.evaluation))
 
 
 # ---------------------------------------------------------------- data files
@@ -251,6 +270,10 @@ class Training:
     # Called with (step, last) at every ``save_every``-th step and at the end (after Ctrl-C too).
     checkpoint: Callable | None = None
     save_every: int | None = None
+    health_every: int | None = None  # a health report every N steps and at the end
+    history: bool = False  # keep each step's loss and gradient norms (for charts)
+    charts: bool = False  # draw them under the table (--chart)
+    finished: Callable | None = None  # called with the result when the run ends (after Ctrl-C too)
 
     @property
     def batched(self) -> bool:
@@ -276,6 +299,7 @@ class Descent:
         self._start: DescentStep | None = None
         self._last: DescentStep | None = None
         self._evaluations: list[Evaluation] = []
+        self._history = History() if training.history else None
         tape = problem.tape
         self._out = problem.output_index
         self._wrt = [tape.names[n] for n in problem.wrt]
@@ -485,19 +509,52 @@ class Descent:
             if measure and (k == 0 or k % per_epoch == 0 or k == self.steps):
                 step.evaluation = self._evaluate(inputs, loss if rows is None else None)
                 self._evaluations.append(step.evaluation)
+            following = None
+            if k < self.steps:
+                with numpy_quiet():
+                    following = self.optimizer.step(x, grad, lr)
+            every = self.training.health_every
+            if every and (k % every == 0 or k == self.steps):
+                step.health = self._health(x, following, lr)
+            if self._history is not None:
+                self._history.add(step)
             self._start = self._start or step
             self._last = last = step
             yield step
             if self.until is not None and step.norm < self.until:
                 converged = True
                 break
-            if k < self.steps:
-                with numpy_quiet():
-                    x = self.optimizer.step(x, grad, lr)
+            if following is not None:
+                x = following
                 self._require_finite(k + 1, x, last)
                 self._save(k + 1, x)
-        self.result = self._summary(converged)
+        self._finish(self._summary(converged))
+
+    def _health(self, x: list, following: list | None, lr: float):
+        """The health report at the point ``x`` over every training row, with the update the
+        optimizer is about to make (none at the last step)."""
+        from gradcli.analyses.health import health_report
+
+        names = self.problem.wrt
+        values = dict(zip(names, x))
+        updates = None if following is None else {n: a - b for n, a, b in zip(names, x, following)}
+        if self.examples is not None:
+            values.update(self.examples.arrays)
+            return health_report(self.problem, values, None, updates, lr=lr, examples=list(self.examples.arrays),
+                                 paths=3)
+        rows = None
+        if self.data is not None:
+            from gradcli.core.values import np
+
+            rows = {c: np.asarray([row[k] for row in self.data.rows]) for k, c in enumerate(self.data.columns)}
+        return health_report(self.problem, values, None, updates, lr=lr, rows=rows, paths=3)
+
+    def _finish(self, result: DescentResult) -> None:
+        """The summary set, --save's last write, and the caller's hook (charts)."""
+        self.result = result
         self._checkpoint(self._last, True)
+        if self.training.finished is not None:
+            self.training.finished(result)
 
     def _lr(self, k: int, per_epoch: int) -> float:
         """The learning rate of update k + 1: the schedule counts epochs when there are any, else updates."""
@@ -539,18 +596,18 @@ class Descent:
         rows = self.data.n if self.data else (self.examples.n if self.examples is not None else None)
         evaluations = self._evaluations
         epochs = self._last.epoch if self.batches is not None else None
+        healthy = self._last.health if self._last is not None and self._last.health is not None else None
         return DescentResult(self.problem.output, self.lr, self._start, self._last, converged, self.until,
                              rows, fixed, interrupted, self.training,
                              evaluations[0] if evaluations else None, evaluations[-1] if evaluations else None,
-                             epochs)
+                             epochs, self._history, healthy)
 
     def interrupted(self) -> DescentResult | None:
         """The summary up to the last step reached, after Ctrl-C (None before step 0 was done); --save
         writes the last step's parameters."""
         if self._last is None:
             return None
-        self.result = self._summary(converged=False, interrupted=True)
-        self._checkpoint(self._last, True)
+        self._finish(self._summary(converged=False, interrupted=True))
         return self.result
 
     def _diverged(self, k: int, what: str, last: DescentStep) -> Diverged:

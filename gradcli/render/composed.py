@@ -94,7 +94,7 @@ def descend_lines(descent):
 def descend_table(descent):
     """Run the descent (a progress bar on a terminal), then its summary; after Ctrl-C, the summary
     up to the last step reached."""
-    from gradcli.render.descend_view import ProgressBar, summary_rich
+    from gradcli.render.descend_view import ProgressBar, descend_rich
 
     try:
         if sys.stdout.isatty():
@@ -107,7 +107,7 @@ def descend_table(descent):
     except KeyboardInterrupt:
         if descent.interrupted() is None:
             raise
-    return summary_rich(descent.result)
+    return descend_rich(descent.result)
 
 
 def descend_outcome(descent) -> tuple[list[str], BaseException | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.analyses.descent import DescentResult, DescentStep, Evaluation
+from gradcli.analyses.descent import DescentResult, DescentStep, Evaluation, History
 from gradcli.core.values import norm_of, shape, shape_text, to_json
 from gradcli.support.numbers import short
 from gradcli.render.tables import FitTable
@@ -46,6 +46,10 @@ def step_json(step: DescentStep) -> dict:
     out.update({"values": _scalars(step.values), "gradient": _scalars(step.gradient),
                 "gradient_norms": _norms(step.gradient)})
     out.update(evaluation_json(step.evaluation))
+    if step.health is not None:
+        from gradcli.render.health_view import health_json
+
+        out["health"] = health_json(step.health)
     return out
 
 
@@ -164,6 +168,48 @@ def summary_rich(result: DescentResult):
                 table.add_row(f"{name} (held out)", *blank, short(first.validation_metrics[name]),
                               short(last.validation_metrics[name]), "")
     return table
+
+
+def loss_series(history: History, minibatches: bool) -> dict:
+    """The loss at each step (each minibatch's, with minibatches, and then where epochs end the loss
+    over every training row too), and the held-out rows' loss."""
+    if not minibatches:
+        series = {"loss": history.losses}
+    else:
+        series = {"minibatch loss": history.losses,
+                  "loss over the training rows": [(k, e.train_loss) for k, e in history.evaluations]}
+    held = [(k, e.validation_loss) for k, e in history.evaluations if e.validation_loss is not None]
+    if held:
+        series["held-out loss"] = held
+    return series
+
+
+def norm_series(history: History) -> dict:
+    return {f"|d/d{name}|": points for name, points in history.norms.items()}
+
+
+def charts(result: DescentResult) -> list:
+    """The loss and the gradient norms per variable as terminal charts (log scale)."""
+    from gradcli.render.charts import line_chart
+
+    history = result.history
+    minibatches = result.training is not None and result.training.batch_size is not None
+    return [line_chart(loss_series(history, minibatches), title=f"{result.output} per step", x_label="step", log_y=True),
+            line_chart(norm_series(history), title="gradient norm per variable", x_label="step", log_y=True)]
+
+
+def descend_rich(result: DescentResult):
+    """The summary table, then the last health report (--health) and the charts (--chart)."""
+    from rich.console import Group
+
+    parts = [summary_rich(result)]
+    if result.health is not None:
+        from gradcli.render.health_view import health_rich
+
+        parts.append(health_rich(result.health))
+    if result.history is not None and result.training is not None and result.training.charts:
+        parts.extend(charts(result))
+    return parts[0] if len(parts) == 1 else Group(*parts)
 
 
 class ProgressBar:

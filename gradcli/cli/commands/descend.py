@@ -37,6 +37,10 @@ program (an accuracy) on the training and held-out rows at each epoch.
 --save FILE.npz writes the trained variables (at the end, after Ctrl-C,
 and every --save-every N steps); --load FILE.npz starts from them, as does
 a binding W=@FILE.npz:W.
+--health N adds a gradient-health report (saturated and dead units, update
+to weight ratios, the loss against chance) every N steps; --chart draws the
+loss and the gradient norms under the table, --plot and --plot-gradients
+write them to FILE.svg (or .png).
 --json writes JSON lines: one object per step (the loss, each gradient's
 norm, scalar variables' values), then {"done": true, ...} with every value.
 If the loss becomes nan or infinite, descent stops with exit status 1.
@@ -49,7 +53,7 @@ Examples:
   gradcli descend 'L = (w*x + b - y)^2' w=0 b=0 --data samples/line_fit.csv --json
   gradcli descend -f samples/spirals_net.grad --load samples/spirals.npz \\
       --examples X,Y --optimizer adam --lr 0.05 --batch-size 32 --epochs 100 \\
-      --validate 0.2 --metric acc --save trained.npz
+      --validate 0.2 --metric acc --save trained.npz --health 100 --plot loss.svg
 """
 
 
@@ -105,11 +109,18 @@ def _betas(ctx, param, value):
 @click.option("--save-every", type=click.IntRange(min=1), default=None, metavar="N",
               help="With --save: write it every N steps too.")
 @click.option("--load", metavar="FILE.npz", help="Start from the variables in FILE.npz.")
+@click.option("--health", "health_every", type=click.IntRange(min=1), default=None, metavar="N",
+              help="A gradient-health report every N steps and at the end (as gradcli health).")
+@click.option("--chart", is_flag=True, help="Draw the loss and the gradient norms per step under the table.")
+@click.option("--plot", metavar="FILE", help="Write the loss per step as a chart: FILE.svg, or FILE.png "
+                                              "(PNG needs matplotlib).")
+@click.option("--plot-gradients", metavar="FILE", help="Write each variable's gradient norm per step as a chart "
+                                                        "(.svg or .png).")
 @json_option_saying("Print JSON lines on stdout: one object per step, then {\"done\": true, ...}.")
 @click.pass_context
 def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, optimizer, momentum, betas,
             alpha, eps, weight_decay, schedule, step_every, gamma, lr_min, batch_size, epochs, seed, examples,
-            validate, metrics, save, save_every, load, as_json):
+            validate, metrics, save, save_every, load, health_every, chart, plot, plot_gradients, as_json):
     from gradcli.analyses.descent import Descent, Training, prepare_descent, read_data
     from gradcli.analyses.optimizers import schedule as make_schedule, settings
     from gradcli.cli.commands.data_run import bound_names
@@ -137,6 +148,11 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
         raise UsageError("--metric needs a name of the program, like --metric acc")
     if save is not None:
         _writable(save)
+    if chart and as_json:
+        raise UsageError("--chart draws under the table; with --json write the chart to a file with --plot FILE.svg")
+    for option, path in (("--plot", plot), ("--plot-gradients", plot_gradients)):
+        if path is not None:
+            _chart_file(option, path)
     args = tuple(args) + _loaded(load, bound_names(args, file)) if load else args
     if metric_names:  # the metrics stay on the tape beside the loss
         problem = load_problem(ctx, args, file, None if of is None else [of, *metric_names], wrt,
@@ -149,7 +165,9 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
     problem = prepare_descent(problem, data, wrt_given=bool(wrt), examples=split_names(examples) or ())
     held_out = _held_out(validate, problem, data, examples, bound_names(args, file), data_format)
     training = Training(chosen, plan, batch_size, epochs, seed or 0, tuple(split_names(examples) or ()),
-                        held_out, tuple(metric_names), _saver(save) if save else None, save_every)
+                        held_out, tuple(metric_names), _saver(save) if save else None, save_every,
+                        health_every, history=bool(chart or plot or plot_gradients), charts=chart,
+                        finished=_plotter(plot, plot_gradients) if plot or plot_gradients else None)
     descent = Descent(problem, lr, steps, until, data, training)
     warnings = point_warnings(problem) if data is None and not examples else []
     # The view runs the descent as it writes: a JSON line per step, or a progress bar and the summary.
@@ -244,6 +262,44 @@ def _writable(path: str) -> None:
         raise UsageError(f"--save {path}: the file is an .npz archive: name it FILE.npz")
     if not os.path.isdir(folder):
         raise UsageError(f"--save {path}: no folder {folder}")
+
+
+def _chart_file(option: str, path: str) -> None:
+    """A chart's file name checked before the run: .svg or .png, in a folder that exists."""
+    import os
+
+    from gradcli.render.charts import chart_format
+
+    try:
+        chart_format(path)
+    except UsageError as exc:
+        raise UsageError(f"{option} {exc.message}") from None
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option} {path}: no folder {folder}")
+
+
+def _plotter(loss_path: str | None, gradients_path: str | None):
+    """Writes the charts when the run ends (after Ctrl-C too): the hook the descent calls."""
+
+    def plot(result) -> None:
+        from gradcli.render.charts import chart_file
+        from gradcli.render.descend_view import loss_series, norm_series
+        from gradcli.support.files import write_file
+
+        minibatches = result.training.batch_size is not None
+        charts = [(loss_path, "--plot", loss_series(result.history, minibatches), f"{result.output} per step"),
+                  (gradients_path, "--plot-gradients", norm_series(result.history), "gradient norm per variable")]
+        for path, option, series, title in charts:
+            if path is None:
+                continue
+            content = chart_file(path, series, title=title, x_label="step", log_y=True)
+            try:
+                write_file(path, content.encode() if isinstance(content, str) else content)
+            except OSError as exc:
+                raise UsageError(f"{option} {path}: cannot write it ({exc.strerror or exc})") from None
+
+    return plot
 
 
 def _saver(path: str):
