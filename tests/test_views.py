@@ -58,6 +58,7 @@ def cases(data: str) -> dict:
         ("check", "rows"): (["check", PROGRAM, "--data", data], GRAD + GRAD_ROW1, ("pass",), {"json"}),
         ("descend", "descend"): (["descend", "L = (w - 3)^2", "w=0", "--steps", "1"], [LOSS_SLOPE], (), None),
         ("graph", "graph"): (["graph", *point], GRAD, (), {"dot", "mermaid", "json", "svg"}),
+        ("graph", "page"): (["graph", *point], GRAD, ("gradcliPage",), None),
         ("derive", "derive"): (["derive", PROGRAM], [], ("d_x", "d_y"), set()),  # numbers: test_derived_...
         ("quiz", "quiz"): (["quiz", "--level", "2", "--seed", "7", "--answers"], [-3.0, -8.0], ("d_q",), None),
         ("quiz", "graded"): (["quiz", "--level", "2", "--seed", "7", "--grade", "d_q = -3; d_y = -3; d_x = -8"], [],

@@ -31,7 +31,7 @@ CHAR_W = 7.4  # a monospace character at 12px (DejaVu Sans Mono's advance is 0.6
 LINE_H = 15.0
 PAD_X, PAD_Y = 8.0, 6.0
 MIN_GAP, MAX_GAP = 48.0, 240.0  # between columns: room for the widest edge label, within these
-PARALLEL = 8.0  # x*x: the two edges drawn this far apart
+PARALLEL = 14.0  # x*x: the two edges (and their labels) drawn this far apart
 
 
 @dataclass
@@ -163,7 +163,7 @@ def _text(cls: str, x: float, top: float, lines: list[str], extra: str = "") -> 
 def svg_body(s: Scene) -> list[str]:
     """The SVG's elements (defs, edges, nodes, legend), for the file and for the page."""
     out = [
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
         '<g class="edges">',
     ]
