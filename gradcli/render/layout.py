@@ -11,7 +11,7 @@ Gansner et al. 1993, the paper behind Graphviz's ``dot``), each kept simple:
    is routed through the gaps between the nodes of the layers it crosses.
 3. **Crossing reduction** by barycentre sweeps: each layer is sorted by the mean
    position of its neighbours in the layer before (sweeping right) or after
-   (sweeping left).  The order with the fewest crossings seen is kept; crossings
+   (sweeping left), for a few rounds.  The order with the fewest crossings seen is kept; crossings
    between two layers are counted in O(E log V) with a Fenwick tree.
 4. **Coordinates**: layers are columns as wide as their widest node; within a
    column, each node is pulled to the mean height of its neighbours, and the
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SWEEPS = 4  # barycentre passes each way; more rarely helps on computational graphs
+SWEEPS = 4  # rounds of barycentre passes each way, at most (a round that finds nothing better stops them)
 DUMMY_HEIGHT = 6.0  # the room a long edge takes where it passes a column
 
 
@@ -180,6 +180,7 @@ def _reduce_crossings(order, up, down):
     for _ in range(SWEEPS):
         if best_count == 0:
             break
+        before = best_count
         for forward in (True, False):
             rng = range(1, len(current)) if forward else range(len(current) - 2, -1, -1)
             for k in rng:
@@ -195,6 +196,8 @@ def _reduce_crossings(order, up, down):
             count = _count(current, down)
             if count < best_count:
                 best, best_count = [list(o) for o in current], count
+        if best_count == before:
+            break  # a round that found nothing better: the next would not either, nearly always
     return best, best_count
 
 
