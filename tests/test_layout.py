@@ -22,7 +22,9 @@ def brute_crossings(result: lay.Layout, edges) -> int:
     """Pairs of links between the same two adjacent columns whose ends are in opposite vertical orders,
     read from the routes' points (point j of an edge's route lies in column layer(source) + j)."""
     links = {}
-    for (s, _), route in zip(edges, result.routes):
+    for (s, t), route in zip(edges, result.routes):
+        if len(route) != result.layer[t] - result.layer[s] + 1:
+            continue  # drawn straight over many columns: not a link between adjacent ones
         for j, ((_, y0), (_, y1)) in enumerate(zip(route, route[1:])):
             links.setdefault(result.layer[s] + j, []).append((y0, y1))
     count = 0
@@ -122,3 +124,14 @@ def test_a_long_chain_and_a_wide_fan_do_not_recurse():
         sys.setrecursionlimit(limit)
     assert chain.layer[-1] == 2999 and len(set(chain.y)) == 1  # a chain is drawn straight
     assert fan.layer[1000] == 2
+
+
+def test_an_edge_across_many_columns_is_drawn_straight():
+    """A chain of 30 with node 0 feeding every node: edges across more than MAX_SPAN columns get no dummies."""
+    edges = [(i, i + 1) for i in range(29)] + [(0, i) for i in range(2, 30)]
+    result = lay.layout([(30, 20)] * 30, edges, pinned={0})
+    spans = {(s, t): len(route) for (s, t), route in zip(edges, result.routes)}
+    assert spans[(0, 29)] == 2 and spans[(0, lay.MAX_SPAN)] == lay.MAX_SPAN + 1
+    dummies = sum(len(column) for column in result.order) - 30
+    assert dummies == sum(k - 1 for k in range(2, lay.MAX_SPAN + 1))
+    assert result.crossings == brute_crossings(result, edges)

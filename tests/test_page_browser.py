@@ -201,3 +201,22 @@ def test_hostile_names_stay_text(browser, tmp_path):
     assert browser.find_element(By.CSS_SELECTOR, f"#{x.id} text.head").get_attribute("textContent") == hostile
     assert hostile in browser.find_element(By.ID, "detail-text").text
     assert severe(browser) == []
+
+
+def test_a_large_graph_opens_readable_and_follows_the_steps(browser, tmp_path):
+    """300 statements (about 700 nodes): the page opens at a readable scale, not shrunk to a line, and a
+    step whose node is out of sight pans to it."""
+    lines = ["x0 = 0.5", "y = 1.5"] + [f"x{i} = sin(x{i - 1})*y + x{i - 1}" for i in range(1, 301)]
+    program = tmp_path / "long.grad"
+    program.write_text("\n".join(lines))
+    open_page(browser, tmp_path, "graph", "-f", str(program), "--format", "html")
+    scale = browser.execute_script("var s = document.getElementById('graph'); "
+                                   "return s.getBoundingClientRect().width / s.viewBox.baseVal.width")
+    assert scale == pytest.approx(0.6, rel=0.01)
+    browser.execute_script("window.gradcliPage.go(window.gradcliPage.forward)")  # the output's step: far right
+    inside = browser.execute_script("""
+        var box = document.querySelector('.node.active rect'), v = document.getElementById('graph').viewBox.baseVal;
+        var cx = +box.getAttribute('x') + box.getAttribute('width') / 2;
+        return [cx >= v.x && cx <= v.x + v.width, cx > 10 * v.width];""")
+    assert inside == [True, True]
+    assert severe(browser) == []

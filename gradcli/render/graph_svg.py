@@ -58,6 +58,7 @@ class Line:
     formula: str | None
     constant: bool
     points: list[tuple[float, float]]
+    straight: bool = False  # across many columns without dummies (layout.MAX_SPAN): drawn faint
 
 
 @dataclass
@@ -118,6 +119,7 @@ def scene(g: AnnotatedGraph) -> Scene:
     twins: dict[tuple[str, str], list[Line]] = {}
     for line, route in zip(lines, placed.routes):
         line.points = list(route)
+        line.straight = placed.layer[where[line.target]] - placed.layer[where[line.source]] > len(route) - 1
         twins.setdefault((line.source, line.target), []).append(line)
     for group in twins.values():  # x*x: parallel edges side by side, not on top of each other
         for j, line in enumerate(group):
@@ -169,6 +171,8 @@ def svg_body(s: Scene) -> list[str]:
     ]
     for line in s.lines:
         dashed = ' stroke-dasharray="4 3" stroke="#999"' if line.constant else ' stroke="#555"'
+        if line.straight:
+            dashed += ' stroke-opacity="0.3"'
         out.append(f'<g class="edge{" constant" if line.constant else ""}" id="{line.id}" '
                    f'data-from="{line.source}" data-to="{line.target}">'
                    f'<path d="{path_data(line.points)}" fill="none"{dashed} stroke-width="1.3" '

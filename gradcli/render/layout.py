@@ -8,7 +8,10 @@ Gansner et al. 1993, the paper behind Graphviz's ``dot``), each kept simple:
    A source that is not pinned to the left (a constant drawn beside its use) is
    pulled right, to just before its first successor.
 2. **Dummy nodes** on every edge that spans several layers, so that a long edge
-   is routed through the gaps between the nodes of the layers it crosses.
+   is routed through the gaps between the nodes of the layers it crosses.  An
+   edge across more than ``MAX_SPAN`` layers (an input that a long program reads
+   at every step) is drawn straight instead: its dummies would outnumber the
+   nodes (a 1,000-step loop reading ``y`` at each step would need 500,000).
 3. **Crossing reduction** by barycentre sweeps: each layer is sorted by the mean
    position of its neighbours in the layer before (sweeping right) or after
    (sweeping left), for a few rounds.  The order with the fewest crossings seen is kept; crossings
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 
 SWEEPS = 4  # rounds of barycentre passes each way, at most (a round that finds nothing better stops them)
 DUMMY_HEIGHT = 6.0  # the room a long edge takes where it passes a column
+MAX_SPAN = 12  # an edge across more columns is drawn straight over them, without dummies
 
 
 @dataclass
@@ -43,7 +47,7 @@ class Layout:
     routes: list[list[tuple[float, float]]]
     width: float
     height: float
-    crossings: int  # edge crossings between adjacent layers, after reduction
+    crossings: int  # crossings between adjacent layers, after reduction (edges drawn straight not counted)
 
 
 def layers(n: int, edges: list[tuple[int, int]], pinned: set[int] | frozenset = frozenset()) -> list[int]:
@@ -97,12 +101,14 @@ def crossings(links: list[tuple[int, int]]) -> int:
 
 def layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]], *,
            pinned: set[int] | frozenset = frozenset(), layer_gap: float = 60.0, node_gap: float = 18.0,
-           margin: float = 12.0) -> Layout:
+           margin: float = 12.0, max_span: int | None = None) -> Layout:
     """Place nodes of the given (width, height) ``sizes`` so that every edge points right.
 
     ``pinned``: sources kept in the first column (the inputs).  A sink that every other node reaches
-    (the output) lands in the last column by itself.
+    (the output) lands in the last column by itself.  ``max_span``: edges across more layers are routed
+    straight (``MAX_SPAN`` by default).
     """
+    span = MAX_SPAN if max_span is None else max_span
     n = len(sizes)
     layer = layers(n, edges, pinned)
     depth = max(layer, default=-1) + 1
@@ -111,15 +117,18 @@ def layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]], *,
     chain: list[list[int]] = []
     for s, t in edges:
         path = [s]
-        for step in range(layer[s] + 1, layer[t]):
-            path.append(len(layer_of))  # the next number after the nodes and the dummies so far
-            layer_of.append(step)
+        if layer[t] - layer[s] <= span:
+            for step in range(layer[s] + 1, layer[t]):
+                path.append(len(layer_of))  # the next number after the nodes and the dummies so far
+                layer_of.append(step)
         path.append(t)
         chain.append(path)
     total = len(layer_of)
     up: list[list[int]] = [[] for _ in range(total)]
     down: list[list[int]] = [[] for _ in range(total)]
     for path in chain:
+        if layer_of[path[-1]] - layer_of[path[-2]] > 1:
+            continue  # drawn straight: no link between adjacent layers to order or count
         for a, b in zip(path, path[1:]):
             down[a].append(b)
             up[b].append(a)

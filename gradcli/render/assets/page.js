@@ -48,6 +48,7 @@
       var forwardStep = state <= forward.length;
       s = forwardStep ? forward[state - 1] : backward[state - forward.length - 1];
       node(s.node).classList.add("active");
+      reveal(s.node);
       for (i = 0; i < s.edges.length; i++) {
         var e = el(s.edges[i]);
         if (e) e.classList.add(forwardStep ? "used-fwd" : "used-bwd");
@@ -173,9 +174,39 @@
   }
 
   // ---------------------------------------------------------------- pan and zoom
+  // The view box always has the stage's shape, so what it holds is exactly what is seen.
   var view = svg.viewBox.baseVal;
   var home = { x: view.x, y: view.y, w: view.width, h: view.height };
-  function fit() { view.x = home.x; view.y = home.y; view.width = home.w; view.height = home.h; }
+  var READABLE = 0.6; // a large graph opens at this scale (its inputs first), not shrunk to fit
+  function stage() {
+    var r = svg.getBoundingClientRect();
+    return { w: r.width || 800, h: r.height || 500 };
+  }
+  function fit() {
+    var s = stage(), k = Math.max(home.w / s.w, home.h / s.h);
+    view.width = s.w * k;
+    view.height = s.h * k;
+    view.x = home.x - (view.width - home.w) / 2;
+    view.y = home.y - (view.height - home.h) / 2;
+  }
+  function center(id) {
+    var r = rectOf(id);
+    view.x = r.x + r.w / 2 - view.width / 2;
+    view.y = r.y + r.h / 2 - view.height / 2;
+  }
+  function reveal(id) { // pan to a node that is out of sight, keeping the zoom
+    var r = rectOf(id), cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    if (cx < view.x || cx > view.x + view.width || cy < view.y || cy > view.y + view.height) center(id);
+  }
+  function opening() {
+    fit();
+    var s = stage();
+    if (s.w / view.width >= READABLE) return;
+    view.width = s.w / READABLE;
+    view.height = s.h / READABLE;
+    center(forward[0].node);
+    view.x = home.x;
+  }
   var drag = null;
   svg.addEventListener("mousedown", function (ev) {
     drag = { x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y, moved: false };
@@ -307,6 +338,7 @@
     else return;
     ev.preventDefault();
   });
+  opening();
   window.gradcliPage = { go: go, show: show, state: function () { return state; }, total: total,
     forward: forward.length, backward: backward.length };
   render();
