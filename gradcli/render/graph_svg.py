@@ -166,11 +166,11 @@ def svg_body(s: Scene) -> list[str]:
     """The SVG's elements (defs, edges, nodes, legend), for the file and for the page."""
     out = [
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5a5a5a"/></marker></defs>',
         '<g class="edges">',
     ]
     for line in s.lines:
-        dashed = ' stroke-dasharray="4 3" stroke="#999"' if line.constant else ' stroke="#555"'
+        dashed = ' stroke-dasharray="4 3" stroke="#9a9a9a"' if line.constant else ' stroke="#5a5a5a"'
         if line.straight:
             dashed += ' stroke-opacity="0.3"'
         out.append(f'<g class="edge{" constant" if line.constant else ""}" id="{line.id}" '
@@ -188,10 +188,10 @@ def svg_body(s: Scene) -> list[str]:
     out += ["</g>", '<g class="nodes">']
     for b in s.boxes:
         left, top = b.x - b.width / 2, b.y - b.height / 2
-        style = {"use": 'fill="none" stroke="#999" stroke-dasharray="3 3"',
-                 "const": 'fill="#f4f4f4" stroke="#999" stroke-dasharray="3 3"',
-                 "input": 'fill="#eef5ff" stroke="#333"',
-                 "output": 'fill="#fff" stroke="#000" stroke-width="2.5"'}.get(b.kind, 'fill="#fff" stroke="#333"')
+        style = {"use": 'fill="none" stroke="#9a9a9a" stroke-dasharray="3 3"',
+                 "const": 'fill="#f4f4f4" stroke="#9a9a9a" stroke-dasharray="3 3"',
+                 "input": 'fill="#eef5ff" stroke="#3a3a3a"',
+                 "output": 'fill="#fff" stroke="black" stroke-width="2.5"'}.get(b.kind, 'fill="#fff" stroke="#3a3a3a"')
         out.append(f'<g class="node {b.kind}" id="{b.id}"'
                    + ("" if b.node is None else f' data-index="{b.node}"') + ">")
         out.append(f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(b.width)}" height="{_f(b.height)}" '
@@ -201,13 +201,13 @@ def svg_body(s: Scene) -> list[str]:
         if b.heading:
             out.append(_text("head", x, row, [b.heading], ' font-weight="bold"'))
             row += LINE_H
-        out.append(_text("val", x, row, b.value, ' fill="#999"' if b.kind == "use" else ""))
+        out.append(_text("val", x, row, b.value, ' fill="#9a9a9a"' if b.kind == "use" else ""))
         row += LINE_H * len(b.value)
         if b.adjoint:
             out.append(_text("adj", x, row, b.adjoint, f' fill="{ADJOINT_COLOUR}"'))
         out.append("</g>")
     out.append("</g>")
-    out.append(f'<text class="legend" x="12" y="{_f(s.height - 8)}" fill="#555">{_x(s.legend)}</text>')
+    out.append(f'<text class="legend" x="12" y="{_f(s.height - 8)}" fill="#5a5a5a">{_x(s.legend)}</text>')
     return out
 
 
