@@ -91,9 +91,7 @@ def test_graphviz_renders_every_value_and_adjoint(sample):
 
 
 @needs_dot
-def test_svg_and_png_through_graphviz(tmp_path):
-    svg = run("graph", *NG, "--format", "svg")
-    assert svg.code == 0 and svg.out.lstrip().startswith("<?xml") and "</svg>" in svg.out
+def test_png_through_graphviz(tmp_path):
     png = tmp_path / "ng.png"
     assert run("graph", *NG, "--format", "png", "-o", str(png)).code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -128,7 +126,8 @@ def test_mermaid_structure():
 
 def test_missing_graphviz_says_how_to_install(monkeypatch):
     monkeypatch.setattr(graph_writers.shutil, "which", lambda name: None)
-    assert_error(["graph", *NG, "--format", "svg"], 2, "apt-get install graphviz", "brew install graphviz")
+    assert_error(["graph", *NG, "--format", "png", "-o", "never.png"], 2, "apt-get install graphviz",
+                 "brew install graphviz")
 
 
 def test_output_file(tmp_path):

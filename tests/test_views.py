@@ -59,6 +59,7 @@ def cases(data: str) -> dict:
         ("check", "rows"): (["check", PROGRAM, "--data", data], GRAD + GRAD_ROW1, ("pass",), {"json"}),
         ("descend", "descend"): (["descend", "L = (w - 3)^2", "w=0", "--steps", "1"], [LOSS_SLOPE], (), None),
         ("graph", "graph"): (["graph", *point], GRAD, (), {"dot", "mermaid", "json", "svg"}),
+        ("graph", "page"): (["graph", *point], GRAD, ("gradcliPage",), None),
         ("derive", "derive"): (["derive", PROGRAM], [], ("d_x", "d_y"), set()),  # numbers: test_derived_...
         ("quiz", "quiz"): (["quiz", "--level", "2", "--seed", "7", "--answers"], [-3.0, -8.0], ("d_q",), None),
         ("quiz", "graded"): (["quiz", "--level", "2", "--seed", "7", "--grade", "d_q = -3; d_y = -3; d_x = -8"], [],
@@ -123,7 +124,7 @@ def test_each_supported_format_shows_the_numbers(tmp_path, command, view, fmt):
     data.write_text("x,y\n3,2\n1,5\n")
     args, refs, words, numeric = cases(str(data))[(command, view.name)]
     asked = FORMATS[fmt].asked.split()
-    if fmt in ("svg", "png") and command == "graph" and shutil.which("dot") is None:
+    if fmt == "png" and command == "graph" and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed (.ci/run installs it)")
     if fmt == "png" and command == "plot" and importlib.util.find_spec("matplotlib") is None:
         pytest.skip("matplotlib is not installed (PNG charts need it; test_charts.py checks the hint)")

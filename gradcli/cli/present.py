@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from gradcli.render.views import BINARY, CHUNKS, FORMATS, JSON, TABLE, TEXT, View, resolve
+from gradcli.render.views import BINARY, CHUNKS, FORMATS, JSON, PAGE, TABLE, TEXT, View, resolve
 from gradcli.support.errors import ExitCode, GradError, UsageError
 
 
@@ -58,6 +58,9 @@ def check_format(view: View, fmt: str, output: str | None = None) -> None:
     kind = FORMATS[fmt].kind
     if kind == BINARY and output is None and sys.stdout.isatty():
         raise UsageError(f"{fmt.upper()} is binary: give -o FILE, or pipe it to a file")
+    if kind == PAGE and output is None and sys.stdout.isatty():
+        raise UsageError(f"{fmt.upper()} is a page to open in a browser, not to print: give -o FILE "
+                         "(-o page.html), or pipe it to a file")
 
 
 def check_view_options(ctx: click.Context, views, asked: list[str]) -> None:

@@ -122,10 +122,11 @@ def descend_outcome(descent) -> tuple[list[str], BaseException | None]:
     return [], None
 
 
-def graph_svg(graph) -> bytes:
-    from gradcli.render.graph_writers import render_graphviz, to_dot
+def graph_svg(graph) -> str:
+    """Drawn by gradcli from its own layout: no Graphviz needed."""
+    from gradcli.render.graph_svg import to_svg
 
-    return render_graphviz(to_dot(graph), "svg")
+    return to_svg(graph)
 
 
 def graph_png(graph) -> bytes:

@@ -26,6 +26,7 @@ CHUNKS = "chunks"  # an iterable of texts, each written and flushed as it comes
 TEXT = "text"  # a text, written with a newline after it
 FILE = "file"  # a text or bytes, written as they are (a file's whole content)
 BINARY = "binary"  # bytes that a terminal cannot show: to -o FILE or a pipe
+PAGE = "page"  # a document for a browser (HTML): written as a file, to -o FILE or a pipe, never to a terminal
 
 
 class Format:
@@ -51,6 +52,7 @@ FORMATS = {
     "mermaid": Format(FILE, "--format mermaid"),
     "svg": Format(FILE, "--format svg"),
     "png": Format(BINARY, "--format png"),
+    "html": Format(PAGE, "--format html"),
 }
 
 
@@ -173,6 +175,9 @@ VIEWS: dict[str, tuple[View, ...]] = {
             "svg": "gradcli.render.composed:graph_svg",
             "png": "gradcli.render.composed:graph_png",
         }),
+        View("page", "The interactive page: the forward and backward pass step by step, paths on a click.", {
+            "html": "gradcli.render.page:graph_page",
+        }, flag="--format html"),
     ),
     "derive": (
         View("derive", "The backward pass as a program.", {

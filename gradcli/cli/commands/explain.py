@@ -35,6 +35,11 @@ HELP = """Explain how the gradient comes about.
            an equation, ending at the sweep's value
 
 \b
+  --html -o FILE  all of it in one interactive page (offline HTML): step
+           the forward and backward pass, click a node for its numbers,
+           an input for its paths and their sum
+
+\b
 With no view, --paths is shown.  Several views are shown one after
 another, in the order given (with --json, ask for one).
 
@@ -46,6 +51,7 @@ Examples:
   gradcli explain --trace -f samples/baydin_trace.grad --tangent x1 --adjoint
   gradcli explain --graph 'u = b*c; v = a + u; J = 3*v' a=5 b=3 c=2
   gradcli explain --rules 'f = x^2*sin(x)' x=2
+  gradcli explain --html -f samples/sigmoid_neuron.grad -o neuron.html
 """
 
 
@@ -75,10 +81,19 @@ def view_options(f):
 @click.option("--data", "data", metavar="FILE", help="Take the inputs from one row of FILE (with --row).")
 @data_format_option
 @click.option("--row", type=click.IntRange(min=0), default=None, help="With --data: the row to explain (from 0).")
+@click.option("--html", is_flag=True, help="Write the interactive page (the graph, the forward and backward pass step "
+                                           "by step, the paths) as one offline HTML file; needs -o FILE on a terminal.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --html: write the page to FILE.")
 @json_option
 @click.pass_context
 def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, latex, data, data_format, row,
-            as_json):
+            html, output, as_json):
+    if output is not None and not html:
+        raise UsageError("-o FILE goes with --html (the page); the tables go to standard output: "
+                         "redirect them with > FILE")
+    if html:
+        _check_html(ctx, as_json, latex, elements, of, tangent, adjoint)
     views = ctx.meta.get(VIEWS_ASKED) or [DEFAULT_VIEW]
     if as_json and len(views) > 1:
         raise UsageError(f"--json prints one object, but {len(views)} views were asked for "
@@ -102,6 +117,11 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
         problem = data_row(ctx, args, file, of, wrt, data, data_format, row)
     else:
         problem = load_problem(ctx, args, file, of, wrt)
+    if html:
+        from gradcli.analyses.walkthrough import walkthrough
+
+        page = walkthrough(problem, max_paths)
+        return present(ctx, view("graph", "page"), page, "html", warnings=page.warnings, output=output)
     from gradcli.analyses.passes import has_arrays
 
     fmt = "json" if as_json else "latex" if latex else "table"
@@ -122,3 +142,18 @@ def command(ctx, args, file, of, wrt, max_paths, elements, tangent, adjoint, lat
     shown = [(view("explain", name), view("explain", name).run(problem, options)) for name in views]
     # Every view evaluates the same problem: the first one's warnings, once.
     present(ctx, *shown[0], fmt, options=options, more=tuple(shown[1:]))
+
+
+def _check_html(ctx: click.Context, as_json: bool, latex: bool, elements, of, tangent, adjoint) -> None:
+    """--html is one page holding the graph, the steps and the paths: it takes no view and no other format.
+    On a terminal it needs -o FILE (checked before the work, as PNG is)."""
+    from gradcli.cli.present import check_format
+
+    asked = ctx.meta.get(VIEWS_ASKED) or []
+    others = [f"--{v}" for v in asked] + [flag for flag, given in (
+        ("--json", as_json), ("--latex", latex), ("--element", elements), ("--tangent", tangent),
+        ("--adjoint", adjoint), ("--of X[i]", of is not None and "[" in of)) if given]
+    if others:
+        raise UsageError(f"--html writes one page with the graph, the backward steps and the paths; "
+                         f"it does not go with {', '.join(others)}: ask for the page alone")
+    check_format(view("graph", "page"), "html", ctx.params.get("output"))
