@@ -119,3 +119,18 @@ def test_json_shape_and_errors():
                     "hessian": [[0.0, 4.0], [4.0, 6.0]]}
     assert_error(["hessian", "f = x*y^2", "x=3"], 2)
     assert_error(["hessian", "f = log(x)", "x=-1"], 1)
+
+
+@pytest.mark.parametrize("x", [0.0, 1e-3, -0.2, 0.7])
+def test_sinc_second_derivative_through_zero(x):
+    """sinc''(x) = -pi^2 sinc(x) - 2 sinc'(x)/x, -pi^2/3 at 0 (its series): the partial's own formula
+    must have that slope where it is special-cased."""
+    if x == 0:
+        expected = -math.pi ** 2 / 3
+    else:
+        t = math.pi * x
+        s = math.sin(t) / t
+        slope = (math.cos(t) - s) / x
+        expected = -math.pi ** 2 * s - 2 * slope / x
+    data = run_json("hessian", "y = sinc(x)", f"x={x}", "--json")
+    assert data["hessian"][0][0] == pytest.approx(expected, rel=1e-6, abs=1e-9)

@@ -586,7 +586,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
            domain=lambda x: x > 1.1, keeps_nonfinite=True, slope_never_zero=True),
     _unary("atanh", math.atanh, ew.atanh_partial, "1/(1 - {x}^2)", numpy="arctanh", spellings=("arctanh",),
            domain=lambda x: abs(x) < 0.9, never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
-    _unary("sinc", ew.sinc, ew.sinc_partial, "where({x} != 0, (cos(pi*{x}) - sinc({x}))/where({x} != 0, {x}, 1), 0)", numpy=ew.np_sinc,
+    _unary("sinc", ew.sinc, ew.sinc_partial, "where({x} != 0, (cos(pi*{x}) - sinc({x}))/where({x} != 0, {x}, 1), -pi^2/3*{x})", numpy=ew.np_sinc,
            numpy_partials=(ew.np_sinc_partial,), keeps_nonfinite=True),
     _unary("square", lambda x: x * x, lambda x, o: 2.0 * x, "2*{x}",
            never_zero=True, keeps_nonfinite=True, slope_never_zero=True),
