@@ -84,6 +84,7 @@ def prepare_batch(problem: Problem, reader: DataReader, bound: list[str], kind: 
     """Match the header to the program's inputs; a usage error if no row could be evaluated."""
     rules = ColumnRules(problem, bound)
     columns, extras = rules.split(reader.header, reader.name, reader.header_line)
+    reader.numbers(columns)
     if kind == CHECK and check_options.get("sample") is not None and not passes.has_arrays(problem):
         raise UsageError("--sample applies to programs with arrays (it samples their elements); "
                          "a program of numbers checks every input")
@@ -187,6 +188,9 @@ def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set, sha
     evaluated alone (a list is returned, the row in ``one_by_one``).
     """
     want = shapes.get(name)
+    if isinstance(cells, np.ndarray) and want in (None, ()):  # parsed by the reader: plain finite numbers
+        shapes[name] = ()
+        return cells
     try:
         if want in (None, ()) and (type(cells[0]) is str or not any(type(c) in (bool, list) for c in cells)):
             column = np.array(list(map(float, cells)))  # CSV cells are all strings

@@ -142,6 +142,7 @@ def read_data(path: str, problem: Problem, bound: Collection[str] = (), fmt: str
     except UsageError as exc:
         raise DataError(exc.message) from None
     _require_values(problem, columns)
+    reader.numbers(columns)
     known = set(reader.header)
     parts: list[list] = [[] for _ in columns]
     shapes: dict = {}
