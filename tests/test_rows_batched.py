@@ -230,3 +230,32 @@ def test_a_csv_column_for_an_array_input_says_csv_has_no_arrays(tmp_path):
     assert out.code == 1
     assert "a CSV cell is one number: a column of arrays needs JSON lines" in out.out
     assert_error(["descend", "L = dot(w, x)^2", "w=[1, 2]", "--data", str(path)], 2, "dot")
+
+
+CELLS = ["", "id 7", "a,b", 'say "hi"', "two\nlines", "cr\rhere", "esc\x1b[31m", "tab\there", " lead",
+         1.5, -0.0, 1e-300, float("inf"), 12, True, False, None, "ü,ß"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_csv_rows_write_what_the_csv_module_writes(seed):
+    from gradcli.render.batch_view import _csv_field, csv_text
+
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        row = [CELLS[k] for k in rng.integers(0, len(CELLS), size=int(rng.integers(2, 6)))]
+        assert ",".join(map(_csv_field, row)) + "\n" == csv_text([row])
+
+
+def test_format_csv_over_rows_with_errors_and_extras(tmp_path):
+    import csv
+    import io
+
+    path = tmp_path / "rows.csv"
+    path.write_text('id,x\n"a,1",2\nb,-1\n"c ""q""",0.5\n')
+    out = run("eval", "f = log(x)*x", "--data", str(path), "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out.out)))
+    assert rows[0] == ["row", "id", "x", "f", "df/dx", "error"]
+    assert rows[1][:3] == ["0", "a,1", "2.0"] and float(rows[1][3]) == np.log(2) * 2
+    assert float(rows[1][4]) == pytest.approx(np.log(2) + 1, rel=1e-15)
+    assert rows[2][:2] == ["1", "b"] and rows[2][-1].startswith("line 3: ") and "log" in rows[2][-1]
+    assert rows[3][1] == 'c "q"' and float(rows[3][2]) == 0.5
