@@ -78,10 +78,11 @@ class _Lines:
         self.pos = 0
         self.eof = False
         self.number = 0  # the file lines handed out so far (the next one is number + 1)
+        self.ascii = True  # every byte read so far is ASCII
 
     def _read(self) -> bytes:
         if self.fd is not None:
-            return os.read(self.fd, 1 << 16)
+            return os.read(self.fd, 1 << 20)
         source = getattr(self.stream, "buffer", self.stream)  # an in-memory stream (tests): read it all
         data = source.read()
         if isinstance(data, str):
@@ -96,6 +97,7 @@ class _Lines:
                 self.lines.append(b"".join(self.pieces))
                 self.pieces, self.held = [], 0
             return
+        self.ascii = self.ascii and data.isascii()
         parts = data.split(b"\n")
         if len(parts) > 1:
             parts[0] = b"".join((*self.pieces, parts[0]))
@@ -253,7 +255,7 @@ class DataReader:
         lines then go the ordinary way (the csv module, each row with its own error)."""
         import numpy
 
-        if b"" in raw or not all(map(bytes.isascii, raw)) or any(map(bytes.isspace, raw)):
+        if not self.lines.ascii:  # a number is ASCII; other bytes take the way that checks them (UTF-8)
             return None
         try:
             table = numpy.loadtxt(raw, delimiter=self.delimiter, dtype=float, ndmin=2, comments=None,
@@ -261,7 +263,7 @@ class DataReader:
         except (ValueError, TypeError):
             return None
         if table.shape != (len(raw), len(self.header)) or not numpy.isfinite(table).all():
-            return None
+            return None  # (loadtxt skips a blank line: the count of rows differs)
         chunk = Chunk(self.row, len(raw), lines=range(number, number + len(raw)))
         self.row += len(raw)
         for k, name in enumerate(self.header):
