@@ -259,3 +259,50 @@ def test_format_csv_over_rows_with_errors_and_extras(tmp_path):
     assert float(rows[1][4]) == pytest.approx(np.log(2) + 1, rel=1e-15)
     assert rows[2][:2] == ["1", "b"] and rows[2][-1].startswith("line 3: ") and "log" in rows[2][-1]
     assert rows[3][1] == 'c "q"' and float(rows[3][2]) == 0.5
+
+
+def _table_cases():
+    from test_array_ops import cases
+
+    for case in cases():
+        op = case.values[0]
+        if op.batch is not None:
+            yield case
+
+
+@pytest.mark.parametrize("op, shapes, params", list(_table_cases()))
+def test_every_batching_rule_in_the_table_is_the_op_row_by_row(op, shapes, params):
+    """Each op with a batching rule (``Op.batch``), at its table cases: three rows stacked on some
+    operands (all, the first, the last), the others one value for every row; the forward pass is the
+    op at each row, a batched operand's gradient is each row's VJP, an unbatched one's their sum."""
+    from test_array_ops import operand_values
+
+    from gradcli.core.batch_rules import Unbatched
+    from gradcli.core.indexing_rules import integer_operands
+    from gradcli.core.values import unbroadcast
+
+    integers = set(integer_operands(op, params, len(shapes)))
+    rows = [operand_values(op, shapes) for _ in range(3)]
+    count = len(shapes)
+    patterns = {tuple([True] * count), (True, *[False] * (count - 1)), (*[False] * (count - 1), True)}
+    checked = 0
+    for flags in patterns:
+        args = [np.stack([np.asarray(row[k], dtype=np.asarray(row[k]).dtype) for row in rows]) if flags[k]
+                else rows[0][k] for k in range(count)]
+        per_row = [[row[k] if flags[k] else rows[0][k] for k in range(count)] for row in rows]
+        try:
+            out = op.batch.forward(params, args, list(flags))
+        except Unbatched:
+            continue
+        expected = [op.array.forward(params, *row) for row in per_row]
+        _close(out, np.stack([np.asarray(e, dtype=float) for e in expected]))
+        g = np.random.default_rng(3).uniform(-1, 1, np.shape(out))
+        for j in range(count):
+            if j in integers:
+                continue
+            got = unbroadcast(op.batch.vjp(j, params, g, out, args, list(flags)), np.shape(args[j]), rows=flags[j])
+            each = [unbroadcast(op.array.vjp(j, params, g[r], expected[r], per_row[r]), np.shape(per_row[r][j]))
+                    for r in range(3)]
+            _close(got, np.stack(each) if flags[j] else np.sum(each, axis=0))
+        checked += 1
+    assert checked or op.name in ("outer", "matmul", "dot")  # a product of stacks runs row by row
