@@ -306,3 +306,33 @@ def test_every_batching_rule_in_the_table_is_the_op_row_by_row(op, shapes, param
             _close(got, np.stack(each) if flags[j] else np.sum(each, axis=0))
         checked += 1
     assert checked or op.name in ("outer", "matmul", "dot")  # a product of stacks runs row by row
+
+
+@pytest.mark.parametrize("size", [1, 7, 8192])
+@pytest.mark.parametrize("text", [
+    "x,y\n" + "".join(f"{k * 0.37!r},{-k / 3!r}\n" for k in range(50)),
+    "x,y\n1,2\n\n3,4\r\n 5 ,6\n7,8",  # a blank line, a CR, spaces, no newline at the end
+    "x,y\n" + "".join(f"{k},{k}\n" for k in range(20)) + "1,abc\n2,\n3,4,5\n\"6\",7\nnan,1\n8,9\n",
+    "x\ty\n1\t2\n3\t4\n",
+])
+def test_the_reader_of_plain_numbers_reads_what_the_csv_module_reads(tmp_path, size, text):
+    """A reader told that every column is a number (``numbers``) parses a chunk at once; rows, lines,
+    values and each bad row's error are those of the cell-by-cell reader."""
+    path = tmp_path / "rows.csv"
+    path.write_bytes(text.encode())
+
+    def read(fast: bool):
+        reader = DataReader(str(path), size=size)
+        if fast:
+            reader.numbers(reader.header)
+        out = []
+        for chunk in reader.chunks():
+            errors = dict(chunk.broken)
+            values = {name: batch_module._numbers(list(chunk.cells[name]) if not fast else chunk.cells[name],
+                                                  name, None, errors, set(), {}) for name in reader.header}
+            for i in range(chunk.n):
+                out.append((chunk.start + i, chunk.lines[i], errors.get(i, {}).get("message"),
+                            None if i in errors else [float(values[name][i]) for name in reader.header]))
+        return out
+
+    assert read(True) == read(False)

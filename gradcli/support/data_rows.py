@@ -25,6 +25,7 @@ from gradcli.support.errors import UsageError
 FORMATS = ("csv", "tsv", "jsonl")
 CHUNK = 8192
 MAX_LINE = 64 << 20  # bytes: the longest line --data reads (64 MiB)
+LONG = 4 << 20  # bytes: a line this long is read as pieces (``_Lines.take_block``)
 
 
 class _Missing:
@@ -78,9 +79,15 @@ class _Lines:
         self.pos = 0
         self.eof = False
         self.number = 0  # the file lines handed out so far (the next one is number + 1)
-        self.ascii = True  # every byte read so far is ASCII
+        self.unread = b""  # bytes given back (``take_block``): the next read returns them first
+        # take_block's bytes: read, from ``start`` on not yet handed out, with its newlines' positions
+        # (``k``: the first not handed out)
+        self.buffer, self.start, self.newlines, self.k = b"", 0, (), 0
 
     def _read(self) -> bytes:
+        if self.unread:
+            data, self.unread = self.unread, b""
+            return data
         if self.fd is not None:
             return os.read(self.fd, 1 << 20)
         source = getattr(self.stream, "buffer", self.stream)  # an in-memory stream (tests): read it all
@@ -97,7 +104,6 @@ class _Lines:
                 self.lines.append(b"".join(self.pieces))
                 self.pieces, self.held = [], 0
             return
-        self.ascii = self.ascii and data.isascii()
         parts = data.split(b"\n")
         if len(parts) > 1:
             parts[0] = b"".join((*self.pieces, parts[0]))
@@ -144,6 +150,55 @@ class _Lines:
         first = self.number + 1
         self.number += len(out)
         return first, out
+
+
+    def take_block(self, size: int) -> tuple[int, int, bytes]:
+        """As ``take``, the lines as one block of bytes, each ended by a newline: (the first line's
+        number, how many lines, the block).  Nothing is split into lines here (``_number_chunk``
+        parses the block at once): the bytes read are held in ``buffer`` and cut at a newline.
+        Once called, the lines are taken by this method alone (``take`` would not see ``buffer``)."""
+        if self.pos < len(self.lines):  # lines split already (those after the header): those alone
+            out = self.lines[self.pos:self.pos + size]
+            self.pos += len(out)
+            if self.pos == len(self.lines):
+                self.lines, self.pos = [], 0
+            first = self.number + 1
+            self.number += len(out)
+            return first, len(out), b"\n".join(out) + b"\n"
+        import numpy
+
+        if self.pieces:  # a line that ``take`` began: its first bytes come first
+            self.unread = b"".join(self.pieces) + self.unread
+            self.pieces, self.held = [], 0
+        while not self.eof and (self._ahead() == 0 or (self._ahead() < size and self.ready())):
+            data = self._read()
+            if not data:
+                self.eof = True
+                break
+            self.buffer = self.buffer[self.start:] + data
+            self.start, self.k = 0, 0
+            self.newlines = numpy.flatnonzero(numpy.frombuffer(self.buffer, numpy.uint8) == 10)
+            last = int(self.newlines[-1]) if len(self.newlines) else -1
+            if len(self.buffer) - last > LONG:  # a long line: the line-by-line way, which caps it
+                self.unread, self.buffer, self.newlines = self.buffer + self.unread, b"", ()
+                first, out = self.take(size)
+                return first, len(out), b"\n".join(out) + b"\n"
+        first = self.number + 1
+        ahead = self._ahead()
+        if ahead:
+            j = self.k + min(size, ahead)
+            end, count, self.k = int(self.newlines[j - 1]) + 1, j - self.k, j
+        elif self.start < len(self.buffer):  # the end of the input: a last line without its newline
+            end, count = len(self.buffer), 1
+        else:
+            return first, 0, b""
+        block, self.start = self.buffer[self.start:end], end
+        self.number += count
+        return first, count, block if block.endswith(b"\n") else block + b"\n"
+
+    def _ahead(self) -> int:
+        """The whole lines in ``take_block``'s buffer not yet handed out."""
+        return len(self.newlines) - self.k
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -223,14 +278,19 @@ class DataReader:
             (number, first), self._first_json = self._first_json, None
             yield self._json_chunk([first], [number])
         while True:
-            number, raw = self.lines.take(self.size)
-            if not raw:
-                return
             if self._all_numbers:
-                chunk = self._number_chunk(raw, number)
+                number, count, block = self.lines.take_block(self.size)
+                if not count:
+                    return
+                chunk = self._number_chunk(block, number, count)
                 if chunk is not None:
                     yield chunk
                     continue
+                raw = block.split(b"\n")[:count]
+            else:
+                number, raw = self.lines.take(self.size)
+                if not raw:
+                    return
             texts = _decode_lines(raw, self.name, number)
             lines: Sequence[int] = range(number, number + len(texts))
             if _has_blank(texts):
@@ -248,24 +308,26 @@ class DataReader:
         file, a chunk whose cells are all plain finite numbers is parsed at once (``_number_chunk``)."""
         self._all_numbers = self.format != "jsonl" and list(columns) == list(self.header)
 
-    def _number_chunk(self, raw: list[bytes], number: int) -> Chunk | None:
-        """The chunk's lines read by numpy's C parser (``loadtxt``'s: correctly rounded, as ``float()``
-        is), each column a float array; None when a line is not plain ASCII numbers (a quote, an
-        empty or odd cell, a blank line, a number that is not finite, a row of another length): the
-        lines then go the ordinary way (the csv module, each row with its own error)."""
+    def _number_chunk(self, block: bytes, number: int, count: int) -> Chunk | None:
+        """The block of ``count`` lines read by numpy's C parser (``loadtxt``'s: correctly rounded, as
+        ``float()`` is), each column a float array; None when a line is not plain ASCII numbers (a
+        quote, an empty or odd cell, a blank line, which loadtxt skips, a number that is not finite, a
+        row of another length): the lines then go the ordinary way (each row with its own error)."""
+        import io
+
         import numpy
 
-        if not self.lines.ascii:  # a number is ASCII; other bytes take the way that checks them (UTF-8)
+        if not block.isascii() or block.isspace():  # a number is ASCII; only blank lines: none to parse
             return None
         try:
-            table = numpy.loadtxt(raw, delimiter=self.delimiter, dtype=float, ndmin=2, comments=None,
-                                  quotechar=None, encoding="ascii")
+            table = numpy.loadtxt(io.StringIO(block.decode("ascii")), delimiter=self.delimiter, dtype=float,
+                                  ndmin=2, comments=None, quotechar=None)
         except (ValueError, TypeError):
             return None
-        if table.shape != (len(raw), len(self.header)) or not numpy.isfinite(table).all():
-            return None  # (loadtxt skips a blank line: the count of rows differs)
-        chunk = Chunk(self.row, len(raw), lines=range(number, number + len(raw)))
-        self.row += len(raw)
+        if table.shape != (count, len(self.header)) or not numpy.isfinite(table).all():
+            return None
+        chunk = Chunk(self.row, count, lines=range(number, number + count))
+        self.row += count
         for k, name in enumerate(self.header):
             chunk.cells[name] = table[:, k]
         return chunk
