@@ -143,6 +143,10 @@ class _Lines:
         while not self.eof and (len(self.lines) == self.pos or
                                 (len(self.lines) - self.pos < size and self.ready())):
             self._fill()
+        return self._hand_out(size)
+
+    def _hand_out(self, size: int) -> tuple[int, list[bytes]]:
+        """Up to ``size`` of the lines split already, and the first one's number."""
         out = self.lines[self.pos:self.pos + size]
         self.pos += len(out)
         if self.pos == len(self.lines):
@@ -158,12 +162,7 @@ class _Lines:
         parses the block at once): the bytes read are held in ``buffer`` and cut at a newline.
         Once called, the lines are taken by this method alone (``take`` would not see ``buffer``)."""
         if self.pos < len(self.lines):  # lines split already (those after the header): those alone
-            out = self.lines[self.pos:self.pos + size]
-            self.pos += len(out)
-            if self.pos == len(self.lines):
-                self.lines, self.pos = [], 0
-            first = self.number + 1
-            self.number += len(out)
+            first, out = self._hand_out(size)
             return first, len(out), b"\n".join(out) + b"\n"
         import numpy
 
