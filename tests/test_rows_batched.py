@@ -314,6 +314,7 @@ def test_every_batching_rule_in_the_table_is_the_op_row_by_row(op, shapes, param
     "x,y\n1,2\n\n3,4\r\n 5 ,6\n7,8",  # a blank line, a CR, spaces, no newline at the end
     "x,y\n" + "".join(f"{k},{k}\n" for k in range(20)) + "1,abc\n2,\n3,4,5\n\"6\",7\nnan,1\n8,9\n",
     "x\ty\n1\t2\n3\t4\n",
+    "x,y\n" + "".join(f"{(k % 13) * 10.0 ** (k % 17 - 8)!r},{'1' * (1 + k % 29)}\n" for k in range(300)),  # uneven lines
 ])
 def test_the_reader_of_plain_numbers_reads_what_the_csv_module_reads(tmp_path, size, text):
     """A reader told that every column is a number (``numbers``) parses a chunk at once; rows, lines,
@@ -327,6 +328,7 @@ def test_the_reader_of_plain_numbers_reads_what_the_csv_module_reads(tmp_path, s
             reader.numbers(reader.header)
         out = []
         for chunk in reader.chunks():
+            assert chunk.n <= size
             errors = dict(chunk.broken)
             values = {name: batch_module._numbers(list(chunk.cells[name]) if not fast else chunk.cells[name],
                                                   name, None, errors, set(), {}) for name in reader.header}
