@@ -338,3 +338,20 @@ def test_the_reader_of_plain_numbers_reads_what_the_csv_module_reads(tmp_path, s
         return out
 
     assert read(True) == read(False)
+
+
+@pytest.mark.parametrize("program", ["L = sum(x*w)\nM = dot(x, x)",  # vectorized
+                                     "L = sum(cumsum(x)*w)\nM = dot(x, x)"])  # row by row: cumsum has no rule
+def test_jacobian_over_array_columns(tmp_path, program):
+    path = tmp_path / "rows.jsonl"
+    xs = [[0.5, 1.5], [-1.0, 0.25], [2.0, 3.0]]
+    path.write_text("".join(json.dumps({"x": x}) + "\n" for x in xs))
+    out = run("jacobian", program, "w=[1, -2]", "--of", "L,M", "--data", str(path), "--json")
+    assert out.code == 0, out.err
+    w = np.array([1.0, -2.0])
+    for line, x in zip(map(json.loads, out.out.splitlines()), map(np.array, xs)):
+        dl_dx = np.cumsum(w[::-1])[::-1] if "cumsum" in program else w  # d sum(cumsum(x)*w)/dx_j = sum_{i>=j} w_i
+        _close(line["jacobian"]["L"]["x"], dl_dx)
+        _close(line["jacobian"]["L"]["w"], np.cumsum(x) if "cumsum" in program else x)
+        _close(line["jacobian"]["M"]["x"], 2 * x)
+        _close(line["values"]["M"], x @ x)

@@ -335,11 +335,11 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
             gradient = evaluate(problem)
             rows = {problem.output: (gradient.value, gradient.gradient)}
         else:
-            if passes.has_arrays(problem):
-                raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
-                                 "alone", kind="array-row")
             sweep = Plan.of(problem)
             vals = sweep.values(problem.input_values())
+            if any(shape(vals[problem.tape.names[y]]) for y in batch.outputs):
+                raise UsageError("jacobian --data takes outputs of one number a row; an array output goes to "
+                                 "'gradcli jacobian' alone", kind="array-row")
             rows = {}
             for y in batch.outputs:
                 adj = sweep.reverse(vals, problem.tape.names[y])
