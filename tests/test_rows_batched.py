@@ -355,3 +355,35 @@ def test_jacobian_over_array_columns(tmp_path, program):
         _close(line["jacobian"]["L"]["w"], np.cumsum(x) if "cumsum" in program else x)
         _close(line["jacobian"]["M"]["x"], 2 * x)
         _close(line["values"]["M"], x @ x)
+
+
+def test_descent_of_a_network_written_per_row_sums_each_weights_gradient_over_the_rows(tmp_path):
+    """The MLP with a label column: the mean gradient over a minibatch, in one sweep, against
+    hand-written numpy (softmax cross-entropy, tanh layer) and against the row loop."""
+    rng = np.random.default_rng(8)
+    X, c = rng.normal(size=(30, 3)), rng.integers(0, 4, size=30)
+    _write_rows(tmp_path / "rows.jsonl", [{"x": x, "c": float(k)} for x, k in zip(X, c)])
+    W1, b1, W2, b2 = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=(4, 5)), rng.normal(size=4)
+    values = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    problem = load(MLP, [f"{k}={_text(v)}" for k, v in values.items()], require_values=False)
+    data = read_data(str(tmp_path / "rows.jsonl"), problem)
+    descent = Descent(prepare_descent(problem, data, wrt_given=False), lr=0.1, steps=1, data=data)
+    rows = np.array([4, 29, 0, 4, 17, 8])
+    inputs = descent.problem.input_values()
+    loss, grads = descent._loss_and_gradient(dict(inputs), rows)
+    assert descent._batch  # the one sweep, not the row loop
+    H = np.tanh(X[rows] @ W1.T + b1)
+    S = H @ W2.T + b2
+    P = np.exp(S - S.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    assert loss == pytest.approx(np.mean(-np.log(P[np.arange(len(rows)), c[rows]])), rel=1e-12)
+    dS = P.copy()
+    dS[np.arange(len(rows)), c[rows]] -= 1
+    dS /= len(rows)
+    dH = dS @ W2 * (1 - H * H)
+    expected = {"W2": dS.T @ H, "b2": dS.sum(0), "W1": dH.T @ X[rows], "b1": dH.sum(0)}
+    got = dict(zip(descent.problem.wrt, grads))
+    loop = dict(zip(descent.problem.wrt, descent._row_by_row(dict(inputs), rows)[1]))
+    for name, g in expected.items():
+        _close(got[name], g, rel=1e-11)
+        _close(loop[name], g, rel=1e-11)
