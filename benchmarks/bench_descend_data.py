@@ -19,17 +19,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gradcli.analyses.descent import DataSet, Descent, prepare  # noqa: E402
-from gradcli.autodiff.loading import load
+from gradcli.analyses.descent import DataSet, Descent, prepare_descent  # noqa: E402
+from gradcli.autodiff.loading import load  # noqa: E402
 
 PROGRAM = "L = (w*x + b - y)^2"
 
 
 def main(rows: int = 100_000, repeats: int = 5) -> None:
     rng = random.Random(1)
-    data = DataSet("generated", ["x", "y"], [[x, 3 * x - 2 + rng.gauss(0, 0.1)]
-                                             for x in (rng.uniform(-1, 1) for _ in range(rows))])
-    problem = prepare(load(PROGRAM, ["w=0", "b=0"], require_values=False), data, wrt_given=False)
+    data = DataSet.from_rows("generated", ["x", "y"], [[x, 3 * x - 2 + rng.gauss(0, 0.1)]
+                                                       for x in (rng.uniform(-1, 1) for _ in range(rows))])
+    problem = prepare_descent(load(PROGRAM, ["w=0", "b=0"], require_values=False), data, wrt_given=False)
     descent = Descent(problem, 0.1, 1, data=data)
     inputs = problem.input_values()
     ways = {"one sweep over every row": descent._rows_at_once, "a sweep per row": descent._row_by_row}

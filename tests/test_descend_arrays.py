@@ -112,7 +112,7 @@ def test_a_large_array_is_summarised_by_its_norm():
 def test_data_rows_with_an_array_variable():
     """L = (sum(w)*x - y)^2 over rows of y = 3x: the mean gradient is the same for every element of w."""
     rows = [[1.0, 3.0], [2.0, 6.0], [-1.0, -3.0]]
-    data = DataSet("rows", ["x", "y"], rows)
+    data = DataSet.from_rows("rows", ["x", "y"], rows)
     p = load("L = (sum(w)*x - y)^2", require_values=False)
     p.values = {"w": np.array([0.0, 0.5])}
     descent = Descent(prepare_descent(p, data, wrt_given=False), lr=0.05, steps=200, data=data)

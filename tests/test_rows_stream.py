@@ -114,10 +114,14 @@ def test_a_data_dependent_index_error_is_that_rows_error(tmp_path, command):
     assert result.code == 1 and "internal error" not in result.err
     assert got[0]["error"]["kind"] == "shape" and "index 1 is out of range" in got[0]["error"]["message"]
     assert got[0]["error"]["message"].startswith("1:10: ")
+    # every row of a column has the first row's shape: [2, 5] after 2 is that row's error
+    assert got[1]["error"]["column"] == "x" and "the column's rows have shape ()" in got[1]["error"]["message"]
+    alone = write(tmp_path, "x2.jsonl", '{"x": [2, 5]}\n')
+    got = run(command, "f = (p*x)[1]", "p=[1.0]", "--data", alone, "--json").json_lines()
     if command == "eval":
-        assert got[1]["value"] == 1.0 * 5 and got[1]["gradient"] == {"p": [5.0], "x": [0.0, 1.0]}
+        assert got[0]["value"] == 1.0 * 5 and got[0]["gradient"] == {"p": [5.0], "x": [0.0, 1.0]}
     else:
-        assert "error" not in got[1] or command == "jacobian"
+        assert "error" not in got[0] or command == "jacobian"
 
 
 def test_explain_row_of_a_bad_row_is_a_clean_error_and_a_good_row_explains(tmp_path):

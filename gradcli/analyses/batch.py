@@ -1,12 +1,16 @@
 """Many points in one run: rows of data bind the inputs; each chunk of rows is one vectorized sweep.
 
-The tape is built once.  For a program of scalar ops, each chunk's columns
-become 1-D arrays and go through one forward pass and one reverse sweep per
-output (``autodiff/sweeps.py``: rows are a batch axis).  A row whose numbers are not all finite
-there is re-run alone through the ordinary scalar path (``evaluate``), which
-gives it the exact error a single-point ``eval`` gives, or its scalar result.
-A program with array ops, and a row with an array cell (JSON lines), is
-evaluated one row at a time, each row its own problem.
+The tape is built once.  Each chunk's columns become arrays with the rows along
+a leading axis (a JSON-lines column of arrays: ``(rows,) + shape``) and go
+through one forward pass and one reverse sweep per output (``autodiff/sweeps.py``:
+rows are a batch axis; each op's batching rule, ``Op.batch``).  A row whose
+numbers are not all finite there is re-run alone through the ordinary path
+(``evaluate``), which gives it the exact error a single-point ``eval`` gives, or
+its result.  A program with an op that has no batching rule (or none for these
+shapes), and ``check``, is evaluated one row at a time, each row its own problem.
+
+Every row of a column has one shape, the first row's: a row with another (a
+number in a column of arrays, a ragged list) is that row's error.
 
 A cell that is not a number, or missing, gives that row an error object and
 the other rows go on.  What cannot work for any row (a header naming no input,
@@ -20,14 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
-from gradcli.autodiff.array_sweeps import vectorizable
+from gradcli.autodiff.array_sweeps import Unbatched, batchable
 from gradcli.autodiff.sweeps import Plan
 from gradcli.analyses.columns import ColumnRules
 from gradcli.autodiff.gradient import evaluate
 from gradcli.autodiff.loading import check_shapes
 from gradcli.autodiff.problem import Problem
 from gradcli.core.array_rules import ShapeError
-from gradcli.core.values import as_value, dense, np, shape, to_json
+from gradcli.core.values import as_value, dense, np, shape, shape_text, to_json
 from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error
 from gradcli.support.errors import GradError, UsageError
 
@@ -58,6 +62,7 @@ class Batch:
     extras: list[str] = field(default_factory=list)  # the header's other columns, carried through
     check_options: dict = field(default_factory=dict)
     rules: ColumnRules | None = None
+    shapes: dict = field(default_factory=dict)  # column -> the shape of its rows (its first row's)
     # Whether a JSON-lines key first met after the first line, that the program does not use,
     # can be carried through (one JSON line per row can; a CSV or table's columns are fixed).
     late_extras: bool = True
@@ -79,6 +84,7 @@ def prepare_batch(problem: Problem, reader: DataReader, bound: list[str], kind: 
     """Match the header to the program's inputs; a usage error if no row could be evaluated."""
     rules = ColumnRules(problem, bound)
     columns, extras = rules.split(reader.header, reader.name, reader.header_line)
+    reader.numbers(columns)
     if kind == CHECK and check_options.get("sample") is not None and not passes.has_arrays(problem):
         raise UsageError("--sample applies to programs with arrays (it samples their elements); "
                          "a program of numbers checks every input")
@@ -92,8 +98,9 @@ def prepare_batch(problem: Problem, reader: DataReader, bound: list[str], kind: 
 
 def run(batch: Batch):
     """Each chunk's ``RowsResult``, in row order."""
-    vectorized = batch.kind != CHECK and vectorizable(batch.problem.tape) and \
-        all(not shape(v) for v in batch.problem.values.values())  # every bound value a number
+    tape = batch.problem.tape
+    vectorized = batch.kind != CHECK and batchable(tape, [tape.names[name] for name in batch.inputs
+                                                          if name not in batch.problem.values or name in batch.columns])
     for chunk in batch.reader.chunks():
         yield _chunk(batch, chunk, vectorized)
 
@@ -102,22 +109,25 @@ def _chunk(batch: Batch, chunk: Chunk, vectorized: bool) -> RowsResult:
     n = chunk.n
     errors = dict(chunk.broken)
     late = _late_keys(batch, chunk, errors)
-    one_by_one: set[int] = set()  # rows with an array cell
+    one_by_one: set[int] = set()  # rows evaluated alone (a default array of another shape than the column's)
     problem = batch.problem
-    data: dict[str, object] = {}  # input -> its column (an array, or a list when a cell is an array)
+    data: dict[str, object] = {}  # input -> its column (rows along axis 0; a list when a row is alone)
     fixed: dict[str, object] = {}  # input -> its one value for every row (binding or default)
     columns = set(batch.columns)
     for name in batch.inputs:
         if name in columns or name in chunk.cells:
             data[name] = _numbers(chunk.cells.get(name, [MISSING] * n), name, problem.values.get(name),
-                                  errors, one_by_one)
+                                  errors, one_by_one, batch.shapes)
         else:
             fixed[name] = problem.values[name]
     extras = {name: chunk.cells.get(name, [MISSING] * n) for name in [*batch.extras, *late]}
     result = RowsResult(chunk.start, n, {}, {}, {}, extras, errors, lines=chunk.lines)
     rerun = [i for i in range(n) if i not in errors]
-    if vectorized and not one_by_one:
-        rerun = _sweep(batch, {**data, **fixed}, n, result)
+    if vectorized and not one_by_one and rerun:
+        try:
+            rerun = _sweep(batch, data, fixed, n, result)
+        except Unbatched:  # an op's rule does not take these shapes: every row alone
+            result.values, result.derivatives = {}, {}
     for name in batch.inputs:
         if name in fixed:
             result.inputs[name] = [to_json(fixed[name])] * n
@@ -126,12 +136,18 @@ def _chunk(batch: Batch, chunk: Chunk, vectorized: bool) -> RowsResult:
             result.inputs[name] = column.tolist() if isinstance(column, np.ndarray) else [to_json(v) for v in column]
     for i in rerun:
         if i not in errors:
-            row = {name: (column[i] if isinstance(column, list) else float(column[i])) for name, column in data.items()}
-            _one_row(batch, result, i, row)
+            _one_row(batch, result, i, {name: _cell(column, i) for name, column in data.items()})
     if chunk.lines:
         for i, error in errors.items():
             error["line"] = chunk.lines[i]
     return result
+
+
+def _cell(column, i: int):
+    """Row ``i``'s value of a column: a float, or an array."""
+    if isinstance(column, list):
+        return column[i]
+    return float(column[i]) if column.ndim == 1 else column[i]
 
 
 def _late_keys(batch: Batch, chunk: Chunk, errors: dict) -> list[str]:
@@ -163,59 +179,103 @@ def _late_keys(batch: Batch, chunk: Chunk, errors: dict) -> list[str]:
     return carried
 
 
-def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set):
-    """The column as a float array; a bad cell marks its row's error (its number is then 1.0, unused).
+def _numbers(cells: list, name: str, default, errors: dict, one_by_one: set, shapes: dict):
+    """The column as a float array, the rows along axis 0 (``(rows,) + shape`` for a column of JSON
+    arrays); a bad cell marks its row's error (its value is then ones, unused).
 
-    A JSON list (an array value) makes the column a plain list and its row one to evaluate alone.
+    The column's shape is its first row's (kept in ``shapes`` for the chunks after): a row of another
+    shape is that row's error.  A row without the key whose input's value has another shape is
+    evaluated alone (a list is returned, the row in ``one_by_one``).
     """
+    want = shapes.get(name)
+    if isinstance(cells, np.ndarray) and want in (None, ()):  # parsed by the reader: plain finite numbers
+        shapes[name] = ()
+        return cells
     try:
-        if type(cells[0]) is str or not any(type(c) is bool for c in cells):  # CSV cells are all strings
-            column = np.array(list(map(float, cells)))
+        if want in (None, ()) and (type(cells[0]) is str or not any(type(c) in (bool, list) for c in cells)):
+            column = np.array(list(map(float, cells)))  # CSV cells are all strings
             if np.isfinite(column).all():
+                shapes[name] = ()
+                return column
+        elif type(cells[0]) is list:
+            column = np.array(cells, dtype=float)
+            if column.ndim > 1 and want in (None, column.shape[1:]) and np.isfinite(column).all():
+                shapes[name] = column.shape[1:]
                 return column
     except (TypeError, ValueError, OverflowError):
         pass
     values: list = []
     for i, cell in enumerate(cells):
-        values.append(1.0)
+        values.append(None)
         if i in errors:
             continue
         if cell is MISSING and default is not None:  # a JSON line without the key: the input's value
             values[i] = default
-            if shape(default):  # an array: the row is evaluated alone
-                one_by_one.add(i)
             continue
-        if cell is MISSING or cell is None or (isinstance(cell, str) and not cell.strip()):
-            errors[i] = row_error("missing", f"no value in column {name}", name)
+        value = _cell_number(cell, name, errors, i)
+        if value is None:
             continue
-        if isinstance(cell, list):
-            try:
-                values[i] = as_value(cell)
-            except (ValueError, TypeError, OverflowError):
-                errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not an array of numbers",
-                                      name)
-                continue
-            if not np.isfinite(values[i]).all():
-                errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} has a number that is "
-                                                      "not finite", name)
+        want = shapes.setdefault(name, shape(value))
+        if shape(value) != want:
+            errors[i] = row_error("shape", f"column {name}: {_show(cell)} has shape {shape_text(shape(value))}, "
+                                           f"the column's rows have shape {shape_text(want)} (its first row's)", name)
+            continue
+        values[i] = value
+    want = shapes.get(name, ())
+    for i, value in enumerate(values):
+        if value is None:
+            values[i] = np.ones(want) if want else 1.0
+        elif shape(value) != want:
             one_by_one.add(i)
-            continue
-        try:
-            if isinstance(cell, bool):
-                raise ValueError
-            number = float(cell)
-        except (TypeError, ValueError):
-            errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not a number", name)
-            continue
-        except OverflowError:  # a JSON integer beyond the doubles
-            number = math.inf
-        if not math.isfinite(number):
-            errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not a finite number", name)
-            continue
-        values[i] = number
     if one_by_one:
         return values
     return np.array(values)
+
+
+def _cell_number(cell, name: str, errors: dict, i: int):
+    """One cell's value (a float, or an array for a JSON list), or None with its row's error set."""
+    if cell is MISSING or cell is None or (isinstance(cell, str) and not cell.strip()):
+        errors[i] = row_error("missing", f"no value in column {name}", name)
+        return None
+    if isinstance(cell, list):
+        try:
+            value = as_value(cell)
+            if any(isinstance(c, bool) for c in _leaves(cell)):
+                raise ValueError
+        except (ValueError, TypeError, OverflowError, AttributeError):
+            errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not an array of numbers "
+                                                  "(every row's list has one shape; nested lists are of equal lengths)",
+                                  name)
+            return None
+        if not np.isfinite(value).all():
+            errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} has a number that is "
+                                                  "not finite", name)
+            return None
+        return value
+    try:
+        if isinstance(cell, bool):
+            raise ValueError
+        number = float(cell)
+    except (TypeError, ValueError):
+        errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not a finite number", name)
+        return None
+    except OverflowError:  # a JSON integer beyond the doubles
+        number = math.inf
+    if not math.isfinite(number):
+        errors[i] = row_error("not-a-number", f"column {name}: {_show(cell)} is not a finite number", name)
+        return None
+    return number
+
+
+def _leaves(cell: list):
+    """The numbers of a nested list, without recursion."""
+    stack = [cell]
+    while stack:
+        for c in stack.pop():
+            if isinstance(c, list):
+                stack.append(c)
+            else:
+                yield c
 
 
 def _show(cell) -> str:
@@ -225,26 +285,31 @@ def _show(cell) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _sweep(batch: Batch, columns: dict, n: int, result: RowsResult) -> list[int]:
-    """One forward pass and a reverse sweep per output over the chunk; the rows to re-run alone."""
+def _sweep(batch: Batch, data: dict, fixed: dict, n: int, result: RowsResult) -> list[int]:
+    """One forward pass and a reverse sweep per output over the chunk, rows a batch axis: each
+    input's gradient per row; the rows to re-run alone.  ``Unbatched`` when an op's batching rule
+    does not take these shapes, or an output is not one number a row."""
     problem = batch.problem
     tape = problem.tape
-    inputs = {tape.names[name]: column for name, column in columns.items()}
+    inputs = {tape.names[name]: column for name, column in {**data, **fixed}.items()}
     plan = Plan(tape)
-    vals, bad = plan.row_values(inputs, n)
+    vals, bad = plan.row_values(inputs, n, batched=[tape.names[name] for name in data])
     for y in batch.outputs:
         index = tape.names[y]
-        result.values[y] = _per_row(vals[index], n)
+        if np.shape(vals[index]) != (n,):
+            raise Unbatched
+        result.values[y] = vals[index].tolist()
         adj = plan.reverse(vals, index, bad=bad)
         for x in batch.wrt:
-            result.derivatives[(y, x)] = _per_row(dense(adj[tape.names[x]]), n)
+            result.derivatives[(y, x)] = _per_row(dense(adj[tape.names[x]]), n, vals.batched[tape.names[x]])
     for i in result.errors:
         bad[i] = False
     return np.flatnonzero(bad).tolist()
 
 
-def _per_row(v, n: int) -> list:
-    return np.broadcast_to(v, (n,)).tolist()  # a number (every row's) or one per row
+def _per_row(v, n: int, batched: bool) -> list:
+    """Each row's entry: a batched value's rows, or one value (every row's)."""
+    return (v if batched else np.broadcast_to(v, (n, *np.shape(v)))).tolist()
 
 
 def _row_problem(problem: Problem, values: dict) -> Problem:
@@ -270,18 +335,18 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
             gradient = evaluate(problem)
             rows = {problem.output: (gradient.value, gradient.gradient)}
         else:
-            if passes.has_arrays(problem):
-                raise UsageError("jacobian --data takes rows of numbers; an array row goes to 'gradcli jacobian' "
-                                 "alone", kind="array-row")
             sweep = Plan.of(problem)
             vals = sweep.values(problem.input_values())
+            if any(shape(vals[problem.tape.names[y]]) for y in batch.outputs):
+                raise UsageError("jacobian --data takes outputs of one number a row; an array output goes to "
+                                 "'gradcli jacobian' alone", kind="array-row")
             rows = {}
             for y in batch.outputs:
                 adj = sweep.reverse(vals, problem.tape.names[y])
                 rows[y] = (vals[problem.tape.names[y]], {x: dense(adj[problem.tape.names[x]]) for x in batch.wrt})
     except GradError as err:
         where = f"{err.location()}: " if err.location() else ""
-        result.errors[i] = row_error(err.kind, where + err.message)
+        result.errors[i] = row_error(err.kind, where + err.message + _csv_hint(batch, err.kind))
         return
     except ShapeError as exc:  # an array row whose shapes do not fit
         result.errors[i] = row_error("shape", str(exc))
@@ -290,6 +355,14 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
         result.values.setdefault(y, [None] * result.n)[i] = to_json(value)
         for x, g in gradient.items():
             result.derivatives.setdefault((y, x), [None] * result.n)[i] = to_json(g)
+
+
+def _csv_hint(batch: Batch, kind: str) -> str:
+    """For shapes that do not fit over a CSV or TSV file: its cells are numbers, never arrays."""
+    if kind != "shape" or batch.reader.format == "jsonl" or not batch.columns:
+        return ""
+    return (f" (a {batch.reader.format.upper()} cell is one number: a column of arrays needs JSON lines, "
+            f'{{"{batch.columns[0]}": [1, 2, 3]}})')
 
 
 def pick_row(batch: Batch, row: int) -> Problem:
@@ -303,8 +376,8 @@ def pick_row(batch: Batch, row: int) -> Problem:
         values = {}
         for name in batch.inputs:
             if name in chunk.cells:
-                column = _numbers([chunk.cells[name][i]], name, batch.problem.values.get(name), errors, set())
-                values[name] = column[0] if isinstance(column, list) else float(column[0])
+                column = _numbers([chunk.cells[name][i]], name, batch.problem.values.get(name), errors, set(), {})
+                values[name] = _cell(column, 0)
         where = f"--data {source}: row {row} (line {chunk.lines[i]})"
         if errors:
             raise UsageError(f"{where}: {errors[0]['message']}")

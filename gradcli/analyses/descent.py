@@ -27,15 +27,14 @@ the advice to lower the learning rate.
 
 from __future__ import annotations
 
-import json
 import math
 from array import array
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
-from gradcli.autodiff.array_sweeps import vectorizable
-from gradcli.autodiff.sweeps import Plan, row_total
+from gradcli.autodiff.array_sweeps import Unbatched, batchable
+from gradcli.autodiff.sweeps import Plan
 from gradcli.support.data_rows import MISSING, DataReader
 from gradcli.core.values import all_finite, brief, dense, norm_of, numpy_quiet, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
@@ -62,19 +61,39 @@ class DataError(UsageError):
 
 @dataclass
 class DataSet:
+    """The rows of --data: each column's values with the rows along axis 0 (``(n,) + shape`` for a
+    column of JSON arrays), and each row's line in the file."""
+
     source: str  # the file name, for messages
     columns: list[str]
-    rows: list[list[float]]
+    values: list  # one array per column, the rows along axis 0
     lines: Sequence[int] = ()  # each row's line in the file (from 1)
 
     @property
     def n(self) -> int:
-        return len(self.rows)
+        """The number of rows."""
+        return len(self.values[0]) if self.values else 0
+
+    @property
+    def rows(self) -> "_Rows":
+        """Row by row (``rows[r]``, ``len(rows)``): each row's value of each column (a float, or an array)."""
+        return _Rows(self)
+
+    @staticmethod
+    def from_rows(source: str, columns: list[str], rows: list[list], lines: Sequence[int] = ()) -> "DataSet":
+        """A data set from its rows (each a list of the columns' values: numbers, or arrays)."""
+        from gradcli.core.values import np
+
+        return DataSet(source, columns, [np.array([row[k] for row in rows], dtype=float)
+                                         for k in range(len(columns))], lines)
 
     def take(self, indices) -> "DataSet":
-        """The rows at ``indices`` (a minibatch, a held-out split), their lines kept."""
-        lines = [self.lines[int(k)] for k in indices] if self.lines else ()
-        return DataSet(self.source, self.columns, [self.rows[int(k)] for k in indices], lines)
+        """The rows at ``indices`` (an array of row numbers), in that order, with their lines."""
+        from gradcli.core.values import np
+
+        indices = np.asarray(indices, dtype=np.int64)
+        lines = np.asarray(self.lines, dtype=np.int64)[indices].tolist() if len(self.lines) else ()
+        return DataSet(self.source, self.columns, [column[indices] for column in self.values], lines)
 
 
 @dataclass
@@ -149,13 +168,17 @@ class History:
 
 def read_data(path: str, problem: Problem, bound: Collection[str] = (), fmt: str | None = None) -> DataSet:
     """Every row of ``--data FILE`` (CSV, TSV, JSON lines, or ``-`` for standard input), the
-    columns that bind ``problem``'s inputs as floats.
+    columns that bind ``problem``'s inputs as arrays with the rows along axis 0.
 
-    The same reader and column rules as ``eval --data``, the header checked before
-    any row is read (a column the program does not use is skipped); descent needs
-    every row at each step, so they are all held, and a bad row is an error here
-    (exit 2) rather than a row's error.
+    The same reader, column rules and cells as ``eval --data`` (a JSON-lines column of
+    arrays, every row of one shape), the header checked before any row is read (a
+    column the program does not use is skipped); descent needs every row at each
+    step, so they are all held, and a bad row is an error here (exit 2) rather than a
+    row's error.
     """
+    from gradcli.analyses.batch import _numbers
+    from gradcli.core.values import np
+
     reader = DataReader(str(path), fmt)
     name = reader.name
     rules = ColumnRules(problem, bound)
@@ -164,20 +187,24 @@ def read_data(path: str, problem: Problem, bound: Collection[str] = (), fmt: str
     except UsageError as exc:
         raise DataError(exc.message) from None
     _require_values(problem, columns)
+    reader.numbers(columns)
     known = set(reader.header)
-    rows: list[list[float]] = []
+    parts: list[list] = [[] for _ in columns]
+    shapes: dict = {}
     lines = array("q")
     for chunk in reader.chunks():
         _late_keys(chunk, known, rules, name)
         lines.extend(chunk.lines)
-        for k in range(chunk.n):
-            where = f"{name}: data row {chunk.start + k + 1} (line {chunk.lines[k]})"  # rows from 1 here
-            if k in chunk.broken:
-                raise DataError(f"{where}: {chunk.broken[k]['message']}")
-            rows.append([_number(where, column, chunk.cells[column][k]) for column in columns])
-    if not rows:
+        errors = dict(chunk.broken)
+        for part, column in zip(parts, columns):
+            part.append(_numbers(chunk.cells.get(column, [MISSING] * chunk.n), column, None, errors, set(), shapes))
+        if errors:
+            k = min(errors)
+            raise DataError(f"{name}: data row {chunk.start + k + 1} (line {chunk.lines[k]}): {errors[k]['message']}")
+    if not lines:
         raise DataError(f"{name}: no data rows")
-    return DataSet(name, columns, rows, lines)
+    values = [part[0] if len(part) == 1 else np.concatenate(part) for part in parts]
+    return DataSet(name, columns, values, lines)
 
 
 def _late_keys(chunk, known: set, rules: ColumnRules, source: str) -> None:
@@ -193,21 +220,29 @@ def _late_keys(chunk, known: set, rules: ColumnRules, source: str) -> None:
             raise DataError(f"{source}: data row {chunk.start + k + 1} (line {chunk.lines[k]}): {fault}")
 
 
-def _number(where: str, column: str, cell) -> float:
-    if cell is MISSING:
-        raise DataError(f"{where}: no value for column {column}")
-    try:
-        value = float(cell.strip() if isinstance(cell, str) else cell)
-    except (TypeError, ValueError, OverflowError):
-        value = math.nan
-    if isinstance(cell, bool) or not math.isfinite(value):
-        raise DataError(f"{where}: column {column}: {_brief_cell(cell)} is not a finite number")
-    return value
+class _Rows(Sequence):
+    """A data set's rows as a sequence, each made when asked for."""
+
+    def __init__(self, data: DataSet):
+        self.data = data
+
+    def __len__(self) -> int:
+        return self.data.n
+
+    def __getitem__(self, r: int) -> list:
+        if not -self.data.n <= r < self.data.n:
+            raise IndexError(r)
+        return [_cell(column, r) for column in self.data.values]
 
 
-def _brief_cell(cell) -> str:
-    text = cell if isinstance(cell, str) else json.dumps(cell)
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+def _cell(column, r: int):
+    """Row ``r``'s value of a column: a float, or an array."""
+    return float(column[r]) if column.ndim == 1 else column[r]
+
+
+def _plain(v):
+    """A gradient as the row loop gives it: a float for a number (not numpy's), else the array."""
+    return float(v) if not getattr(v, "ndim", 0) else v
 
 
 # ---------------------------------------------------------------- setting up
@@ -334,13 +369,10 @@ class Descent:
         self.batches = Batches(rows.n if rows is not None else 0, training.batch_size, training.epochs,
                                training.seed) if training.batched else None
         self.steps = self.batches.updates(steps) if self.batches else steps
-        # A program of scalar ops on numbers over data rows: every row at once, one sweep per step.
-        self._batch = None
-        if data is not None and not passes.has_arrays(problem) and vectorizable(tape):
-            from gradcli.core.values import np
-
-            self._batch = [np.array([row[k] for row in data.rows]) for k in range(len(data.columns))]
         self._columns = [tape.names[n] for n in data.columns] if data else []
+        # Over data rows, when every op the data reaches has a batching rule: every row (or a
+        # minibatch's rows) at once, one sweep per step; else a sweep per row.
+        self._batch = data is not None and batchable(tape, self._columns)
 
     def _sweep(self, inputs: dict) -> tuple[float, list]:
         """The loss and the gradient of each variable at one point (one data row)."""
@@ -353,10 +385,12 @@ class Descent:
         return float(vals[self._out]), [dense(adj[i]) for i in self._wrt]
 
     def _loss_and_gradient(self, inputs: dict, rows=None) -> tuple[float, list]:
-        """The mean loss and gradient over the data rows ``rows`` (an index array; None: every row)."""
+        """The mean loss over the data rows (``rows``: None for all of them, or an array of row
+        numbers, a minibatch, in that order) and the mean gradient of each variable (in ``_wrt``'s
+        order); without data, the loss and gradient at the point."""
         if self.data is None:
             return self._sweep(inputs)
-        if self._batch is not None:
+        if self._batch:
             at_once = self._rows_at_once(inputs, rows)
             if at_once is not None:
                 return at_once  # else a row is bad: the row loop below finds it, and says which
@@ -364,44 +398,53 @@ class Descent:
 
     def _rows_at_once(self, inputs: dict, rows=None) -> tuple[float, list] | None:
         """The mean loss and gradient over the rows in one forward pass and one reverse sweep
-        (None when a row is bad).
+        (None when a row is bad, or an op's batching rule does not take these shapes).
 
-        Each data column is bound to the array of its rows; every op is elementwise, so the
-        rows do not mix.  The sweep gives each row's gradient, seeded with 1/n; the mean is
-        their sum over the rows, asked for here (``row_total``).
+        Each data column is bound to its rows along a leading batch axis; the variables keep
+        their shapes, so the sweep seeded with 1/n gives each variable the mean of the rows'
+        gradients (summed over the batch axis where the gradient reaches it: ``Plan.row_values``'
+        ``total``).
         """
         from gradcli.core.values import np
 
         batch = dict(inputs)
-        for index, column in zip(self._columns, self._batch):
+        for index, column in zip(self._columns, self.data.values):
             batch[index] = column if rows is None else column[rows]
         tape, out = self.problem.tape, self._out
-        n = len(self.data.rows) if rows is None else len(rows)
+        n = self.data.n if rows is None else len(rows)
         plan = Plan(tape)
-        vals, bad = plan.row_values(batch, n)
+        try:
+            vals, bad = plan.row_values(batch, n, batched=self._columns, total=True)
+        except Unbatched:
+            self._batch = False
+            return None
+        if np.shape(vals[out]) != (n,):  # not one number a row: the row loop says why
+            self._batch = False
+            return None
         adj = plan.reverse(vals, out, seed=np.full(n, 1.0 / n), bad=bad)
         if bad.any():
             return None
-        return float(np.mean(vals[out])), [row_total(adj[i]) for i in self._wrt]
+        return float(np.mean(vals[out])), [_plain(dense(adj[i])) for i in self._wrt]
 
     def _row_by_row(self, inputs: dict, rows=None) -> tuple[float, list]:
-        """The mean loss and gradient over the rows, a sweep per row (a program with arrays)."""
+        """The mean loss and gradient over the rows, a sweep per row."""
         loss = 0.0
         grad: list = [0.0] * len(self._wrt)
-        columns = self._columns
-        for r in (range(len(self.data.rows)) if rows is None else rows):
-            for index, v in zip(columns, self.data.rows[r]):
-                inputs[index] = v
+        columns, values = self._columns, self.data.values
+        order = range(self.data.n) if rows is None else rows
+        for r in order:
+            for index, column in zip(columns, values):
+                inputs[index] = _cell(column, r)
             try:
                 value, g = self._sweep(inputs)
             except EvaluationError as exc:
-                line = f" (line {self.data.lines[r]})" if self.data.lines else ""
+                line = f" (line {self.data.lines[r]})" if len(self.data.lines) else ""
                 exc.message = f"data row {r + 1}{line}: {exc.message}"
                 exc.args = (exc.message,)
                 raise
             loss += value
             grad = [a + b for a, b in zip(grad, g)]
-        n = len(self.data.rows) if rows is None else len(rows)
+        n = len(order)
         return loss / n, [g / n for g in grad]
 
     def _rows_loss(self, inputs: dict, rows=None) -> tuple[float, list]:
@@ -424,28 +467,29 @@ class Descent:
         return self._row_means(inputs, nodes, rows)
 
     def _row_means(self, inputs: dict, nodes: list[int], data: DataSet) -> list[float]:
-        """The mean of each node over the data rows: one vectorized pass for a program of scalar ops
-        (unless a row is bad), else a pass per row, whose error names the row."""
-        n = data.n
-        if self._batch is not None:
-            from gradcli.core.values import np
+        """The mean of each node over the data rows: one batched forward pass when every op takes the
+        rows (and no row is bad), else a pass per row, whose error names the row."""
+        from gradcli.core.values import np
 
+        n = data.n
+        if self._batch:
             batch = dict(inputs)
-            columns = self._batch if data is self.data else [np.array([row[k] for row in data.rows])
-                                                             for k in range(len(data.columns))]
-            for index, column in zip(self._columns, columns):
+            for index, column in zip(self._columns, data.values):
                 batch[index] = column
-            vals, bad = Plan(self.problem.tape).row_values(batch, n)
-            if not bad.any():
+            try:
+                vals, bad = Plan(self.problem.tape).row_values(batch, n, batched=self._columns)
+            except Unbatched:
+                vals, bad = None, None
+            if vals is not None and not bad.any() and all(np.shape(vals[i]) == (n,) for i in nodes):
                 return [float(np.mean(vals[i])) for i in nodes]
         totals = [0.0] * len(nodes)
-        for r, row in enumerate(data.rows):
-            for index, v in zip(self._columns, row):
-                inputs[index] = v
+        for r in range(n):
+            for index, column in zip(self._columns, data.values):
+                inputs[index] = _cell(column, r)
             try:
                 vals = self._passes.values(inputs)
             except EvaluationError as exc:
-                line = f" (line {data.lines[r]})" if data.lines else ""
+                line = f" (line {data.lines[r]})" if len(data.lines) else ""
                 raise EvaluationError(f"{data.source}: data row {r + 1}{line}: {exc.message}") from None
             totals = [t + self._number(vals[i], i) for t, i in zip(totals, nodes)]
         return [t / n for t in totals]
@@ -542,11 +586,7 @@ class Descent:
             values.update(self.examples.arrays)
             return health_report(self.problem, values, None, updates, lr=lr, examples=list(self.examples.arrays),
                                  paths=3)
-        rows = None
-        if self.data is not None:
-            from gradcli.core.values import np
-
-            rows = {c: np.asarray([row[k] for row in self.data.rows]) for k, c in enumerate(self.data.columns)}
+        rows = dict(zip(self.data.columns, self.data.values)) if self.data is not None else None
         return health_report(self.problem, values, None, updates, lr=lr, rows=rows, paths=3)
 
     def _finish(self, result: DescentResult) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from gradcli.analyses.batch import prepare_batch, run
 from gradcli.analyses.paths import PathGraph
-from gradcli.autodiff.array_sweeps import edge_vjp, vectorizable
+from gradcli.autodiff.array_sweeps import batchable, edge_vjp
 from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.tape import CONST, OPERATION
@@ -223,10 +223,11 @@ class _Sweep:
         tape, n = self.tape, self.n
         inputs = {tape.names[k]: v for k, v in point.items() if k in tape.names and k not in rows}
         columns = {tape.names[k]: np.asarray(v, dtype=float) for k, v in rows.items()}
-        if vectorizable(tape) and all(not shape(v) for v in inputs.values()) \
+        if batchable(tape, list(columns)) and all(not shape(v) for v in inputs.values()) \
                 and all(c.ndim == 1 for c in columns.values()):
             plan = Plan(tape)
-            vals, bad = plan.row_values({**inputs, **columns}, n)
+            # total: the parameters keep one value each, and their gradients sum over the rows
+            vals, bad = plan.row_values({**inputs, **columns}, n, batched=list(columns), total=True)
             if not bad.any():
                 adj = plan.reverse(vals, self.out, seed=np.full(n, 1.0 / n), bad=bad)
                 self.loss = float(np.mean(vals[self.out]))

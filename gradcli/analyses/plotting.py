@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gradcli.autodiff.array_sweeps import vectorizable
+from gradcli.autodiff.array_sweeps import batchable
 from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.values import is_array, is_zero, np
@@ -83,7 +83,7 @@ def function_plot(problem: Problem, x: str, low: float, high: float, samples: in
     xs = np.linspace(low, high, samples)
     index, out = tape.names[x], problem.output_index
     inputs = {tape.names[name]: v for name, v in fixed.items()}
-    if vectorizable(tape) and not any(is_array(v) for v in fixed.values()):
+    if batchable(tape, [index]) and not tape.arrays and not any(is_array(v) for v in fixed.values()):
         values, slopes = _rows(tape, inputs, index, out, xs)
         method = f"one reverse sweep over the {samples} points, as data rows"
     else:
@@ -100,7 +100,7 @@ def function_plot(problem: Problem, x: str, low: float, high: float, samples: in
 def _rows(tape, inputs: dict, index: int, out: int, xs) -> tuple[list[float], list[float]]:
     plan = Plan(tape)
     n = len(xs)
-    vals, bad = plan.row_values({**inputs, index: xs}, n)
+    vals, bad = plan.row_values({**inputs, index: xs}, n, batched=[index])
     adj = plan.reverse(vals, out, bad=bad)
     f = np.broadcast_to(np.asarray(vals[out], dtype=float), (n,)).copy()
     g = adj[index]

@@ -26,6 +26,7 @@ elementwise op's VJP is ``g * partial``.
 
 from __future__ import annotations
 
+from gradcli.core.batch_rules import Unbatched
 from gradcli.core.evaluator import tape_values
 from gradcli.core.failures import partial_error
 from gradcli.core.tape import CONST, OPERATION, Tape
@@ -42,28 +43,72 @@ def array_values(tape: Tape, inputs: dict) -> list:
     return tape_values(tape, inputs)
 
 
-def vectorizable(tape: Tape) -> bool:
-    """True when rows can be a batch axis: every op is a scalar (elementwise) one and no constant is an array."""
-    return all((node.kind != OPERATION or node.op.scalar) and not (node.kind == CONST and is_array(node.value))
-               for node in tape.nodes)
+def batchable(tape: Tape, batched_inputs) -> bool:
+    """True when rows can be a batch axis: every operation that a batched input reaches has a batching
+    rule (``Op.batch``).  A rule may still refuse the operands' shapes (``Unbatched``) when it runs."""
+    batched = [False] * len(tape.nodes)
+    for index in batched_inputs:
+        batched[index] = True
+    for node in tape.nodes:
+        if node.kind == OPERATION and any(batched[a] for a in node.args):
+            if node.op.batch is None:
+                return False
+            batched[node.index] = True
+    return True
 
 
-def row_values(tape: Tape, inputs: dict, n: int):
-    """Every node's value over ``n`` rows (each input an array of its rows, or one float for every row),
-    and the rows that are bad: where any node's value is not finite.
+class RowValues(list):
+    """Every node's value over data rows (``row_values``), with which carry the batch axis (``batched``)
+    and whether the reverse sweep sums the rows' gradients of the inputs without it (``total``)."""
 
-    Nothing raises: the node evaluator runs every op's numpy rule with numpy's errors
+    __slots__ = ("batched", "total", "n")
+
+
+def row_values(tape: Tape, inputs: dict, n: int, batched=None, total: bool = False):
+    """Every node's value over ``n`` rows, and the rows that are bad: where any node's value is not finite.
+
+    ``batched``: the input nodes whose values hold one row each along a leading axis
+    (by default every input whose value is an array: columns of numbers).  Without
+    ``total``, the reverse sweep gives every input one gradient per row, so an input
+    that requires a gradient gets the batch axis here too (a broadcast view, no copy);
+    with it, an input without the batch axis keeps one value, and its gradient is the
+    sum over the rows.  Raises ``Unbatched`` when an op has no batching rule that fits.
+
+    Nothing else raises: the node evaluator runs every op's numpy rule with numpy's errors
     ignored, and a bad row is masked, for the caller to re-run alone through the ordinary
     sweeps, which say exactly what went wrong.  Only the nodes an infinity could vanish
     from are tested (``_checked_nodes``); their values are summed row by row (a sum stays
     finite only if every term is), and tested once.
     """
-    vals = tape_values(tape, inputs, rows=True)
+    flags = [False] * len(tape.nodes)
+    if batched is None:
+        batched = [index for index, v in inputs.items() if is_array(v)]
+    for index in batched:
+        flags[index] = True
+    if not total:
+        req = tape.requires_grad()
+        inputs = dict(inputs)
+        for index in tape.inputs:
+            if req[index] and not flags[index] and index in inputs:
+                inputs[index] = np.broadcast_to(inputs[index], (n, *np.shape(inputs[index])))
+                flags[index] = True
+    try:
+        vals = RowValues(tape_values(tape, inputs, rows=True, batched=flags))
+    except (ValueError, IndexError, TypeError) as exc:  # a rule that cannot take these shapes
+        raise Unbatched from exc
+    vals.batched, vals.total, vals.n = flags, total, n
     with np.errstate(all="ignore"):
-        total = np.zeros(n)
+        total_ = np.zeros(n)
         for i in _checked_nodes(tape):
-            total += vals[i]
-    return vals, ~np.isfinite(total)
+            total_ += _row_sums(vals[i], flags[i], n)
+    return vals, ~np.isfinite(total_)
+
+
+def _row_sums(v, batched: bool, n: int):
+    """A value's sum in each row (an unbatched value's whole sum, the same for every row)."""
+    if not batched:
+        return np.sum(v)
+    return v if np.ndim(v) == 1 else v.reshape(n, -1).sum(axis=1)
 
 
 def _checked_nodes(tape: Tape) -> list[int]:
@@ -157,7 +202,7 @@ def _adjoints(tape: Tape, vals: list, output: int, seed, keep, bad, checked: boo
                     if not req[a]:
                         continue
                     if rows:
-                        contribution = node.op.array.vjp(j, node.params, g, vals[i], [vals[k] for k in node.args])
+                        contribution = _row_vjp(node, j, g, vals)
                         adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
                         continue
                     if not checked:
@@ -177,9 +222,21 @@ def _adjoints(tape: Tape, vals: list, output: int, seed, keep, bad, checked: boo
             total = np.zeros(len(seed))
             for index in tape.inputs:
                 if adj[index] is not None:
-                    total += adj[index]
+                    total += _row_sums(adj[index], vals.batched[index], len(seed))
             bad |= ~np.isfinite(total)
     return adj
+
+
+def _row_vjp(node, j: int, g, vals: RowValues):
+    """What the gradient at ``node`` hands operand ``j`` over data rows: the op's batching rule at a
+    batched node, summed back to the operand's shape (with its batch axis, if it has one:
+    ``values.unbroadcast``); the ordinary edge at a node without the batch axis."""
+    if not vals.batched[node.index]:
+        return edge_vjp(node, j, g, vals)
+    a = node.args[j]
+    flags = [vals.batched[k] for k in node.args]
+    contribution = node.op.batch.vjp(j, node.params, g, vals[node.index], [vals[k] for k in node.args], flags)
+    return unbroadcast(contribution, np.shape(vals[a]), rows=flags[j])
 
 
 def _drop(dead: list, kept: list, vals: list, adj: list, i: int) -> None:

@@ -10,9 +10,10 @@ computed 0.0 stays 0.0).  ``None`` means only "not computed" or "let go".
 A program without arrays runs the compiled scalar loops (``scalar_plan.py``),
 compiled once per tape and cached on it: its speed, and no numpy import.  A
 program with arrays, or data rows, runs the array sweeps (``array_sweeps.py``).
-Rows are a batch axis the sweep never sums: ``reverse(..., bad=mask)`` gives
-each input one adjoint per row, and a caller that wants the total (descent's
-mean gradient) asks for it with ``row_total``.
+Rows are a batch axis (arrays too: each op's batching rule, ``Op.batch``):
+``reverse(..., bad=mask)`` gives each input one adjoint per row, or, when the
+rows were asked for with ``total`` (descent's mean gradient), the inputs without
+the batch axis get the sum over the rows (``row_total`` sums a per-row adjoint).
 """
 
 from __future__ import annotations
@@ -44,11 +45,15 @@ class Plan:
 
         return array_values(self.tape, inputs)
 
-    def row_values(self, inputs: dict, n: int):
-        """Every node's value over ``n`` data rows, and the mask of bad rows (nothing raises)."""
+    def row_values(self, inputs: dict, n: int, batched=None, total: bool = False):
+        """Every node's value over ``n`` data rows, and the mask of bad rows (nothing raises but
+        ``Unbatched``, for an op without a batching rule that fits).  ``batched``: the input nodes
+        whose values carry the rows along a leading axis (default: those whose values are arrays);
+        ``total``: the reverse sweep sums the rows' gradients of the other inputs
+        (``array_sweeps.row_values``)."""
         from gradcli.autodiff.array_sweeps import row_values
 
-        return row_values(self.tape, inputs, n)
+        return row_values(self.tape, inputs, n, batched, total)
 
     def reverse(self, vals: list, output: int, seed=None, wrt=None, bad=None, checked: bool = True) -> list:
         """Every node's adjoint d(output . seed)/d(node); ``Zero`` where no gradient reaches.

@@ -11,6 +11,7 @@ for programs with no arrays, and calls the same ``op.forward`` functions.
 
 from __future__ import annotations
 
+from gradcli.core.batch_rules import Unbatched
 from gradcli.core.failures import element_error, value_error
 from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import all_finite, numpy_quiet, operation_value
@@ -24,13 +25,17 @@ def _initial_values(tape: Tape, inputs: dict) -> list:
     return vals
 
 
-def tape_values(tape: Tape, inputs: dict, numpy: bool = True, rows: bool = False) -> list:
+def tape_values(tape: Tape, inputs: dict, numpy: bool = True, rows: bool = False, batched: list | None = None) -> list:
     """Every node's value, given each input node's value by index.
 
     An operation that fails, or gives a value that is not finite, raises an
     EvaluationError naming it (the first such element, for an array).  With
     ``rows`` nothing raises: a bad row is left to its non-finite elements, for the
-    caller to mask.  ``numpy`` False (a constant expression of numbers) never
+    caller to mask.  ``batched`` (with ``rows``: one flag per node, set for the inputs
+    that carry a leading batch axis) is filled in for the operations: a node is
+    batched when an operand is, and its value is then its op's batching rule's
+    (``Op.batch``, core/batch_rules.py; ``Unbatched`` when it has none that fits).
+    ``numpy`` False (a constant expression of numbers) never
     imports numpy; otherwise numpy's warnings are silenced, the values tested instead.
     """
     vals = _initial_values(tape, inputs)
@@ -41,7 +46,14 @@ def tape_values(tape: Tape, inputs: dict, numpy: bool = True, rows: bool = False
             i = node.index
             args = [vals[a] for a in node.args]
             if rows:
-                vals[i] = operation_value(node.op, node.params, args, True)
+                flags = [batched[a] for a in node.args] if batched is not None else ()
+                if True in flags:
+                    if node.op.batch is None:
+                        raise Unbatched
+                    batched[i] = True
+                    vals[i] = node.op.batch.forward(node.params, args, flags)
+                else:
+                    vals[i] = operation_value(node.op, node.params, args, True)
                 continue
             try:
                 vals[i] = operation_value(node.op, node.params, args)

@@ -46,7 +46,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from gradcli.core import array_rules, indexing_rules, layer_rules, linalg_rules, reduction_rules, shape_rules
+from gradcli.core import array_rules, batch_rules, indexing_rules, layer_rules, linalg_rules, reduction_rules, shape_rules
 from gradcli.core import elementwise_rules as ew
 from gradcli.core.array_rules import ArrayRule, ShapeError, elementwise, one
 from gradcli.core.values import np
@@ -102,6 +102,9 @@ class Op:
     results: Callable | int | None = None
     # True when the operands are written as one list, numpy's sequence of arrays, as in ``concatenate([a, b])``.
     sequence: bool = False
+    # The rule over data rows, a leading batch axis on some operands (core/batch_rules.py): derived for an
+    # elementwise op and an op along ``axis``; None: a program using it runs its rows one at a time.
+    batch: batch_rules.BatchRule | None = None
 
     @property
     def scalar(self) -> bool:
@@ -389,7 +392,8 @@ def _scalar_op(name: str, arity: int | None, forward: Callable, partials: tuple,
     arrays need other code.  ``traits`` are Op's remaining fields (domain, kinks, ...).
     """
     array = elementwise(numpy or name, partials, numpy_partials, variadic=arity is None)
-    return Op(name, arity, forward, partials, formulas, symbol or name, style, precedence, array=array, **traits)
+    return Op(name, arity, forward, partials, formulas, symbol or name, style, precedence, array=array,
+              batch=batch_rules.elementwise(array), **traits)
 
 
 def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keywords) -> Op:
@@ -398,13 +402,16 @@ def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keyw
 
 def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
               precedence: int = 100, keywords: tuple = (), spellings: tuple = (), results=None,
-              sequence: bool = False) -> Op:
+              sequence: bool = False, batch: batch_rules.BatchRule | str | None = None) -> Op:
     """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
     the tensor level (core/array_rules.py).  ``params`` (an axis, indices) is fixed in the text; the
     element-level views explain it element by element (``ArrayRule.elements``).  An op with several
-    ``results`` has its shape rule first refuse a call that picks none of them."""
+    ``results`` has its shape rule first refuse a call that picks none of them.  ``batch``: its rule over
+    data rows, or ``AXIS`` to derive it from the ``axis`` keyword (``batch_rules.from_keywords``)."""
+    if batch == AXIS:
+        batch = batch_rules.from_keywords(array, keywords)
     op = Op(name, arity, None, (), (), symbol or name, style, precedence, array=array, keywords=keywords,
-            spellings=spellings, results=results, sequence=sequence)
+            spellings=spellings, results=results, sequence=sequence, batch=batch)
     if results is not None:
         array.shape = _picking(op, array.shape)
     return op
@@ -424,6 +431,7 @@ def _picking(op: Op, shape: Callable) -> Callable:
     return checked
 
 
+AXIS = "axis"  # an op's ``batch``: shift its axis keyword past the batch axis
 _AXIS = (("axis", None),)
 _AXIS_KEEPDIMS = (("axis", None), ("keepdims", False))
 _POOL = (("kernel_size", REQUIRED), ("stride", None))
@@ -516,13 +524,16 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _scalar_op("copy", 1, _itself, (one,), ("1",), "", ALIAS, numpy=_itself,
                keeps_nonfinite=True, slope_never_zero=True),
     # Ops on arrays only.
-    _array_op("matmul", 2, linalg_rules.MATMUL, "@", INFIX, 20, spellings=("matmul", "linalg.matmul")),
-    _array_op("dot", 2, linalg_rules.DOT),
-    _array_op("outer", 2, array_rules.OUTER, spellings=("linalg.outer",)),
-    _array_op("transpose", 1, array_rules.TRANSPOSE, keywords=(("axes", None),)),
-    _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),)),  # expand_dims(v, 1)
-    _array_op("index", 1, indexing_rules.INDEX, "[]", INDEX),  # x[1, 0]
-    _array_op("stack", None, array_rules.STACK, "[]", LITERAL),  # [x1*x2, sin(x1)]
+    _array_op("matmul", 2, linalg_rules.MATMUL, "@", INFIX, 20, spellings=("matmul", "linalg.matmul"),
+              batch=batch_rules.product("row", "col")),
+    _array_op("dot", 2, linalg_rules.DOT, batch=batch_rules.product("row", "col")),
+    _array_op("outer", 2, array_rules.OUTER, spellings=("linalg.outer",),
+              batch=batch_rules.product("col", "row", vectors=True)),
+    _array_op("transpose", 1, array_rules.TRANSPOSE, keywords=(("axes", None),), batch=batch_rules.TRANSPOSE),
+    _array_op("expand_dims", 1, array_rules.EXPAND_DIMS, keywords=(("axis", REQUIRED),), batch=AXIS),  # expand_dims(v, 1)
+    _array_op("index", 1, indexing_rules.INDEX, "[]", INDEX,
+              batch=batch_rules.indexing(indexing_rules.INDEX, OPERAND)),  # x[1, 0]
+    _array_op("stack", None, array_rules.STACK, "[]", LITERAL, batch=batch_rules.STACK),  # [x1*x2, sin(x1)]
     # -- indexing and integer arrays
     _array_op("arange", None, indexing_rules.ARANGE, keywords=(("dtype", None),)),  # arange(N): integers
     _array_op("take", 2, indexing_rules.TAKE, keywords=_AXIS),  # take(x, y, axis=1) is x[:, y]
@@ -555,24 +566,24 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _array_op("trace", 1, shape_rules.TRACE, keywords=(("offset", 0), ("axis1", 0), ("axis2", 1))),
 
     # -- reductions
-    _array_op("sum", 1, reduction_rules.SUM, keywords=_AXIS_KEEPDIMS),
-    _array_op("mean", 1, reduction_rules.MEAN, keywords=_AXIS_KEEPDIMS),
-    _array_op("amax", 1, reduction_rules.AMAX, "max", keywords=_AXIS_KEEPDIMS, spellings=("amax",)),  # max(x)
-    _array_op("amin", 1, reduction_rules.AMIN, "min", keywords=_AXIS_KEEPDIMS, spellings=("amin",)),
-    _array_op("prod", 1, reduction_rules.PROD, keywords=_AXIS_KEEPDIMS),
-    _array_op("var", 1, reduction_rules.VAR, keywords=(("axis", None), ("ddof", 0), ("keepdims", False))),
-    _array_op("std", 1, reduction_rules.STD, keywords=(("axis", None), ("ddof", 0), ("keepdims", False))),
+    _array_op("sum", 1, reduction_rules.SUM, keywords=_AXIS_KEEPDIMS, batch=AXIS),
+    _array_op("mean", 1, reduction_rules.MEAN, keywords=_AXIS_KEEPDIMS, batch=AXIS),
+    _array_op("amax", 1, reduction_rules.AMAX, "max", keywords=_AXIS_KEEPDIMS, spellings=("amax",), batch=AXIS),  # max(x)
+    _array_op("amin", 1, reduction_rules.AMIN, "min", keywords=_AXIS_KEEPDIMS, spellings=("amin",), batch=AXIS),
+    _array_op("prod", 1, reduction_rules.PROD, keywords=_AXIS_KEEPDIMS, batch=AXIS),
+    _array_op("var", 1, reduction_rules.VAR, keywords=(("axis", None), ("ddof", 0), ("keepdims", False)), batch=AXIS),
+    _array_op("std", 1, reduction_rules.STD, keywords=(("axis", None), ("ddof", 0), ("keepdims", False)), batch=AXIS),
     _array_op("norm", 1, reduction_rules.NORM, keywords=(("ord", None), ("axis", None), ("keepdims", False)),
               spellings=("linalg.norm",)),
-    _array_op("logsumexp", 1, reduction_rules.LOGSUMEXP, keywords=_AXIS_KEEPDIMS),  # scipy.special's
+    _array_op("logsumexp", 1, reduction_rules.LOGSUMEXP, keywords=_AXIS_KEEPDIMS, batch=AXIS),  # scipy.special's
     _array_op("argmax", 1, reduction_rules.ARGMAX, keywords=_AXIS_KEEPDIMS),  # positions: no gradient
     _array_op("argmin", 1, reduction_rules.ARGMIN, keywords=_AXIS_KEEPDIMS),
     _array_op("cumsum", 1, reduction_rules.CUMSUM, keywords=_AXIS),
     _array_op("cumprod", 1, reduction_rules.CUMPROD, keywords=_AXIS),
     _array_op("diff", 1, reduction_rules.DIFF,
               keywords=(("n", 1), ("axis", -1), ("prepend", None), ("append", None))),
-    _array_op("softmax", 1, reduction_rules.SOFTMAX, keywords=_AXIS),  # scipy.special's softmax(x, axis=None)
-    _array_op("log_softmax", 1, reduction_rules.LOG_SOFTMAX, keywords=_AXIS),
+    _array_op("softmax", 1, reduction_rules.SOFTMAX, keywords=_AXIS, batch=AXIS),  # scipy.special's softmax(x, axis=None)
+    _array_op("log_softmax", 1, reduction_rules.LOG_SOFTMAX, keywords=_AXIS, batch=AXIS),
 
     # -- elementwise functions and masks
     _unary("expm1", math.expm1, lambda x, o, m=math: m.exp(x), "exp({x})",

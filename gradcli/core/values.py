@@ -167,12 +167,15 @@ def first_not_finite(v) -> tuple[int, ...] | None:
     return tuple(int(i) for i in bad[0]) if len(bad) else None
 
 
-def unbroadcast(g, target: Shape):
+def unbroadcast(g, target: Shape, rows: bool = False):
     """Sum a gradient back to the shape of the operand it flows into (numpy broadcasting undone).
 
     Broadcasting prepends axes and stretches axes of length 1; the gradient of a
     stretched operand is the sum over what it was stretched to.  The one place
-    this happens: the reverse sweep calls it for every edge.
+    this happens: the reverse sweep calls it for every edge.  Over data rows
+    (``rows``: axis 0 of ``g`` and of ``target`` is the batch axis, never summed) the
+    prepended axes are those after the batch axis; an operand without the batch
+    axis (``rows`` False) has it summed with the other prepended axes.
     """
     g = settle(g)
     if shape(g) == target:
@@ -181,7 +184,7 @@ def unbroadcast(g, target: Shape):
         return g if not target else np.full(target, g)
     extra = g.ndim - len(target)
     if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
+        g = g.sum(axis=tuple(range(rows, extra + rows)))
     stretched = tuple(i for i, n in enumerate(target) if n == 1 and g.shape[i] != 1)
     if stretched:
         g = g.sum(axis=stretched, keepdims=True)

@@ -16,6 +16,7 @@ import json
 from gradcli.analyses.batch import CHECK, EVAL, JACOBIAN, Batch, RowsResult
 from gradcli.support.data_rows import MISSING
 from gradcli.support.numbers import json_text, short
+from gradcli.support.text import printable
 
 
 def _key(name: str) -> str:
@@ -108,31 +109,74 @@ def _cell(v):
     return json.dumps(v) if isinstance(v, (list, dict, bool)) else v
 
 
-def flat_rows(batch: Batch, result: RowsResult) -> list[list]:
-    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text), built column by
-    column: the list of columns is made once a chunk, not once a row."""
+def _cells(column: list) -> list:
+    """A column's cells: a column of plain numbers as it is (the common case, no call per cell)."""
+    return column if _plain(column) else list(map(_cell, column))
+
+
+def _plain(column) -> bool:
+    """Every cell a number (a float, or the row's int): written as it is, never quoted."""
+    return isinstance(column, range) or set(map(type, column)) <= {float, int}
+
+
+def _flat_columns(batch: Batch, result: RowsResult) -> list:
+    """The CSV's cells column by column (numbers stay numbers; arrays become JSON text): the list of
+    columns is made once a chunk, not once a row."""
     n = result.n
     missing = [""] * n
     columns: list = [range(result.start, result.start + n)]
-    columns += [list(map(_cell, result.extras.get(k, missing))) for k in batch.extras]
-    columns += [list(map(_cell, result.inputs[x])) for x in batch.inputs]
+    columns += [_cells(result.extras.get(k, missing)) for k in batch.extras]
+    columns += [_cells(result.inputs[x]) for x in batch.inputs]
     if batch.kind == CHECK:
         checks = [result.checks.get(i) for i in range(n)]
         columns.append([c.ok if c else "" for c in checks])
         columns += [[c.inputs[k].status if c else "" for c in checks] for k in range(len(batch.wrt))]
         columns.append(["" if c is None or c.ok else c.failure().message for c in checks])
     else:
-        columns += [list(map(_cell, result.values.get(y, missing))) for y in batch.outputs]
-        columns += [list(map(_cell, result.derivatives.get((y, x), missing)))
-                    for y in batch.outputs for x in batch.wrt]
+        columns += [_cells(result.values.get(y, missing)) for y in batch.outputs]
+        columns += [_cells(result.derivatives.get((y, x), missing)) for y in batch.outputs for x in batch.wrt]
         columns.append(missing)
-    rows = [list(cells) for cells in zip(*columns)]
-    if result.errors:
-        width = len(columns) - 2 - len(batch.extras)  # the inputs' and numbers' cells
-        for i, error in result.errors.items():
-            line = f"line {result.lines[i]}: " if result.lines else ""
-            rows[i][1 + len(batch.extras):] = [""] * width + [line + error["message"]]
+    return columns
+
+
+def _error_cells(batch: Batch, result: RowsResult, i: int, cells: list) -> list:
+    """A failed row's cells: its row number and extra columns, then its error with its line."""
+    error = result.errors[i]
+    line = f"line {result.lines[i]}: " if result.lines else ""
+    width = len(cells) - 2 - len(batch.extras)  # the inputs' and numbers' cells
+    return [*cells[:1 + len(batch.extras)], *[""] * width, line + error["message"]]
+
+
+def flat_rows(batch: Batch, result: RowsResult) -> list[list]:
+    """Each row as the CSV's cells (numbers stay floats; arrays become JSON text)."""
+    rows = [list(cells) for cells in zip(*_flat_columns(batch, result))]
+    for i in result.errors:
+        rows[i] = _error_cells(batch, result, i, rows[i])
     return rows
+
+
+def csv_rows(batch: Batch, result: RowsResult) -> str:
+    """A chunk's rows as CSV text, the same as ``csv_text(flat_rows(...))``, built column by column: a
+    column of numbers goes into a line template as it is (a float's ``str`` is its shortest round-trip
+    text, what the csv module writes), any other through ``_csv_field``."""
+    columns = _flat_columns(batch, result)
+    fields = [column if _plain(column) else list(map(_csv_field, column)) for column in columns]
+    lines = list(map(",".join(["{}"] * len(fields)).format, *fields))
+    for i in result.errors:
+        lines[i] = csv_text([_error_cells(batch, result, i, [column[i] for column in columns])])[:-1]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _csv_field(v) -> str:
+    """One cell as the csv module writes it, a control character written as an escape (``csv_text``):
+    a text that may need quoting (a comma, a quote, a line end) is written by the csv module itself."""
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        return str(v)
+    if "," in v or '"' in v or "\n" in v or "\r" in v:
+        return csv_text([[v]])[:-1]
+    return printable(v)
 
 
 def csv_text(rows: list[list]) -> str:
@@ -140,8 +184,6 @@ def csv_text(rows: list[list]) -> str:
     column's cell) written as an escape, so that nothing raw reaches a terminal."""
     import csv
     import io
-
-    from gradcli.support.text import printable
 
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)

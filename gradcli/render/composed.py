@@ -50,11 +50,11 @@ def rows_json(rows: RowStream):
 
 def rows_csv(rows: RowStream):
     """The header, then a chunk's rows at a time."""
-    from gradcli.render.batch_view import csv_text, flat_header, flat_rows
+    from gradcli.render.batch_view import csv_rows, csv_text, flat_header
 
     yield csv_text([flat_header(rows.batch)])
     for result in rows:
-        yield csv_text(flat_rows(rows.batch, result))
+        yield csv_rows(rows.batch, result)
 
 
 def rows_table(rows: RowStream):

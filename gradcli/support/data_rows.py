@@ -25,6 +25,7 @@ from gradcli.support.errors import UsageError
 FORMATS = ("csv", "tsv", "jsonl")
 CHUNK = 8192
 MAX_LINE = 64 << 20  # bytes: the longest line --data reads (64 MiB)
+LONG = 4 << 20  # bytes: a line this long is read as pieces (``_Lines.take_block``)
 
 
 class _Missing:
@@ -78,10 +79,17 @@ class _Lines:
         self.pos = 0
         self.eof = False
         self.number = 0  # the file lines handed out so far (the next one is number + 1)
+        self.unread = b""  # bytes given back (``take_block``): the next read returns them first
+        # take_block's bytes: read, from ``start`` on not yet handed out, with its newlines' positions
+        # (``k``: the first not handed out)
+        self.buffer, self.start, self.newlines, self.k = b"", 0, (), 0
 
     def _read(self) -> bytes:
+        if self.unread:
+            data, self.unread = self.unread, b""
+            return data
         if self.fd is not None:
-            return os.read(self.fd, 1 << 16)
+            return os.read(self.fd, 1 << 20)
         source = getattr(self.stream, "buffer", self.stream)  # an in-memory stream (tests): read it all
         data = source.read()
         if isinstance(data, str):
@@ -101,9 +109,10 @@ class _Lines:
             parts[0] = b"".join((*self.pieces, parts[0]))
             self.pieces, self.held = [], 0
             self.lines.extend(parts[:-1])
-            for k, part in enumerate(parts[:-1]):
-                if len(part) > MAX_LINE:
-                    self._too_long(len(self.lines) - len(parts) + 1 + k)
+            if len(parts[0]) > MAX_LINE or len(data) > MAX_LINE:  # else no line here can be too long
+                for k, part in enumerate(parts[:-1]):
+                    if len(part) > MAX_LINE:
+                        self._too_long(len(self.lines) - len(parts) + 1 + k)
         if parts[-1]:
             self.pieces.append(parts[-1])
             self.held += len(parts[-1])
@@ -134,6 +143,10 @@ class _Lines:
         while not self.eof and (len(self.lines) == self.pos or
                                 (len(self.lines) - self.pos < size and self.ready())):
             self._fill()
+        return self._hand_out(size)
+
+    def _hand_out(self, size: int) -> tuple[int, list[bytes]]:
+        """Up to ``size`` of the lines split already, and the first one's number."""
         out = self.lines[self.pos:self.pos + size]
         self.pos += len(out)
         if self.pos == len(self.lines):
@@ -141,6 +154,50 @@ class _Lines:
         first = self.number + 1
         self.number += len(out)
         return first, out
+
+
+    def take_block(self, size: int) -> tuple[int, int, bytes]:
+        """As ``take``, the lines as one block of bytes, each ended by a newline: (the first line's
+        number, how many lines, the block).  Nothing is split into lines here (``_number_chunk``
+        parses the block at once): the bytes read are held in ``buffer`` and cut at a newline.
+        Once called, the lines are taken by this method alone (``take`` would not see ``buffer``)."""
+        if self.pos < len(self.lines):  # lines split already (those after the header): those alone
+            first, out = self._hand_out(size)
+            return first, len(out), b"\n".join(out) + b"\n"
+        import numpy
+
+        if self.pieces:  # a line that ``take`` began: its first bytes come first
+            self.unread = b"".join(self.pieces) + self.unread
+            self.pieces, self.held = [], 0
+        while not self.eof and (self._ahead() == 0 or (self._ahead() < size and self.ready())):
+            data = self._read()
+            if not data:
+                self.eof = True
+                break
+            self.buffer = self.buffer[self.start:] + data
+            self.start, self.k = 0, 0
+            self.newlines = numpy.flatnonzero(numpy.frombuffer(self.buffer, numpy.uint8) == 10)
+            last = int(self.newlines[-1]) if len(self.newlines) else -1
+            if len(self.buffer) - last > LONG:  # a long line: the line-by-line way, which caps it
+                self.unread, self.buffer, self.newlines = self.buffer + self.unread, b"", ()
+                first, out = self.take(size)
+                return first, len(out), b"\n".join(out) + b"\n"
+        first = self.number + 1
+        ahead = self._ahead()
+        if ahead:
+            j = self.k + min(size, ahead)
+            end, count, self.k = int(self.newlines[j - 1]) + 1, j - self.k, j
+        elif self.start < len(self.buffer):  # the end of the input: a last line without its newline
+            end, count = len(self.buffer), 1
+        else:
+            return first, 0, b""
+        block, self.start = self.buffer[self.start:end], end
+        self.number += count
+        return first, count, block if block.endswith(b"\n") else block + b"\n"
+
+    def _ahead(self) -> int:
+        """The whole lines in ``take_block``'s buffer not yet handed out."""
+        return len(self.newlines) - self.k
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -169,6 +226,7 @@ class DataReader:
             except ValueError:  # a NUL in the name: no file can have it
                 raise UsageError(f"--data {path}: cannot read it (a file name has no NUL character)") from None
         self.size = size
+        self._all_numbers = False  # every column read as numbers (``numbers``)
         self.lines = _Lines(stream, self.name)
         self.row = 0
         self._first_json: tuple[int, object] | None = None  # the first line's number and object
@@ -219,12 +277,22 @@ class DataReader:
             (number, first), self._first_json = self._first_json, None
             yield self._json_chunk([first], [number])
         while True:
-            number, raw = self.lines.take(self.size)
-            if not raw:
-                return
+            if self._all_numbers:
+                number, count, block = self.lines.take_block(self.size)
+                if not count:
+                    return
+                chunk = self._number_chunk(block, number, count)
+                if chunk is not None:
+                    yield chunk
+                    continue
+                raw = block.split(b"\n")[:count]
+            else:
+                number, raw = self.lines.take(self.size)
+                if not raw:
+                    return
             texts = _decode_lines(raw, self.name, number)
             lines: Sequence[int] = range(number, number + len(texts))
-            if any(not t.strip() for t in texts):
+            if _has_blank(texts):
                 kept = [k for k, t in enumerate(texts) if t.strip()]
                 texts, lines = [texts[k] for k in kept], [lines[k] for k in kept]
             if not texts:
@@ -234,8 +302,38 @@ class DataReader:
             else:
                 yield self._table_chunk(texts, lines)
 
+    def numbers(self, columns: Sequence[str]) -> None:
+        """Say which columns the caller reads as numbers: when they are every column of a CSV or TSV
+        file, a chunk whose cells are all plain finite numbers is parsed at once (``_number_chunk``)."""
+        self._all_numbers = self.format != "jsonl" and list(columns) == list(self.header)
+
+    def _number_chunk(self, block: bytes, number: int, count: int) -> Chunk | None:
+        """The block of ``count`` lines read by numpy's C parser (``loadtxt``'s: correctly rounded, as
+        ``float()`` is), each column a float array; None when a line is not plain ASCII numbers (a
+        quote, an empty or odd cell, a blank line, which loadtxt skips, a number that is not finite, a
+        row of another length): the lines then go the ordinary way (each row with its own error)."""
+        import io
+
+        import numpy
+
+        if not block.isascii() or block.isspace():  # a number is ASCII; only blank lines: none to parse
+            return None
+        try:
+            table = numpy.loadtxt(io.StringIO(block.decode("ascii")), delimiter=self.delimiter, dtype=float,
+                                  ndmin=2, comments=None, quotechar=None)
+        except (ValueError, TypeError):
+            return None
+        if table.shape != (count, len(self.header)) or not numpy.isfinite(table).all():
+            return None
+        chunk = Chunk(self.row, count, lines=range(number, number + count))
+        self.row += count
+        for k, name in enumerate(self.header):
+            chunk.cells[name] = table[:, k]
+        return chunk
+
     def _table_chunk(self, texts: list[str], lines: Sequence[int]) -> Chunk:
         import csv
+
 
         try:
             rows: list = list(csv.reader(texts, delimiter=self.delimiter))
@@ -268,6 +366,11 @@ class DataReader:
         for name in names:
             chunk.cells[name] = [obj.get(name, MISSING) if isinstance(obj, dict) else MISSING for obj in objects]
         return chunk
+
+
+def _has_blank(texts: list[str]) -> bool:
+    """Whether any line is blank (empty or only spaces), at C speed."""
+    return "" in texts or any(map(str.isspace, texts))
 
 
 def _decode_lines(raw: list[bytes], name: str, number: int) -> list[str]:
