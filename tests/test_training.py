@@ -248,6 +248,11 @@ def test_health_every_n_steps_with_the_optimizers_own_update():
             if line["values"][name]:  # at w = 0 there is no ratio
                 assert by_name[name]["ratio"] == pytest.approx(moved / abs(line["values"][name]), rel=1e-12)
         assert by_name["w"]["gradient_norm"] == pytest.approx(abs(2 * (line["values"]["w"] - 3)), rel=1e-12)
+        assert line["health"]["update_from"] == "adam's next update"
+    final, before = steps[-1], steps[-2]  # no next update: the last one made
+    by_name = {p["name"]: p for p in final["health"]["parameters"]}
+    assert final["health"]["update_from"] == "adam's last update"
+    assert by_name["w"]["update_norm"] == pytest.approx(abs(before["values"]["w"] - final["values"]["w"]), rel=1e-12)
 
 
 def test_plot_writes_the_loss_and_the_gradient_norms_as_svg(tmp_path):

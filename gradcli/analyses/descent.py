@@ -525,6 +525,7 @@ class Descent:
         last = None
         converged = False
         batches = self.batches
+        previous = None  # the point before the last update
         plan = batches.plan(self.steps) if batches else iter(())
         per_epoch = batches.per_epoch if batches else 1
         measure = batches is not None or self._held_out is not None or bool(self._metrics)
@@ -559,7 +560,7 @@ class Descent:
                     following = self.optimizer.step(x, grad, lr)
             every = self.training.health_every
             if every and (k % every == 0 or k == self.steps):
-                step.health = self._health(x, following, lr)
+                step.health = self._health(x, following, lr, previous)
             if self._history is not None:
                 self._history.add(step)
             self._start = self._start or step
@@ -569,25 +570,31 @@ class Descent:
                 converged = True
                 break
             if following is not None:
-                x = following
+                previous, x = x, following
                 self._require_finite(k + 1, x, last)
                 self._save(k + 1, x)
         self._finish(self._summary(converged))
 
-    def _health(self, x: list, following: list | None, lr: float):
+    def _health(self, x: list, following: list | None, lr: float, previous: list | None):
         """The health report at the point ``x`` over every training row, with the update the
-        optimizer is about to make (none at the last step)."""
+        optimizer is about to make (at the last step, the last one it made)."""
         from gradcli.analyses.health import health_report
 
         names = self.problem.wrt
         values = dict(zip(names, x))
-        updates = None if following is None else {n: a - b for n, a, b in zip(names, x, following)}
+        optimizer = self.training.optimizer.name
+        if following is not None:
+            updates, said = {n: a - b for n, a, b in zip(names, x, following)}, f"{optimizer}'s next update"
+        elif previous is not None:
+            updates, said = {n: a - b for n, a, b in zip(names, previous, x)}, f"{optimizer}'s last update"
+        else:
+            updates, said = None, None
         if self.examples is not None:
             values.update(self.examples.arrays)
             return health_report(self.problem, values, None, updates, lr=lr, examples=list(self.examples.arrays),
-                                 paths=3)
+                                 paths=3, update_from=said)
         rows = dict(zip(self.data.columns, self.data.values)) if self.data is not None else None
-        return health_report(self.problem, values, None, updates, lr=lr, rows=rows, paths=3)
+        return health_report(self.problem, values, None, updates, lr=lr, rows=rows, paths=3, update_from=said)
 
     def _finish(self, result: DescentResult) -> None:
         """The summary set, --save's last write, and the caller's hook (charts)."""

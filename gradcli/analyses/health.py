@@ -34,6 +34,7 @@ from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.tape import CONST, OPERATION
 from gradcli.core.values import is_array, is_zero, norm_of, np, shape, shape_text, unbroadcast
+from gradcli.support.numbers import short
 from gradcli.support.errors import EvaluationError, UsageError
 
 TANH_SATURATED = 0.97  # |tanh| above this is saturated (Karpathy, makemore part 3)
@@ -146,6 +147,7 @@ class HealthReport:
     paths: list[GradientPath]
     rules: dict = field(default_factory=lambda: dict(RULES))
     warnings: list[str] = field(default_factory=list)
+    update_from: str = ""  # what the update is: "lr * gradient, lr = 0.1", or an optimizer's
 
     @property
     def flagged(self) -> int:
@@ -157,7 +159,7 @@ class HealthReport:
 
 def health_report(problem: Problem, values: dict | None = None, gradients: dict | None = None,
                   updates: dict | None = None, *, lr: float = 0.1, rows: dict | None = None,
-                  examples: Sequence[str] = (), paths: int = 3) -> HealthReport:
+                  examples: Sequence[str] = (), paths: int = 3, update_from: str | None = None) -> HealthReport:
     """The gradient-health report at a point (``values`` over ``problem.values``), over its rows.
 
     ``gradients``: each trained input's gradient (the mean over the rows), when the caller
@@ -165,6 +167,7 @@ def health_report(problem: Problem, values: dict | None = None, gradients: dict 
     to get (an optimizer's); by default ``lr`` times its gradient.  ``rows``: data columns,
     name -> its values, one per row (axis 0); ``examples``: the inputs bound whole whose axis
     0 holds the examples.  ``paths``: how many largest and smallest paths are listed.
+    ``update_from``: what ``updates`` are, for the report's words (descend: "adam's next update").
     """
     point = {**problem.values, **(values or {})}
     if rows and examples:
@@ -176,6 +179,7 @@ def health_report(problem: Problem, values: dict | None = None, gradients: dict 
     report = HealthReport(problem.output, sweep.loss, sweep.n, sweep.rows_from, lr,
                           _activations(sweep), _parameters(problem, point, grads, updates, lr),
                           _chance(sweep), _paths(sweep, paths))
+    report.update_from = update_from if updates else f"lr * gradient, lr = {short(lr)}"
     return report
 
 

@@ -22,7 +22,7 @@ def health_rich(report: HealthReport):
     parts = []
     rows = f"{report.rows:,} row{'s' if report.rows != 1 else ''} ({report.rows_from})"
     parts.append(f"Gradient health of {report.output} = {short(report.loss)} over {rows}; "
-                 f"update = lr * gradient, lr = {short(report.lr)}")
+                 f"update = {report.update_from}")
     used = []
     if report.activations:
         table = FitTable(title="Activations")
@@ -94,6 +94,7 @@ def health_json(report: HealthReport) -> dict:
         "rows": report.rows,
         "rows_from": report.rows_from,
         "lr": report.lr,
+        "update_from": report.update_from,
         "activations": [{"node": a.node, "kind": a.kind, "definition": a.definition, "rows": a.rows,
                          "units": a.units, "saturated_share": a.saturated, "always": a.always,
                          "verdict": a.verdict, "note": a.note, "rule": a.kind} for a in report.activations],
