@@ -282,3 +282,10 @@ def test_chart_and_plot_errors():
     assert_error(["descend", "L = (w - 3)^2", "w=0", "--chart", "--json"], 2, "--chart draws under the table")
     assert_error(["descend", "L = (w - 3)^2", "w=0", "--plot", "loss.pdf"], 2, "--plot", ".svg or .png")
     assert_error(["descend", "L = (w - 3)^2", "w=0", "--plot", "/no/such/loss.svg"], 2, "no folder")
+
+
+def test_a_csv_number_where_the_program_needs_an_array_says_json_lines(tmp_path):
+    data = tmp_path / "rows.csv"
+    data.write_text("x,y\n1,2\n3,4\n")
+    assert_error(["descend", "L = (dot(w, x) - y)^2", "w=[1, 2]", "--data", str(data)], 2,
+                 "dot(w, x)", "a CSV cell is one number: a column of arrays needs JSON lines")

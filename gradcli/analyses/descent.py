@@ -68,6 +68,7 @@ class DataSet:
     columns: list[str]
     values: list  # one array per column, the rows along axis 0
     lines: Sequence[int] = ()  # each row's line in the file (from 1)
+    format: str = "jsonl"  # csv, tsv or jsonl: a CSV's cells are numbers, never arrays
 
     @property
     def n(self) -> int:
@@ -93,7 +94,7 @@ class DataSet:
 
         indices = np.asarray(indices, dtype=np.int64)
         lines = np.asarray(self.lines, dtype=np.int64)[indices].tolist() if len(self.lines) else ()
-        return DataSet(self.source, self.columns, [column[indices] for column in self.values], lines)
+        return DataSet(self.source, self.columns, [column[indices] for column in self.values], lines, self.format)
 
 
 @dataclass
@@ -204,7 +205,7 @@ def read_data(path: str, problem: Problem, bound: Collection[str] = (), fmt: str
     if not lines:
         raise DataError(f"{name}: no data rows")
     values = [part[0] if len(part) == 1 else np.concatenate(part) for part in parts]
-    return DataSet(name, columns, values, lines)
+    return DataSet(name, columns, values, lines, reader.format)
 
 
 def _late_keys(chunk, known: set, rules: ColumnRules, source: str) -> None:
@@ -273,7 +274,14 @@ def prepare_descent(problem: Problem, data: DataSet | None, wrt_given: bool, exa
     tape.differentiate([tape.names[n] for n in wrt])  # no gradient is taken along the data's edges
     prepared = Problem(tape, values, problem.output, wrt)
     if passes.has_arrays(prepared):  # every row is numbers, so the first row's shapes are every row's
-        prepared.shapes = check_shapes(tape, tape, values, first_row, what="data column")
+        try:
+            prepared.shapes = check_shapes(tape, tape, values, first_row, what="data column")
+        except GradError as exc:
+            if data is not None and data.format != "jsonl":  # as eval --data says it
+                exc.message += (f" (a {data.format.upper()} cell is one number: a column of arrays needs JSON "
+                                f'lines, {{"{data.columns[0]}": [1, 2, 3]}})')
+                exc.args = (exc.message,)
+            raise
     return prepared
 
 
