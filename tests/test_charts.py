@@ -126,3 +126,12 @@ def test_series_are_told_apart_with_or_without_colour(colours, words):
     console.print(chart)
     text = console.export_text()
     assert all(word in text for word in words)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["f = sum(W[:, 0])", "W=[[1, 2, 3]]"], "W is bound to an array of shape (1, 3)"),
+    (["f = sum(W[1:, ::2])"], "W[1:, ::2]: 2 indices for a scalar"),
+    (["f = sum(pad(W, 1) * 2)"], "pad takes an array, not a number"),
+])
+def test_a_program_that_needs_an_array_where_the_x_axis_is_a_number(args, fragment):
+    assert_error(["plot", *args], 2, fragment)

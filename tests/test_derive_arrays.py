@@ -137,3 +137,18 @@ def test_broadcast_to_is_numpys():
     assert "broadcast_to" in OPS
     got = derived_values("y = broadcast_to(x, (2, 3))", ["x=[1, 2, 3]"], of="y")
     np.testing.assert_array_equal(got["y"], np.broadcast_to([1.0, 2, 3], (2, 3)))
+
+
+@pytest.mark.parametrize("program, bindings", [
+    ("f = sum(transpose(W) @ b)", ["W=2", "b=[1, 2]"]),  # the output W is an input; b is not read
+    ("f = x^2 + sum([x, 1])", ["x=3"]),
+])
+def test_an_output_that_is_an_input_has_derivative_one(program, bindings):
+    of = "W" if "W" in program else "x"
+    problem = load(program, bindings, of=of)
+    result, got, sweep = assert_reproduces(problem)  # the derived program writes the values it reads
+    assert sweep.gradient[of] == 1.0 and got[result.adjoints[of]] == 1.0
+    from conftest import run_json
+
+    data = run_json("hessian", program, *bindings, "--of", of, "--json")
+    assert data["gradient"][of] == 1.0 and np.all(np.array(data["hessian"]) == 0)

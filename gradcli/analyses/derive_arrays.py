@@ -133,8 +133,10 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
             reach = tuple(np.broadcast_shapes(*[s for _, s, _ in parts]))
             if reach != node_shape:
                 text = f"broadcast_to({text}, {_tuple_text(node_shape)})"
-        else:
-            parts, text = [], f"0*{names[i]}" if node_shape else "0"
+        elif not node_shape:
+            parts, text = [], "0"
+        else:  # an input the output does not read is not in the program: its zeros by their shape
+            parts, text = [], f"0*{names[i]}" if cone[i] else f"broadcast_to(0, {_tuple_text(node_shape)})"
         name = adjoint[i] = namer.fresh(f"d_{names[i]}") if nodes[i].kind != INPUT else input_adjoint[nodes[i].name]
         sources = list(dict.fromkeys(definition[src] for _, _, src in parts))
         backward.append(Statement(name, text, node_shape, sources, reasons.get(i, [])))
@@ -164,8 +166,8 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
             why = reason(node.op, j, labels, names[i], adjoint[i], node.params, shapes, tuple(sizes[i]), text, "d_")
             if why is not None:
                 reasons.setdefault(a, []).append(why)
-    for name in problem.wrt:
-        write(tape.names[name])
+    for name in problem.wrt:  # the output itself may be an input: its derivative is the seed
+        write(tape.names[name], seed=tape.names[name] == out)
     named = [names[node.index] for node in nodes if node.kind == OPERATION and cone[node.index]
              and node.name is not None and names[node.index] == node.name]
     return ArrayDerived(problem, forward, backward, {name: input_adjoint[name] for name in problem.wrt}, unwritten,

@@ -40,7 +40,9 @@ class DerivedPass:
 
     def hvp(self, direction: dict) -> dict:
         """H v for the direction v (input name -> an array of its shape; a missing input: zero)."""
-        seeds = {self.inputs[name]: v for name, v in direction.items()}
+        # an input the derived pass does not read (the output reads no other, or is itself an input)
+        # moves nothing: its seed has nowhere to go
+        seeds = {self.inputs[name]: v for name, v in direction.items() if name in self.inputs}
         try:
             tan = array_tangents(self.tape, self.values, seeds, self.needed)
         except EvaluationError as exc:
@@ -82,7 +84,7 @@ def derived_pass(problem: Problem) -> DerivedPass:
     except EvaluationError as exc:
         raise EvaluationError(f"in the derived backward pass (gradcli derive): {exc.message}", kind=exc.kind) from None
     adjoints = {name: tape.names[derived.adjoints[name]] for name in problem.wrt}
-    tape.differentiate([inputs[name] for name in problem.wrt])
+    tape.differentiate([inputs[name] for name in problem.wrt if name in inputs])
     needed = tape.cone(list(adjoints.values()))
     return DerivedPass(derived, tape, values, inputs, adjoints, needed)
 

@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass
 
 from gradcli.autodiff.array_sweeps import batchable
+from gradcli.autodiff.loading import check_shapes
 from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.autodiff.sweeps import Plan
-from gradcli.core.values import is_array, is_zero, np
+from gradcli.core.values import is_array, is_zero, np, shape, shape_text
 from gradcli.support.errors import EvaluationError, GradError, UsageError
 
 DEFAULT_SAMPLES = 201
@@ -80,6 +81,11 @@ def function_plot(problem: Problem, x: str, low: float, high: float, samples: in
         raise UsageError(f"--x {low:g}:{high:g}: the range must go from a lower to a higher number")
     tape = problem.tape
     fixed = {name: v for name, v in problem.values.items() if name != x}
+    if is_array(problem.values.get(x)):
+        raise UsageError(f"{x} is bound to an array of shape {shape_text(shape(problem.values[x]))}: plot draws f "
+                         f"against one number (the x axis): plot a program whose free input is a number")
+    if problem.arrays or tape.arrays:  # the x axis is a number: the shapes must fit it, before any sweep
+        check_shapes(tape, tape, {**fixed, x: float(low)}, {})
     xs = np.linspace(low, high, samples)
     index, out = tape.names[x], problem.output_index
     inputs = {tape.names[name]: v for name, v in fixed.items()}
