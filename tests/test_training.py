@@ -289,3 +289,18 @@ def test_a_csv_number_where_the_program_needs_an_array_says_json_lines(tmp_path)
     data.write_text("x,y\n1,2\n3,4\n")
     assert_error(["descend", "L = (dot(w, x) - y)^2", "w=[1, 2]", "--data", str(data)], 2,
                  "dot(w, x)", "a CSV cell is one number: a column of arrays needs JSON lines")
+
+
+def test_a_large_array_goes_to_the_file_not_the_done_line(tmp_path):
+    """Over 10,000 elements the done line gives the shape and norm, and where the values are."""
+    w = RNG.normal(size=(101, 100))
+    np.save(tmp_path / "w.npy", w)
+    done = descend("L = sum(w*w)/2", f"w=@{tmp_path / 'w.npy'}", "--steps", "1")[-1]
+    assert done["values"]["w"]["shape"] == [101, 100] and "--save FILE.npz" in done["values"]["w"]["omitted"]
+    assert done["values"]["w"]["norm"] == pytest.approx(np.linalg.norm(0.9 * w), rel=1e-12)
+    assert done["start"]["values"]["w"]["norm"] == pytest.approx(np.linalg.norm(w), rel=1e-12)
+    saved = tmp_path / "out.npz"
+    done = descend("L = sum(w*w)/2", f"w=@{tmp_path / 'w.npy'}", "--steps", "1", "--save", str(saved))[-1]
+    assert done["values"]["w"]["saved"] == str(saved)
+    with np.load(saved) as archive:
+        np.testing.assert_allclose(archive["w"], 0.9 * w, rtol=1e-15)

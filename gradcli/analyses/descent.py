@@ -317,6 +317,7 @@ class Training:
     history: bool = False  # keep each step's loss and gradient norms (for charts)
     charts: bool = False  # draw them under the table (--chart)
     finished: Callable | None = None  # called with the result when the run ends (after Ctrl-C too)
+    save_path: str | None = None  # where the checkpoint writes (--save), for the done line to say
 
     @property
     def batched(self) -> bool:

@@ -53,14 +53,36 @@ def step_json(step: DescentStep) -> dict:
     return out
 
 
+IN_LINE = 10_000  # the done line writes an array's elements up to this many; a larger one goes to --save
+
+
+def _written(values: dict, saved: str | None) -> dict:
+    """The done line's values: numbers and arrays up to ``IN_LINE`` elements in full; a larger array by
+    its shape and norm, and where its elements are (--save's file), or how to get them.  Writing 200,000
+    doubles as JSON takes longer than 50 steps of a 784-256-10 network."""
+    out = {}
+    for name, v in values.items():
+        if not shape(v) or v.size <= IN_LINE:
+            out[name] = to_json(v)
+            continue
+        out[name] = {"shape": list(shape(v)), "norm": norm_of(v)}
+        if saved:
+            out[name]["saved"] = saved
+        else:
+            out[name]["omitted"] = (f"{v.size:,} elements, more than a JSON line holds here ({IN_LINE:,}): "
+                                    "write them with --save FILE.npz")
+    return out
+
+
 def done_json(result: DescentResult) -> dict:
     final = result.final
+    training = result.training
+    saved = training.save_path if training is not None else None
     out = {"done": True, "steps": result.steps, "converged": result.converged,
-           "loss": final.loss, "values": _json(final.values), "gradient": _scalars(final.gradient),
+           "loss": final.loss, "values": _written(final.values, saved), "gradient": _scalars(final.gradient),
            "gradient_norms": _norms(final.gradient), "gradient_norm": final.norm, "lr": result.lr,
            "until": result.until, "rows": result.rows,
-           "start": {"loss": result.start.loss, "values": _json(result.start.values)}}
-    training = result.training
+           "start": {"loss": result.start.loss, "values": _written(result.start.values, None)}}
     if training is not None:
         out["optimizer"] = training.optimizer.to_json()
         if training.schedule.kind != "constant":
