@@ -135,3 +135,26 @@ def test_series_are_told_apart_with_or_without_colour(colours, words):
 ])
 def test_a_program_that_needs_an_array_where_the_x_axis_is_a_number(args, fragment):
     assert_error(["plot", *args], 2, fragment)
+
+
+def test_svg_legend_entries_do_not_overlap_and_wrap_and_log_ticks_fill_a_decade():
+    import xml.etree.ElementTree as ET
+
+    from gradcli.render.charts import CHARACTER, chart_svg
+
+    names = ["minibatch loss", "loss over the training rows", "held-out loss", "a fourth series with a long name",
+             "and a fifth"]
+    series = {name: [(0, 0.7 / (k + 1)), (10, 0.02 * (k + 1))] for k, name in enumerate(names)}
+    root = ET.fromstring(chart_svg(series, log_y=True))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t for t in root.iter(f"{ns}text") if t.text in names]
+    rows: dict = {}
+    for t in texts:
+        rows.setdefault(float(t.get("y")), []).append((float(t.get("x")), t.text))
+    assert len(rows) >= 2 and float(root.get("height")) > 440  # wrapped, and the picture grew
+    for entries in rows.values():
+        entries.sort()
+        for (x, name), (nxt, _) in zip(entries, entries[1:]):
+            assert x + CHARACTER * len(name) <= nxt
+    ticks = {t.text for t in root.iter(f"{ns}text")}
+    assert {"0.05", "0.1", "0.2", "0.5"} <= ticks

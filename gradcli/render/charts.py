@@ -212,6 +212,35 @@ def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks
 
 
+LEGEND_ROW = 18  # pixels between rows of the SVG legend
+CHARACTER = 7.0  # an upper estimate of a character's width at font-size 12 (sans-serif)
+
+
+def _legend_places(names: list[str], left: float, right: float) -> list[tuple[str, float, int]]:
+    """Each legend entry's name, x and row: side by side, each as wide as its text, wrapping at ``right``."""
+    places, x, row = [], left, 0
+    for name in names:
+        width = 26 + CHARACTER * len(name) + 24
+        if x > left and x + width > right:
+            x, row = left, row + 1
+        places.append((name, x, row))
+        x += width
+    return places
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """Ticks on a log axis from 10^lo to 10^hi: the powers of ten, and 2 and 5 times them when the
+    axis spans fewer than three decades (a chart of one decade would have one tick at most)."""
+    steps = (1, 2, 5) if hi - lo < 3 else (1,)
+    ticks = []
+    for k in range(math.floor(lo), math.ceil(hi) + 1):
+        for m in steps:
+            t = m * 10.0 ** k
+            if lo - 1e-9 <= math.log10(t) <= hi + 1e-9:
+                ticks.append(t)
+    return ticks
+
+
 def chart_svg(series: Series, *, title: str | None = None, x_label: str = "", y_label: str = "",
               log_y: bool = False, width: int = 720, height: int = 440) -> str:
     """An SVG document of ``series``: axes with round ticks, one polyline per series, a legend."""
@@ -240,7 +269,7 @@ def chart_svg(series: Series, *, title: str | None = None, x_label: str = "", y_
         out.append(f'<line x1="{px(t):.2f}" y1="{top + ph}" x2="{px(t):.2f}" y2="{top + ph + 5}" stroke="dimgray"/>'
                    f'<text x="{px(t):.2f}" y="{top + ph + 18}" text-anchor="middle">{escape(short(t, 4))}</text>')
     if log_y:
-        yt = [10.0 ** k for k in range(math.ceil(sy0), math.floor(sy1) + 1)] or [y0, y1]
+        yt = _log_ticks(sy0, sy1) or [y0, y1]
     else:
         yt = _ticks(y0, y1)
     for t in yt:
@@ -268,12 +297,17 @@ def chart_svg(series: Series, *, title: str | None = None, x_label: str = "", y_
             out.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.8" points="{" ".join(run)}"/>')
         out.append("</g>")
     out.append("</g>")
-    for k, name in enumerate(series):
-        y = height - 10
-        x = left + k * 160
+    for k, (name, x, row) in enumerate(_legend_places(list(series), left, width - right)):
+        y = height - 10 + LEGEND_ROW * row
         out.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 20}" y2="{y - 4}" stroke="{COLORS[k % len(COLORS)]}" '
                    f'stroke-width="3"/><text x="{x + 26}" y="{y}">{escape(name)}</text>')
     out.append("</svg>")
+    rows = 1 + max((row for _, _, row in _legend_places(list(series), left, width - right)), default=0)
+    if rows > 1:  # the legend wraps: the picture grows by its extra rows
+        grown = height + LEGEND_ROW * (rows - 1)
+        out[0] = out[0].replace(f'height="{height}" viewBox="0 0 {width} {height}"',
+                                f'height="{grown}" viewBox="0 0 {width} {grown}"')
+        out[1] = f'<rect width="{width}" height="{grown}" fill="white"/>'
     return "\n".join(out) + "\n"
 
 
