@@ -1,7 +1,7 @@
 """Many points in one run: rows of data bind the inputs; each chunk of rows is one vectorized sweep.
 
 The tape is built once.  Each chunk's columns become arrays with the rows along
-a leading axis (a JSON-lines column of arrays: ``(rows,) + shape``) and go
+a leading axis (a JSON-lines column of arrays has ``(rows,) + shape``) and go
 through one forward pass and one reverse sweep per output (``autodiff/sweeps.py``:
 rows are a batch axis; each op's batching rule, ``Op.batch``).  A row whose
 numbers are not all finite there is re-run alone through the ordinary path
@@ -32,7 +32,7 @@ from gradcli.autodiff.loading import check_shapes
 from gradcli.autodiff.problem import Problem
 from gradcli.core.array_rules import ShapeError
 from gradcli.core.values import as_value, dense, np, shape, shape_text, to_json
-from gradcli.support.data_rows import MISSING, Chunk, DataReader, row_error
+from gradcli.support.data_rows import MISSING, Chunk, DataReader, array_cell_hint, row_error
 from gradcli.support.errors import GradError, UsageError
 
 EVAL, JACOBIAN, CHECK = "eval", "jacobian", "check"
@@ -359,10 +359,9 @@ def _one_row(batch: Batch, result: RowsResult, i: int, values: dict) -> None:
 
 def _csv_hint(batch: Batch, kind: str) -> str:
     """For shapes that do not fit over a CSV or TSV file: its cells are numbers, never arrays."""
-    if kind != "shape" or batch.reader.format == "jsonl" or not batch.columns:
+    if kind != "shape" or not batch.columns:
         return ""
-    return (f" (a {batch.reader.format.upper()} cell is one number: a column of arrays needs JSON lines, "
-            f'{{"{batch.columns[0]}": [1, 2, 3]}})')
+    return array_cell_hint(batch.reader.format, batch.columns[0])
 
 
 def pick_row(batch: Batch, row: int) -> Problem:

@@ -32,7 +32,7 @@ from gradcli.core.lower import lower_text
 from gradcli.core.shapes import node_shapes
 from gradcli.core.symbolic import number_text
 from gradcli.core.tape import CONST, INPUT, OPERATION
-from gradcli.core.values import is_array, np, shape, shape_text
+from gradcli.core.values import np, shape, shape_text, size
 
 FUSED_LIMIT = 16  # nodes of an adjoint's own closed form, shown as the fused rule of its staged statements
 STATEMENT_LIMIT = 200  # statements of a derived program whose closed forms are tried
@@ -103,7 +103,7 @@ def derive_arrays(problem: Problem) -> ArrayDerived:
         value = problem.values.get(nodes[i].name)
         if value is None or not cone[i]:
             continue
-        if is_array(value) and value.size > LITERAL_LIMIT:
+        if size(value) > LITERAL_LIMIT:
             unwritten.append(name)
             forward.append(Statement(name, None, shape(value)))
         else:
@@ -458,7 +458,7 @@ def _identifier_from(label: str) -> str:
 
 
 def _constant_text(value) -> str:
-    if not is_array(value):
+    if not shape(value):
         text = number_text(float(value))
         return f"({text})" if text.startswith("-") else text
     if value.dtype.kind in "iub":

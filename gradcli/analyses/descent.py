@@ -27,6 +27,7 @@ the advice to lower the learning rate.
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Callable, Collection, Sequence
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from gradcli.analyses import passes
 from gradcli.autodiff.array_sweeps import Unbatched, batchable
 from gradcli.autodiff.sweeps import Plan
-from gradcli.support.data_rows import MISSING, DataReader
+from gradcli.support.data_rows import MISSING, DataReader, array_cell_hint
 from gradcli.core.values import all_finite, brief, dense, norm_of, numpy_quiet, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
@@ -119,11 +120,16 @@ class DescentStep:
     evaluation: Evaluation | None = None  # at the start and where an epoch ends
     health: object = None  # a health.HealthReport, every --health N steps and at the end
 
+    @functools.cached_property
+    def norms(self) -> dict:
+        """Each variable's gradient norm, computed once for every reader (the step line, the charts)."""
+        return {name: norm_of(g) for name, g in self.gradient.items()}
+
     @property
     def norm(self) -> float:
         """The Euclidean norm of the whole gradient, every element of every variable (scaled: squares
         of 1e200 overflow, the norm does not)."""
-        return math.hypot(*[norm_of(g) for g in self.gradient.values()])
+        return math.hypot(*self.norms.values())
 
 
 @dataclass
@@ -159,8 +165,8 @@ class History:
 
     def add(self, step: "DescentStep") -> None:
         self.losses.append((step.step, step.loss))
-        for name, g in step.gradient.items():
-            self.norms.setdefault(name, []).append((step.step, norm_of(g)))
+        for name, norm in step.norms.items():
+            self.norms.setdefault(name, []).append((step.step, norm))
         if step.evaluation is not None:
             self.evaluations.append((step.step, step.evaluation))
 
@@ -278,8 +284,7 @@ def prepare_descent(problem: Problem, data: DataSet | None, wrt_given: bool, exa
             prepared.shapes = check_shapes(tape, tape, values, first_row, what="data column")
         except GradError as exc:
             if data is not None and data.format != "jsonl":  # as eval --data says it
-                exc.message += (f" (a {data.format.upper()} cell is one number: a column of arrays needs JSON "
-                                f'lines, {{"{data.columns[0]}": [1, 2, 3]}})')
+                exc.message += array_cell_hint(data.format, data.columns[0])
                 exc.args = (exc.message,)
             raise
     return prepared
@@ -460,7 +465,7 @@ class Descent:
         """The loss and gradient over training rows (None: all of them): data rows, or the examples'."""
         if self.examples is not None:
             names = self.problem.tape.names
-            for name, a in self.examples.arrays.items():
+            for name, a in self.examples.inputs.items():
                 inputs[names[name]] = a if rows is None else a[rows]
         return self._loss_and_gradient(inputs, rows if self.examples is None else None)
 
@@ -469,7 +474,7 @@ class Descent:
         mean over data rows, or its value with the examples bound whole (a forward pass, no gradient)."""
         if isinstance(rows, Examples):
             names = self.problem.tape.names
-            for name, a in rows.arrays.items():
+            for name, a in rows.inputs.items():
                 inputs[names[name]] = a
             vals = self._passes.values(inputs)
             return [self._number(vals[i], i) for i in nodes]
@@ -599,8 +604,8 @@ class Descent:
         else:
             updates, said = None, None
         if self.examples is not None:
-            values.update(self.examples.arrays)
-            return health_report(self.problem, values, None, updates, lr=lr, examples=list(self.examples.arrays),
+            values.update(self.examples.inputs)
+            return health_report(self.problem, values, None, updates, lr=lr, examples=list(self.examples.inputs),
                                  paths=3, update_from=said)
         rows = dict(zip(self.data.columns, self.data.values)) if self.data is not None else None
         return health_report(self.problem, values, None, updates, lr=lr, rows=rows, paths=3, update_from=said)
@@ -646,7 +651,7 @@ class Descent:
 
     def _summary(self, converged: bool, interrupted: bool = False) -> DescentResult:
         names = self.problem.wrt
-        examples = self.examples.arrays if self.examples is not None else {}
+        examples = self.examples.inputs if self.examples is not None else {}
         fixed = {n: v for n, v in self.problem.values.items()
                  if n not in names and n not in examples and not (self.data and n in self.data.columns)}
         rows = self.data.n if self.data else (self.examples.n if self.examples is not None else None)

@@ -20,7 +20,7 @@ from gradcli.autodiff.gradient import evaluate
 from gradcli.autodiff.loading import load, parse_bindings
 from gradcli.autodiff.problem import Problem
 from gradcli.core.tape import OPERATION
-from gradcli.core.values import np, shape, shape_text
+from gradcli.core.values import np, shape
 from gradcli.support.errors import GradError, UsageError
 
 GOOD, SUSPICIOUS, WRONG = 1e-7, 1e-4, 1e-2  # cs231n's bands of relative error

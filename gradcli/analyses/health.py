@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gradcli.analyses.batch import prepare_batch, run
 from gradcli.analyses.paths import PathGraph
 from gradcli.autodiff.array_sweeps import batchable, edge_vjp
 from gradcli.autodiff.problem import Problem, require_scalar_output
-from gradcli.autodiff.sweeps import Plan
+from gradcli.autodiff.sweeps import Plan, row_total
 from gradcli.core.tape import CONST, OPERATION
-from gradcli.core.values import is_array, is_zero, norm_of, np, shape, shape_text, unbroadcast
+from gradcli.core.values import is_zero, norm_of, np, or_zeros, shape, unbroadcast
 from gradcli.support.numbers import short
 from gradcli.support.errors import EvaluationError, UsageError
 
@@ -208,14 +208,13 @@ class _Sweep:
     def _at_once(self, point: dict) -> None:
         """One forward pass and one reverse sweep (arrays bound whole, or a single point)."""
         tape = self.tape
-        arrays = tape.arrays or any(is_array(v) for v in point.values())
-        plan = Plan(tape, arrays)
+        plan = Plan.of(replace(self.problem, values=point))
         vals = plan.values({tape.names[k]: v for k, v in point.items() if k in tape.names})
         require_scalar_output(self.problem, vals)
         adj = plan.reverse(vals, self.out)
         self.loss = float(vals[self.out])
         self.vals = vals
-        self.gradient = {name: _dense(adj[tape.names[name]], vals[tape.names[name]]) for name in self.problem.wrt}
+        self.gradient = {name: or_zeros(adj[tape.names[name]], vals[tape.names[name]]) for name in self.problem.wrt}
         self.graph = PathGraph(tape, vals, self.out, tensor=True)
         self.seed = 1.0
         gains = _Gains(self.graph, self.row_nodes)
@@ -236,7 +235,7 @@ class _Sweep:
                 adj = plan.reverse(vals, self.out, seed=np.full(n, 1.0 / n), bad=bad)
                 self.loss = float(np.mean(vals[self.out]))
                 self.vals = vals
-                self.gradient = {name: _row_sum(adj[tape.names[name]]) for name in self.problem.wrt}
+                self.gradient = {name: row_total(adj[tape.names[name]]) for name in self.problem.wrt}
                 self.graph = PathGraph(tape, vals, self.out, tensor=True)
                 self.seed = 1.0 / math.sqrt(n)
                 gains = _Gains(self.graph, self.row_nodes)
@@ -275,7 +274,7 @@ class _Sweep:
             loss += float(vals[self.out])
             for name in self.problem.wrt:
                 i = tape.names[name]
-                g = _dense(adj[i], vals[i])
+                g = or_zeros(adj[i], vals[i])
                 gradient[name] = g if name not in gradient else gradient[name] + g
             for i, stack in stacks.items():
                 stack.append(vals[i])
@@ -390,18 +389,6 @@ def _example_count(point: dict, examples: list[str]) -> int:
     return next(iter(lengths.values()))
 
 
-def _dense(g, like):
-    if g is None or is_zero(g):
-        return np.zeros(shape(like)) if shape(like) else 0.0
-    return g
-
-
-def _row_sum(g):
-    if g is None or is_zero(g):
-        return 0.0
-    return float(np.sum(g)) if is_array(g) else float(g)
-
-
 # ---------------------------------------------------------------- the figures
 
 def _activation_kind(tape, i: int) -> str | None:
@@ -415,7 +402,7 @@ def _activation_kind(tape, i: int) -> str | None:
     if name == "max" and len(node.args) == 2:
         for a in node.args:
             other = tape.nodes[a]
-            if other.kind == CONST and not is_array(other.value) and other.value == 0.0:
+            if other.kind == CONST and not np.any(other.value):  # max(z, 0), or with zeros of any shape
                 return "relu"
     return None
 
@@ -463,7 +450,7 @@ def _parameters(problem: Problem, point: dict, grads: dict, updates: dict | None
     for name in problem.wrt:
         w = point[name]
         g = grads[name]
-        u = updates[name] if updates and name in updates else lr * (np.asarray(g) if is_array(g) else g)
+        u = updates[name] if updates and name in updates else lr * g
         weight, gradient, update = norm_of(w), norm_of(g), norm_of(u)
         ratio = update / weight if weight > 0 else None
         if not math.isfinite(gradient):
@@ -602,7 +589,3 @@ def read_rows(problem: Problem, reader, bound: Sequence[str]) -> dict:
     if not columns or not next(iter(columns.values())):
         raise UsageError(f"--data {reader.name}: no data rows", kind="data")
     return {name: np.array(values, dtype=float) for name, values in columns.items()}
-
-
-def describe_shape(s: tuple) -> str:
-    return shape_text(s) if s else "number"

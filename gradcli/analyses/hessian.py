@@ -53,7 +53,6 @@ def hessian(problem: Problem, closed_form: bool = False, limit: int = CLOSED_FOR
     # The original program first, so that its own errors point at its text.
     point = evaluate(problem)
     value = point.value
-    tape = problem.tape
     build = sweep(problem, closed=False, namer=program_namer(problem))
     adj_tape, inputs, grads = adjoint_tape(problem, build)
     names = problem.wrt

@@ -13,7 +13,7 @@ element in C order (``W[0,1]``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from gradcli.analyses.derive_arrays import ArrayDerived, derive_arrays
 from gradcli.analyses.hessian import HessianResult

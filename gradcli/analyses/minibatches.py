@@ -22,14 +22,14 @@ from gradcli.support.errors import UsageError
 class Examples:
     """Inputs bound whole whose first axis holds the examples, cut by rows together."""
 
-    arrays: dict  # name -> array, every one with the same first axis
+    inputs: dict  # input name -> its value, every one with the same first axis
 
     @property
     def n(self) -> int:
-        return len(next(iter(self.arrays.values())))
+        return len(next(iter(self.inputs.values())))
 
     def take(self, indices) -> "Examples":
-        return Examples({name: a[indices] for name, a in self.arrays.items()})
+        return Examples({name: a[indices] for name, a in self.inputs.items()})
 
 
 def examples_of(values: dict, names: list[str], wrt: list[str]) -> Examples:

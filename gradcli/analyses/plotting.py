@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gradcli.analyses.passes import has_arrays
 from gradcli.autodiff.array_sweeps import batchable
 from gradcli.autodiff.loading import check_shapes
 from gradcli.autodiff.problem import Problem, require_scalar_output
 from gradcli.autodiff.sweeps import Plan
-from gradcli.core.values import is_array, is_zero, np, shape, shape_text
+from gradcli.core.values import is_zero, np, shape, shape_text
 from gradcli.support.errors import EvaluationError, GradError, UsageError
 
 DEFAULT_SAMPLES = 201
@@ -81,15 +82,15 @@ def function_plot(problem: Problem, x: str, low: float, high: float, samples: in
         raise UsageError(f"--x {low:g}:{high:g}: the range must go from a lower to a higher number")
     tape = problem.tape
     fixed = {name: v for name, v in problem.values.items() if name != x}
-    if is_array(problem.values.get(x)):
+    if shape(problem.values.get(x, 0.0)):
         raise UsageError(f"{x} is bound to an array of shape {shape_text(shape(problem.values[x]))}: plot draws f "
                          f"against one number (the x axis): plot a program whose free input is a number")
-    if problem.arrays or tape.arrays:  # the x axis is a number: the shapes must fit it, before any sweep
+    if has_arrays(problem):  # the x axis is a number: the shapes must fit it, before any sweep
         check_shapes(tape, tape, {**fixed, x: float(low)}, {})
     xs = np.linspace(low, high, samples)
     index, out = tape.names[x], problem.output_index
     inputs = {tape.names[name]: v for name, v in fixed.items()}
-    if batchable(tape, [index]) and not tape.arrays and not any(is_array(v) for v in fixed.values()):
+    if batchable(tape, [index]) and not has_arrays(problem):
         values, slopes = _rows(tape, inputs, index, out, xs)
         method = f"one reverse sweep over the {samples} points, as data rows"
     else:
@@ -139,7 +140,7 @@ def _point_by_point(problem: Problem, inputs: dict, index: int, out: int, xs) ->
 
 
 def _at(problem: Problem, inputs: dict, index: int, out: int, at: float) -> tuple[float, float]:
-    plan = Plan(problem.tape, problem.arrays)
+    plan = Plan.of(problem)
     try:
         vals = plan.values({**inputs, index: at})
         require_scalar_output(problem, vals)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from gradcli.core.batch_rules import Unbatched
 from gradcli.core.evaluator import tape_values
 from gradcli.core.failures import partial_error
-from gradcli.core.tape import CONST, OPERATION, Tape
+from gradcli.core.tape import OPERATION, Tape
 from gradcli.core.values import all_finite, is_array, np, settle, shape, unbroadcast, zeros
 
 

@@ -210,10 +210,10 @@ def indexing(rule, operand: str) -> BatchRule:
     axes of array subscripts split by a slice to the front: such a key raises ``Unbatched``."""
 
     def key(params, args, batched):
-        x, subs = args[0], list(args[1:])
+        subs = list(args[1:])
         sub_batched = batched[1:]
-        arrays = any(p == operand or type(p) is tuple for p in params)
-        advanced = [k for k, p in enumerate(params) if p == operand or type(p) is tuple or (type(p) is int and arrays)]
+        fancy = any(p == operand or type(p) is tuple for p in params)  # numpy's advanced indexing
+        advanced = [k for k, p in enumerate(params) if p == operand or type(p) is tuple or (type(p) is int and fancy)]
         if advanced and advanced != list(range(advanced[0], advanced[-1] + 1)):
             raise Unbatched
         if not any(sub_batched):

@@ -403,7 +403,7 @@ def _unary(name: str, forward: Callable, partial: Callable, formula: str, **keyw
 def _array_op(name: str, arity: int | None, array: ArrayRule, symbol: str | None = None, style: str = CALL,
               precedence: int = 100, keywords: tuple = (), spellings: tuple = (), results=None,
               sequence: bool = False, batch: batch_rules.BatchRule | str | None = None) -> Op:
-    """An op on arrays: no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
+    """An array op, with no scalar partials (``partials`` is empty); its rules are VJPs and JVPs at
     the tensor level (core/array_rules.py).  ``params`` (an axis, indices) is fixed in the text; the
     element-level views explain it element by element (``ArrayRule.elements``).  An op with several
     ``results`` has its shape rule first refuse a call that picks none of them.  ``batch``: its rule over

@@ -635,7 +635,7 @@ class Latex:
         return self._array(n[1]) and self._array(n[2])
 
     def _call(self, f: str, args: tuple) -> str:
-        arrays = [a for a in args if a[0] not in ("static", "num")]
+        tensors = [a for a in args if a[0] not in ("static", "num")]
         statics = [text(a) for a in args if a[0] in ("static", "num")]
         if f == "transpose" and len(args) == 1:
             inner = args[0]
@@ -646,11 +646,11 @@ class Latex:
             return f"{self._wrap(args[0], _ATOM)}^{{-1}}"
         if f == "outer" and len(args) == 2:
             return f"{self._wrap(args[0], 3)} {self._wrap(args[1], _ATOM)}^\\top"
-        if f == "sum" and len(arrays) == 1 and statics in (["0"], ["axis=0"]):
-            return rf"\mathbf{{1}}^\top {self._wrap(arrays[0], _ATOM)}"
+        if f == "sum" and len(tensors) == 1 and statics in (["0"], ["axis=0"]):
+            return rf"\mathbf{{1}}^\top {self._wrap(tensors[0], _ATOM)}"
         if f == "diag" and len(args) == 1:
             return rf"\operatorname{{diag}}\left({self.text(args[0])}\right)"
-        inner = ", ".join([self.text(a) for a in arrays] + [r"\text{" + t.replace("_", r"\_") + "}" for t in statics])
+        inner = ", ".join([self.text(a) for a in tensors] + [r"\text{" + t.replace("_", r"\_") + "}" for t in statics])
         name = f"\\{f}" if f in _LATEX_FUNCTIONS else rf"\operatorname{{{f.replace('_', chr(92) + '_')}}}"
         return rf"{name}\left({inner}\right)"
 

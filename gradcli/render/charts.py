@@ -352,12 +352,15 @@ def chart_png(series: Series, *, title: str | None = None, x_label: str = "", y_
     return buffer.getvalue()
 
 
+CHART_SUFFIXES = (".svg", ".png")  # what a chart file may be
+
+
 def chart_format(path: str) -> str:
     """``svg`` or ``png`` from a file name's suffix; a usage error for any other."""
     lower = path.lower()
-    for fmt in ("svg", "png"):
-        if lower.endswith("." + fmt):
-            return fmt
+    for suffix in CHART_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix[1:]
     raise UsageError(f"{path}: a chart is written as .svg or .png; name the file FILE.svg or FILE.png")
 
 

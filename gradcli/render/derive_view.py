@@ -7,6 +7,7 @@ into ``gradcli eval -f -``.  The LaTeX form is an ``align*`` environment.
 from __future__ import annotations
 
 from gradcli.analyses.derive import CLOSED_FORM_LIMIT, Derived
+from gradcli.analyses.passes import has_arrays
 
 TOO_LARGE = "more than {limit} nodes written out; the program below computes it as {name}"
 
@@ -111,7 +112,7 @@ def derive_numpy(result) -> str:
         values = {s.name: s.text for s in result.forward if s.text is not None and s.name in inputs}
         forward = sum(1 for s in result.forward if s.text is not None)
     return numpy_function(result.program, inputs, result.output, result.adjoints, values, forward,
-                          numpy_numbers=problem.arrays, loaded=getattr(result, "unwritten", [])).rstrip("\n")
+                          numpy_numbers=has_arrays(problem), loaded=getattr(result, "unwritten", [])).rstrip("\n")
 
 
 def _array_latex(result, closed_form: bool) -> str:

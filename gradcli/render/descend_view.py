@@ -18,10 +18,6 @@ def _scalars(values: dict) -> dict:
     return {n: v for n, v in values.items() if not shape(v)}
 
 
-def _norms(gradient: dict) -> dict:
-    return {n: norm_of(g) for n, g in gradient.items()}
-
-
 def evaluation_json(e: Evaluation | None) -> dict:
     if e is None:
         return {}
@@ -44,7 +40,7 @@ def step_json(step: DescentStep) -> dict:
     if step.lr is not None:
         out["lr"] = step.lr
     out.update({"values": _scalars(step.values), "gradient": _scalars(step.gradient),
-                "gradient_norms": _norms(step.gradient)})
+                "gradient_norms": step.norms})
     out.update(evaluation_json(step.evaluation))
     if step.health is not None:
         from gradcli.render.health_view import health_json
@@ -80,7 +76,7 @@ def done_json(result: DescentResult) -> dict:
     saved = training.save_path if training is not None else None
     out = {"done": True, "steps": result.steps, "converged": result.converged,
            "loss": final.loss, "values": _written(final.values, saved), "gradient": _scalars(final.gradient),
-           "gradient_norms": _norms(final.gradient), "gradient_norm": final.norm, "lr": result.lr,
+           "gradient_norms": final.norms, "gradient_norm": final.norm, "lr": result.lr,
            "until": result.until, "rows": result.rows,
            "start": {"loss": result.start.loss, "values": _written(result.start.values, None)}}
     if training is not None:

@@ -4,7 +4,7 @@ with the elements that differ and the slip that explains it."""
 from __future__ import annotations
 
 from gradcli.analyses.grading import SLIPS, GradeResult
-from gradcli.core.values import shape, shape_text, to_json
+from gradcli.core.values import shape, shape_text
 
 
 def grade_json(result: GradeResult) -> dict:

@@ -20,7 +20,7 @@ import html
 from dataclasses import dataclass
 
 from gradcli.analyses.export import AnnotatedGraph
-from gradcli.render.graph_writers import (ADJOINT_COLOUR, CONSTANT_EDGE, CONSTANT_USE, EDGE, NODE, PARTIAL_COLOUR,
+from gradcli.render.graph_writers import (ADJOINT_COLOUR, CONSTANT_EDGE, CONSTANT_USE, NODE, PARTIAL_COLOUR,
                                           _drawn, _edge_legend, adjoint_text, partial_text, value_text)
 from gradcli.render.layout import Layout, layout
 from gradcli.support.text import printable

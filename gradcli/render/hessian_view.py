@@ -79,7 +79,7 @@ def hessian_rich(result: HessianResult):
     out = result.output
     passes = f"{result.passes} tangent pass{'es' if result.passes != 1 else ''}"
     parts = [Text(f"{out} = {short(result.value)}", style="bold")]
-    if result.inputs and result.labels != result.inputs:  # arrays: each gradient as a grid
+    if result.inputs and result.labels != result.inputs:  # labelled by element: each gradient as a grid
         from gradcli.render.cells import Cell
 
         for name, g in result.gradient.items():

@@ -22,7 +22,7 @@ from importlib import resources
 from gradcli.analyses.export import AnnotatedGraph, GraphEdge
 from gradcli.analyses.walkthrough import Walkthrough
 from gradcli.core.tape import CONST, INPUT
-from gradcli.core.values import is_array, shape, shape_text, size, to_json
+from gradcli.core.values import shape, shape_text, size, to_json
 from gradcli.render.graph_svg import scene, svg_body, svg_open
 from gradcli.render.graph_writers import SMALL, partial_text
 from gradcli.support.numbers import json_text, short
@@ -36,7 +36,7 @@ def inline(v) -> str:
     """A value on one line: ``0.731059``; a small array ``[[1, 2], [3, 4]]``; a large one ``(20, 30) array``."""
     if v is None:
         return "0"
-    if not is_array(v):
+    if not shape(v):
         return short(float(v))
     if size(v) > SMALL:
         return f"{shape_text(shape(v))} array"

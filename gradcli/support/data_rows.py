@@ -49,6 +49,13 @@ def row_error(kind: str, message: str, column: str | None = None) -> dict:
     return {"kind": kind, "message": message, "column": column}
 
 
+def array_cell_hint(fmt: str, column: str) -> str:
+    """Said after a shape error over a CSV or TSV file, whose cells are numbers, never arrays ("" for JSON lines)."""
+    if fmt == "jsonl":
+        return ""
+    return f' (a {fmt.upper()} cell is one number: a column of arrays needs JSON lines, {{"{column}": [1, 2, 3]}})'
+
+
 def detect_format(first_line: str) -> str:
     """``{`` starts JSON lines; a tab in the header makes TSV; otherwise CSV."""
     text = first_line.lstrip("\ufeff").strip()

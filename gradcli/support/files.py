@@ -9,6 +9,7 @@ is imported only here, and only when a file is read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -25,12 +26,11 @@ def read_value(path_text: str):
     array (labels, indices: values without a gradient)."""
     member = _NPZ_MEMBER.fullmatch(path_text)
     if member is not None:
-        return _checked_array(read_archive(member.group(1), want=member.group(2))[member.group(2)],
-                              f"{path_text}")
+        return read_archive(member.group(1), want=member.group(2))[member.group(2)]
     path = Path(path_text)
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        keys = ", ".join(read_archive(path_text))
+        keys = ", ".join(archive_names(path_text))
         raise BindingError(f"{path_text}: an .npz archive holds several arrays ({keys}): pick one, like "
                            f"@{path_text}:{keys.split(', ')[0]}", kind="binding")
     if suffix not in SUFFIXES:
@@ -49,9 +49,9 @@ def read_value(path_text: str):
 _NPZ_MEMBER = re.compile(r"(.+\.npz):([^:/\\]+)", re.I | re.S)
 
 
-def read_archive(path_text: str, want: str | None = None) -> dict:
-    """The arrays of an ``.npz`` archive by name (``want``: only that one, an error naming the others
-    when it is absent), each checked as a bound value is."""
+@contextlib.contextmanager
+def _archive(path_text: str):
+    """An ``.npz`` archive opened, its faults (unreadable, not a zip, damaged) as binding errors."""
     import zipfile
 
     import numpy as np
@@ -60,37 +60,54 @@ def read_archive(path_text: str, want: str | None = None) -> dict:
         with np.load(path_text, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise BindingError(f"{path_text}: not an .npz archive (numpy.savez writes one)", kind="binding")
-            names = list(archive.files)
-            if want is not None and want not in names:
-                raise BindingError(f"{path_text}: no array named {want!r} (it holds {', '.join(names) or 'none'})",
-                                   kind="binding")
-            return {name: archive[name] for name in names if want is None or name == want}
+            yield archive
     except OSError as exc:
         raise BindingError(f"{path_text}: cannot read it ({exc.strerror or exc})", kind="binding") from None
     except (ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise BindingError(f"{path_text}: not a readable .npz archive ({exc})", kind="binding") from None
 
 
-def write_archive(path_text: str, arrays: dict) -> None:
-    """``arrays`` (floats or arrays, by name) as an ``.npz`` archive, written whole or not at all."""
+def archive_names(path_text: str) -> list[str]:
+    """The names of an ``.npz`` archive's arrays, none of them read."""
+    with _archive(path_text) as archive:
+        return list(archive.files)
+
+
+def read_archive(path_text: str, want: str | None = None) -> dict:
+    """The arrays of an ``.npz`` archive by name (``want``: only that one, an error naming the others
+    when it is absent), each checked as a bound value is (``_checked``)."""
+    with _archive(path_text) as archive:
+        names = list(archive.files)
+        if want is not None and want not in names:
+            raise BindingError(f"{path_text}: no array named {want!r} (it holds {', '.join(names) or 'none'})",
+                               kind="binding")
+        return {name: _checked(archive[name], f"{path_text}:{name}") for name in names if want in (None, name)}
+
+
+def write_archive(path_text: str, values: dict) -> None:
+    """``values`` (floats or arrays, by name) as an ``.npz`` archive, written whole or not at all."""
     import io
 
     import numpy as np
 
     buffer = io.BytesIO()
-    np.savez(buffer, **{name: np.asarray(v, dtype=float) for name, v in arrays.items()})
+    np.savez(buffer, **{name: np.asarray(v, dtype=float) for name, v in values.items()})
     write_file(path_text, buffer.getvalue())
 
 
-def _checked_array(a, name: str):
-    """An array from an archive as a bound value: numbers, finite, a float unless it holds integers."""
+def _checked(a, name: str):
+    """An array read from a file as a bound value: numbers only; integers (labels, indices, which carry no
+    gradient) as int64, within its range; floats as float64, every element finite; a 0-d array a float."""
     import numpy as np
 
-    if a.dtype.kind not in "biuf":
-        raise BindingError(f"{name}: the array holds {a.dtype}, not numbers", kind="binding")
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
+        raise BindingError(f"{name}: the array holds {getattr(a, 'dtype', 'no numbers')}, not numbers",
+                           kind="binding")
     if a.dtype.kind in "iu":
+        if a.size and a.dtype.kind == "u" and int(a.max()) > np.iinfo(np.int64).max:
+            raise BindingError(f"{name}: the integers go past int64's range", kind="binding")
         return float(a) if a.ndim == 0 else a.astype(np.int64, copy=False)
-    a = a.astype(np.float64, copy=False)
+    a = a.astype(np.float64, copy=False)  # a float64 file is used as loaded: no second copy
     if not _all_finite(np, a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise BindingError(f"{name}: element {list(bad)} is {a[bad]}, not a finite number", kind="binding")
@@ -126,18 +143,7 @@ def _npy(path: Path, name: str):
         a.close()
         raise BindingError(f"{name}: an .npz archive of arrays ({keys}), not an .npy file: save one "
                            "array with numpy.save", kind="binding")
-    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
-        raise BindingError(f"{name}: the array holds {getattr(a, 'dtype', 'no numbers')}, not numbers",
-                           kind="binding")
-    if a.dtype.kind in "iu":  # labels, indices: integers, which carry no gradient
-        if a.size and a.dtype.kind == "u" and int(a.max()) > np.iinfo(np.int64).max:
-            raise BindingError(f"{name}: the integers go past int64's range", kind="binding")
-        return float(a) if a.ndim == 0 else a.astype(np.int64, copy=False)  # a number is a float
-    a = a.astype(np.float64, copy=False)  # a float64 file is used as loaded: no second copy
-    if not _all_finite(np, a):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-        raise BindingError(f"{name}: element {list(bad)} is {a[bad]}, not a finite number", kind="binding")
-    return float(a) if a.ndim == 0 else a
+    return _checked(a, name)
 
 
 def _check_npy_header(path: Path, name: str) -> None:

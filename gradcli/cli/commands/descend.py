@@ -147,12 +147,14 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
     if metrics and not metric_names:
         raise UsageError("--metric needs a name of the program, like --metric acc")
     if save is not None:
-        _writable(save)
+        _output_file("--save", save, (".npz",))
     if chart and as_json:
         raise UsageError("--chart draws under the table; with --json write the chart to a file with --plot FILE.svg")
     for option, path in (("--plot", plot), ("--plot-gradients", plot_gradients)):
         if path is not None:
-            _chart_file(option, path)
+            from gradcli.render.charts import CHART_SUFFIXES
+
+            _output_file(option, path, CHART_SUFFIXES)
     args = tuple(args) + _loaded(load, bound_names(args, file)) if load else args
     if metric_names:  # the metrics stay on the tape beside the loss
         problem = load_problem(ctx, args, file, None if of is None else [of, *metric_names], wrt,
@@ -208,15 +210,15 @@ def _held_out(text, problem, data, examples, bound, data_format):
     from gradcli.support.files import read_archive
 
     names = split_names(examples) or []
-    arrays = _archive(read_archive, text, "--validate")
-    missing = [n for n in names if n not in arrays]
+    held = _archive(read_archive, text, "--validate")
+    missing = [n for n in names if n not in held]
     if missing:
         raise UsageError(f"--validate {text}: no array named {', '.join(missing)} (it holds "
-                         f"{', '.join(arrays) or 'none'}); it holds the held-out examples by input name")
-    return Examples({n: arrays[n].astype(float) if arrays[n].dtype.kind == "f" else arrays[n] for n in names})
+                         f"{', '.join(held) or 'none'}); it holds the held-out examples by input name")
+    return Examples({n: held[n] for n in names})
 
 
-def _archive(read, path: str, option: str) -> dict:
+def _archive(read, path: str, option: str):
     from gradcli.support.errors import BindingError
 
     try:
@@ -228,9 +230,9 @@ def _archive(read, path: str, option: str) -> dict:
 def _loaded(path: str, bound: list[str]) -> tuple:
     """--load FILE.npz as bindings ``W=@FILE.npz:W``, one per array; one also bound on the command line
     is a conflict."""
-    from gradcli.support.files import read_archive
+    from gradcli.support.files import archive_names
 
-    names = list(_archive(read_archive, path, "--load"))
+    names = _archive(archive_names, path, "--load")
     clash = [n for n in names if n in bound]
     if clash:
         raise UsageError(f"{', '.join(clash)}: given on the command line and in --load {path}: give "
@@ -255,26 +257,12 @@ def _pick_loss(problem, of: str | None, metrics: list[str]) -> None:
     problem.outputs = [problem.output]
 
 
-def _writable(path: str) -> None:
+def _output_file(option: str, path: str, suffixes: tuple[str, ...]) -> None:
+    """A file the run writes, checked before it starts: a suffix it takes, in a folder that exists."""
     import os
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if not path.lower().endswith(".npz"):
-        raise UsageError(f"--save {path}: the file is an .npz archive: name it FILE.npz")
-    if not os.path.isdir(folder):
-        raise UsageError(f"--save {path}: no folder {folder}")
-
-
-def _chart_file(option: str, path: str) -> None:
-    """A chart's file name checked before the run: .svg or .png, in a folder that exists."""
-    import os
-
-    from gradcli.render.charts import chart_format
-
-    try:
-        chart_format(path)
-    except UsageError as exc:
-        raise UsageError(f"{option} {exc.message}") from None
+    if not path.lower().endswith(suffixes):
+        raise UsageError(f"{option} {path}: the file is written as {' or '.join(suffixes)}: name it FILE{suffixes[0]}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"{option} {path}: no folder {folder}")
