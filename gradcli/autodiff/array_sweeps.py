@@ -26,6 +26,8 @@ elementwise op's VJP is ``g * partial``.
 
 from __future__ import annotations
 
+from gradcli.autodiff import array_plan
+from gradcli.autodiff.array_plan import accumulate, vanishing_checks
 from gradcli.core.batch_rules import Unbatched
 from gradcli.core.evaluator import tape_values
 from gradcli.core.failures import partial_error
@@ -39,8 +41,9 @@ def _scalar_call(op, args) -> bool:
 
 def array_values(tape: Tape, inputs: dict) -> list:
     """Every node's value (floats and arrays), given each input node's value by index: the one node
-    evaluator (``core/evaluator.py``), raising at the first operation that fails."""
-    return tape_values(tape, inputs)
+    evaluator (``core/evaluator.py``), raising at the first operation that fails; a tape swept
+    again with inputs of the same kinds runs compiled (``array_plan.py``)."""
+    return array_plan.array_values(tape, inputs, tape_values)
 
 
 def batchable(tape: Tape, batched_inputs) -> bool:
@@ -77,7 +80,7 @@ def row_values(tape: Tape, inputs: dict, n: int, batched=None, total: bool = Fal
     Nothing else raises: the node evaluator runs every op's numpy rule with numpy's errors
     ignored, and a bad row is masked, for the caller to re-run alone through the ordinary
     sweeps, which say exactly what went wrong.  Only the nodes an infinity could vanish
-    from are tested (``_checked_nodes``); their values are summed row by row (a sum stays
+    from are tested (``array_plan.vanishing_checks``); their values are summed row by row (a sum stays
     finite only if every term is), and tested once.
     """
     flags = [False] * len(tape.nodes)
@@ -99,7 +102,7 @@ def row_values(tape: Tape, inputs: dict, n: int, batched=None, total: bool = Fal
     vals.batched, vals.total, vals.n = flags, total, n
     with np.errstate(all="ignore"):
         total_ = np.zeros(n)
-        for i in _checked_nodes(tape):
+        for i in vanishing_checks(tape):
             total_ += _row_sums(vals[i], flags[i], n)
     return vals, ~np.isfinite(total_)
 
@@ -109,29 +112,6 @@ def _row_sums(v, batched: bool, n: int):
     if not batched:
         return np.sum(v)
     return v if np.ndim(v) == 1 else v.reshape(n, -1).sum(axis=1)
-
-
-def _checked_nodes(tape: Tape) -> list[int]:
-    """The nodes whose values the row pass must test: those an infinity could vanish from.
-
-    A non-finite value that flows only through ops that keep it (``Op.keeps_nonfinite``:
-    sums, products, sin, ...) reaches a node nothing uses, so only those nodes, and the
-    operands of ops that can hide it (exp(-inf) = 0, 1/inf = 0), need a test.
-    """
-    checked = getattr(tape, "_row_checks", None)
-    if checked is None:
-        used = [False] * len(tape.nodes)
-        flag = [False] * len(tape.nodes)
-        for node in tape.nodes:
-            if node.kind == OPERATION:
-                for a in node.args:
-                    used[a] = True
-                    if not node.op.keeps_nonfinite:
-                        flag[a] = True
-        checked = [node.index for node in tape.nodes
-                   if node.kind == OPERATION and (flag[node.index] or not used[node.index])]
-        tape._row_checks = checked
-    return checked
 
 
 def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, bad=None, checked=True) -> list:
@@ -164,6 +144,10 @@ def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, ba
     """
     if not checked:
         if keep is None and bad is None and not _drops_gradients(tape):
+            plan = array_plan.for_values(tape, vals)
+            adj = plan.adjoints(vals, output, seed) if plan else None
+            if adj is not None:
+                return adj
             try:
                 return _adjoints(tape, vals, output, seed, None, None, False)
             except (ArithmeticError, ValueError):
@@ -174,9 +158,13 @@ def array_adjoints(tape: Tape, vals: list, output: int, seed=None, keep=None, ba
 def _drops_gradients(tape: Tape) -> bool:
     """True when a VJP may hand on less than all of the gradient arriving (a ``stack`` with an
     operand that carries none): an infinity there would not reach the inputs' adjoints."""
-    req = tape.requires_grad()
-    return any(node.kind == OPERATION and node.op.name == "stack" and not all(req[a] for a in node.args)
-               for node in tape.nodes)
+    drops = tape.__dict__.get("_drops_gradients")
+    if drops is None:
+        req = tape.requires_grad()
+        drops = tape._drops_gradients = any(
+            node.kind == OPERATION and node.op.name == "stack" and not all(req[a] for a in node.args)
+            for node in tape.nodes)
+    return drops
 
 
 def _adjoints(tape: Tape, vals: list, output: int, seed, keep, bad, checked: bool) -> list:
@@ -203,11 +191,11 @@ def _adjoints(tape: Tape, vals: list, output: int, seed, keep, bad, checked: boo
                         continue
                     if rows:
                         contribution = _row_vjp(node, j, g, vals)
-                        adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
+                        adj[a], owned[a] = accumulate(adj[a], owned[a], contribution, g, vals, node)
                         continue
                     if not checked:
                         contribution = edge_vjp(node, j, g, vals)
-                        adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
+                        adj[a], owned[a] = accumulate(adj[a], owned[a], contribution, g, vals, node)
                         continue
                     try:
                         contribution = edge_vjp(node, j, g, vals)
@@ -215,7 +203,7 @@ def _adjoints(tape: Tape, vals: list, output: int, seed, keep, bad, checked: boo
                         raise partial_error(tape, vals, i, j) from None
                     if not all_finite(contribution):
                         raise partial_error(tape, vals, i, j)
-                    adj[a], owned[a] = _accumulate(adj[a], owned[a], contribution, g, vals, node)
+                    adj[a], owned[a] = accumulate(adj[a], owned[a], contribution, g, vals, node)
             if drops is not None:
                 _drop(drops[i], kept, vals, adj, i)
         if rows:
@@ -247,36 +235,6 @@ def _drop(dead: list, kept: list, vals: list, adj: list, i: int) -> None:
             vals[k] = None
     if not kept[i]:
         adj[i] = None
-
-
-def _accumulate(total, owned: bool, contribution, g, vals: list, node) -> tuple:
-    """``total + contribution`` (None is zero) and whether the result is the sweep's own array.
-
-    A sum the sweep made, or a fresh array the edge's rule made (not ``g``, not a
-    value), is the sweep's own (``owned``) and is added into in place; any other
-    term (``g`` passed on, a value) may be shared and is never written to.
-    """
-    if total is None:
-        return contribution, _fresh(contribution, g, vals, node)
-    if owned and _same_array_shape(total, contribution):
-        np.add(total, contribution, out=total)
-        return total, True
-    if _fresh(contribution, g, vals, node) and _same_array_shape(contribution, total):
-        np.add(contribution, total, out=contribution)
-        return contribution, True
-    result = total + contribution
-    return result, is_array(result)
-
-
-def _same_array_shape(into, other) -> bool:
-    return (type(into) is np.ndarray and into.dtype == np.float64
-            and (not is_array(other) or other.shape == into.shape))
-
-
-def _fresh(v, g, vals: list, node) -> bool:
-    """An array made by this edge's rule: its own memory, and not ``g``, an operand or the result."""
-    return (type(v) is np.ndarray and v.base is None and v.flags.writeable and v is not g
-            and v is not vals[node.index] and all(v is not vals[a] for a in node.args))
 
 
 def last_reads(tape: Tape) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gradcli.autodiff.sweeps import Plan
-from gradcli.core.values import dense, shape
+from gradcli.core.values import dense
 from gradcli.core.tape import Tape
 from gradcli.autodiff.problem import Problem, require_scalar_output
 

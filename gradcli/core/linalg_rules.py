@@ -316,6 +316,8 @@ def _sum_to_shape(x, shape: tuple):
 
 
 def _matmul_vjp_a(params, g, ans, a, b):
+    if a.ndim == 2 and b.ndim == 2:  # two matrices (a layer's weights), the common case
+        return g @ b.T
     A, B, G = _stacked(a, b, g)
     if A.ndim == 2 and G.ndim > 2:  # one matrix against a stack: one product over the stack's rows
         axes = list(range(G.ndim - 2)) + [G.ndim - 1]
@@ -326,6 +328,8 @@ def _matmul_vjp_a(params, g, ans, a, b):
 
 
 def _matmul_vjp_b(params, g, ans, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
     A, B, G = _stacked(a, b, g)
     if B.ndim == 2 and G.ndim > 2:  # (batch, n, k) @ (k, m): one product over all the stack's rows
         axes = list(range(G.ndim - 1))

@@ -326,10 +326,13 @@ def _np_tanh_partial(x, out):
         return _tanh_partial(float(x), float(out))
     partial = np.multiply(out, out)
     np.subtract(1.0, partial, out=partial)
-    far = np.flatnonzero(partial < 0.1)
+    far = (partial < 0.1).ravel().nonzero()[0]
     if len(far):
-        z = np.exp(-2.0 * np.abs(np.broadcast_to(x, partial.shape).take(far)))
-        partial.put(far, 4.0 * z / ((1.0 + z) * (1.0 + z)))
+        if np.shape(x) != partial.shape:
+            x = np.broadcast_to(x, partial.shape)
+        z = np.exp(-2.0 * np.abs(x.take(far)))
+        w = 1.0 + z
+        partial.put(far, 4.0 * z / (w * w))
     return partial
 
 

@@ -134,7 +134,14 @@ def _factor_rule(layout: Layout, forward: Callable, factor: Callable, *, shape: 
 
     def vjp(params, g, ans, x):
         axes = layout.axes(params, np.ndim(x))
-        return _spread(g, x, axes) * factor(params, ans, x, axes)
+        f = factor(params, ans, x, axes)
+        if type(f) is float:  # sum's 1, mean's 1/n: g spread by the product itself, written once
+            if type(g) is float:  # a reduction to one number
+                return np.full(np.shape(x), g * f)
+            return np.multiply(_kept(g, x, axes), f, out=np.empty(np.shape(x)))
+        if np.shape(f) == np.shape(x):  # logsumexp's softmax: the product broadcasts g over the axes
+            return _kept(g, x, axes) * f
+        return _spread(g, x, axes) * f
 
     def jvp(params, tangents, ans, x):
         t = tangents[0]
@@ -404,9 +411,10 @@ def _shifted(x, axes):
 
 def _logsumexp(params, x):
     axes = _AK.axes(params, np.ndim(x))
-    shifted, m = _shifted(x, axes)
+    m = np.maximum.reduce(x, axis=axes, keepdims=True)  # as _shifted, with m made finite once
     m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True)) + m
+    out = np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True))
+    out += m
     return _scalar(out if _AK.keepdims(params) else np.reshape(out, _result_shape(np.shape(x), axes, False)))
 
 

@@ -140,7 +140,8 @@ class Tape:
         """Take gradients with respect to these inputs only: edges from nothing else carry gradient."""
         self.sources = list(sources)
         self._requires_grad = None
-        self.__dict__.pop("_plan", None)
+        for compiled in ("_plan", "_array_plans", "_drops_gradients"):  # each depends on which edges carry gradient
+            self.__dict__.pop(compiled, None)
 
     def restrict(self, outputs: list[int], leaves: list[int] = ()) -> "Tape":
         """The tape of what ``outputs`` depend on: every other node left out (this tape itself if none is).
