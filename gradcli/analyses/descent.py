@@ -37,7 +37,7 @@ from gradcli.analyses import passes
 from gradcli.autodiff.array_sweeps import Unbatched, batchable
 from gradcli.autodiff.sweeps import Plan
 from gradcli.support.data_rows import MISSING, DataReader, array_cell_hint
-from gradcli.core.values import all_finite, brief, dense, norm_of, numpy_quiet, shape_text
+from gradcli.core.values import all_finite, all_finite_in, brief, dense, norm_of, numpy_quiet, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
 from gradcli.analyses.columns import ColumnRules
@@ -549,7 +549,7 @@ class Descent:
                 inputs[i] = v
             try:
                 loss, grad = self._rows_loss(inputs, rows)
-                finite = math.isfinite(loss) and all(all_finite(g) for g in grad)
+                finite = math.isfinite(loss) and all_finite_in(grad)
                 if not finite:
                     self._checked_again(inputs, rows)
             except EvaluationError as exc:
@@ -645,6 +645,8 @@ class Descent:
     def _require_finite(self, k: int, x: list, last: DescentStep) -> None:
         """A variable the update took past the largest double (inf, or nan) is divergence, whatever
         the loss there says (``-pow(z, -3)`` is 0 at z = -inf, with a gradient of 0)."""
+        if all_finite_in(x):
+            return
         for name, v in zip(self.problem.wrt, x):
             if not all_finite(v):
                 raise self._diverged(k, f"the update takes {name} to {brief(v)}", last)

@@ -27,6 +27,7 @@ from gradcli.core.tape import CONST, OPERATION, Tape
 from gradcli.core.values import is_array, np, settle, unbroadcast
 
 _PLANS = 8  # compiled plans kept per tape: one per kinds of inputs (a training loop needs one)
+_SCALAR, _MANY = 0, 3  # how a step is called (else by its number of operands, 1 or 2)
 
 
 def signature(tape: Tape, value) -> tuple:
@@ -38,7 +39,8 @@ class ArrayPlan:
     """A tape's operations with their rules bound, for inputs of one ``signature``.
 
     ``steps``: per operation in tape order, its index, its function, its params, its
-    operands' indices and whether it runs its scalar function (every operand a number).
+    operands' indices and how it is called: ``_SCALAR`` (its scalar function, every operand
+    a number), else its numpy rule with one operand, two, or any number (``_MANY``).
     The reverse sweep's edges are compiled per output, on first use (``_edges``).
     """
 
@@ -51,8 +53,11 @@ class ArrayPlan:
             if node.kind != OPERATION:
                 continue
             op = node.op
-            scalar = op.scalar and not any(self.arrays[a] for a in node.args)
-            self.steps.append((node.index, op.forward if scalar else op.array.forward, node.params, node.args, scalar))
+            if op.scalar and not any(self.arrays[a] for a in node.args):
+                self.steps.append((node.index, op.forward, node.params, node.args, _SCALAR))
+            else:
+                how = len(node.args) if len(node.args) in (1, 2) else _MANY
+                self.steps.append((node.index, op.array.forward, node.params, node.args, how))
         self.checks = vanishing_checks(tape)
         self._reverse: dict[int, list] = {}
 
@@ -64,15 +69,20 @@ class ArrayPlan:
         ndarray = np.ndarray
         try:
             with np.errstate(all="ignore"):
-                for i, fn, params, args, scalar in self.steps:
-                    operands = [vals[a] for a in args]
-                    if scalar:
+                for i, fn, params, args, how in self.steps:
+                    if how == 1:
+                        v = fn(params, vals[args[0]])
+                    elif how == 2:
+                        v = fn(params, vals[args[0]], vals[args[1]])
+                    elif how == _MANY:
+                        v = fn(params, *[vals[a] for a in args])
+                    else:
+                        operands = [vals[a] for a in args]
                         if any(not isinstance(x, (float, int)) for x in operands):
                             return None  # a kind the plan was not compiled for
                         vals[i] = fn(*operands)
-                    else:
-                        v = fn(params, *operands)
-                        vals[i] = v if type(v) is ndarray else settle(v)
+                        continue
+                    vals[i] = v if type(v) is ndarray else settle(v)
             return vals if self._finite(vals) else None
         except Exception:  # the generic pass says what went wrong, and where
             return None

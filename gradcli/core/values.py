@@ -152,6 +152,15 @@ def all_finite(v) -> bool:
     return math.isfinite(v)
 
 
+def all_finite_in(vs) -> bool:
+    """Whether every value in ``vs`` is finite: one sum per array and one test for all (a sum is
+    finite only if every term is; one that overflows sends each value to ``all_finite``)."""
+    total = 0.0
+    for v in vs:
+        total += float(np.add.reduce(v, axis=None)) if is_array(v) else v
+    return math.isfinite(total) or all(all_finite(v) for v in vs)
+
+
 def _finite_sum(v) -> bool:
     """Whether the sum of a float array is finite (an overflowing sum of finite elements is not:
     the caller then checks element by element)."""
