@@ -22,7 +22,8 @@ from gradcli.autodiff.gradient import evaluate
 from gradcli.autodiff.loading import load
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.ops import OPS
-from gradcli.support.data_rows import DataReader
+from gradcli.support import data_rows
+from gradcli.support.data_rows import DataReader, parse_numbers
 
 LOGISTIC = "z = dot(w, x) + b\np = sigmoid(z)\nL = -(y*log(p) + (1 - y)*log(1 - p))"
 MLP = "h = tanh(W1 @ x + b1)\ns = W2 @ h + b2\nL = logsumexp(s) - s[c]"
@@ -387,3 +388,20 @@ def test_descent_of_a_network_written_per_row_sums_each_weights_gradient_over_th
     for name, g in expected.items():
         _close(got[name], g, rel=1e-11)
         _close(loop[name], g, rel=1e-11)
+
+
+@pytest.mark.parametrize("block, delimiter", [
+    (b"".join(f"{k * 0.37!r},{-k / 3!r},{k * 1e-300!r}\n".encode() for k in range(200)), ","),
+    (b"1\n2.5\n-3e7\n", ","),  # one column
+    (b"1\t2\n3\t4\n", "\t"),
+])
+def test_numbers_parsed_by_the_block_reader_equal_loadtxts(monkeypatch, block, delimiter):
+    """numpy's block reader (a private function, looked up once) and loadtxt, its fallback, give the
+    same doubles, the rows along axis 0; a bad line is a ValueError from either."""
+    expected = np.loadtxt(block.decode().splitlines(), delimiter=delimiter, ndmin=2)
+    for reader in (None, False):  # looked up (present in this numpy), then absent: loadtxt
+        monkeypatch.setattr(data_rows, "_block_reader", reader)
+        got = parse_numbers(block, delimiter)
+        assert got.shape == expected.shape and (got == expected).all()
+        with pytest.raises(ValueError):
+            parse_numbers(block + b"1,x\n", delimiter)
