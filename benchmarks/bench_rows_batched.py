@@ -141,7 +141,7 @@ def report(title: str, commands: dict, repeats: int) -> None:
 
 
 def main() -> None:
-    parts = {"descend": (descend_part, 5), "eval": (eval_part, 5), "csv": (csv_part, 3), "read": (read_part, 5)}
+    parts = {"descend": (descend_part, 5), "eval": (eval_part, 5), "csv": (csv_part, 3), "read": (read_part, 9)}
     chosen = sys.argv[1:] or list(parts)
     with tempfile.TemporaryDirectory() as tmp:
         for name in chosen:

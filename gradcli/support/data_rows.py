@@ -1,6 +1,7 @@
 """Rows of data for ``--data FILE``: CSV, TSV or JSON lines, read as a stream of chunks.
 
-A chunk is at most ``size`` rows, and it is closed early whenever no more input
+A chunk is at most ``size`` rows (``NUMBERS_CHUNK`` times as many when every column is read as plain
+numbers: a row is then a few doubles, and numpy's parser has a cost per call), and it is closed early whenever no more input
 is ready at once (``select`` with a zero timeout on the file descriptor): a
 producer that writes one line and waits gets that line's answer before it
 writes the next.  Only one chunk is held at a time, so memory does not grow
@@ -24,6 +25,7 @@ from gradcli.support.errors import UsageError
 
 FORMATS = ("csv", "tsv", "jsonl")
 CHUNK = 8192
+NUMBERS_CHUNK = 4  # a chunk parsed as plain numbers (``DataReader.numbers``) holds this many times ``size`` rows
 MAX_LINE = 64 << 20  # bytes: the longest line --data reads (64 MiB)
 LONG = 4 << 20  # bytes: a line this long is read as pieces (``_Lines.take_block``)
 
@@ -316,7 +318,7 @@ class DataReader:
             yield self._json_chunk([first], [number])
         while True:
             if self._all_numbers:
-                number, count, block = self.lines.take_block(self.size)
+                number, count, block = self.lines.take_block(self.size * NUMBERS_CHUNK)
                 if not count:
                     return
                 chunk = self._number_chunk(block, number, count)
