@@ -35,6 +35,12 @@ def signature(tape: Tape, value) -> tuple:
     return tuple(getattr(value(i), "ndim", -1) for i in tape.inputs)
 
 
+class _Values(list):
+    """A compiled forward pass's values, which say which plan computed them (the reverse sweep's)."""
+
+    __slots__ = ("plan",)
+
+
 class ArrayPlan:
     """A tape's operations with their rules bound, for inputs of one ``signature``.
 
@@ -63,7 +69,8 @@ class ArrayPlan:
 
     def values(self, inputs: dict) -> list | None:
         """Every node's value, or None when an operation fails or a value is not finite."""
-        vals = self.initial.copy()
+        vals = _Values(self.initial)
+        vals.plan = self
         for index, value in inputs.items():
             vals[index] = value
         ndarray = np.ndarray
@@ -111,7 +118,7 @@ class ArrayPlan:
         adj: list = [None] * len(vals)
         adj[output] = 1.0 if seed is None else seed
         owned = [False] * len(vals)  # adj[a] is a sum this sweep made: add into it in place
-        ndarray = np.ndarray
+        ndarray, reduce_ = np.ndarray, np.add.reduce
         try:
             with np.errstate(all="ignore"):
                 for i, node, scalar, rules in edges:
@@ -129,7 +136,11 @@ class ArrayPlan:
                             c = rule(node.params, g, ans, *operands)
                             target = vals[a]
                             if not (type(c) is ndarray and type(target) is ndarray and c.shape == target.shape):
-                                c = unbroadcast(c, target.shape if type(target) is ndarray else ())
+                                if (type(c) is ndarray and type(target) is ndarray and c.ndim == target.ndim + 1
+                                        and c.shape[1:] == target.shape):  # a bias's gradient: the sum over axis 0
+                                    c = reduce_(c, axis=0)
+                                else:
+                                    c = unbroadcast(c, target.shape if type(target) is ndarray else ())
                         if adj[a] is None:
                             adj[a] = c
                         else:
@@ -168,7 +179,12 @@ class ArrayPlan:
 def for_values(tape: Tape, vals: list) -> ArrayPlan | None:
     """The compiled plan the values ``vals`` were computed with (or could have been), if there is one."""
     plans = tape.__dict__.get("_array_plans")
-    return plans.get(signature(tape, vals.__getitem__)) or None if plans else None
+    if not plans:
+        return None
+    plan = getattr(vals, "plan", None)  # values this plan computed say so (a plan the tape still holds)
+    if plan is not None and any(plan is held for held in plans.values()):
+        return plan
+    return plans.get(signature(tape, vals.__getitem__)) or None
 
 
 def array_values(tape: Tape, inputs: dict, generic) -> list:
