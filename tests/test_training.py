@@ -200,6 +200,52 @@ def test_save_every_and_ctrl_c_write_the_parameters():
     assert values["w"] == pytest.approx(3 - 3 * 0.8 ** 5, rel=1e-14)
 
 
+def _spirals_descent(**training):
+    from gradcli.analyses.descent import Descent, Training, prepare_descent
+    from gradcli.analyses.optimizers import settings
+    from gradcli.autodiff.loading import load
+
+    text = (SAMPLES / "spirals_net.grad").read_text()
+    bindings = [f"{k}=@{SAMPLES / 'spirals.npz'}:{k}" for k in ("X", "Y", "W1", "b1", "W2", "b2")]
+    problem = prepare_descent(load(text, bindings, of=["L", "acc"], several=True, require_values=False),
+                              None, False, examples=["X", "Y"])
+    problem.output = "L"
+    return Descent(problem, 0.05, 0, training=Training(settings("adam", {}, None), batch_size=32, epochs=4,
+                                                      examples=("X", "Y"), validation=0.2, metrics=("acc",),
+                                                      **training))
+
+
+def _loss_and_accuracy(values, rows):
+    d = spirals()
+    S = scores({k: d[k] for k in d}, values)[rows]
+    Y = d["Y"][rows]
+    shift = S.max(1, keepdims=True)
+    loss = np.mean(np.log(np.exp(S - shift).sum(1)) + shift[:, 0] - (S * Y).sum(1))
+    return loss, np.mean(S.argmax(1) == Y.argmax(1))
+
+
+def test_the_table_measures_the_start_and_the_end_alone_and_ctrl_c_measures_where_it_stopped():
+    """Without lines or charts to show each epoch's measure, only the start and the end are measured,
+    the same numbers; after Ctrl-C the last step reached is measured, whatever the epoch."""
+    every, ends = _spirals_descent(), _spirals_descent(every_epoch=False)
+    list(every), list(ends)
+    assert len(every._evaluations) == 5 and len(ends._evaluations) == 2
+    for which in ("start_evaluation", "final_evaluation"):
+        assert getattr(every.result, which) == getattr(ends.result, which)
+
+    stopped = _spirals_descent(every_epoch=False)
+    steps = iter(stopped)
+    for _ in range(7):  # into the second epoch
+        step = next(steps)
+    final = stopped.interrupted().final_evaluation
+    order = np.random.default_rng(0).permutation(200)
+    held, train = np.sort(order[:40]), np.sort(order[40:])
+    for rows, loss, accuracy in ((train, final.train_loss, final.metrics["acc"]),
+                                 (held, final.validation_loss, final.validation_metrics["acc"])):
+        expected = _loss_and_accuracy(step.values, rows)
+        assert loss == pytest.approx(expected[0], rel=1e-12) and accuracy == expected[1]
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["--optimizer", "adam", "--momentum", "0.5"], "--momentum does not apply to --optimizer adam"),
     (["--optimizer", "sgd", "--betas", "0.9,0.99"], "--betas does not apply to --optimizer sgd"),

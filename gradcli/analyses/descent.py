@@ -323,6 +323,9 @@ class Training:
     charts: bool = False  # draw them under the table (--chart)
     finished: Callable | None = None  # called with the result when the run ends (after Ctrl-C too)
     save_path: str | None = None  # where the checkpoint writes (--save), for the done line to say
+    # Measure the point on whole sets where every epoch ends (the JSON lines and the charts show each);
+    # False: at the start and the end alone, all the table shows.
+    every_epoch: bool = True
 
     @property
     def batched(self) -> bool:
@@ -542,7 +545,8 @@ class Descent:
         previous = None  # the point before the last update
         plan = batches.plan(self.steps) if batches else iter(())
         per_epoch = batches.per_epoch if batches else 1
-        measure = batches is not None or self._held_out is not None or bool(self._metrics)
+        measure = self._measures()
+        every_epoch = self.training.every_epoch
         for k in range(self.steps + 1):
             epoch, rows = next(plan, (None, None)) if k < self.steps else (None, None)
             for i, v in zip(self._wrt, x):
@@ -565,7 +569,7 @@ class Descent:
             step = DescentStep(k, loss, dict(zip(names, x)), dict(zip(names, grad)),
                                epoch=k // per_epoch if batches else None,
                                lr=lr if self.training.schedule.kind != "constant" and k < self.steps else None)
-            if measure and (k == 0 or k % per_epoch == 0 or k == self.steps):
+            if measure and (k == 0 or k == self.steps or (every_epoch and k % per_epoch == 0)):
                 step.evaluation = self._evaluate(inputs, loss if rows is None else None)
                 self._evaluations.append(step.evaluation)
             following = None
@@ -588,6 +592,10 @@ class Descent:
                 self._require_finite(k + 1, x, last)
                 self._save(k + 1, x)
         self._finish(self._summary(converged))
+
+    def _measures(self) -> bool:
+        """Whether the point is measured on whole sets: with minibatches, held-out rows or metrics."""
+        return self.batches is not None or self._held_out is not None or bool(self._metrics)
 
     def _health(self, x: list, following: list | None, lr: float, previous: list | None):
         """The health report at the point ``x`` over every training row, with the update the
@@ -666,10 +674,16 @@ class Descent:
                              epochs, self._history, healthy)
 
     def interrupted(self) -> DescentResult | None:
-        """The summary up to the last step reached, after Ctrl-C (None before step 0 was done); --save
-        writes the last step's parameters."""
+        """The summary up to the last step reached, after Ctrl-C (None before step 0 was done), with
+        that step measured on whole sets; --save writes the last step's parameters."""
         if self._last is None:
             return None
+        if self._measures() and self._last.evaluation is None:
+            inputs = self.problem.input_values()
+            for i, v in zip(self._wrt, self._last.values.values()):
+                inputs[i] = v
+            self._last.evaluation = self._evaluate(inputs, None)
+            self._evaluations.append(self._last.evaluation)
         self._finish(self._summary(converged=False, interrupted=True))
         return self.result
 

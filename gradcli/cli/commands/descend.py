@@ -170,7 +170,7 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
                         held_out, tuple(metric_names), _saver(save) if save else None, save_every,
                         health_every, history=bool(chart or plot or plot_gradients), charts=chart,
                         finished=_plotter(plot, plot_gradients) if plot or plot_gradients else None,
-                        save_path=save)
+                        save_path=save, every_epoch=as_json or bool(chart or plot or plot_gradients))
     descent = Descent(problem, lr, steps, until, data, training)
     warnings = point_warnings(problem) if data is None and not examples else []
     # The view runs the descent as it writes: a JSON line per step, or a progress bar and the summary.
