@@ -50,9 +50,9 @@ class ArrayPlan:
     The reverse sweep's edges are compiled per output, on first use (``_edges``).
     """
 
-    def __init__(self, tape: Tape, vals: list):
+    def __init__(self, tape: Tape, arrays: bytes):
         self.tape = tape
-        self.arrays = [type(v) is np.ndarray for v in vals]
+        self.arrays = arrays  # per node, 1 when its value is an array
         self.initial = [node.value if node.kind == CONST else 0.0 for node in tape.nodes]
         self.steps = []
         for node in tape.nodes:
@@ -89,7 +89,7 @@ class ArrayPlan:
                             return None  # a kind the plan was not compiled for
                         vals[i] = fn(*operands)
                         continue
-                    vals[i] = v if type(v) is ndarray else settle(v)
+                    vals[i] = v if type(v) is ndarray and v.ndim else settle(v)  # a 0-d array: a float
             return vals if self._finite(vals) else None
         except Exception:  # the generic pass says what went wrong, and where
             return None
@@ -184,17 +184,21 @@ def for_values(tape: Tape, vals: list) -> ArrayPlan | None:
     plan = getattr(vals, "plan", None)  # values this plan computed say so (a plan the tape still holds)
     if plan is not None and any(plan is held for held in plans.values()):
         return plan
-    return plans.get(signature(tape, vals.__getitem__)) or None
+    plan = plans.get(signature(tape, vals.__getitem__))
+    return plan if type(plan) is ArrayPlan else None
 
 
 def array_values(tape: Tape, inputs: dict, generic) -> list:
     """Every node's value: the compiled pass when the tape was swept before with inputs like these
-    (compiled at the second sweep: a program evaluated once never pays for it), else, or when the
-    compiled pass fails, ``generic(tape, inputs)``, which raises what went wrong."""
+    (compiled at the second sweep, from the kinds of the first one's values: a program evaluated
+    once never pays for it), else, or when the compiled pass fails, ``generic(tape, inputs)``, which
+    raises what went wrong."""
     plans = tape.__dict__.setdefault("_array_plans", {})
     key = signature(tape, lambda i: inputs.get(i, 0.0))
     plan = plans.get(key)
-    if plan:
+    if type(plan) is bytes:  # the second sweep: compiled now
+        plan = plans[key] = ArrayPlan(tape, plan)
+    if plan is not None:
         vals = plan.values(inputs)
         if vals is not None:
             return vals
@@ -202,9 +206,7 @@ def array_values(tape: Tape, inputs: dict, generic) -> list:
     if plan is None:
         if len(plans) >= _PLANS:
             plans.clear()
-        plans[key] = False  # seen once
-    elif plan is False:
-        plans[key] = ArrayPlan(tape, vals)
+        plans[key] = bytes(type(v) is np.ndarray for v in vals)  # seen once: each node's kind
     return vals
 
 
