@@ -31,7 +31,6 @@ import functools
 import math
 from array import array
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 
 from gradcli.analyses import passes
 from gradcli.autodiff.array_sweeps import Unbatched, batchable
@@ -40,6 +39,7 @@ from gradcli.support.data_rows import MISSING, DataReader, array_cell_hint
 from gradcli.core.values import all_finite, all_finite_in, brief, dense, norm_of, numpy_quiet, shape_text
 from gradcli.support.errors import BindingError, EvaluationError, ExitCode, GradError, UsageError
 from gradcli.support.numbers import short
+from gradcli.support.records import Frozen, Record
 from gradcli.analyses.columns import ColumnRules
 from gradcli.analyses.minibatches import Batches, Examples, examples_of, split
 from gradcli.analyses.optimizers import Optimizer, Schedule, Settings
@@ -60,16 +60,19 @@ class DataError(UsageError):
     kind = "data"
 
 
-@dataclass
-class DataSet:
+class DataSet(Record):
     """The rows of --data: each column's values with the rows along axis 0 (``(n,) + shape`` for a
     column of JSON arrays), and each row's line in the file."""
 
-    source: str  # the file name, for messages
-    columns: list[str]
-    values: list  # one array per column, the rows along axis 0
-    lines: Sequence[int] = ()  # each row's line in the file (from 1)
-    format: str = "jsonl"  # csv, tsv or jsonl: a CSV's cells are numbers, never arrays
+    _fields = ("source", "columns", "values", "lines", "format")
+
+    def __init__(self, source: str, columns: list[str], values: list, lines: Sequence[int] = (),
+                 format: str = "jsonl"):
+        self.source = source  # the file name, for messages
+        self.columns = columns
+        self.values = values  # one array per column, the rows along axis 0
+        self.lines = lines  # each row's line in the file (from 1)
+        self.format = format  # csv, tsv or jsonl: a CSV's cells are numbers, never arrays
 
     @property
     def n(self) -> int:
@@ -98,27 +101,34 @@ class DataSet:
         return DataSet(self.source, self.columns, [column[indices] for column in self.values], lines, self.format)
 
 
-@dataclass
-class Evaluation:
+class Evaluation(Record):
     """The point measured on whole sets, at the start and at each epoch's end: the loss over every
     training row (not one minibatch's), the held-out rows' loss, and the --metric nodes on each."""
 
-    train_loss: float
-    validation_loss: float | None = None
-    metrics: dict = field(default_factory=dict)  # name -> value over the training rows
-    validation_metrics: dict = field(default_factory=dict)
+    _fields = ("train_loss", "validation_loss", "metrics", "validation_metrics")
+
+    def __init__(self, train_loss: float, validation_loss: float | None = None, metrics: dict | None = None,
+                 validation_metrics: dict | None = None):
+        self.train_loss = train_loss
+        self.validation_loss = validation_loss
+        self.metrics = {} if metrics is None else metrics  # name -> value over the training rows
+        self.validation_metrics = {} if validation_metrics is None else validation_metrics
 
 
-@dataclass
-class DescentStep:
-    step: int
-    loss: float  # over the rows this step's gradient was taken on: a minibatch's, or every row's
-    values: dict  # the variables being trained: floats, or arrays
-    gradient: dict  # of the same shapes
-    epoch: int | None = None  # with --epochs or --batch-size: the epoch the next update belongs to
-    lr: float | None = None  # the learning rate of the next update (with a schedule)
-    evaluation: Evaluation | None = None  # at the start and where an epoch ends
-    health: object = None  # a health.HealthReport, every --health N steps and at the end
+class DescentStep(Record):
+    _fields = ("step", "loss", "values", "gradient", "epoch", "lr", "evaluation", "health")
+
+    # No __slots__: ``norms`` is cached in the instance's __dict__.
+    def __init__(self, step: int, loss: float, values: dict, gradient: dict, epoch: int | None = None,
+                 lr: float | None = None, evaluation: Evaluation | None = None, health: object = None):
+        self.step = step
+        self.loss = loss  # over the rows this step's gradient was taken on: a minibatch's, or every row's
+        self.values = values  # the variables being trained: floats, or arrays
+        self.gradient = gradient  # of the same shapes
+        self.epoch = epoch  # with --epochs or --batch-size: the epoch the next update belongs to
+        self.lr = lr  # the learning rate of the next update (with a schedule)
+        self.evaluation = evaluation  # at the start and where an epoch ends
+        self.health = health  # a health.HealthReport, every --health N steps and at the end
 
     @functools.cached_property
     def norms(self) -> dict:
@@ -132,36 +142,45 @@ class DescentStep:
         return math.hypot(*self.norms.values())
 
 
-@dataclass
-class DescentResult:
-    output: str
-    lr: float
-    start: DescentStep
-    final: DescentStep
-    converged: bool  # stopped because the gradient's norm fell below ``until``
-    until: float | None
-    rows: int | None  # data rows, or None without data
-    fixed: dict  # inputs held fixed (data columns excluded)
-    interrupted: bool = False  # stopped by Ctrl-C: ``final`` is the last step reached
-    training: "Training | None" = None
-    start_evaluation: Evaluation | None = None
-    final_evaluation: Evaluation | None = None  # the last one made (the final point's, when an epoch ends there)
-    epochs: int | None = None  # the epochs completed, with --epochs or --batch-size
-    history: "History | None" = None  # with --plot or --chart
-    health: object = None  # the last health.HealthReport, with --health
+class DescentResult(Record):
+    _fields = ("output", "lr", "start", "final", "converged", "until", "rows", "fixed", "interrupted", "training",
+               "start_evaluation", "final_evaluation", "epochs", "history", "health")
+
+    def __init__(self, output: str, lr: float, start: DescentStep, final: DescentStep, converged: bool,
+                 until: float | None, rows: int | None, fixed: dict, interrupted: bool = False,
+                 training: Training | None = None, start_evaluation: Evaluation | None = None,
+                 final_evaluation: Evaluation | None = None, epochs: int | None = None,
+                 history: History | None = None, health: object = None):
+        self.output = output
+        self.lr = lr
+        self.start = start
+        self.final = final
+        self.converged = converged  # stopped because the gradient's norm fell below ``until``
+        self.until = until
+        self.rows = rows  # data rows, or None without data
+        self.fixed = fixed  # inputs held fixed (data columns excluded)
+        self.interrupted = interrupted  # stopped by Ctrl-C: ``final`` is the last step reached
+        self.training = training
+        self.start_evaluation = start_evaluation
+        self.final_evaluation = final_evaluation  # the last one made (the final point's, when an epoch ends there)
+        self.epochs = epochs  # the epochs completed, with --epochs or --batch-size
+        self.history = history  # with --plot or --chart
+        self.health = health  # the last health.HealthReport, with --health
 
     @property
     def steps(self) -> int:
         return self.final.step
 
 
-@dataclass
-class History:
+class History(Record):
     """What a chart of the run draws: each step's loss and gradient norms, and the evaluations."""
 
-    losses: list = field(default_factory=list)  # (step, loss)
-    norms: dict = field(default_factory=dict)  # variable -> [(step, |gradient|)]
-    evaluations: list = field(default_factory=list)  # (step, Evaluation)
+    _fields = ("losses", "norms", "evaluations")
+
+    def __init__(self, losses: list | None = None, norms: dict | None = None, evaluations: list | None = None):
+        self.losses = [] if losses is None else losses  # (step, loss)
+        self.norms = {} if norms is None else norms  # variable -> [(step, |gradient|)]
+        self.evaluations = [] if evaluations is None else evaluations  # (step, Evaluation)
 
     def add(self, step: "DescentStep") -> None:
         self.losses.append((step.step, step.loss))
@@ -302,30 +321,40 @@ def _require_values(problem: Problem, columns: list[str]) -> None:
 
 # ---------------------------------------------------------------- the loop
 
-@dataclass(frozen=True)
-class Training:
+class Training(Frozen):
     """How descend trains beyond ``w -= lr * g``: the optimizer, the schedule, minibatches and epochs,
     held-out rows, the --metric nodes, and the checkpoint hook (--save)."""
 
-    optimizer: Settings = field(default_factory=Settings)
-    schedule: Schedule = field(default_factory=Schedule)
-    batch_size: int | None = None
-    epochs: int | None = None
-    seed: int = 0
-    examples: tuple[str, ...] = ()  # inputs bound whole whose axis 0 holds the examples
-    validation: object = None  # a DataSet or Examples of held-out rows, or a fraction to hold out
-    metrics: tuple[str, ...] = ()  # program nodes reported on the training and held-out rows
-    # Called with (step, last) at every ``save_every``-th step and at the end (after Ctrl-C too).
-    checkpoint: Callable | None = None
-    save_every: int | None = None
-    health_every: int | None = None  # a health report every N steps and at the end
-    history: bool = False  # keep each step's loss and gradient norms (for charts)
-    charts: bool = False  # draw them under the table (--chart)
-    finished: Callable | None = None  # called with the result when the run ends (after Ctrl-C too)
-    save_path: str | None = None  # where the checkpoint writes (--save), for the done line to say
-    # Measure the point on whole sets where every epoch ends (the JSON lines and the charts show each);
-    # False: at the start and the end alone, all the table shows.
-    every_epoch: bool = True
+    __slots__ = _fields = ("optimizer", "schedule", "batch_size", "epochs", "seed", "examples", "validation",
+                           "metrics", "checkpoint", "save_every", "health_every", "history", "charts", "finished",
+                           "save_path", "every_epoch")
+
+    def __init__(self, optimizer: Settings | None = None, schedule: Schedule | None = None,
+                 batch_size: int | None = None, epochs: int | None = None, seed: int = 0,
+                 examples: tuple[str, ...] = (), validation: object = None, metrics: tuple[str, ...] = (),
+                 checkpoint: Callable | None = None, save_every: int | None = None, health_every: int | None = None,
+                 history: bool = False, charts: bool = False, finished: Callable | None = None,
+                 save_path: str | None = None, every_epoch: bool = True):
+        put = object.__setattr__
+        put(self, "optimizer", Settings() if optimizer is None else optimizer)
+        put(self, "schedule", Schedule() if schedule is None else schedule)
+        put(self, "batch_size", batch_size)
+        put(self, "epochs", epochs)
+        put(self, "seed", seed)
+        put(self, "examples", examples)  # inputs bound whole whose axis 0 holds the examples
+        put(self, "validation", validation)  # a DataSet or Examples of held-out rows, or a fraction to hold out
+        put(self, "metrics", metrics)  # program nodes reported on the training and held-out rows
+        # Called with (step, last) at every ``save_every``-th step and at the end (after Ctrl-C too).
+        put(self, "checkpoint", checkpoint)
+        put(self, "save_every", save_every)
+        put(self, "health_every", health_every)  # a health report every N steps and at the end
+        put(self, "history", history)  # keep each step's loss and gradient norms (for charts)
+        put(self, "charts", charts)  # draw them under the table (--chart)
+        put(self, "finished", finished)  # called with the result when the run ends (after Ctrl-C too)
+        put(self, "save_path", save_path)  # where the checkpoint writes (--save), for the done line to say
+        # Measure the point on whole sets where every epoch ends (the JSON lines and the charts show each);
+        # False: at the start and the end alone, all the table shows.
+        put(self, "every_epoch", every_epoch)
 
     @property
     def batched(self) -> bool:

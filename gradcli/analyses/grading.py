@@ -191,9 +191,7 @@ def _reads(statements, name: str) -> set[str]:
 
 def _sweep_at(problem: Problem, values: dict):
     """The reverse sweep with the inputs at ``values`` (every adjoint kept)."""
-    import dataclasses
-
-    return evaluate(dataclasses.replace(problem, values=values, intermediates=True))
+    return evaluate(problem.replace(values=values, intermediates=True))
 
 
 def _true_adjoints(problem: Problem, values: dict) -> dict:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gradcli.analyses.batch import prepare_batch, run
 from gradcli.analyses.paths import PathGraph
@@ -208,7 +208,7 @@ class _Sweep:
     def _at_once(self, point: dict) -> None:
         """One forward pass and one reverse sweep (arrays bound whole, or a single point)."""
         tape = self.tape
-        plan = Plan.of(replace(self.problem, values=point))
+        plan = Plan.of(self.problem.replace(values=point))
         vals = plan.values({tape.names[k]: v for k, v in point.items() if k in tape.names})
         require_scalar_output(self.problem, vals)
         adj = plan.reverse(vals, self.out)

@@ -13,16 +13,18 @@ Seeded: the same --seed gives the same batches on every machine (numpy's PCG64).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from gradcli.support.errors import UsageError
+from gradcli.support.records import Frozen, Record
 
 
-@dataclass
-class Examples:
+class Examples(Record):
     """Inputs bound whole whose first axis holds the examples, cut by rows together."""
 
-    inputs: dict  # input name -> its value, every one with the same first axis
+    _fields = ("inputs",)
+
+    def __init__(self, inputs: dict):
+        self.inputs = inputs  # input name -> its value, every one with the same first axis
 
     @property
     def n(self) -> int:
@@ -66,14 +68,16 @@ def split(rows, fraction: float, seed: int):
     return rows.take(np.sort(order[held:])), rows.take(np.sort(order[:held]))
 
 
-@dataclass(frozen=True)
-class Batches:
+class Batches(Frozen):
     """The rows of every update: ``None`` for the full batch, else an index array per update."""
 
-    n: int  # training rows
-    size: int | None  # None: every row at each update
-    epochs: int | None  # None: --steps counts the updates
-    seed: int = 0
+    __slots__ = _fields = ("n", "size", "epochs", "seed")
+
+    def __init__(self, n: int, size: int | None, epochs: int | None, seed: int = 0):
+        object.__setattr__(self, "n", n)  # training rows
+        object.__setattr__(self, "size", size)  # None: every row at each update
+        object.__setattr__(self, "epochs", epochs)  # None: --steps counts the updates
+        object.__setattr__(self, "seed", seed)
 
     @property
     def per_epoch(self) -> int:

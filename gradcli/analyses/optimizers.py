@@ -21,17 +21,20 @@ Every rule sees the gradient after weight decay, ``g + wd * w`` (PyTorch's
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from gradcli.support.errors import UsageError
 from gradcli.support.numbers import short
+from gradcli.support.records import Frozen
 
 
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    summary: str  # one line, for --help and the table's title
-    defaults: dict  # hyperparameter -> default ("momentum", "betas", "alpha", "eps")
+class Rule(Frozen):
+    __slots__ = _fields = ("name", "summary", "defaults")
+
+    def __init__(self, name: str, summary: str, defaults: dict):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "summary", summary)  # one line, for --help and the table's title
+        # hyperparameter -> default ("momentum", "betas", "alpha", "eps")
+        object.__setattr__(self, "defaults", defaults)
 
 
 OPTIMIZERS = {rule.name: rule for rule in (
@@ -46,13 +49,15 @@ OPTIMIZERS = {rule.name: rule for rule in (
 FLAGS = {"momentum": "--momentum", "betas": "--betas", "alpha": "--alpha", "eps": "--eps"}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Frozen):
     """An optimizer and its hyperparameters, checked: ``settings(...)`` builds one from options."""
 
-    name: str = "sgd"
-    hyper: dict = field(default_factory=dict)
-    weight_decay: float = 0.0
+    __slots__ = _fields = ("name", "hyper", "weight_decay")
+
+    def __init__(self, name: str = "sgd", hyper: dict | None = None, weight_decay: float = 0.0):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "hyper", {} if hyper is None else hyper)
+        object.__setattr__(self, "weight_decay", weight_decay)
 
     def describe(self) -> str:
         """``adam (betas 0.9,0.999, eps 1e-08)``: what the table's title says."""
@@ -150,8 +155,7 @@ class Optimizer:
 SCHEDULES = ("constant", "step", "cosine")
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(Frozen):
     """The learning rate at each update, PyTorch's StepLR and CosineAnnealingLR.
 
     ``step``: ``lr * gamma^floor(k / every)``; ``cosine``: ``lr_min + (lr - lr_min)(1 + cos(pi k / total))/2``;
@@ -159,10 +163,13 @@ class Schedule:
     PyTorch's examples do), else updates.
     """
 
-    kind: str = "constant"
-    every: int = 0  # step: how many epochs (or updates) between decays
-    gamma: float = 0.1
-    lr_min: float = 0.0
+    __slots__ = _fields = ("kind", "every", "gamma", "lr_min")
+
+    def __init__(self, kind: str = "constant", every: int = 0, gamma: float = 0.1, lr_min: float = 0.0):
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "every", every)  # step: how many epochs (or updates) between decays
+        object.__setattr__(self, "gamma", gamma)
+        object.__setattr__(self, "lr_min", lr_min)
 
     def lr(self, base: float, k: int, total: int) -> float:
         if self.kind == "step":

@@ -7,34 +7,41 @@ sweeps it into a ``Gradient``.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 from gradcli.core.values import is_array, shape, shape_text
 from gradcli.support.errors import UsageError
 from gradcli.core.tape import Tape
+from gradcli.support.records import Record
 
 
-@dataclass
-class Problem:
-    tape: Tape  # only what the outputs depend on (Tape.restrict)
-    values: dict[str, float]  # every input's value: default or binding
-    output: str
-    wrt: list[str]  # inputs to differentiate with respect to, in display order
-    outputs: list[str] = field(default_factory=list)  # several, for the Jacobian; else [output]
-    program_names: Collection[str] = ()  # every name of the program, the outputs' cone or not
-    # In a program with arrays, each tape node's shape, indexed like tape.nodes (() for a
-    # number), checked by load; None for a node that reads an input without a value.
-    # Empty for a program without arrays: every node is a number.
-    shapes: list = field(default_factory=list)
-    # False when only the value and the gradient are wanted (eval without --all): the reverse
-    # sweep of an array program then frees every other node's value and adjoint as it goes.
-    intermediates: bool = True
-    # The inputs that hold integers (indices, labels): never differentiated, so never in ``wrt``.
-    integers: list[str] = field(default_factory=list)
+class Problem(Record):
+    _fields = ("tape", "values", "output", "wrt", "outputs", "program_names", "shapes", "intermediates", "integers")
 
-    def __post_init__(self):
-        if not self.outputs:
-            self.outputs = [self.output]
+    def __init__(self, tape: Tape, values: dict[str, float], output: str, wrt: list[str],
+                 outputs: list[str] | None = None, program_names: Collection[str] = (), shapes: list | None = None,
+                 intermediates: bool = True, integers: list[str] | None = None):
+        self.tape = tape  # only what the outputs depend on (Tape.restrict)
+        self.values = values  # every input's value: default or binding
+        self.output = output
+        self.wrt = wrt  # inputs to differentiate with respect to, in display order
+        self.outputs = outputs or [output]  # several, for the Jacobian; else [output]
+        self.program_names = program_names  # every name of the program, the outputs' cone or not
+        # In a program with arrays, each tape node's shape, indexed like tape.nodes (() for a
+        # number), checked by load; None for a node that reads an input without a value.
+        # Empty for a program without arrays: every node is a number.
+        self.shapes = [] if shapes is None else shapes
+        # False when only the value and the gradient are wanted (eval without --all): the reverse
+        # sweep of an array program then frees every other node's value and adjoint as it goes.
+        self.intermediates = intermediates
+        # The inputs that hold integers (indices, labels): never differentiated, so never in ``wrt``.
+        self.integers = [] if integers is None else integers
+
+    def replace(self, **changes) -> Problem:
+        """A copy with the fields named in ``changes`` changed (``dataclasses.replace``): made anew by
+        ``__init__``, every other field the same object as this problem's."""
+        for name in self._fields:
+            changes.setdefault(name, getattr(self, name))
+        return self.__class__(**changes)
 
     @property
     def arrays(self) -> bool:

@@ -43,7 +43,6 @@ lose them: ``sigmoid(x)*sigmoid(-x)`` (as ``z/(1 + z)^2``) rather than ``o*(1 - 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 from gradcli.core import array_rules, batch_rules, indexing_rules, layer_rules, linalg_rules, reduction_rules, shape_rules
@@ -51,6 +50,7 @@ from gradcli.core import elementwise_rules as ew
 from gradcli.core.array_rules import ArrayRule, ShapeError, elementwise, one
 from gradcli.core.values import np
 from gradcli.lang.syntax import known_functions, operator_spellings
+from gradcli.support.records import Frozen
 
 INFIX, PREFIX, CALL = "infix", "prefix", "call"
 REQUIRED = "<required>"  # a keyword with no default: the call must give it
@@ -63,48 +63,60 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-@dataclass(frozen=True)
-class Op:
-    name: str
-    arity: int | None  # None: variadic, two or more operands
-    forward: Callable[..., float]
-    partials: tuple[Callable[..., float], ...]
-    formulas: tuple[str, ...]
-    symbol: str  # "+" for infix, "-" for prefix, the function name for calls
-    style: str = CALL  # INFIX, PREFIX or CALL
-    precedence: int = 100  # for printing: higher binds tighter
-    domain: Callable[..., bool] | None = None  # which operand values the tests may use
-    kinks: Callable[..., bool] | None = None  # True where a partial is a convention, not a derivative
-    # True when the exact result is never zero unless an operand is: a 0.0 from
-    # nonzero operands is then an underflow, which the forward pass reports.
-    never_zero: bool = False
-    # True when each local partial is nonzero wherever every operand is (``b`` for a*b,
-    # sech^2 for tanh): a partial of 0.0 there is an underflow or a rounding, and the
-    # gradient through it is cut to 0 though its true value is not.
-    slope_never_zero: bool = False
-    # The rule on arrays (VJPs, JVP, shape: core/array_rules.py).  A scalar op is elementwise.
-    array: ArrayRule | None = None
-    # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
-    # an infinity cannot vanish through this op (as exp(-inf) = 0 or 1/inf = 0 make it vanish).
-    keeps_nonfinite: bool = False
-    # The arguments fixed in the text, after the operands, as numpy orders them: (name, default)
-    # pairs (``(("axis", None), ("keepdims", False))``; REQUIRED: no default).  A node's ``params``
-    # holds their values in this order, defaults filled in (core/lower.check_call reads them).
-    keywords: tuple = ()
-    # Other names the language takes for it: numpy's (``maximum``), numpy's submodules' (``linalg.inv``).
-    spellings: tuple = ()
-    # True for stop_gradient: the value passes, the gradient does not.  Its partial is 0 by
-    # definition, not a derivative; the views say no gradient flows there, and check does not fail on it.
-    cuts: bool = False
-    # How many arrays it returns as numpy's tuple does (split, slogdet, svd): an int, or a function of
-    # the keywords' values; None: one array.  The program picks one by a fixed index, ``split(x, 2)[0]``,
-    # and the node's params then end with that index, after the keywords' values (core/arguments.py).
-    results: Callable | int | None = None
-    # True when the operands are written as one list, numpy's sequence of arrays, as in ``concatenate([a, b])``.
-    sequence: bool = False
-    # The rule over data rows, a leading batch axis on some operands (core/batch_rules.py): derived for an
-    # elementwise op and an op along ``axis``; None: a program using it runs its rows one at a time.
-    batch: batch_rules.BatchRule | None = None
+class Op(Frozen):
+    __slots__ = _fields = ("name", "arity", "forward", "partials", "formulas", "symbol", "style", "precedence",
+                           "domain", "kinks", "never_zero", "slope_never_zero", "array", "keeps_nonfinite",
+                           "keywords", "spellings", "cuts", "results", "sequence", "batch")
+
+    def __init__(self, name: str, arity: int | None, forward: Callable[..., float],
+                 partials: tuple[Callable[..., float], ...], formulas: tuple[str, ...], symbol: str,
+                 style: str = CALL, precedence: int = 100, domain: Callable[..., bool] | None = None,
+                 kinks: Callable[..., bool] | None = None, never_zero: bool = False,
+                 slope_never_zero: bool = False, array: ArrayRule | None = None, keeps_nonfinite: bool = False,
+                 keywords: tuple = (), spellings: tuple = (), cuts: bool = False,
+                 results: Callable | int | None = None, sequence: bool = False,
+                 batch: batch_rules.BatchRule | None = None):
+        put = object.__setattr__
+        put(self, "name", name)
+        put(self, "arity", arity)  # None: variadic, two or more operands
+        put(self, "forward", forward)
+        put(self, "partials", partials)
+        put(self, "formulas", formulas)
+        put(self, "symbol", symbol)  # "+" for infix, "-" for prefix, the function name for calls
+        put(self, "style", style)  # INFIX, PREFIX or CALL
+        put(self, "precedence", precedence)  # for printing: higher binds tighter
+        put(self, "domain", domain)  # which operand values the tests may use
+        put(self, "kinks", kinks)  # True where a partial is a convention, not a derivative
+        # True when the exact result is never zero unless an operand is: a 0.0 from
+        # nonzero operands is then an underflow, which the forward pass reports.
+        put(self, "never_zero", never_zero)
+        # True when each local partial is nonzero wherever every operand is (``b`` for a*b,
+        # sech^2 for tanh): a partial of 0.0 there is an underflow or a rounding, and the
+        # gradient through it is cut to 0 though its true value is not.
+        put(self, "slope_never_zero", slope_never_zero)
+        # The rule on arrays (VJPs, JVP, shape: core/array_rules.py).  A scalar op is elementwise.
+        put(self, "array", array)
+        # True when a non-finite operand always gives a non-finite result (inf + 1, sin(inf)):
+        # an infinity cannot vanish through this op (as exp(-inf) = 0 or 1/inf = 0 make it vanish).
+        put(self, "keeps_nonfinite", keeps_nonfinite)
+        # The arguments fixed in the text, after the operands, as numpy orders them: (name, default)
+        # pairs (``(("axis", None), ("keepdims", False))``; REQUIRED: no default).  A node's ``params``
+        # holds their values in this order, defaults filled in (core/lower.check_call reads them).
+        put(self, "keywords", keywords)
+        # Other names the language takes for it: numpy's (``maximum``), numpy's submodules' (``linalg.inv``).
+        put(self, "spellings", spellings)
+        # True for stop_gradient: the value passes, the gradient does not.  Its partial is 0 by
+        # definition, not a derivative; the views say no gradient flows there, and check does not fail on it.
+        put(self, "cuts", cuts)
+        # How many arrays it returns as numpy's tuple does (split, slogdet, svd): an int, or a function of
+        # the keywords' values; None: one array.  The program picks one by a fixed index, ``split(x, 2)[0]``,
+        # and the node's params then end with that index, after the keywords' values (core/arguments.py).
+        put(self, "results", results)
+        # True when the operands are written as one list, numpy's sequence of arrays, as in ``concatenate([a, b])``.
+        put(self, "sequence", sequence)
+        # The rule over data rows, a leading batch axis on some operands (core/batch_rules.py): derived for an
+        # elementwise op and an op along ``axis``; None: a program using it runs its rows one at a time.
+        put(self, "batch", batch)
 
     @property
     def scalar(self) -> bool:

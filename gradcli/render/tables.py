@@ -19,37 +19,44 @@ and caption are lines of their own, wrapped at the terminal's width.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from gradcli.render.cells import Cell, literal
+from gradcli.support.records import Record
 
 BORDERS = 3  # per column: the rule on its left and one space of padding either side; plus 1 at the right
 
 
-@dataclass
-class _Column:
-    header: str
-    justify: str = "left"
+class _Column(Record):
+    _fields = ("header", "justify")
+
+    def __init__(self, header: str, justify: str = "left"):
+        self.header = header
+        self.justify = justify
 
 
-@dataclass
-class _Row:
-    cells: list
-    style: str | None = None
-    section_after: bool = False
+class _Row(Record):
+    _fields = ("cells", "style", "section_after")
+
+    def __init__(self, cells: list, style: str | None = None, section_after: bool = False):
+        self.cells = cells
+        self.style = style
+        self.section_after = section_after
 
 
-@dataclass
-class FitTable:
-    title: str | None = None
-    caption: str | None = None
-    keys: int = 1  # leading columns repeated in every part of a split table
-    title_style: str | None = "bold"
-    # Shown instead when the table does not fit as it is: cells holding aligned grids of
-    # numbers (arrays) would be scrambled by wrapping, so the view gives them another form.
-    fallback: object = None
-    columns: list[_Column] = field(default_factory=list)
-    rows: list[_Row] = field(default_factory=list)
+class FitTable(Record):
+    _fields = ("title", "caption", "keys", "title_style", "fallback", "columns", "rows")
+
+    def __init__(self, title: str | None = None, caption: str | None = None, keys: int = 1,
+                 title_style: str | None = "bold", fallback: object = None, columns: list[_Column] | None = None,
+                 rows: list[_Row] | None = None):
+        self.title = title
+        self.caption = caption
+        self.keys = keys  # leading columns repeated in every part of a split table
+        self.title_style = title_style
+        # Shown instead when the table does not fit as it is: cells holding aligned grids of
+        # numbers (arrays) would be scrambled by wrapping, so the view gives them another form.
+        self.fallback = fallback
+        self.columns = [] if columns is None else columns
+        self.rows = [] if rows is None else rows
 
     def add_column(self, header: str, justify: str = "left") -> None:
         self.columns.append(_Column(header, justify))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from gradcli.support.errors import UsageError
+from gradcli.support.records import Record
 
 FORMATS = ("csv", "tsv", "jsonl")
 CHUNK = 8192
@@ -38,13 +38,16 @@ class _Missing:
 MISSING = _Missing()
 
 
-@dataclass
-class Chunk:
-    start: int  # the first row's number (rows count from 0, the header is not a row)
-    n: int
-    cells: dict[str, list] = field(default_factory=dict)
-    broken: dict[int, dict] = field(default_factory=dict)  # row in chunk -> error object
-    lines: Sequence[int] = ()  # each row's line in the file (from 1, as editors count)
+class Chunk(Record):
+    _fields = ("start", "n", "cells", "broken", "lines")
+
+    def __init__(self, start: int, n: int, cells: dict[str, list] | None = None,
+                 broken: dict[int, dict] | None = None, lines: Sequence[int] = ()):
+        self.start = start  # the first row's number (rows count from 0, the header is not a row)
+        self.n = n
+        self.cells = {} if cells is None else cells
+        self.broken = {} if broken is None else broken  # row in chunk -> error object
+        self.lines = lines  # each row's line in the file (from 1, as editors count)
 
 
 def row_error(kind: str, message: str, column: str | None = None) -> dict:
