@@ -23,7 +23,7 @@ from gradcli.autodiff.loading import load
 from gradcli.autodiff.sweeps import Plan
 from gradcli.core.ops import OPS
 from gradcli.support import data_rows
-from gradcli.support.data_rows import NUMBERS_CHUNK, DataReader, parse_numbers
+from gradcli.support.data_rows import DataReader, parse_numbers
 
 LOGISTIC = "z = dot(w, x) + b\np = sigmoid(z)\nL = -(y*log(p) + (1 - y)*log(1 - p))"
 MLP = "h = tanh(W1 @ x + b1)\ns = W2 @ h + b2\nL = logsumexp(s) - s[c]"
@@ -329,7 +329,7 @@ def test_the_reader_of_plain_numbers_reads_what_the_csv_module_reads(tmp_path, s
             reader.numbers(reader.header)
         out = []
         for chunk in reader.chunks():
-            assert chunk.n <= size * (NUMBERS_CHUNK if fast else 1)
+            assert chunk.n <= size
             errors = dict(chunk.broken)
             values = {name: batch_module._numbers(list(chunk.cells[name]) if not fast else chunk.cells[name],
                                                   name, None, errors, set(), {}) for name in reader.header}

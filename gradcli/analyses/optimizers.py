@@ -21,6 +21,7 @@ Every rule sees the gradient after weight decay, ``g + wd * w`` (PyTorch's
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from gradcli.support.errors import UsageError
 from gradcli.support.numbers import short
@@ -28,22 +29,64 @@ from gradcli.support.records import Frozen
 
 
 class Rule(Frozen):
-    __slots__ = _fields = ("name", "summary", "defaults")
+    __slots__ = _fields = ("name", "summary", "defaults", "update")
 
-    def __init__(self, name: str, summary: str, defaults: dict):
+    def __init__(self, name: str, summary: str, defaults: dict, update: Callable):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "summary", summary)  # one line, for --help and the table's title
         # hyperparameter -> default ("momentum", "betas", "alpha", "eps")
         object.__setattr__(self, "defaults", defaults)
+        # update(state, hyper, grads, lr): what is subtracted from each parameter (``Optimizer``: the state)
+        object.__setattr__(self, "update", update)
+
+
+# Each update gives what is subtracted from each parameter, in PyTorch's order of operations; ``state``
+# is the run's Optimizer (``t``, the update's number from 1, and its buffers), ``h`` the hyperparameters.
+
+def _sgd(state, h: dict, grads: list, lr: float) -> list:
+    return [lr * g for g in grads]
+
+
+def _buffers(state, h: dict, grads: list) -> list:
+    mu = h["momentum"]
+    state.first = list(grads) if state.first is None else [mu * b + g for b, g in zip(state.first, grads)]
+    return state.first
+
+
+def _momentum(state, h: dict, grads: list, lr: float) -> list:
+    return [lr * b for b in _buffers(state, h, grads)]
+
+
+def _nesterov(state, h: dict, grads: list, lr: float) -> list:
+    mu = h["momentum"]
+    return [lr * (g + mu * b) for g, b in zip(grads, _buffers(state, h, grads))]
+
+
+def _rmsprop(state, h: dict, grads: list, lr: float) -> list:
+    alpha, eps = h["alpha"], h["eps"]
+    previous = state.second or [0.0 * g for g in grads]
+    state.second = [alpha * v + (1 - alpha) * (g * g) for v, g in zip(previous, grads)]
+    return [lr * (g / (v ** 0.5 + eps)) for g, v in zip(grads, state.second)]
+
+
+def _adam(state, h: dict, grads: list, lr: float) -> list:
+    (b1, b2), eps, t = h["betas"], h["eps"], state.t
+    first = state.first or [0.0 * g for g in grads]
+    second = state.second or [0.0 * g for g in grads]
+    state.first = [m + (1 - b1) * (g - m) for m, g in zip(first, grads)]  # torch's lerp
+    state.second = [b2 * v + (1 - b2) * (g * g) for v, g in zip(second, grads)]
+    step_size, root = lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5
+    return [step_size * (m / (v ** 0.5 / root + eps)) for m, v in zip(state.first, state.second)]
 
 
 OPTIMIZERS = {rule.name: rule for rule in (
-    Rule("sgd", "w -= lr*g", {}),
-    Rule("momentum", "b = mu*b + g; w -= lr*b", {"momentum": 0.9}),
-    Rule("nesterov", "b = mu*b + g; w -= lr*(g + mu*b)", {"momentum": 0.9}),
-    Rule("rmsprop", "v = alpha*v + (1-alpha)*g^2; w -= lr*g/(sqrt(v) + eps)", {"alpha": 0.99, "eps": 1e-8}),
+    Rule("sgd", "w -= lr*g", {}, _sgd),
+    Rule("momentum", "b = mu*b + g; w -= lr*b", {"momentum": 0.9}, _momentum),
+    Rule("nesterov", "b = mu*b + g; w -= lr*(g + mu*b)", {"momentum": 0.9}, _nesterov),
+    Rule("rmsprop", "v = alpha*v + (1-alpha)*g^2; w -= lr*g/(sqrt(v) + eps)", {"alpha": 0.99, "eps": 1e-8},
+         _rmsprop),
     Rule("adam", "bias-corrected moments m, v; w -= lr*m^/(sqrt(v^) + eps)",
-         {"betas": (0.9, 0.999), "eps": 1e-8}),
+         {"betas": (0.9, 0.999), "eps": 1e-8}, _adam),
 )}
 
 FLAGS = {"momentum": "--momentum", "betas": "--betas", "alpha": "--alpha", "eps": "--eps"}
@@ -106,8 +149,9 @@ class Optimizer:
     def __init__(self, chosen: Settings):
         self.settings = chosen
         self.t = 0
-        self._first: list | None = None  # momentum buffers, or Adam's first moments
-        self._second: list | None = None  # squared-gradient averages (rmsprop, adam)
+        self.first: list | None = None  # momentum buffers, or Adam's first moments
+        self.second: list | None = None  # squared-gradient averages (rmsprop, adam)
+        self._update = OPTIMIZERS[chosen.name].update
 
     def step(self, params: list, grads: list, lr: float) -> list:
         """The parameters after one update; every value a float or an array of its parameter's shape."""
@@ -115,39 +159,7 @@ class Optimizer:
         s = self.settings
         if s.weight_decay:
             grads = [g + s.weight_decay * w for g, w in zip(grads, params)]
-        return [w - d for w, d in zip(params, getattr(self, "_" + s.name)(grads, lr))]
-
-    # Each rule gives what is subtracted from each parameter, in PyTorch's order of operations.
-
-    def _sgd(self, grads: list, lr: float) -> list:
-        return [lr * g for g in grads]
-
-    def _buffers(self, grads: list) -> list:
-        mu = self.settings.hyper["momentum"]
-        self._first = list(grads) if self._first is None else [mu * b + g for b, g in zip(self._first, grads)]
-        return self._first
-
-    def _momentum(self, grads: list, lr: float) -> list:
-        return [lr * b for b in self._buffers(grads)]
-
-    def _nesterov(self, grads: list, lr: float) -> list:
-        mu = self.settings.hyper["momentum"]
-        return [lr * (g + mu * b) for g, b in zip(grads, self._buffers(grads))]
-
-    def _rmsprop(self, grads: list, lr: float) -> list:
-        alpha, eps = self.settings.hyper["alpha"], self.settings.hyper["eps"]
-        previous = self._second or [0.0 * g for g in grads]
-        self._second = [alpha * v + (1 - alpha) * (g * g) for v, g in zip(previous, grads)]
-        return [lr * (g / (v ** 0.5 + eps)) for g, v in zip(grads, self._second)]
-
-    def _adam(self, grads: list, lr: float) -> list:
-        (b1, b2), eps, t = self.settings.hyper["betas"], self.settings.hyper["eps"], self.t
-        first = self._first or [0.0 * g for g in grads]
-        second = self._second or [0.0 * g for g in grads]
-        self._first = [m + (1 - b1) * (g - m) for m, g in zip(first, grads)]  # torch's lerp
-        self._second = [b2 * v + (1 - b2) * (g * g) for v, g in zip(second, grads)]
-        step_size, root = lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5
-        return [step_size * (m / (v ** 0.5 / root + eps)) for m, v in zip(self._first, self._second)]
+        return [w - d for w, d in zip(params, self._update(self, s.hyper, grads, lr))]
 
 
 # ---------------------------------------------------------------- learning-rate schedules

@@ -26,8 +26,8 @@ import math
 
 from gradcli.core.ops import (CONSTANTS, FUNCTIONS, OPERAND, OPS, REQUIRED, UNPICKED, function_hint,
                               static_text)
-from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, SLICE, STRING, SUBSCRIPT, TUPLE,
-                                  Expr, Program, source_line, walk)
+from gradcli.lang.program import (ARRAY, CALL, KEYWORD, LIST, NAME, NUM, OP, SLICE, STRING, TUPLE, Expr, Program,
+                                  source_line, walk)
 from gradcli.lang.syntax import dotted_hint
 from gradcli.support.errors import ProgramError
 

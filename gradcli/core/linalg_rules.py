@@ -685,7 +685,7 @@ def _solve_jvp(params, tangents, ans, a, b):
 
 
 def _solve_rule(j, n: RuleNames) -> str:
-    (a, b), (sa, sb), out = n.labels, n.shapes, n.out
+    a, (sa, sb), out = n.labels[0], n.shapes, n.out
     back = f"solve({_T(a, len(sa))}, {n.g})"
     result = _solve_shape(n.params, sa, sb)
     if j == 1:

@@ -64,10 +64,10 @@ def _matmul(j: int, labels: list[str], shapes: list[tuple], g: str, rule: str, d
     g_at = f"{g}[{io}]" if io else g
     if j == 0:
         free = [s for s in ("k",) if len(sb) == 2]
-        element = f"{dx}[{ia}] = " + (f"Σ_k " if free else "") + f"{g_at}*{b}[{ib}]"
+        element = f"{dx}[{ia}] = " + ("Σ_k " if free else "") + f"{g_at}*{b}[{ib}]"
     else:
         free = [s for s in ("i",) if len(sa) == 2]
-        element = f"{dx}[{ib}] = " + (f"Σ_i " if free else "") + f"{a}[{ia}]*{g_at}"
+        element = f"{dx}[{ib}] = " + ("Σ_i " if free else "") + f"{a}[{ia}]*{g_at}"
     return f"{lead}; {element}"
 
 

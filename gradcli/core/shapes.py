@@ -77,7 +77,6 @@ def _folded(op, params: tuple, operands: list):
 
 def too_large(tape: Tape, index: int, result_shape: tuple) -> LimitError:
     """``outer(x, z): the result would be (100000, 100000), 10,000,000,000 elements ...``, at the node."""
-    node = tape.nodes[index]
     error = shape_error(tape, index, f"the result would be {shape_text(result_shape)}, "
                                      f"{size_text(count_elements(result_shape))}; {limit_text()}")
     return LimitError(error.message, error.line, error.column, error.source)

@@ -257,7 +257,7 @@ class _Build:
 
     def assign(self, c):
         """``y = ...``, or ``h[2] = ...`` (``h[t]`` in a loop): a statement named by an index."""
-        left, tok = c[0], c[1]
+        left = c[0]
         if left.kind == NAME:
             return self._statement(Statement(left.text, c[2], left.line, left.column))
         if left.kind == SUBSCRIPT and left.args[0].kind == NAME:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from gradcli.analyses.export import AnnotatedGraph
 from gradcli.render.graph_writers import (ADJOINT_COLOUR, CONSTANT_EDGE, CONSTANT_USE, NODE, PARTIAL_COLOUR,
-                                          _drawn, _edge_legend, adjoint_text, partial_text, value_text)
+                                          adjoint_text, drawn, edge_legend, partial_text, value_text)
 from gradcli.render.layout import Layout, layout
 from gradcli.support.text import printable
 
@@ -90,7 +90,7 @@ def scene(g: AnnotatedGraph) -> Scene:
     boxes: list[Box] = []
     lines: list[Line] = []
     where: dict[str, int] = {}
-    for what, k, item in _drawn(g):
+    for what, k, item in drawn(g):
         if what == NODE:
             n = item
             kind = "output" if n.index == g.output_index else n.kind
@@ -125,7 +125,7 @@ def scene(g: AnnotatedGraph) -> Scene:
         for j, line in enumerate(group):
             shift = (j - (len(group) - 1) / 2) * PARALLEL
             line.points = [(px, py + shift) for px, py in line.points]
-    legend = f"values in black, d{_clean(g.output)}/d(node) in red, " + _edge_legend(g)
+    legend = f"values in black, d{_clean(g.output)}/d(node) in red, " + edge_legend(g)
     width = max(placed.width, len(legend) * CHAR_W + 24)
     return Scene(boxes, lines, width, placed.height + LINE_H + 8, legend, placed)
 

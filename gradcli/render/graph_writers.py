@@ -56,7 +56,7 @@ def partial_text(edge: GraphEdge) -> str:
 NODE, CONSTANT_USE, CONSTANT_EDGE, EDGE = "node", "constant use", "constant edge", "edge"
 
 
-def _drawn(g: AnnotatedGraph):
+def drawn(g: AnnotatedGraph):
     """(what, k, item): each node but the constants (NODE, the node); then each edge: a constant
     drawn once per use, beside its edge (CONSTANT_USE, (edge, value)); an edge from an operation on
     constants, drawn once (CONSTANT_EDGE); or an edge with its partial (EDGE)."""
@@ -74,8 +74,8 @@ def _drawn(g: AnnotatedGraph):
 
 
 def _picture(g: AnnotatedGraph, syntax: dict) -> list[str]:
-    """The lines of a picture: each thing ``_drawn`` yields, written by the writer's ``syntax[what]``."""
-    return [line for what, k, item in _drawn(g) for line in syntax[what](k, item)]
+    """The lines of a picture: each thing ``drawn`` yields, written by the writer's ``syntax[what]``."""
+    return [line for what, k, item in drawn(g) for line in syntax[what](k, item)]
 
 
 # ---------------------------------------------------------------- DOT
@@ -93,7 +93,7 @@ def _lines_html(text: str) -> str:
     return '<br align="left"/>'.join(_html(line.rstrip()) for line in text.split("\n"))
 
 
-def _edge_legend(g: AnnotatedGraph) -> str:
+def edge_legend(g: AnnotatedGraph) -> str:
     if any(e.tensor for e in g.edges):
         return "on the edges in blue the rule handing dq, the gradient at node q, to each operand of q"
     return "local partials on the edges in blue"
@@ -105,7 +105,7 @@ def to_dot(g: AnnotatedGraph) -> str:
         "digraph gradcli {",
         "  rankdir=LR;",
         '  graph [fontname="Helvetica", labelloc=b, label=' + _dot_string(
-            f"values in black, d{g.output}/d(node) in red, " + _edge_legend(g)) + "];",
+            f"values in black, d{g.output}/d(node) in red, " + edge_legend(g)) + "];",
         '  node [shape=box, style=rounded, fontname="Helvetica"];',
         f'  edge [fontname="Helvetica", fontcolor="{PARTIAL_COLOUR}"];',
     ]

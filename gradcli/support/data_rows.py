@@ -1,7 +1,7 @@
 """Rows of data for ``--data FILE``: CSV, TSV or JSON lines, read as a stream of chunks.
 
-A chunk is at most ``size`` rows (``NUMBERS_CHUNK`` times as many when every column is read as plain
-numbers: a row is then a few doubles, and numpy's parser has a cost per call), and it is closed early whenever no more input
+A chunk is at most ``size`` rows (when every column is read as plain numbers, ``NUMBERS_BLOCK``
+chunks' lines are parsed in one call: numpy's parser has a cost per call), and it is closed early whenever no more input
 is ready at once (``select`` with a zero timeout on the file descriptor): a
 producer that writes one line and waits gets that line's answer before it
 writes the next.  Only one chunk is held at a time, so memory does not grow
@@ -25,7 +25,7 @@ from gradcli.support.records import Record
 
 FORMATS = ("csv", "tsv", "jsonl")
 CHUNK = 8192
-NUMBERS_CHUNK = 4  # a chunk parsed as plain numbers (``DataReader.numbers``) holds this many times ``size`` rows
+NUMBERS_BLOCK = 4  # chunks of plain numbers (``DataReader.numbers``) parsed in one call
 MAX_LINE = 64 << 20  # bytes: the longest line --data reads (64 MiB)
 LONG = 4 << 20  # bytes: a line this long is read as pieces (``_Lines.take_block``)
 
@@ -170,7 +170,7 @@ class _Lines:
 
     def take_block(self, size: int) -> tuple[int, int, bytes]:
         """As ``take``, the lines as one block of bytes, each ended by a newline: (the first line's
-        number, how many lines, the block).  Nothing is split into lines here (``_number_chunk``
+        number, how many lines, the block).  Nothing is split into lines here (``_number_chunks``
         parses the block at once): the bytes read are held in ``buffer`` and cut at a newline.
         Once called, the lines are taken by this method alone (``take`` would not see ``buffer``)."""
         if self.pos < len(self.lines):  # lines split already (those after the header): those alone
@@ -259,6 +259,7 @@ class DataReader:
 
     def __init__(self, path: str, fmt: str | None = None, size: int = CHUNK):
         self.name = "<stdin>" if path == "-" else path
+        self._stdin = path == "-"  # standard input is not the reader's to close
         if path == "-":
             stream = sys.stdin
         else:
@@ -273,6 +274,18 @@ class DataReader:
         self.lines = _Lines(stream, self.name)
         self.row = 0
         self._first_json: tuple[int, object] | None = None  # the first line's number and object
+        try:
+            self._read_header(fmt)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the file (standard input stays open): when the chunks end, or the caller stops early."""
+        if not self._stdin:
+            self.lines.stream.close()
+
+    def _read_header(self, fmt: str | None) -> None:
         first = self._first_line()
         if first is None:
             raise UsageError(f"--data {self.name}: empty: expected a header row, or JSON lines")
@@ -315,46 +328,58 @@ class DataReader:
                 return number, text
 
     def chunks(self):
-        """Chunk after chunk until the input ends."""
+        """Chunk after chunk until the input ends; the file is closed then (or when the caller stops)."""
+        try:
+            yield from self._chunks()
+        finally:
+            self.close()
+
+    def _chunks(self):
         if self._first_json is not None:
             (number, first), self._first_json = self._first_json, None
             yield self._json_chunk([first], [number])
         while True:
             if self._all_numbers:
-                number, count, block = self.lines.take_block(self.size * NUMBERS_CHUNK)
+                number, count, block = self.lines.take_block(self.size * NUMBERS_BLOCK)
                 if not count:
                     return
-                chunk = self._number_chunk(block, number, count)
-                if chunk is not None:
-                    yield chunk
-                    continue
-                raw = block.split(b"\n")[:count]
+                chunks = self._number_chunks(block, number, count)
+                if chunks is None:  # row by row, ``size`` rows a chunk
+                    raw = block.split(b"\n")[:count]
+                    chunks = (self._text_chunk(raw[k:k + self.size], number + k) for k in range(0, count, self.size))
+                yield from (chunk for chunk in chunks if chunk is not None)
             else:
                 number, raw = self.lines.take(self.size)
                 if not raw:
                     return
-            texts = _decode_lines(raw, self.name, number)
-            lines: Sequence[int] = range(number, number + len(texts))
-            if _has_blank(texts):
-                kept = [k for k, t in enumerate(texts) if t.strip()]
-                texts, lines = [texts[k] for k in kept], [lines[k] for k in kept]
-            if not texts:
-                continue
-            if self.format == "jsonl":
-                yield self._json_chunk([_json_object(t) for t in texts], lines)
-            else:
-                yield self._table_chunk(texts, lines)
+                chunk = self._text_chunk(raw, number)
+                if chunk is not None:
+                    yield chunk
+
+    def _text_chunk(self, raw: list[bytes], number: int) -> Chunk | None:
+        """The lines ``raw`` (the first is line ``number``) as a chunk, cell by cell; None when all are blank."""
+        texts = _decode_lines(raw, self.name, number)
+        lines: Sequence[int] = range(number, number + len(texts))
+        if _has_blank(texts):
+            kept = [k for k, t in enumerate(texts) if t.strip()]
+            texts, lines = [texts[k] for k in kept], [lines[k] for k in kept]
+        if not texts:
+            return None
+        if self.format == "jsonl":
+            return self._json_chunk([_json_object(t) for t in texts], lines)
+        return self._table_chunk(texts, lines)
 
     def numbers(self, columns: Sequence[str]) -> None:
         """Say which columns the caller reads as numbers: when they are every column of a CSV or TSV
-        file, a chunk whose cells are all plain finite numbers is parsed at once (``_number_chunk``)."""
+        file, a block whose cells are all plain finite numbers is parsed at once (``_number_chunks``)."""
         self._all_numbers = self.format != "jsonl" and list(columns) == list(self.header)
 
-    def _number_chunk(self, block: bytes, number: int, count: int) -> Chunk | None:
+    def _number_chunks(self, block: bytes, number: int, count: int) -> list[Chunk] | None:
         """The block of ``count`` lines read by numpy's C parser (``loadtxt``'s: correctly rounded, as
-        ``float()`` is), each column a float array; None when a line is not plain ASCII numbers (a
-        quote, an empty or odd cell, a blank line, which loadtxt skips, a number that is not finite, a
-        row of another length): the lines then go the ordinary way (each row with its own error)."""
+        ``float()`` is) in one call, as chunks of ``size`` rows, each column a float array (a view of
+        the one table); None when a line is not plain ASCII numbers (a quote, an empty or odd cell, a
+        blank line, which loadtxt skips, a number that is not finite, a row of another length): the
+        lines then go the ordinary way (each row with its own error)."""
         import numpy
 
         if not block.isascii() or block.isspace():  # a number is ASCII; only blank lines: none to parse
@@ -365,11 +390,15 @@ class DataReader:
             return None
         if table.shape != (count, len(self.header)) or not numpy.isfinite(table).all():
             return None
-        chunk = Chunk(self.row, count, lines=range(number, number + count))
-        self.row += count
-        for k, name in enumerate(self.header):
-            chunk.cells[name] = table[:, k]
-        return chunk
+        chunks = []
+        for start in range(0, count, self.size):
+            n = min(self.size, count - start)
+            chunk = Chunk(self.row, n, lines=range(number + start, number + start + n))
+            self.row += n
+            for k, name in enumerate(self.header):
+                chunk.cells[name] = table[start:start + n, k]
+            chunks.append(chunk)
+        return chunks
 
     def _table_chunk(self, texts: list[str], lines: Sequence[int]) -> Chunk:
         import csv
