@@ -2,7 +2,6 @@
 
 import json
 import math
-import json
 import re
 import shutil
 import subprocess
@@ -94,6 +93,33 @@ def test_graphviz_renders_every_value_and_adjoint(sample):
 def test_png_through_graphviz(tmp_path):
     png = tmp_path / "ng.png"
     assert run("graph", *NG, "--format", "png", "-o", str(png)).code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_dot
+@pytest.mark.parametrize("sample", ["sigmoid_neuron.grad", "rnn_bptt.grad"])
+def test_png_is_gradcli_s_layout_drawn_by_graphviz_which_moves_nothing(tmp_path, sample):
+    """Every box where the SVG's layout puts it: Graphviz (neato -n2) lays nothing out, so the
+    unrolled RNN, whose long edges take dot's own layout minutes, is drawn at once."""
+    from gradcli.autodiff.gradient import evaluate
+    from gradcli.autodiff.loading import load
+    from gradcli.render.graph_png import positioned_dot
+    from gradcli.render.graph_svg import scene
+
+    s = scene(export.annotate(evaluate(load((SAMPLES / sample).read_text()))))
+    plain = subprocess.run(["neato", "-n2", "-Tplain"], input=positioned_dot(s), capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr
+    placed = {f[1]: (float(f[2]), float(f[3]), float(f[4])) for f in map(str.split, plain.stdout.splitlines())
+              if f[0] == "node"}
+    assert len(placed) == len(s.boxes)
+    first = s.boxes[0]
+    x0, y0, _ = placed[first.id]
+    for b in s.boxes:  # plain writes inches, y up, the drawing moved as a whole to its corner
+        x, y, width = placed[b.id]
+        assert ((x - x0) * 72, (y - y0) * 72, width * 72) == pytest.approx(
+            (b.x - first.x, first.y - b.y, b.width), abs=0.5, rel=1e-4), b.id  # Graphviz rounds
+    png = tmp_path / "g.png"
+    assert run("graph", "-f", str(SAMPLES / sample), "--format", "png", "-o", str(png)).code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

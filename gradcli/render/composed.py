@@ -130,6 +130,7 @@ def graph_svg(graph) -> str:
 
 
 def graph_png(graph) -> bytes:
-    from gradcli.render.graph_writers import render_graphviz, to_dot
+    """gradcli's layout (the SVG's), drawn by Graphviz: no layout of Graphviz's own to wait for."""
+    from gradcli.render.graph_png import to_png
 
-    return render_graphviz(to_dot(graph), "png")
+    return to_png(graph)

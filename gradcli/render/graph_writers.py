@@ -193,19 +193,21 @@ def to_json_graph(g: AnnotatedGraph) -> dict:
 
 # ---------------------------------------------------------------- Graphviz
 
-def render_graphviz(dot_text: str, fmt: str) -> bytes:
-    """SVG or PNG bytes from Graphviz's ``dot``; a clear error when it is not installed."""
-    exe = shutil.which("dot")
+def render_graphviz(dot_text: str, fmt: str, program: str = "dot", flags: tuple[str, ...] = ()) -> bytes:
+    """SVG or PNG bytes from one of Graphviz's programs (``dot``; ``neato -n2`` draws positions given);
+    a clear error when it is not installed."""
+    exe = shutil.which(program)
     if exe is None:
-        raise UsageError(f"--format {fmt} needs Graphviz's 'dot' program, which is not installed: "
-                         f"{INSTALL_HINT}; or write --format dot and render it elsewhere", kind="graphviz")
+        raise UsageError(f"--format {fmt} needs Graphviz's '{program}' program, which is not installed: "
+                         f"{INSTALL_HINT}; or write --format svg (drawn by gradcli) or --format dot",
+                         kind="graphviz")
     try:
-        done = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
+        done = subprocess.run([exe, *flags, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
                               check=False)
     except OSError as exc:
         raise GraphvizError(f"could not run {exe}: {exc.strerror}") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GraphvizError(f"Graphviz's dot failed (exit {done.returncode})"
+        raise GraphvizError(f"Graphviz's {program} failed (exit {done.returncode})"
                             + (f": {message[0]}" if message else ""))
     return done.stdout

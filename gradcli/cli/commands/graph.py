@@ -17,8 +17,8 @@ node's adjoint (the gradient of the output with respect to it) in red.
   mermaid  a 'flowchart LR' for a ```mermaid block in Markdown
   json     {"output", "value", "nodes": [...], "edges": [...]}
   svg      drawn by gradcli itself from its own layout: no Graphviz
-  png      needs Graphviz's dot (apt-get install graphviz,
-           brew install graphviz)
+  png      the svg's picture, drawn by Graphviz (apt-get install
+           graphviz, brew install graphviz)
   html     an interactive page, one offline file (needs -o FILE on
            a terminal): step the forward pass (values, green) and the
            backward pass (gradients, red) with its rules; click a node
