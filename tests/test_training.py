@@ -211,7 +211,7 @@ def _spirals_descent(**training):
                               None, False, examples=["X", "Y"])
     problem.output = "L"
     return Descent(problem, 0.05, 0, training=Training(settings("adam", {}, None), batch_size=32, epochs=4,
-                                                      examples=("X", "Y"), validation=0.2, metrics=("acc",),
+                                                      examples=("X", "Y"), hold_out=0.2, metrics=("acc",),
                                                       **training))
 
 

@@ -327,14 +327,15 @@ class Training(Frozen):
 
     __slots__ = _fields = ("optimizer", "schedule", "batch_size", "epochs", "seed", "examples", "validation",
                            "metrics", "checkpoint", "save_every", "health_every", "history", "charts", "finished",
-                           "save_path", "every_epoch")
+                           "save_path", "every_epoch", "hold_out")
 
     def __init__(self, optimizer: Settings | None = None, schedule: Schedule | None = None,
                  batch_size: int | None = None, epochs: int | None = None, seed: int = 0,
-                 examples: tuple[str, ...] = (), validation: object = None, metrics: tuple[str, ...] = (),
+                 examples: tuple[str, ...] = (), validation: DataSet | Examples | None = None,
+                 metrics: tuple[str, ...] = (),
                  checkpoint: Callable | None = None, save_every: int | None = None, health_every: int | None = None,
                  history: bool = False, charts: bool = False, finished: Callable | None = None,
-                 save_path: str | None = None, every_epoch: bool = True):
+                 save_path: str | None = None, every_epoch: bool = True, hold_out: float | None = None):
         put = object.__setattr__
         put(self, "optimizer", Settings() if optimizer is None else optimizer)
         put(self, "schedule", Schedule() if schedule is None else schedule)
@@ -342,7 +343,7 @@ class Training(Frozen):
         put(self, "epochs", epochs)
         put(self, "seed", seed)
         put(self, "examples", examples)  # inputs bound whole whose axis 0 holds the examples
-        put(self, "validation", validation)  # a DataSet or Examples of held-out rows, or a fraction to hold out
+        put(self, "validation", validation)  # held-out rows: a DataSet (--data) or Examples (--examples)
         put(self, "metrics", metrics)  # program nodes reported on the training and held-out rows
         # Called with (step, last) at every ``save_every``-th step and at the end (after Ctrl-C too).
         put(self, "checkpoint", checkpoint)
@@ -355,6 +356,7 @@ class Training(Frozen):
         # Measure the point on whole sets where every epoch ends (the JSON lines and the charts show each);
         # False: at the start and the end alone, all the table shows.
         put(self, "every_epoch", every_epoch)
+        put(self, "hold_out", hold_out)  # or the fraction of the training rows to hold out (seeded)
 
     @property
     def batched(self) -> bool:
@@ -395,11 +397,11 @@ class Descent:
             if training.examples else None
         rows = data if data is not None else self.examples
         held_out = training.validation
-        if isinstance(held_out, float):
+        if training.hold_out is not None:
             if rows is None:
-                raise UsageError(f"--validate {held_out:g}: there are no rows to hold out (give --data FILE, "
-                                 "or --examples for inputs bound whole)")
-            rows, held_out = split(rows, held_out, training.seed)
+                raise UsageError(f"--validate {training.hold_out:g}: there are no rows to hold out (give --data "
+                                 "FILE, or --examples for inputs bound whole)")
+            rows, held_out = split(rows, training.hold_out, training.seed)
         if data is not None:
             data = rows
         else:

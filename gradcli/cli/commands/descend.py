@@ -162,15 +162,18 @@ def command(ctx, args, file, of, wrt, lr, steps, until, data_file, data_format, 
     else:
         problem = load_problem(ctx, args, file, of, wrt, require_values=False)
     if metric_names:
-        _pick_loss(problem, of, metric_names)
+        problem = _with_loss(problem, of, metric_names)
     data = read_data(data_file, problem, bound_names(args, file), data_format) if data_file else None
     problem = prepare_descent(problem, data, wrt_given=bool(wrt), examples=split_names(examples) or ())
-    held_out = _held_out(validate, problem, data, examples, bound_names(args, file), data_format)
+    fraction = _fraction(validate)
+    held_out = None if validate is None or fraction is not None else \
+        _held_out(validate, problem, data, examples, bound_names(args, file), data_format)
     training = Training(chosen, plan, batch_size, epochs, seed or 0, tuple(split_names(examples) or ()),
                         held_out, tuple(metric_names), _saver(save) if save else None, save_every,
                         health_every, history=bool(chart or plot or plot_gradients), charts=chart,
                         finished=_plotter(plot, plot_gradients) if plot or plot_gradients else None,
-                        save_path=save, every_epoch=as_json or bool(chart or plot or plot_gradients))
+                        save_path=save, every_epoch=as_json or bool(chart or plot or plot_gradients),
+                        hold_out=fraction)
     descent = Descent(problem, lr, steps, until, data, training)
     warnings = point_warnings(problem) if data is None and not examples else []
     # The view runs the descent as it writes: a JSON line per step, or a progress bar and the summary.
@@ -192,10 +195,7 @@ def _fraction(text: str | None) -> float | None:
 
 
 def _held_out(text, problem, data, examples, bound, data_format):
-    """--validate as a fraction, a data file (with --data) or an .npz of the examples (with --examples)."""
-    fraction = _fraction(text)
-    if text is None or fraction is not None:
-        return fraction
+    """--validate FILE: a data file (with --data) or an .npz of the examples (with --examples)."""
     if data is not None:
         from gradcli.analyses.descent import read_data
 
@@ -240,8 +240,8 @@ def _loaded(path: str, bound: list[str]) -> tuple:
     return tuple(f"{n}=@{path}:{n}" for n in names)
 
 
-def _pick_loss(problem, of: str | None, metrics: list[str]) -> None:
-    """With --metric: the loss is --of, or the one output that is not a metric."""
+def _with_loss(problem, of: str | None, metrics: list[str]):
+    """With --metric, the problem whose output is the loss: --of, or the one output that is not a metric."""
     from gradcli.autodiff.loading import did_you_mean
 
     names = problem.tape.names
@@ -253,8 +253,8 @@ def _pick_loss(problem, of: str | None, metrics: list[str]) -> None:
         if len(losses) != 1:
             raise UsageError(f"--metric: the program has {len(losses)} outputs besides the metrics "
                              f"({', '.join(losses) or 'none'}): say which is the loss with --of")
-        problem.output = losses[0]
-    problem.outputs = [problem.output]
+        return problem.replace(output=losses[0], outputs=[losses[0]])
+    return problem.replace(outputs=[problem.output])
 
 
 def _output_file(option: str, path: str, suffixes: tuple[str, ...]) -> None:
