@@ -27,6 +27,7 @@ the advice to lower the learning rate.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from array import array
@@ -91,6 +92,24 @@ class DataSet(Record):
 
         return DataSet(source, columns, [np.array([row[k] for row in rows], dtype=float)
                                          for k in range(len(columns))], lines)
+
+    def bind(self, inputs: dict, indices: list[int], r: int) -> dict:
+        """``inputs`` with row ``r``'s cell of each column bound to its input node (``indices``, in the
+        columns' order): a float, or an array."""
+        for index, column in zip(indices, self.values):
+            inputs[index] = _cell(column, r)
+        return inputs
+
+    @contextlib.contextmanager
+    def row_named(self, r: int):
+        """An evaluation that fails in here says so of row ``r``: ``FILE: data row 3 (line 4): ...``."""
+        try:
+            yield
+        except EvaluationError as exc:
+            line = f" (line {self.lines[r]})" if len(self.lines) else ""
+            exc.message = f"{self.source}: data row {r + 1}{line}: {exc.message}"
+            exc.args = (exc.message,)
+            raise
 
     def take(self, indices) -> "DataSet":
         """The rows at ``indices`` (an array of row numbers), in that order, with their lines."""
@@ -478,18 +497,10 @@ class Descent:
         """The mean loss and gradient over the rows, a sweep per row."""
         loss = 0.0
         grad: list = [0.0] * len(self._wrt)
-        columns, values = self._columns, self.data.values
         order = range(self.data.n) if rows is None else rows
         for r in order:
-            for index, column in zip(columns, values):
-                inputs[index] = _cell(column, r)
-            try:
-                value, g = self._sweep(inputs)
-            except EvaluationError as exc:
-                line = f" (line {self.data.lines[r]})" if len(self.data.lines) else ""
-                exc.message = f"data row {r + 1}{line}: {exc.message}"
-                exc.args = (exc.message,)
-                raise
+            with self.data.row_named(r):
+                value, g = self._sweep(self.data.bind(inputs, self._columns, r))
             loss += value
             grad = [a + b for a, b in zip(grad, g)]
         n = len(order)
@@ -532,13 +543,8 @@ class Descent:
                 return [float(np.mean(vals[i])) for i in nodes]
         totals = [0.0] * len(nodes)
         for r in range(n):
-            for index, column in zip(self._columns, data.values):
-                inputs[index] = _cell(column, r)
-            try:
-                vals = self._passes.values(inputs)
-            except EvaluationError as exc:
-                line = f" (line {data.lines[r]})" if len(data.lines) else ""
-                raise EvaluationError(f"{data.source}: data row {r + 1}{line}: {exc.message}") from None
+            with data.row_named(r):
+                vals = self._passes.values(data.bind(inputs, self._columns, r))
             totals = [t + self._number(vals[i], i) for t, i in zip(totals, nodes)]
         return [t / n for t in totals]
 
