@@ -54,3 +54,18 @@ def test_no_control_character_reaches_the_terminal(tmp_path, case):
     for stream in (result.out, result.err):
         assert not CONTROL.search(stream), repr(stream)
     assert "PWNED" in result.out + result.err or "9b" in result.out + result.err, (result.out, result.err)
+
+
+def test_an_undecodable_byte_in_an_argument_is_escaped_in_json():
+    """A byte that is not UTF-8 (0xff) reaches Python as a lone surrogate: JSON writes it as \\udcff
+    (strict UTF-8 output has no other way to hold it), not an internal error."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "gradcli", "graph", "--json", "--", 'x"\udcff"', "x=1"],
+                          capture_output=True)
+    assert done.returncode == 2, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["kind"] == "syntax" and "\udcff" in error["message"]
+    assert b"\\udcff" in done.stdout and b"internal error" not in done.stderr

@@ -29,9 +29,10 @@ def json_text(data) -> str:
     return _UNSAFE.sub(_json_escape, text) if _UNSAFE.search(text) else text
 
 
-# json.dumps escapes C0 controls but writes DEL, C1 controls and the bidirectional overrides raw
-# (with ensure_ascii=False); they can stand only inside strings, where \uXXXX means the same.
-_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# json.dumps escapes C0 controls but writes DEL, C1 controls, the bidirectional overrides and lone
+# surrogates (an argument's undecodable byte) raw (with ensure_ascii=False); they can stand only inside
+# strings, where \uXXXX means the same, and a surrogate has no UTF-8 to be written as.
+_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _json_escape(match) -> str:
