@@ -106,6 +106,9 @@ def test_a_long_program_says_its_closed_forms_are_too_large():
     assert done.code == 0
     assert "dL/dWhh: more than 120 nodes written out; the program below computes it as d_Whh" in done.out
     assert "d_Whh = " in done.out  # the program follows
+    tex = run("derive", "-f", "samples/rnn_bptt.grad", "--closed-form", "--latex")
+    assert tex.code == 0 and "% dL/dWhh: more than 120 nodes written out" in tex.out
+    assert r"\frac{\partial L}{\partial \mathit{Whh}} &= " in tex.out  # the statements follow
 
 
 def test_the_command_line():

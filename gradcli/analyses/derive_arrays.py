@@ -189,6 +189,8 @@ def closed_forms(result: ArrayDerived, limit: int = 120, latex: bool = False) ->
     statements = parse_program(result.program).statements
     if len(statements) > STATEMENT_LIMIT:  # a long program's closed forms are too large to read: not tried
         result.closed_form = {name: None for name in result.adjoints}
+        if latex:
+            result.closed_latex, result.where_latex = dict(result.closed_form), {}
         return result
     for statement in statements:
         if statement.target in inputs:
