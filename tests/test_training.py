@@ -200,7 +200,7 @@ def test_save_every_and_ctrl_c_write_the_parameters():
     assert values["w"] == pytest.approx(3 - 3 * 0.8 ** 5, rel=1e-14)
 
 
-def _spirals_descent(**training):
+def _spirals_descent(batch_size=32, **training):
     from gradcli.analyses.descent import Descent, Training, prepare_descent
     from gradcli.analyses.optimizers import settings
     from gradcli.autodiff.loading import load
@@ -210,7 +210,7 @@ def _spirals_descent(**training):
     problem = prepare_descent(load(text, bindings, of=["L", "acc"], several=True, require_values=False),
                               None, False, examples=["X", "Y"])
     problem.output = "L"
-    return Descent(problem, 0.05, 0, training=Training(settings("adam", {}, None), batch_size=32, epochs=4,
+    return Descent(problem, 0.05, 0, training=Training(settings("adam", {}, None), batch_size=batch_size, epochs=4,
                                                       examples=("X", "Y"), hold_out=0.2, metrics=("acc",),
                                                       **training))
 
@@ -244,6 +244,22 @@ def test_the_table_measures_the_start_and_the_end_alone_and_ctrl_c_measures_wher
                                  (held, final.validation_loss, final.validation_metrics["acc"])):
         expected = _loss_and_accuracy(step.values, rows)
         assert loss == pytest.approx(expected[0], rel=1e-12) and accuracy == expected[1]
+
+
+def test_the_minibatch_series_holds_minibatches_and_the_last_step_joins_the_whole_rows_series():
+    """A minibatch run's last step is measured on every training row: its loss is charted with the
+    whole rows' losses, not as one more minibatch's; a full-batch run charts every step's loss."""
+    from gradcli.render.descend_view import loss_series
+
+    descent = _spirals_descent(history=True)
+    steps = list(descent)
+    series = loss_series(descent.result.history, minibatches=True)
+    assert series["minibatch loss"] == [(s.step, s.loss) for s in steps[:-1]]
+    assert series["loss over the training rows"][-1] == (steps[-1].step, steps[-1].loss)
+    assert all(len(points) == len(steps) - 1 for points in descent.result.history.norms.values())
+    full = _spirals_descent(batch_size=None, history=True)  # --epochs alone: every row at each step
+    steps = list(full)
+    assert full.result.history.losses == [(s.step, s.loss) for s in steps]
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -201,10 +201,13 @@ class History(Record):
         self.norms = {} if norms is None else norms  # variable -> [(step, |gradient|)]
         self.evaluations = [] if evaluations is None else evaluations  # (step, Evaluation)
 
-    def add(self, step: "DescentStep") -> None:
-        self.losses.append((step.step, step.loss))
-        for name, norm in step.norms.items():
-            self.norms.setdefault(name, []).append((step.step, norm))
+    def add(self, step: "DescentStep", whole: bool = False) -> None:
+        """``whole``: a minibatch run's last step, whose loss and gradient are every training row's, not
+        a minibatch's: it joins the series of the whole rows (its evaluation), not the minibatches'."""
+        if not whole:
+            self.losses.append((step.step, step.loss))
+            for name, norm in step.norms.items():
+                self.norms.setdefault(name, []).append((step.step, norm))
         if step.evaluation is not None:
             self.evaluations.append((step.step, step.evaluation))
 
@@ -617,7 +620,7 @@ class Descent:
             if every and (k % every == 0 or k == self.steps):
                 step.health = self._health(x, following, lr, previous)
             if self._history is not None:
-                self._history.add(step)
+                self._history.add(step, whole=bool(batches and batches.size) and rows is None)
             self._start = self._start or step
             self._last = last = step
             yield step
