@@ -177,15 +177,13 @@ class ArrayPlan:
 
 
 def for_values(tape: Tape, vals: list) -> ArrayPlan | None:
-    """The compiled plan the values ``vals`` were computed with (or could have been), if there is one."""
+    """The compiled plan that computed ``vals`` (they say so), if the tape still holds it: its reverse
+    sweep is compiled for these values' kinds.  Values the generic pass computed get None."""
+    plan = getattr(vals, "plan", None)
     plans = tape.__dict__.get("_array_plans")
-    if not plans:
+    if plan is None or not plans or not any(plan is held for held in plans.values()):
         return None
-    plan = getattr(vals, "plan", None)  # values this plan computed say so (a plan the tape still holds)
-    if plan is not None and any(plan is held for held in plans.values()):
-        return plan
-    plan = plans.get(signature(tape, vals.__getitem__))
-    return plan if type(plan) is ArrayPlan else None
+    return plan
 
 
 def array_values(tape: Tape, inputs: dict, generic) -> list:
