@@ -20,11 +20,11 @@ why, as the compiled scalar plan does.
 
 from __future__ import annotations
 
-import math
 from functools import partial
 
+from gradcli.core.evaluator import tape_values
 from gradcli.core.tape import CONST, OPERATION, Tape
-from gradcli.core.values import is_array, np, settle, unbroadcast
+from gradcli.core.values import all_finite_in, is_array, np, settle, unbroadcast
 
 _PLANS = 8  # compiled plans kept per tape: one per kinds of inputs (a training loop needs one)
 _SCALAR, _MANY = 0, 3  # how a step is called (else by its number of operands, 1 or 2)
@@ -90,24 +90,10 @@ class ArrayPlan:
                         vals[i] = fn(*operands)
                         continue
                     vals[i] = v if type(v) is ndarray and v.ndim else settle(v)  # a 0-d array: a float
-            return vals if self._finite(vals) else None
+            # every value finite: only those an infinity could vanish from need the test
+            return vals if all_finite_in([vals[i] for i in self.checks]) else None
         except Exception:  # the generic pass says what went wrong, and where
             return None
-
-    def _finite(self, vals: list) -> bool:
-        """Whether every operation's value is finite: those an infinity could vanish from are tested
-        (``vanishing_checks``), one sum per array (a sum is finite only if every term is, unless it
-        overflows, and then the generic pass looks element by element)."""
-        ndarray, reduce_ = np.ndarray, np.add.reduce
-        total = 0.0
-        for i in self.checks:
-            v = vals[i]
-            if type(v) is ndarray:
-                if v.dtype.kind == "f":
-                    total += float(reduce_(v, axis=None))
-            else:
-                total += v
-        return math.isfinite(total)
 
     def adjoints(self, vals: list, output: int, seed=None) -> list | None:
         """Every node's adjoint d(output . seed)/d(node), None where nothing reached: what the generic
@@ -118,7 +104,7 @@ class ArrayPlan:
         adj: list = [None] * len(vals)
         adj[output] = 1.0 if seed is None else seed
         owned = [False] * len(vals)  # adj[a] is a sum this sweep made: add into it in place
-        ndarray, reduce_ = np.ndarray, np.add.reduce
+        ndarray = np.ndarray
         try:
             with np.errstate(all="ignore"):
                 for i, node, scalar, rules in edges:
@@ -133,14 +119,9 @@ class ArrayPlan:
                                 return None  # an array arriving at a scalar op: the generic sweep's case
                             c = g * rule(j, operands, ans)
                         else:
-                            c = rule(node.params, g, ans, *operands)
                             target = vals[a]
-                            if not (type(c) is ndarray and type(target) is ndarray and c.shape == target.shape):
-                                if (type(c) is ndarray and type(target) is ndarray and c.ndim == target.ndim + 1
-                                        and c.shape[1:] == target.shape):  # a bias's gradient: the sum over axis 0
-                                    c = reduce_(c, axis=0)
-                                else:
-                                    c = unbroadcast(c, target.shape if type(target) is ndarray else ())
+                            c = unbroadcast(rule(node.params, g, ans, *operands),
+                                            target.shape if type(target) is ndarray else ())
                         if adj[a] is None:
                             adj[a] = c
                         else:
@@ -186,11 +167,11 @@ def for_values(tape: Tape, vals: list) -> ArrayPlan | None:
     return plan
 
 
-def array_values(tape: Tape, inputs: dict, generic) -> list:
+def array_values(tape: Tape, inputs: dict) -> list:
     """Every node's value: the compiled pass when the tape was swept before with inputs like these
     (compiled at the second sweep, from the kinds of the first one's values: a program evaluated
-    once never pays for it), else, or when the compiled pass fails, ``generic(tape, inputs)``, which
-    raises what went wrong."""
+    once never pays for it), else, or when the compiled pass fails, the node evaluator's
+    (``core/evaluator.py``), which raises what went wrong."""
     plans = tape.__dict__.setdefault("_array_plans", {})
     key = signature(tape, lambda i: inputs.get(i, 0.0))
     plan = plans.get(key)
@@ -200,7 +181,7 @@ def array_values(tape: Tape, inputs: dict, generic) -> list:
         vals = plan.values(inputs)
         if vals is not None:
             return vals
-    vals = generic(tape, inputs)
+    vals = tape_values(tape, inputs)
     if plan is None:
         if len(plans) >= _PLANS:
             plans.clear()

@@ -43,7 +43,7 @@ def array_values(tape: Tape, inputs: dict) -> list:
     """Every node's value (floats and arrays), given each input node's value by index: the one node
     evaluator (``core/evaluator.py``), raising at the first operation that fails; a tape swept
     again with inputs of the same kinds runs compiled (``array_plan.py``)."""
-    return array_plan.array_values(tape, inputs, tape_values)
+    return array_plan.array_values(tape, inputs)
 
 
 def batchable(tape: Tape, batched_inputs) -> bool:

@@ -128,9 +128,11 @@ def _numpy_reduction(name: str, layout: Layout) -> Callable:
     On an array of doubles, sum and mean call numpy's add.reduce themselves, as np.sum and
     np.mean do (the same doubles), without their wrappers' cost on a small array.
     """
+    own = name in ("sum", "mean")
+
     def forward(params, x):
         axis, keepdims = layout.axis(params), layout.keepdims(params)
-        if name in _SUMS and type(x) is np.ndarray and x.dtype.kind == "f":
+        if own and type(x) is np.ndarray and x.dtype.kind == "f":
             total = np.add.reduce(x, axis=axis, keepdims=keepdims)
             if name == "mean":  # np.mean: the sum divided by the count, in place for an array
                 count = _count(x.shape, _axes(axis, x.ndim))
@@ -139,9 +141,6 @@ def _numpy_reduction(name: str, layout: Layout) -> Callable:
         return _scalar(getattr(np, name)(x, axis=axis, keepdims=keepdims))
 
     return forward
-
-
-_SUMS = ("sum", "mean")
 
 
 def _factor_rule(layout: Layout, forward: Callable, factor: Callable, *, shape: Callable | None = None,
@@ -422,16 +421,17 @@ STD = _factor_rule(_VAR, _numpy_spread("std"),
 
 
 def _shifted(x, axes):
-    """x less its largest element over the axes (0 where that is not finite): exp of it cannot overflow."""
-    m = np.max(x, axis=axes, keepdims=True)
-    return x - np.where(np.isfinite(m), m, 0.0), m
+    """x less its largest element over the axes (0 where that is not finite): exp of it cannot
+    overflow; and that shift, kept over the axes."""
+    m = np.maximum.reduce(x, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return x - m, m
 
 
 def _logsumexp(params, x):
     axes = _AK.axes(params, np.ndim(x))
-    m = np.maximum.reduce(x, axis=axes, keepdims=True)  # as _shifted, with m made finite once
-    m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True))
+    shifted, m = _shifted(x, axes)
+    out = np.log(np.add.reduce(np.exp(shifted), axis=axes, keepdims=True))
     out += m
     return _scalar(out if _AK.keepdims(params) else out.reshape(_result_shape(np.shape(x), axes, False)))
 

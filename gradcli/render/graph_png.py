@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 
 from gradcli.analyses.export import AnnotatedGraph
-from gradcli.render.graph_svg import FONT_SIZE, Scene, label_point, scene
+from gradcli.render.graph_svg import CHAR_W, FONT, FONT_SIZE, Scene, label_point, scene
 from gradcli.render.graph_writers import ADJOINT_COLOUR, PARTIAL_COLOUR, render_graphviz
 
-FONT = "DejaVu Sans Mono"  # the SVG's first choice: the boxes are sized for its advance
+FACE = FONT.split(",")[0]  # the SVG's first choice: the boxes are sized for its advance
 ARROW = 9.0  # an arrowhead's length: the edge's curve stops this far before the box
 FILLS = {"input": "#eef5ff", "const": "#f4f4f4"}
 BREAK = '<br align="left"/>'  # a line of a box, left-aligned as the SVG's
@@ -33,12 +33,12 @@ def positioned_dot(s: Scene) -> str:
 
     lines = [
         "digraph gradcli {",
-        f'  graph [bb="0,0,{s.width:.1f},{s.height:.1f}", dpi=72, pad=0.1, fontname="{FONT}", '
+        f'  graph [bb="0,0,{s.width:.1f},{s.height:.1f}", dpi=72, pad=0.1, fontname="{FACE}", '
         f'fontsize={FONT_SIZE}, fontcolor="#5a5a5a", label=<{_x(s.legend)}>, '
-        f'lp="{at(12 + len(s.legend) * FONT_SIZE * 0.31, s.height - 12)}"];',
+        f'lp="{at(12 + len(s.legend) * CHAR_W / 2, s.height - 12)}"];',  # its centre, as the SVG's
         f'  node [shape=box, style="rounded,filled", fillcolor=white, color="#3a3a3a", fixedsize=true, '
-        f'fontname="{FONT}", fontsize={FONT_SIZE}];',
-        f'  edge [color="#5a5a5a", arrowsize=0.6, fontname="{FONT}", fontsize={FONT_SIZE}, '
+        f'fontname="{FACE}", fontsize={FONT_SIZE}];',
+        f'  edge [color="#5a5a5a", arrowsize=0.6, fontname="{FACE}", fontsize={FONT_SIZE}, '
         f'fontcolor="{PARTIAL_COLOUR}"];',
     ]
     for b in s.boxes:
